@@ -1,0 +1,222 @@
+"""Add the AcroForm to a form's static pages: fields, widgets, the Unicode field font.
+
+Field names are the dotted paths of the values (DESIGN.md, contract 1), built as
+a hierarchy because a partial name may not contain a period. Every widget has a
+tooltip (``/TU``, its accessible name) and sits in its page's ``/Annots`` in
+reading order, which viewers follow as the tab order. No ``/MaxLen`` is set:
+the schema, not the viewer, decides what is too long, so nothing typed is cut.
+Each page gets an empty footer stream and the document placeholders for its
+identity, which ``forms.fill`` replaces per copy.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, Pdf, String
+
+from forms.appearance import FONT_RESOURCE, check_on, dot_on
+from forms.fonts import FieldFont
+from forms.layout import StaticPages, Widget
+from forms.spec import FieldSpec
+
+__all__ = ["FIELD_FLAGS", "build_acroform"]
+
+MULTILINE, RADIO, NO_TOGGLE_OFF, COMBO = 1 << 12, 1 << 15, 1 << 14, 1 << 17
+FIELD_FLAGS = {
+    "text": 0,
+    "date": 0,
+    "integer": 0,
+    "multiline": MULTILINE,
+    "choice": COMBO,
+    "checkbox": 0,
+    "scale": RADIO | NO_TOGGLE_OFF,
+    "signature": 0,
+}
+FIELD_TYPES = {
+    "text": "/Tx", "date": "/Tx", "integer": "/Tx", "multiline": "/Tx", "choice": "/Ch",
+    "checkbox": "/Btn", "scale": "/Btn", "signature": "/Sig",
+}
+DATE_FORMAT = "dd/mm/yyyy"
+PRINT = 4
+DEFAULT_APPEARANCE = f"/{FONT_RESOURCE} 0 Tf 0 g"  # 0: auto size, so long text shrinks, not cut
+
+
+def _font_objects(pdf: Pdf, font: FieldFont) -> pikepdf.Object:
+    file2 = pdf.make_stream(font.data)
+    file2.Length1 = len(font.data)
+    descriptor = pdf.make_indirect(Dictionary(
+        Type=Name.FontDescriptor,
+        FontName=Name("/" + font.postscript_name),
+        Flags=32,
+        FontBBox=Array(list(font.bbox)),
+        ItalicAngle=0,
+        Ascent=font.ascent,
+        Descent=font.descent,
+        CapHeight=font.cap_height,
+        StemV=80,
+        FontFile2=file2,
+    ))
+    cid = pdf.make_indirect(Dictionary(
+        Type=Name.Font,
+        Subtype=Name.CIDFontType2,
+        BaseFont=Name("/" + font.postscript_name),
+        CIDSystemInfo=Dictionary(Registry=String("Adobe"), Ordering=String("Identity"), Supplement=0),
+        FontDescriptor=descriptor,
+        DW=1000,
+        W=Array([0, Array(list(font.widths))]),
+        CIDToGIDMap=Name.Identity,
+    ))
+    return pdf.make_indirect(Dictionary(
+        Type=Name.Font,
+        Subtype=Name.Type0,
+        BaseFont=Name("/" + font.postscript_name),
+        Encoding=Name("/Identity-H"),
+        DescendantFonts=Array([cid]),
+        ToUnicode=pdf.make_stream(font.to_unicode_cmap()),
+    ))
+
+
+def _form_xobject(pdf: Pdf, content: bytes, width: float, height: float) -> pikepdf.Object:
+    stream = pdf.make_stream(content)
+    stream.Type = Name.XObject
+    stream.Subtype = Name.Form
+    stream.BBox = Array([0, 0, round(width, 2), round(height, 2)])
+    stream.Resources = Dictionary()
+    return stream
+
+
+def _date_actions(pdf: Pdf) -> Dictionary:
+    """Acrobat's date format and keystroke actions; other viewers ignore them harmlessly."""
+    def js(code: str) -> pikepdf.Object:
+        return pdf.make_indirect(Dictionary(S=Name.JavaScript, JS=String(code)))
+
+    return Dictionary(
+        F=js(f'AFDate_FormatEx("{DATE_FORMAT}");'),
+        K=js(f'AFDate_KeystrokeEx("{DATE_FORMAT}");'),
+    )
+
+
+def _widget(page: pikepdf.Page, widget: Widget) -> Dictionary:
+    x0, y0, x1, y1 = widget.rect
+    return Dictionary(
+        Type=Name.Annot,
+        Subtype=Name.Widget,
+        Rect=Array([x0, y0, x1, y1]),
+        P=page.obj,
+        F=PRINT,
+    )
+
+
+def _parent(pdf: Pdf, parents: dict[str, pikepdf.Object], roots: Array, parts: tuple[str, ...]) -> pikepdf.Object | None:
+    """The non-terminal field that holds ``parts``' last name, made on first use."""
+    if len(parts) == 1:
+        return None
+    key = ".".join(parts[:-1])
+    if key not in parents:
+        grand = _parent(pdf, parents, roots, parts[:-1])
+        node = pdf.make_indirect(Dictionary(T=String(parts[-2]), Kids=Array()))
+        if grand is None:
+            roots.append(node)
+        else:
+            node.Parent = grand
+            grand.Kids.append(node)
+        parents[key] = node
+    return parents[key]
+
+
+def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: FieldFont) -> Pdf:
+    """The static pages with every field and widget added; placeholders for identity."""
+    pdf = Pdf.open(io.BytesIO(static.pdf))
+    font_ref = _font_objects(pdf, font)
+    by_path = {spec.path: spec for spec in specs}
+    roots, parents = Array(), {}
+    radios: dict[str, pikepdf.Object] = {}
+    for page in pdf.pages:
+        if Name.Resources not in page.obj:
+            page.obj.Resources = Dictionary()
+        if Name.Font not in page.obj.Resources:
+            page.obj.Resources.Font = Dictionary()
+        page.obj.Resources.Font[Name("/" + FONT_RESOURCE)] = font_ref
+        page.obj.Annots = pdf.make_indirect(Array())
+        footer = pdf.make_stream(b"")
+        contents = page.obj.Contents
+        page.obj.Contents = Array([*(contents if isinstance(contents, Array) else [contents]), footer])
+
+    for widget in static.widgets:
+        spec = by_path[widget.path]
+        page = pdf.pages[widget.page]
+        annot = _widget(page, widget)
+        x0, y0, x1, y1 = widget.rect
+        w, h = x1 - x0, y1 - y0
+        if spec.kind == "scale":
+            group = radios.get(spec.path)
+            if group is None:
+                parent = _parent(pdf, parents, roots, spec.parts)
+                group = pdf.make_indirect(Dictionary(
+                    FT=Name.Btn, Ff=FIELD_FLAGS["scale"], T=String(spec.parts[-1]),
+                    TU=String(spec.tooltip), Kids=Array(), DA=String("/ZaDb 0 Tf 0 g"),
+                ))
+                if parent is None:
+                    roots.append(group)
+                else:
+                    group.Parent = parent
+                    parent.Kids.append(group)
+                radios[spec.path] = group
+            annot.Parent = group
+            annot.AS = Name.Off
+            annot.MK = Dictionary(CA=String("l"))
+            annot.AP = Dictionary(N=Dictionary({
+                "/" + str(widget.option): _form_xobject(pdf, dot_on(w, h), w, h),
+                "/Off": _form_xobject(pdf, b"", w, h),
+            }))
+            obj = pdf.make_indirect(annot)
+            group.Kids.append(obj)
+        else:
+            parent = _parent(pdf, parents, roots, spec.parts)
+            annot.FT = Name(FIELD_TYPES[spec.kind])
+            annot.T = String(spec.parts[-1])
+            annot.TU = String(spec.tooltip)
+            if FIELD_FLAGS[spec.kind]:
+                annot.Ff = FIELD_FLAGS[spec.kind]
+            if spec.kind == "checkbox":
+                annot.AS = Name.Off
+                annot.MK = Dictionary(CA=String("4"))
+                annot.DA = String("/ZaDb 0 Tf 0 g")
+                annot.AP = Dictionary(N=Dictionary(
+                    Yes=_form_xobject(pdf, check_on(w, h), w, h),
+                    Off=_form_xobject(pdf, b"", w, h),
+                ))
+            elif spec.kind != "signature":
+                annot.DA = String(DEFAULT_APPEARANCE)
+                annot.AP = Dictionary(N=_form_xobject(pdf, b"", w, h))
+            else:
+                annot.AP = Dictionary(N=_form_xobject(pdf, b"", w, h))
+            if spec.kind == "choice":
+                annot.Opt = Array([String(option) for option in spec.options])
+            if spec.kind == "date":
+                annot.AA = _date_actions(pdf)
+            obj = pdf.make_indirect(annot)
+            if parent is None:
+                roots.append(obj)
+            else:
+                obj.Parent = parent
+                parent.Kids.append(obj)
+        page.obj.Annots.append(obj)
+
+    pdf.Root.AcroForm = pdf.make_indirect(Dictionary(
+        Fields=roots,
+        DR=Dictionary(Font=Dictionary({
+            "/" + FONT_RESOURCE: font_ref,
+            "/ZaDb": pdf.make_indirect(Dictionary(
+                Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.ZapfDingbats,
+            )),
+        })),
+        DA=String(DEFAULT_APPEARANCE),
+    ))
+    pdf.Root.Metadata = pdf.make_stream(b"", Type=Name.Metadata, Subtype=Name.XML)
+    pdf.Root.Lang = String("en-GB")
+    pdf.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+    pdf.trailer.Info = pdf.make_indirect(Dictionary(Producer=String("supforms")))
+    return pdf

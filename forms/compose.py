@@ -1,0 +1,365 @@
+"""Draw each block of a form's wording, and each row of fields, onto the flow.
+
+Every schema field must be placed by the wording exactly once: a field placed
+twice, or not at all, is a ``LayoutError`` before any PDF exists.
+"""
+
+from __future__ import annotations
+
+from forms.layout import (
+    BOX_HEIGHT,
+    GREY,
+    LEADING,
+    MARGIN,
+    BOTTOM,
+    TOP,
+    WIDTH,
+    Flow,
+    StaticPages,
+)
+from forms.spec import FieldSpec
+from forms.wording import Block, FieldRef
+from schemas.errors import LayoutError
+
+__all__ = ["compose"]
+
+LABEL_COLUMN = 128.0
+SIGNATURE_HEIGHT = 36.0
+DATE_WIDTH = 104.0
+CHECK = 11.0
+DOT = 14.0
+MULTILINE_LINE = 15.0  # points of box per line of handwriting
+
+
+def compose(title: str, blocks: list[Block], specs: tuple[FieldSpec, ...], logo: str) -> StaticPages:
+    """The static pages of a form and its widget rectangles, in reading order."""
+    flow = Flow(title, logo)
+    by_path = {spec.path: spec for spec in specs}
+    for index, block in enumerate(blocks):
+        if block.kind == "fields" and (index == 0 or blocks[index - 1].kind != "fields"):
+            # A run of field rows (the signature lines with their date) stays on one page.
+            run = 0.0
+            for following in blocks[index:]:
+                if following.kind != "fields":
+                    break
+                run += _estimate(following, by_path)
+            if run < TOP - BOTTOM:
+                flow.ensure(run)
+        _BLOCKS[block.kind](flow, block, by_path)
+    pages = flow.finish()
+    placed = [w.path for w in pages.widgets if w.option in (None, _first_option(by_path, w.path))]
+    twice = sorted({p for p in placed if placed.count(p) > 1})
+    missing = [s.path for s in specs if s.path not in set(placed)]
+    if twice:
+        raise LayoutError(f"fields placed more than once: {', '.join(twice)}")
+    if missing:
+        raise LayoutError(f"fields the wording does not place: {', '.join(missing)}")
+    return pages
+
+
+def _estimate(block: Block, specs: dict[str, FieldSpec]) -> float:
+    """Roughly how tall a row of fields draws, to keep runs of rows together."""
+    if len(block.refs) > 1:
+        return BOX_HEIGHT + 18
+    found = _expand(block.refs[0], specs)
+    if found[0].list_path == block.refs[0].path:
+        return 30.0 + 20.0 * len({s.row for s in found})
+    heights = {
+        "multiline": lambda s: s.lines * MULTILINE_LINE + 24,
+        "signature": lambda s: SIGNATURE_HEIGHT + 8,
+        "scale": lambda s: DOT + 46,
+        "checkbox": lambda s: CHECK + 6,
+    }
+    return sum(heights.get(s.kind, lambda s: BOX_HEIGHT + 4)(s) for s in found)
+
+
+def _first_option(by_path: dict[str, FieldSpec], path: str) -> str | None:
+    options = by_path[path].options
+    return options[0] if by_path[path].kind == "scale" else None
+
+
+# -- text blocks ---------------------------------------------------------------
+def _title(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
+    flow.y -= 22
+    flow.text(MARGIN, flow.y, block.text, size=17, bold=True)
+    flow.y -= 8
+    flow.rule(flow.y)
+    flow.y -= 4
+
+
+def _subtitle(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
+    flow.y -= 12
+    flow.text(MARGIN, flow.y, block.text, size=10, color=GREY)
+
+
+def _heading(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
+    lines = flow.wrap(block.text, WIDTH, 10.5, bold=True)
+    flow.ensure(14 * len(lines) + 8 + 60)  # keep a heading with what follows it
+    flow.y -= 8
+    for line in lines:
+        flow.y -= 14
+        flow.text(MARGIN, flow.y + 3, line, size=10.5, bold=True)
+    flow.y -= 2
+
+
+def _paragraph(flow: Flow, block: Block, specs: dict[str, FieldSpec]) -> None:
+    if "[[" in block.text:
+        flow.inline_paragraph(block.text, specs)
+    else:
+        flow.paragraph(block.text, leading=LEADING)
+
+
+def _item(flow: Flow, block: Block, specs: dict[str, FieldSpec], marker: str) -> None:
+    indent = 16.0
+    top = flow.y
+    if "[[" in block.text:
+        flow.inline_paragraph(block.text, specs, x=MARGIN + indent, width=WIDTH - indent)
+        first_baseline = top - LEADING - 5 + 5
+    else:
+        flow.paragraph(block.text, x=MARGIN + indent, width=WIDTH - indent, leading=LEADING)
+        first_baseline = top - LEADING + LEADING * 0.25
+    if flow.y > top:  # the item moved to a new page
+        first_baseline = TOP - (top - first_baseline)
+    flow.text(MARGIN + 4, first_baseline, marker)
+    flow.y -= 2.5
+
+
+def _bullet(flow: Flow, block: Block, specs: dict[str, FieldSpec]) -> None:
+    _item(flow, block, specs, "•")
+
+
+def _numbered(flow: Flow, block: Block, specs: dict[str, FieldSpec]) -> None:
+    _item(flow, block, specs, f"{block.number}.")
+
+
+def _note(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
+    flow.paragraph(block.text, size=8.5, color=GREY, leading=11.5)
+    flow.y -= 3
+
+
+def _gap(flow: Flow, _block: Block, _specs: dict[str, FieldSpec]) -> None:
+    flow.y -= 5
+
+
+def _pagebreak(flow: Flow, _block: Block, _specs: dict[str, FieldSpec]) -> None:
+    flow.new_page()
+
+
+def _table(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
+    """A question grid: a header row, then rows of cells whose ``//`` items are bullets."""
+    size, leading, pad = 8.0, 10.0, 4.0
+    first = WIDTH * 0.16
+    rest = (WIDTH - first) / (len(block.cells[0]) - 1)
+    widths = [first] + [rest] * (len(block.cells[0]) - 1)
+
+    def cell_lines(text: str, width: float, bold: bool) -> list[tuple[str, bool, bool]]:
+        lines: list[tuple[str, bool, bool]] = []
+        items = [item.strip() for item in text.split("//") if item.strip()]
+        for item in items:
+            wrapped = flow.wrap(item, width - 2 * pad - (0 if bold else 7), size, bold)
+            lines += [(line, bold, n == 0 and not bold) for n, line in enumerate(wrapped)]
+        return lines
+
+    for row_index, row in enumerate(block.cells):
+        header = row_index == 0
+        cells = [
+            cell_lines(text, widths[i], bold=header or i == 0) for i, text in enumerate(row)
+        ]
+        height = max(len(lines) for lines in cells) * leading + 2 * pad
+        flow.ensure(height)
+        x = MARGIN
+        for i, lines in enumerate(cells):
+            flow.box((x, flow.y - height, x + widths[i], flow.y))
+            y = flow.y - pad
+            for text, bold, starts_item in lines:
+                y -= leading
+                indent = 0.0 if bold else 7.0
+                if starts_item:
+                    flow.text(x + pad, y + 2, "•", size=size)
+                flow.text(x + pad + indent, y + 2, text, size=size, bold=bold)
+            x += widths[i]
+        flow.y -= height
+
+
+# -- fields --------------------------------------------------------------------
+def _expand(ref: FieldRef, specs: dict[str, FieldSpec]) -> list[FieldSpec]:
+    found = [s for p, s in specs.items() if p == ref.path or p.startswith(ref.path + ".")]
+    if not found:
+        raise LayoutError(f"the wording places [[{ref.path}]], which the schema lacks")
+    return found
+
+
+def _fields(flow: Flow, block: Block, specs: dict[str, FieldSpec]) -> None:
+    if len(block.refs) > 1:
+        _columns(flow, block.refs, specs)
+        return
+    ref = block.refs[0]
+    found = _expand(ref, specs)
+    if found[0].list_path == ref.path:
+        _list_table(flow, ref.path, found)
+        return
+    for spec in found:
+        label = ref.label if ref.label is not None and len(found) == 1 else _label(spec)
+        _FIELD_ROWS[spec.kind](flow, spec, label)
+
+
+def _label(spec: FieldSpec) -> str:
+    return spec.title if spec.title.endswith(("?", ":")) else f"{spec.title}:"
+
+
+def _label_and_box(flow: Flow, spec: FieldSpec, label: str, height: float, width: float) -> None:
+    """Label in the left column and the box beside it; a long label goes above its box."""
+    if label and flow.width_of(label) > LABEL_COLUMN - 6:
+        flow.ensure(height + 16)
+        flow.y -= 12
+        flow.text(MARGIN, flow.y, label)
+        x = MARGIN
+        width = min(width, WIDTH)
+    else:
+        flow.ensure(height + 6)
+        x = MARGIN + LABEL_COLUMN
+        width = min(width, WIDTH - LABEL_COLUMN)
+    flow.y -= height + 4
+    rect = (x, flow.y, x + width, flow.y + height)
+    if label and x > MARGIN:
+        flow.text(MARGIN, flow.y + height / 2 - 3.3, label)
+    flow.box(rect)
+    flow.place(spec, rect)
+    if spec.kind == "date":
+        flow.text(x + width + 6, flow.y + height / 2 - 3, "dd/mm/yyyy", size=7.5, color=GREY)
+
+
+def _text_row(flow: Flow, spec: FieldSpec, label: str) -> None:
+    width = {"date": DATE_WIDTH, "integer": 60.0}.get(spec.kind, WIDTH)
+    _label_and_box(flow, spec, label, BOX_HEIGHT, width)
+
+
+def _signature_row(flow: Flow, spec: FieldSpec, label: str) -> None:
+    flow.y -= 4
+    _label_and_box(flow, spec, label, SIGNATURE_HEIGHT, WIDTH * 0.62)
+
+
+def _multiline_row(flow: Flow, spec: FieldSpec, label: str) -> None:
+    height = spec.lines * MULTILINE_LINE + 8
+    label_lines = flow.wrap(label, WIDTH) if label else []
+    flow.ensure(height + 12 * len(label_lines) + 6)
+    for line in label_lines:
+        flow.y -= 12
+        flow.text(MARGIN, flow.y, line)
+    flow.y -= height + 4
+    rect = (MARGIN, flow.y, MARGIN + WIDTH, flow.y + height)
+    flow.box(rect)
+    flow.place(spec, rect)
+
+
+def _checkbox_row(flow: Flow, spec: FieldSpec, label: str) -> None:
+    flow.ensure(CHECK + 10)
+    flow.y -= CHECK + 6
+    rect = (MARGIN, flow.y, MARGIN + CHECK, flow.y + CHECK)
+    flow.box(rect)
+    flow.place(spec, rect)
+    flow.text(MARGIN + CHECK + 6, flow.y + 2, label)
+
+
+def _scale_row(flow: Flow, spec: FieldSpec, label: str) -> None:
+    lines = flow.wrap(label, WIDTH)
+    flow.ensure(12 * len(lines) + DOT + 26)
+    for line in lines:
+        flow.y -= 12
+        flow.text(MARGIN, flow.y, line)
+    flow.y -= DOT + 8
+    step = min(34.0, (WIDTH - DOT) / max(1, len(spec.options) - 1))
+    for index, option in enumerate(spec.options):
+        x = MARGIN + 4 + index * step
+        rect = (x, flow.y, x + DOT, flow.y + DOT)
+        flow.box(rect, round_=True)
+        flow.place(spec, rect, option)
+        flow.text(x + DOT / 2, flow.y - 9, option, size=8, align="center")
+    flow.y -= 12
+
+
+def _columns(flow: Flow, refs: tuple[FieldRef, ...], specs: dict[str, FieldSpec]) -> None:
+    """Several fields side by side, each with its label above its box."""
+    gap = 10.0
+    weights = []
+    fields = []
+    for ref in refs:
+        (spec,) = _expand(ref, specs)
+        fields.append((spec, ref.label if ref.label is not None else _label(spec)))
+        weights.append(0.6 if spec.kind == "date" else 1.0)
+    unit = (WIDTH - gap * (len(refs) - 1)) / sum(weights)
+    flow.ensure(BOX_HEIGHT + 18)
+    flow.y -= 12
+    label_y = flow.y
+    flow.y -= BOX_HEIGHT + 3
+    x = MARGIN
+    for (spec, label), weight in zip(fields, weights, strict=True):
+        width = unit * weight
+        flow.text(x, label_y, label, size=8.5)
+        rect = (x, flow.y, x + width, flow.y + BOX_HEIGHT)
+        flow.box(rect)
+        flow.place(spec, rect)
+        x += width + gap
+
+
+def _list_table(flow: Flow, list_path: str, specs: list[FieldSpec]) -> None:
+    """Repeated rows (participants, actions) as a table with numbered rows."""
+    rows = sorted({s.row for s in specs if s.row is not None})
+    columns = [s for s in specs if s.row == rows[0]]
+    weight = {"date": 1.5, "choice": 2.4, "text": 2.6}
+    weights = [weight.get(c.kind, 2.6) * (1.6 if (c.max_length or 0) > 150 else 1.0) for c in columns]
+    number = 18.0
+    unit = (WIDTH - number) / sum(weights)
+    row_height = 20.0
+    flow.ensure(16 + row_height * min(len(rows), 3))
+    flow.y -= 14
+    x = MARGIN + number
+    for column, w in zip(columns, weights, strict=True):
+        flow.text(x + 2, flow.y + 2, column.title, size=8.5, bold=True)
+        x += unit * w
+    for row in rows:
+        flow.ensure(row_height)
+        flow.y -= row_height
+        flow.text(MARGIN + number - 6, flow.y + 6, str(row + 1), size=8, color=GREY, align="right")
+        x = MARGIN + number
+        for column, w in zip(columns, weights, strict=True):
+            spec = next(s for s in specs if s.row == row and s.path.endswith("." + column.parts[-1]))
+            rect = (x, flow.y, x + unit * w, flow.y + row_height)
+            flow.box(rect)
+            flow.place(spec, rect)
+            x += unit * w
+    choices = [c for c in columns if c.kind == "choice"]
+    for choice in choices:
+        flow.y -= 11
+        flow.text(
+            MARGIN + number, flow.y, f"{choice.title}: " + " · ".join(choice.options),
+            size=7.5, color=GREY,
+        )
+    flow.y -= 4
+
+
+_BLOCKS = {
+    "title": _title,
+    "subtitle": _subtitle,
+    "heading": _heading,
+    "paragraph": _paragraph,
+    "bullet": _bullet,
+    "numbered": _numbered,
+    "note": _note,
+    "gap": _gap,
+    "pagebreak": _pagebreak,
+    "table": _table,
+    "fields": _fields,
+}
+
+_FIELD_ROWS = {
+    "text": _text_row,
+    "integer": _text_row,
+    "date": _text_row,
+    "choice": _text_row,
+    "multiline": _multiline_row,
+    "signature": _signature_row,
+    "checkbox": _checkbox_row,
+    "scale": _scale_row,
+}
+

@@ -1,0 +1,141 @@
+"""Who a copy is: its document id, its footer with a QR code, and its metadata.
+
+Every copy carries its form id, schema version and a unique document id in the
+Info dictionary, in XMP, in the keywords, and printed with "page x of y" and a
+QR code on every page (DESIGN.md, contract 2), so that even a return printed to
+PDF or on paper can be matched to what was issued.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.barcode import qrencoder
+
+from forms.appearance import FONT_RESOURCE
+from forms.fonts import FieldFont
+from forms.layout import MARGIN, PAGE_WIDTH
+
+__all__ = [
+    "Identity",
+    "footer_content",
+    "new_document_id",
+    "pdf_date",
+    "qr_matrix",
+    "qr_payload",
+    "xmp_packet",
+]
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread on paper
+QR_SIZE = 46.0  # points; 29 modules of 0.56 mm scan at 150 dpi
+QR_VERSION = 3
+XMP_NS = "urn:supforms:ns:identity:1"
+
+
+@dataclass(frozen=True)
+class Identity:
+    form_id: str
+    version: str
+    document_id: str
+    title: str
+    issued_at: datetime
+
+
+def new_document_id() -> str:
+    """80 random bits as four groups of Crockford base32, easy to read off paper."""
+    value = secrets.randbits(80)
+    chars = "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in range(16))
+    return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
+
+
+def qr_payload(document_id: str, page: int, pages: int) -> str:
+    """What each page's QR code says: the document id and the page number."""
+    return f"SF1:{document_id}:{page}/{pages}"
+
+
+def qr_matrix(payload: str) -> list[list[bool]]:
+    """The QR modules of ``payload`` (version 3, error correction M).
+
+    reportlab's encoder scores all eight mask patterns, which costs 12 ms a code;
+    any mask is valid QR, so a fixed one keeps a 3-page copy under 5 ms.
+    """
+    code = qrencoder.QRCode(QR_VERSION, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(payload)
+    code.makeImpl(False, 0)
+    n = code.getModuleCount()
+    return [[bool(code.isDark(r, c)) for c in range(n)] for r in range(n)]
+
+
+def _qr_ops(matrix: list[list[bool]], x: float, y: float, size: float) -> list[str]:
+    module = size / len(matrix)
+    ops = ["0 g"]
+    for r, row in enumerate(matrix):
+        c = 0
+        top = y + size - (r + 1) * module
+        while c < len(row):
+            if row[c]:
+                start = c
+                while c < len(row) and row[c]:
+                    c += 1
+                ops.append(
+                    f"{x + start * module:.2f} {top:.2f} {(c - start) * module:.2f} {module:.2f} re"
+                )
+            else:
+                c += 1
+    ops.append("f")
+    return ops
+
+
+def footer_content(font: FieldFont, identity: Identity, page: int, pages: int) -> bytes:
+    """The per-copy footer of one page: identity text on the left, QR code on the right."""
+    left = f"{identity.title} · form {identity.form_id} · version {identity.version}"
+    middle = f"Document {identity.document_id}"
+    right = f"Page {page} of {pages}"
+    qr_x = PAGE_WIDTH - MARGIN - QR_SIZE
+    text_right = qr_x - 10
+    ops = [
+        "q 0.6 G 0.5 w",
+        f"{MARGIN:.2f} 62 m {PAGE_WIDTH - MARGIN:.2f} 62 l S",
+        f"BT 0.3 g /{FONT_RESOURCE} 7.5 Tf",
+        f"1 0 0 1 {MARGIN:.2f} 48 Tm {font.encode(left).decode()} Tj",
+        f"1 0 0 1 {MARGIN:.2f} 37 Tm {font.encode(middle).decode()} Tj",
+        f"1 0 0 1 {text_right - font.width(right, 7.5):.2f} 48 Tm {font.encode(right).decode()} Tj",
+        "ET",
+        *_qr_ops(qr_matrix(qr_payload(identity.document_id, page, pages)), qr_x, 14, QR_SIZE),
+        "Q",
+    ]
+    return "\n".join(ops).encode("ascii")
+
+
+def pdf_date(moment: datetime) -> str:
+    """A PDF date string (``D:YYYYMMDDHHmmSSZ``) in UTC."""
+    return moment.astimezone(UTC).strftime("D:%Y%m%d%H%M%SZ")
+
+
+def xmp_packet(identity: Identity) -> bytes:
+    """XMP metadata with the identity in its own namespace, which Acrobat keeps on save."""
+    when = identity.issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    title = escape(identity.title)
+    return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about=""
+    xmlns:dc="http://purl.org/dc/elements/1.1/"
+    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
+    xmlns:supforms="{XMP_NS}">
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>
+   <dc:identifier>{identity.document_id}</dc:identifier>
+   <xmp:CreateDate>{when}</xmp:CreateDate>
+   <xmp:CreatorTool>supforms</xmp:CreatorTool>
+   <pdf:Producer>supforms</pdf:Producer>
+   <supforms:FormId>{identity.form_id}</supforms:FormId>
+   <supforms:SchemaVersion>{identity.version}</supforms:SchemaVersion>
+   <supforms:DocumentId>{identity.document_id}</supforms:DocumentId>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>""".encode()

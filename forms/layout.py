@@ -1,0 +1,216 @@
+"""Flow a form's wording and fields onto A4 pages, drawing the static page with reportlab.
+
+The static page is everything that is the same in every copy: the clauses, the
+labels and the box outlines (so a printed blank form can be filled with a pen).
+Layout records where each field's widget sits; ``forms.acroform`` adds them.
+reportlab's origin is bottom-left, so the cursor ``y`` counts down the page.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import cache
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from forms.fonts import font_path
+from forms.spec import FieldKind, FieldSpec
+from forms.wording import FieldRef, inline_parts
+from schemas.errors import LayoutError
+
+__all__ = [
+    "BOTTOM",
+    "TOP",
+    "MARGIN",
+    "PAGE_HEIGHT",
+    "PAGE_WIDTH",
+    "Flow",
+    "StaticPages",
+    "Widget",
+    "register_fonts",
+]
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 48.0
+TOP = PAGE_HEIGHT - 46.0
+BOTTOM = 70.0  # the footer with its QR code lives below this line
+WIDTH = PAGE_WIDTH - 2 * MARGIN
+
+REGULAR, BOLD = "SF-Regular", "SF-Bold"
+BODY, LEADING = 9.5, 12.6
+INK, GREY, RULE = (0.1, 0.1, 0.12), (0.42, 0.42, 0.45), (0.35, 0.35, 0.38)
+BOX_HEIGHT = 22.0  # 7.8 mm: room for handwriting on a printed copy
+INLINE_WIDTH, INLINE_HEIGHT = 34.0, 16.0
+
+
+@dataclass(frozen=True)
+class Widget:
+    """Where one widget of a field sits: page index, rectangle, and a radio kid's value."""
+
+    path: str
+    kind: FieldKind
+    page: int
+    rect: tuple[float, float, float, float]
+    option: str | None = None
+
+
+@dataclass(frozen=True)
+class StaticPages:
+    pdf: bytes
+    pages: int
+    widgets: tuple[Widget, ...]
+
+
+@cache
+def register_fonts() -> None:
+    """Make DejaVu Sans known to reportlab (once per process)."""
+    pdfmetrics.registerFont(TTFont(REGULAR, str(font_path("DejaVuSans.ttf"))))
+    pdfmetrics.registerFont(TTFont(BOLD, str(font_path("DejaVuSans-Bold.ttf"))))
+
+
+class Flow:
+    """A cursor over A4 pages: draws static content and records widget rectangles."""
+
+    def __init__(self, title: str, logo: str = "") -> None:
+        register_fonts()
+        self.buffer = io.BytesIO()
+        # invariant=1: the same input gives the same bytes, so templates are reproducible.
+        self.canvas = Canvas(self.buffer, pagesize=A4, invariant=1, pageCompression=1)
+        self.canvas.setTitle(title)
+        self.canvas.setCreator("supforms")
+        self.canvas.setProducer("supforms")
+        self.page = 0
+        self.y = TOP
+        self.widgets: list[Widget] = []
+        if logo:
+            self.canvas.drawImage(
+                logo, PAGE_WIDTH - MARGIN - 90, TOP - 36, 90, 40,
+                preserveAspectRatio=True, anchor="ne", mask="auto",
+            )
+
+    # -- pages ---------------------------------------------------------------
+    def new_page(self) -> None:
+        self.canvas.showPage()
+        self.page += 1
+        self.y = TOP
+
+    def ensure(self, height: float) -> None:
+        """Start a new page unless ``height`` more points fit above the footer."""
+        if self.y - height < BOTTOM:
+            if self.y == TOP:
+                raise LayoutError(f"a block of {height:.0f} pt does not fit on one page")
+            self.new_page()
+
+    def finish(self) -> StaticPages:
+        self.canvas.showPage()
+        self.canvas.save()
+        return StaticPages(self.buffer.getvalue(), self.page + 1, tuple(self.widgets))
+
+    # -- text ----------------------------------------------------------------
+    def text(
+        self, x: float, y: float, text: str, *, size: float = BODY, bold: bool = False,
+        color: tuple[float, float, float] = INK, align: str = "left",
+    ) -> None:
+        c = self.canvas
+        c.setFillColorRGB(*color)
+        c.setFont(BOLD if bold else REGULAR, size)
+        if align == "center":
+            c.drawCentredString(x, y, text)
+        elif align == "right":
+            c.drawRightString(x, y, text)
+        else:
+            c.drawString(x, y, text)
+
+    @staticmethod
+    def width_of(text: str, size: float = BODY, bold: bool = False) -> float:
+        return float(pdfmetrics.stringWidth(text, BOLD if bold else REGULAR, size))
+
+    @staticmethod
+    def wrap(text: str, width: float, size: float = BODY, bold: bool = False) -> list[str]:
+        return list(simpleSplit(text, BOLD if bold else REGULAR, size, width))
+
+    def paragraph(
+        self, text: str, *, x: float = MARGIN, width: float = WIDTH, size: float = BODY,
+        bold: bool = False, color: tuple[float, float, float] = INK, leading: float | None = None,
+    ) -> None:
+        leading = leading or size * 1.33
+        lines = self.wrap(text, width, size, bold)
+        self.ensure(leading * len(lines))
+        for line in lines:
+            self.y -= leading
+            self.text(x, self.y + leading * 0.25, line, size=size, bold=bold, color=color)
+
+    def inline_paragraph(
+        self, text: str, specs: dict[str, FieldSpec], *, x: float = MARGIN, width: float = WIDTH
+    ) -> None:
+        """A paragraph whose ``[[path]]`` blanks become small boxes in the line of text."""
+        words: list[str | FieldRef] = []
+        for part in inline_parts(text):
+            if isinstance(part, FieldRef):
+                words.append(part)
+            else:
+                words.extend(w for w in part.split(" ") if w)
+        space = self.width_of(" ")
+        lines: list[list[str | FieldRef]] = [[]]
+        used = 0.0
+        for word in words:
+            w = INLINE_WIDTH if isinstance(word, FieldRef) else self.width_of(word)
+            if lines[-1] and used + space + w > width:
+                lines.append([])
+                used = 0.0
+            used += (space if lines[-1] else 0.0) + w
+            lines[-1].append(word)
+        leading = LEADING + 5  # room for the boxes
+        self.ensure(leading * len(lines))
+        for line in lines:
+            self.y -= leading
+            baseline = self.y + 5
+            cursor = x
+            for index, word in enumerate(line):
+                if index:
+                    cursor += space
+                if isinstance(word, FieldRef):
+                    spec = self.spec_for(word.path, specs)
+                    rect = (cursor, baseline - 4, cursor + INLINE_WIDTH, baseline - 4 + INLINE_HEIGHT)
+                    self.box(rect)
+                    self.place(spec, rect)
+                    cursor += INLINE_WIDTH
+                else:
+                    self.text(cursor, baseline, word)
+                    cursor += self.width_of(word)
+
+    # -- boxes and widgets ---------------------------------------------------
+    def box(self, rect: tuple[float, float, float, float], *, round_: bool = False) -> None:
+        c = self.canvas
+        c.setStrokeColorRGB(*RULE)
+        c.setLineWidth(0.6)
+        x0, y0, x1, y1 = rect
+        if round_:
+            c.circle((x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, stroke=1, fill=0)
+        else:
+            c.rect(x0, y0, x1 - x0, y1 - y0, stroke=1, fill=0)
+
+    def rule(self, y: float, x0: float = MARGIN, x1: float = MARGIN + WIDTH) -> None:
+        c = self.canvas
+        c.setStrokeColorRGB(*RULE)
+        c.setLineWidth(0.5)
+        c.line(x0, y, x1, y)
+
+    def place(
+        self, spec: FieldSpec, rect: tuple[float, float, float, float], option: str | None = None
+    ) -> None:
+        rounded = tuple(round(v, 2) for v in rect)
+        self.widgets.append(Widget(spec.path, spec.kind, self.page, rounded, option))  # type: ignore[arg-type]
+
+    @staticmethod
+    def spec_for(path: str, specs: dict[str, FieldSpec]) -> FieldSpec:
+        try:
+            return specs[path]
+        except KeyError:
+            raise LayoutError(f"the wording places [[{path}]], which the schema lacks") from None
+

@@ -1,0 +1,180 @@
+"""A form version compiled once into ready-made PDF objects, for fast copies.
+
+Drawing the static pages, subsetting the font and building the AcroForm take
+about a second; a copy differs from the blank template only in a few objects
+(the filled fields, the footers, the identity). So the template is saved once
+by pikepdf without object streams, cut into its objects' bytes, and
+``forms.fill`` writes each copy from those bytes plus the objects it changes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from dataclasses import dataclass
+
+import pikepdf
+from pikepdf import Dictionary, Name, Pdf
+
+from forms.acroform import build_acroform
+from forms.compose import compose
+from forms.fonts import FieldFont, field_font
+from forms.layout import Widget
+from forms.spec import FieldKind, field_specs
+from forms.wording import Wording, load_wording, parse_blocks, render_wording
+from schemas.errors import LayoutError
+from schemas.registry import TITLES, latest, model_for
+
+__all__ = ["CompiledForm", "Slot", "compiled_form"]
+
+_XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A field's object in the template, and its dictionary minus what a copy sets."""
+
+    path: str
+    kind: FieldKind
+    objnum: int
+    base: bytes
+    width: float
+    height: float
+    kids: tuple[tuple[str, int, bytes], ...] = ()
+
+
+@dataclass(frozen=True)
+class CompiledForm:
+    form_id: str
+    version: str
+    title: str
+    pages: int
+    objects: tuple[bytes, ...]  # index = object number; index 0 is unused
+    root: int
+    info: int
+    metadata: int
+    font: int
+    footers: tuple[int, ...]
+    slots: dict[str, Slot]
+    widgets: tuple[Widget, ...]
+    field_font: FieldFont
+
+
+def _split_objects(data: bytes) -> list[bytes]:
+    """The bytes of each object of a PDF written with a classic xref table, by number."""
+    start = int(data[data.rindex(b"startxref") + 9 :].split()[0])
+    header = data[start : start + 64].split(b"\n")
+    if header[0].strip() != b"xref":
+        raise LayoutError("template was not written with a classic cross-reference table")
+    count = int(header[1].split()[1])
+    entries = _XREF_ENTRY.findall(data, start, start + 64 + 20 * count + 20)[:count]
+    offsets = [int(off) if kind == b"n" else -1 for off, _, kind in entries]
+    ordered = sorted((off, num) for num, off in enumerate(offsets) if off >= 0)
+    objects = [b""] * count
+    for index, (offset, num) in enumerate(ordered):
+        end = ordered[index + 1][0] if index + 1 < len(ordered) else start
+        body = data[offset:end]
+        if not body.startswith(f"{num} 0 obj".encode()):
+            raise LayoutError(f"object {num} is not where the cross-reference table says")
+        objects[num] = body.rstrip(b"\r\n") + b"\n"
+    return objects
+
+
+def _base(obj: pikepdf.Object, drop: tuple[str, ...]) -> bytes:
+    copy = Dictionary({key: obj[key] for key in obj.keys() if key not in drop})
+    text = copy.unparse()
+    return bytes(text[2:-2]).strip()
+
+
+def _size(obj: pikepdf.Object) -> tuple[float, float]:
+    x0, y0, x1, y1 = (float(v) for v in obj.Rect)
+    return abs(x1 - x0), abs(y1 - y0)
+
+
+def _terminals(fields: pikepdf.Array, prefix: str = "") -> dict[str, pikepdf.Object]:
+    found: dict[str, pikepdf.Object] = {}
+    for field in fields:
+        name = f"{prefix}{field.T}" if Name.T in field else prefix.rstrip(".")
+        kids = field.get(Name.Kids)
+        if kids is not None and any(Name.T in kid for kid in kids):
+            found.update(_terminals(kids, f"{name}."))
+        else:
+            found[name] = field
+    return found
+
+
+def _slots(pdf: Pdf) -> dict[str, Slot]:
+    slots: dict[str, Slot] = {}
+    for path, field in _terminals(pdf.Root.AcroForm.Fields).items():
+        num = field.objgen[0]
+        if Name.Kids in field:  # a radio group: the value is on the group, the state on kids
+            kids = []
+            for kid in field.Kids:
+                option = next(str(k)[1:] for k in kid.AP.N.keys() if k != "/Off")
+                kids.append((option, kid.objgen[0], _base(kid, ("/AS",))))
+            w, h = _size(field.Kids[0])
+            slots[path] = Slot(path, "scale", num, _base(field, ("/V",)), w, h, tuple(kids))
+            continue
+        kind: FieldKind = "checkbox" if field.FT == Name.Btn else "text"
+        drop = ("/V", "/AS") if kind == "checkbox" else ("/V", "/AP")
+        w, h = _size(field)
+        slots[path] = Slot(path, kind, num, _base(field, drop), w, h)
+    return slots
+
+
+def _compile(form_id: str, version: str, wording: Wording) -> CompiledForm:
+    model = model_for(form_id, version)
+    specs = field_specs(model)
+    title = TITLES[form_id]
+    static = compose(title, parse_blocks(render_wording(form_id, wording)), specs, wording.logo)
+    font = field_font()
+    pdf = build_acroform(static, specs, font)
+    buffer = io.BytesIO()
+    pdf.save(
+        buffer,
+        object_stream_mode=pikepdf.ObjectStreamMode.disable,
+        compress_streams=True,
+        deterministic_id=True,
+        fix_metadata_version=False,
+        min_version="1.7",
+    )
+    data = buffer.getvalue()
+    saved = Pdf.open(io.BytesIO(data))
+    kinds = {spec.path: spec.kind for spec in specs}
+    slots = {
+        path: Slot(path, kinds[path], s.objnum, s.base, s.width, s.height, s.kids)
+        for path, s in _slots(saved).items()
+    }
+    return CompiledForm(
+        form_id=form_id,
+        version=version,
+        title=title,
+        pages=len(saved.pages),
+        objects=tuple(_split_objects(data)),
+        root=saved.Root.objgen[0],
+        info=saved.trailer.Info.objgen[0],
+        metadata=saved.Root.Metadata.objgen[0],
+        font=saved.Root.AcroForm.DR.Font["/SFU"].objgen[0],
+        footers=tuple(page.obj.Contents[-1].objgen[0] for page in saved.pages),
+        slots=slots,
+        widgets=static.widgets,
+        field_font=font,
+    )
+
+
+_cache: dict[tuple[str, str, str], CompiledForm] = {}
+_lock = threading.Lock()
+
+
+def compiled_form(
+    form_id: str, version: str | None = None, wording: Wording | None = None
+) -> CompiledForm:
+    """The compiled template of a form version (the newest by default), built once per process."""
+    wording = wording or load_wording()
+    version = version or str(latest(form_id).model_fields["schema_version"].default)
+    key = (form_id, version, wording.fingerprint)
+    with _lock:
+        if key not in _cache:
+            _cache[key] = _compile(form_id, version, wording)
+        return _cache[key]

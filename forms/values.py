@@ -1,0 +1,77 @@
+"""Between a model's nested values and the flat, dotted-path values of PDF fields."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from forms.spec import FieldSpec, field_specs
+from schemas.common import FormModel
+
+__all__ = ["display_values", "flatten", "nest"]
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": [x]}}`` → ``{"a.b.0": x}``; empty containers vanish."""
+    flat: dict[str, Any] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            flat.update(flatten(value, f"{prefix}{key}."))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            flat.update(flatten(value, f"{prefix}{index}."))
+    else:
+        flat[prefix.rstrip(".")] = data
+    return flat
+
+
+def nest(flat: dict[str, Any]) -> dict[str, Any]:
+    """Dotted keys back into nested objects; numeric parts become list indexes.
+
+    Keys may already be nested objects, or mix both; a list keeps its rows in
+    index order and leaves no holes (a missing row becomes an empty one).
+    """
+    root: dict[str, Any] = {}
+    for key, value in flat.items():
+        parts = key.split(".")
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ValueError(f"{key}: {part} is both a value and a group")
+        if isinstance(value, dict):
+            node.setdefault(parts[-1], {}).update(nest(flatten(value)))
+        else:
+            node[parts[-1]] = value
+    return _lists(root)
+
+
+def _lists(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _lists(value) for key, value in node.items()}
+    if converted and all(key.isdigit() for key in converted):
+        size = max(int(key) for key in converted) + 1
+        return [converted.get(str(i), {}) for i in range(size)]
+    return converted
+
+
+def _display(spec: FieldSpec, value: Any) -> str | bool | None:
+    if value is None or spec.kind == "signature":
+        return None
+    if spec.kind == "checkbox":
+        return bool(value)
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def display_values(record: FormModel) -> dict[str, str | bool]:
+    """Each filled field's value as it shows in the PDF: text, or a tick for checkboxes."""
+    flat = flatten(record.model_dump())
+    shown: dict[str, str | bool] = {}
+    for spec in field_specs(type(record)):
+        value = _display(spec, flat.get(spec.path))
+        if value is not None and value != "":
+            shown[spec.path] = value
+    return shown

@@ -1,0 +1,180 @@
+"""The printed wording of each form: a Jinja2 template per form, parsed into blocks.
+
+Templates live in ``forms/templates/<form_id>.j2`` and are written in a small line
+markup, so that the clauses read as they do in the seed documents:
+
+``= Title`` · ``=~ subtitle`` · ``== Heading`` · ``- bullet`` · ``1. numbered item`` ·
+``> guidance note`` · ``| cell | cell`` (table row; ``//`` separates items in a cell) ·
+``---`` (page break) · a line of ``[[path]]`` or ``[[path|Label:]]`` only (a row of
+fields; ``[[path|]]`` prints no label) · any other line is a paragraph, in which
+``[[path]]`` is an inline blank.
+
+The organisation's names and local references come from a TOML config
+(``templates/defaults.toml`` reproduces the seeds), rendered with StrictUndefined
+so a missing variable is an error, never a silent gap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+
+from schemas.errors import LayoutError
+
+__all__ = [
+    "Block",
+    "FieldRef",
+    "Wording",
+    "load_wording",
+    "parse_blocks",
+    "render_wording",
+]
+
+TEMPLATES = Path(__file__).with_name("templates")
+_REF = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]*))?\]\]")
+_NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
+
+BlockKind = Literal[
+    "title", "subtitle", "heading", "bullet", "numbered", "note", "paragraph", "fields", "table",
+    "pagebreak", "gap",
+]
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """A field placed by the template; ``label`` None means the field's own title."""
+
+    path: str
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: BlockKind
+    text: str = ""
+    number: str = ""
+    refs: tuple[FieldRef, ...] = ()
+    cells: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The variables of every form's template, and the logo to print, if any."""
+
+    variables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    logo: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever anything printed would change; keys the template cache."""
+        blob = json.dumps([self.variables, self.logo], sort_keys=True).encode()
+        if self.logo and Path(self.logo).is_file():
+            blob += Path(self.logo).read_bytes()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def load_wording(path: Path | None = None) -> Wording:
+    """The defaults, overlaid by the TOML config at ``path`` when given."""
+    config = tomllib.loads((TEMPLATES / "defaults.toml").read_text(encoding="utf-8"))
+    if path is not None:
+        try:
+            override = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise LayoutError(f"cannot read wording config: {exc}", path=str(path)) from exc
+        for key, value in override.items():
+            if isinstance(value, dict) and isinstance(config.get(key), dict):
+                config[key] = {**config[key], **value}
+            else:
+                config[key] = value
+    logo = str(config.pop("logo", "") or "")
+    if logo and not Path(logo).is_file():
+        raise LayoutError(f"logo {logo} does not exist", path=str(path) if path else None)
+    variables = {key: value for key, value in config.items() if isinstance(value, dict)}
+    return Wording(variables=variables, logo=logo)
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    # Plain text out, not HTML: autoescape would turn "&" in an organisation's name into "&amp;".
+    return jinja2.Environment(  # noqa: S701
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def render_wording(form_id: str, wording: Wording) -> str:
+    """The form's markup with the organisation's variables filled in."""
+    try:
+        template = _environment().get_template(f"{form_id}.j2")
+        return template.render(**wording.variables.get(form_id, {}))
+    except jinja2.TemplateNotFound as exc:
+        raise LayoutError(f"no wording template for form {form_id!r}") from exc
+    except jinja2.UndefinedError as exc:
+        raise LayoutError(f"wording template {form_id}.j2: {exc.message}") from exc
+
+
+def _refs_only(line: str) -> tuple[FieldRef, ...] | None:
+    refs = tuple(FieldRef(m.group(1).strip(), m.group(2)) for m in _REF.finditer(line))
+    return refs if refs and not _REF.sub("", line).strip() else None
+
+
+def parse_blocks(markup: str) -> list[Block]:
+    """Split rendered markup into blocks, one per line (blank lines become gaps)."""
+    blocks: list[Block] = []
+    for raw in markup.splitlines():
+        line = raw.strip()
+        if not line:
+            if blocks and blocks[-1].kind != "gap":
+                blocks.append(Block("gap"))
+            continue
+        refs = _refs_only(line)
+        numbered = _NUMBERED.match(line)
+        if refs is not None:
+            blocks.append(Block("fields", refs=refs))
+        elif line == "---":
+            blocks.append(Block("pagebreak"))
+        elif line.startswith("=~ "):
+            blocks.append(Block("subtitle", line[3:].strip()))
+        elif line.startswith("== "):
+            blocks.append(Block("heading", line[3:].strip()))
+        elif line.startswith("= "):
+            blocks.append(Block("title", line[2:].strip()))
+        elif line.startswith("- "):
+            blocks.append(Block("bullet", line[2:].strip()))
+        elif line.startswith("> "):
+            blocks.append(Block("note", line[2:].strip()))
+        elif line.startswith("|"):
+            cells = tuple(cell.strip() for cell in line[1:].split("|"))
+            if blocks and blocks[-1].kind == "table":
+                blocks[-1] = Block("table", cells=(*blocks[-1].cells, cells))
+            else:
+                blocks.append(Block("table", cells=(cells,)))
+        elif numbered:
+            blocks.append(Block("numbered", numbered.group(2), number=numbered.group(1)))
+        else:
+            blocks.append(Block("paragraph", line))
+    return blocks
+
+
+def inline_parts(text: str) -> list[str | FieldRef]:
+    """A paragraph split into its words' text and the inline fields between them."""
+    parts: list[str | FieldRef] = []
+    last = 0
+    for match in _REF.finditer(text):
+        if match.start() > last:
+            parts.append(text[last : match.start()])
+        parts.append(FieldRef(match.group(1).strip(), match.group(2)))
+        last = match.end()
+    if last < len(text):
+        parts.append(text[last:])
+    return parts

@@ -1,0 +1,90 @@
+"""The base model and the field types the forms share.
+
+Every value may be empty while a form is issued or half-filled, so form fields
+default to ``None``; ``Required`` hints say what a complete return must hold.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from schemas.hints import Required
+
+__all__ = [
+    "FormModel",
+    "JobTitle",
+    "LongText",
+    "PersonName",
+    "ScaleValue",
+    "ShortText",
+    "SignatureBlock",
+    "SignatureInfo",
+    "UKDate",
+    "parse_uk_date",
+]
+
+_UK_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+
+
+def parse_uk_date(value: Any) -> Any:
+    """Accept a UK ``dd/mm/yyyy`` date as people type it, besides ISO dates.
+
+    Anything else is passed on for Pydantic to accept (ISO ``yyyy-mm-dd``) or
+    reject with its own message.
+    """
+    if isinstance(value, str):
+        match = _UK_DATE.match(value)
+        if match:
+            day, month, year = (int(part) for part in match.groups())
+            try:
+                return date(year, month, day)
+            except ValueError as exc:
+                raise ValueError(f"{value.strip()} is not a calendar date ({exc})") from exc
+    return value
+
+
+def _no_control_characters(value: str) -> str:
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+        raise ValueError("contains control characters")
+    return value
+
+
+class FormModel(BaseModel):
+    """Base of every form and every part of one: unknown keys are errors, values immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+UKDate = Annotated[date, BeforeValidator(parse_uk_date)]
+PersonName = Annotated[
+    str, Field(min_length=1, max_length=100), AfterValidator(_no_control_characters)
+]
+JobTitle = Annotated[
+    str, Field(min_length=1, max_length=150), AfterValidator(_no_control_characters)
+]
+ShortText = Annotated[
+    str, Field(min_length=1, max_length=200), AfterValidator(_no_control_characters)
+]
+LongText = Annotated[
+    str, Field(min_length=1, max_length=4000), AfterValidator(_no_control_characters)
+]
+ScaleValue = Annotated[int, Field(ge=0, le=10)]
+
+
+class SignatureInfo(FormModel):
+    """What a signature field held when the form came back; filled in by ingest, never prefilled."""
+
+    kind: Literal["digital", "drawn", "typed"]
+    signer: str | None = None
+    signed_at: datetime | None = None
+
+
+class SignatureBlock(FormModel):
+    """A signature line with its own date line, as the seeds print them."""
+
+    signature: Annotated[SignatureInfo | None, Field(title="Signature"), Required()] = None
+    date: Annotated[UKDate | None, Field(title="Date"), Required()] = None

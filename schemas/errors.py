@@ -1,0 +1,76 @@
+"""The one exception tree of supforms.
+
+It lives in the bottom layer so that every layer can raise it. Subclasses carry
+data (the path, the problems) as well as a message, so callers can act on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ExtractionError",
+    "InvalidRecordError",
+    "LayoutError",
+    "PipelineError",
+    "Problem",
+    "SignatureError",
+    "StoreError",
+    "UnknownFormError",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one value: which field, a stable code, and words for a person."""
+
+    field: str
+    code: str
+    message: str
+
+
+class PipelineError(Exception):
+    """Root of every error supforms raises on purpose."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class UnknownFormError(PipelineError):
+    """No form id in the PDF, or one that is not registered."""
+
+
+class LayoutError(PipelineError):
+    """Content does not fit, a field is placed twice or not at all, or a template is wrong."""
+
+
+class ExtractionError(PipelineError):
+    """Not a PDF, encrypted, or without the fields we expect."""
+
+
+class InvalidRecordError(PipelineError):
+    """A record does not satisfy its form's schema; ``problems`` names each field."""
+
+    def __init__(
+        self, message: str, problems: tuple[Problem, ...], *, path: str | None = None
+    ) -> None:
+        super().__init__(message, path=path)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        details = "; ".join(f"{p.field}: {p.message}" for p in self.problems)
+        return f"{where}{self.message}: {details}" if details else f"{where}{self.message}"
+
+
+class SignatureError(PipelineError):
+    """A signature is missing, invalid, or the document changed after signing."""
+
+
+class StoreError(PipelineError):
+    """The records store is unreachable or inconsistent."""

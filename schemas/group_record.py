@@ -1,0 +1,128 @@
+"""Group Supervision Record (Signs of Safety), from appendices 2 and 3 of seed ``003_820fea46214bbae8``.
+
+The seed describes a ten-step process rather than printing a form, so the record
+has one part per step; the appendix 3 questions are printed as prompts.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from schemas.common import (
+    FormModel,
+    LongText,
+    PersonName,
+    ScaleValue,
+    ShortText,
+    SignatureBlock,
+    UKDate,
+)
+from schemas.hints import Multiline, Required, Scale, Section
+
+__all__ = [
+    "Action",
+    "GroupRecord",
+    "GroupRole",
+    "GroupSignatures",
+    "Participant",
+    "Review",
+    "Scales",
+]
+
+GroupRole = Literal["Facilitator", "Advisor", "Practitioner bringing the case", "Observer/participant"]
+"""The roles appendix 2 names: a facilitator, an advisor, the practitioner and observers."""
+
+
+class Participant(FormModel):
+    name: Annotated[PersonName | None, Field(title="Name")] = None
+    role: Annotated[GroupRole | None, Field(title="Role")] = None
+    team: Annotated[ShortText | None, Field(title="Team")] = None
+
+
+class Scales(FormModel):
+    safety: Annotated[
+        ScaleValue | None,
+        Field(title="Safety scale: where do you rate the child’s safety on a scale of 0–10?"),
+        Scale(0, 10),
+    ] = None
+    plan_confidence: Annotated[
+        ScaleValue | None,
+        Field(
+            title="Confidence scale: what confidence would the parents say they have "
+            "in the plan keeping the child safe, on a scale of 0–10?"
+        ),
+        Scale(0, 10),
+    ] = None
+    questions: Annotated[
+        LongText | None,
+        Field(title="Scaling questions that could be used with the family"),
+        Multiline(4),
+    ] = None
+
+
+class Review(FormModel):
+    most_helpful: Annotated[
+        LongText | None,
+        Field(title="What has been most helpful for the practitioner?"),
+        Multiline(3),
+    ] = None
+    enough_for_now: Annotated[bool | None, Field(title="Is this enough for now?")] = None
+
+
+class Action(FormModel):
+    action: Annotated[ShortText | None, Field(title="Next step")] = None
+    by_whom: Annotated[PersonName | None, Field(title="By whom")] = None
+    by_when: Annotated[UKDate | None, Field(title="By when")] = None
+
+
+class GroupSignatures(FormModel):
+    facilitator: Annotated[SignatureBlock, Field(title="Facilitator")] = SignatureBlock()
+
+
+class GroupRecord(FormModel):
+    """What a Signs of Safety group supervision of one case found and decided."""
+
+    form_id: Literal["group-record"] = "group-record"
+    schema_version: Literal["1.0.0"] = "1.0.0"
+
+    held_on: Annotated[UKDate | None, Field(title="Date of supervision"), Required()] = None
+    case_reference: Annotated[
+        ShortText | None, Field(title="Child / family case reference"), Required()
+    ] = None
+    team: Annotated[ShortText | None, Field(title="Team")] = None
+    participants: Annotated[
+        list[Participant], Field(title="Participant", max_length=10), Section("Introductions")
+    ] = []
+    genogram: Annotated[
+        LongText | None, Field(title="Genogram: family structure"), Multiline(9)
+    ] = None
+    description: Annotated[
+        LongText | None,
+        Field(title="Description of the child or young person’s situation"),
+        Multiline(6),
+        Required(),
+    ] = None
+    workers_goal: Annotated[
+        LongText | None,
+        Field(title="Worker’s goal: what do they want out of the consultation?"),
+        Multiline(3),
+        Required(),
+    ] = None
+    danger_statements: Annotated[
+        LongText | None, Field(title="Draft danger / worry statements"), Multiline(5)
+    ] = None
+    working_well: Annotated[
+        LongText | None, Field(title="What’s working well?"), Multiline(6)
+    ] = None
+    scales: Annotated[Scales, Field(title="Scales"), Section("Safety and other scales")] = Scales()
+    worries: Annotated[
+        LongText | None, Field(title="What are we worried about?"), Multiline(6)
+    ] = None
+    safety_goals: Annotated[LongText | None, Field(title="Safety goals"), Multiline(5)] = None
+    review: Annotated[Review, Field(title="Review"), Section("Review and next steps")] = Review()
+    actions: Annotated[list[Action], Field(title="Next step", max_length=6)] = []
+    signatures: Annotated[GroupSignatures, Field(title="Signatures"), Section("Signatures")] = (
+        GroupSignatures()
+    )

@@ -1,0 +1,42 @@
+"""Presentation hints attached to model fields with ``Annotated``.
+
+They say how a value is asked for on paper, never what it is: the type and the
+Pydantic constraints say that. ``forms.spec`` is the one reader of these hints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Multiline", "Required", "Scale", "Section"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """Heading of the part of the form a field belongs to."""
+
+    title: str
+
+
+@dataclass(frozen=True)
+class Multiline:
+    """Free text over several lines; ``lines`` sizes the box for handwriting."""
+
+    lines: int = 4
+
+
+@dataclass(frozen=True)
+class Scale:
+    """An integer asked for as a row of choices from ``low`` to ``high`` (radio buttons)."""
+
+    low: int = 0
+    high: int = 10
+
+
+@dataclass(frozen=True)
+class Required:
+    """A value the returned form needs before it counts as complete.
+
+    Every field may be empty while a form is issued or half-filled; this hint
+    marks what ingest reports as missing.
+    """

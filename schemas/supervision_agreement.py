@@ -1,0 +1,61 @@
+"""Supervision Agreement, from the body of seed ``003_820fea46214bbae8``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from schemas.common import FormModel, JobTitle, PersonName, SignatureBlock, UKDate
+from schemas.hints import Required, Section
+
+__all__ = [
+    "AgreementSignatures",
+    "AgreementSupervisee",
+    "AgreementSupervisor",
+    "Regularity",
+    "SupervisionAgreement",
+]
+
+
+class AgreementSupervisee(FormModel):
+    name: Annotated[PersonName | None, Field(title="Name of Supervisee"), Required()] = None
+    job_title: Annotated[JobTitle | None, Field(title="Job Title"), Required()] = None
+
+
+class AgreementSupervisor(FormModel):
+    name: Annotated[PersonName | None, Field(title="Name of Supervisor"), Required()] = None
+    job_title: Annotated[JobTitle | None, Field(title="Job Title"), Required()] = None
+
+
+class Regularity(FormModel):
+    """The two dotted blanks of "We will meet at least ..... times a year – once every ..... weeks"."""
+
+    sessions_per_year: Annotated[
+        int | None, Field(title="Sessions a year (at least)", ge=1, le=52), Required()
+    ] = None
+    weeks_between_sessions: Annotated[
+        int | None, Field(title="Weeks between sessions", ge=1, le=52), Required()
+    ] = None
+
+
+class AgreementSignatures(FormModel):
+    supervisee: Annotated[SignatureBlock, Field(title="Supervisee")] = SignatureBlock()
+    supervisor: Annotated[SignatureBlock, Field(title="Supervisor")] = SignatureBlock()
+
+
+class SupervisionAgreement(FormModel):
+    """A supervisee and supervisor agree the aims, rhythm and ground rules of supervision."""
+
+    form_id: Literal["agreement"] = "agreement"
+    schema_version: Literal["1.0.0"] = "1.0.0"
+
+    supervisee: Annotated[AgreementSupervisee, Field(title="Supervisee")] = AgreementSupervisee()
+    supervisor: Annotated[AgreementSupervisor, Field(title="Supervisor")] = AgreementSupervisor()
+    agreed_on: Annotated[UKDate | None, Field(title="Date of Agreement"), Required()] = None
+    regularity: Annotated[
+        Regularity, Field(title="Regularity of Supervision"), Section("Regularity of Supervision")
+    ] = Regularity()
+    signatures: Annotated[AgreementSignatures, Field(title="Signatures"), Section("Signatures")] = (
+        AgreementSignatures()
+    )
