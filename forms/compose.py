@@ -259,6 +259,7 @@ def _checkbox_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     flow.box(rect)
     flow.place(spec, rect)
     flow.text(MARGIN + CHECK + 6, flow.y + 2, label)
+    flow.y -= 6
 
 
 def _scale_row(flow: Flow, spec: FieldSpec, label: str) -> None:
@@ -275,7 +276,7 @@ def _scale_row(flow: Flow, spec: FieldSpec, label: str) -> None:
         flow.box(rect, round_=True)
         flow.place(spec, rect, option)
         flow.text(x + DOT / 2, flow.y - 9, option, size=8, align="center")
-    flow.y -= 12
+    flow.y -= 16
 
 
 def _columns(flow: Flow, refs: tuple[FieldRef, ...], specs: dict[str, FieldSpec]) -> None:

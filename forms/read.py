@@ -1,0 +1,115 @@
+"""Read the AcroForm fields of any PDF: qualified name, type and value.
+
+A walk of the field tree with pikepdf, honouring inherited ``/FT``, ``/V`` and
+``/Ff`` (a kid inherits from its parent), radio values kept either in the
+parent's ``/V`` or only in a kid's ``/AS``, and loops in a hostile tree.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+from pikepdf import Name
+
+from schemas.errors import ExtractionError
+
+__all__ = ["PdfField", "read_fields"]
+
+_TYPES = {"/Tx": "text", "/Ch": "choice", "/Sig": "signature", "/Btn": "button"}
+RADIO, PUSH, MULTILINE, COMBO = 1 << 15, 1 << 16, 1 << 12, 1 << 17
+
+
+@dataclass(frozen=True)
+class PdfField:
+    name: str
+    type: str
+    value: str | None
+    flags: int = 0
+    tooltip: str = ""
+
+
+def _text(obj: Any) -> str | None:
+    if obj is None:
+        return None
+    if isinstance(obj, pikepdf.Name):
+        return str(obj)[1:]
+    if isinstance(obj, pikepdf.Array):
+        return ", ".join(filter(None, (_text(item) for item in obj)))
+    if isinstance(obj, pikepdf.Dictionary):  # a signature's /V: its presence is the value
+        return "(signed)"
+    return str(obj)
+
+
+def _kind(ft: str | None, flags: int) -> str:
+    kind = _TYPES.get(ft or "", "unknown")
+    if kind == "button":
+        kind = "radio" if flags & RADIO else "pushbutton" if flags & PUSH else "checkbox"
+    elif kind == "text" and flags & MULTILINE:
+        kind = "multiline"
+    elif kind == "choice":
+        kind = "combo" if flags & COMBO else "list"
+    return kind
+
+
+def _button_value(field: pikepdf.Object, kids: list[pikepdf.Object]) -> str | None:
+    value = field.get(Name.V)
+    if value is not None and str(value) != "/Off":
+        return _text(value)
+    # Some fillers set only the widget's /AS; the chosen state is then the value.
+    for widget in kids or [field]:
+        state = widget.get(Name.AS)
+        if state is not None and str(state) != "/Off":
+            return str(state)[1:]
+    return None
+
+
+def _walk(field: pikepdf.Object, prefix: str, inherited: dict[str, Any], seen: set[tuple[int, int]],
+          out: list[PdfField]) -> None:
+    if field.is_indirect:
+        if field.objgen in seen:
+            return
+        seen.add(field.objgen)
+    here = dict(inherited)
+    for key in ("/FT", "/Ff", "/V"):
+        if key in field:
+            here[key] = field[key]
+    partial = field.get(Name.T)
+    name = f"{prefix}.{partial}" if prefix and partial is not None else str(partial or prefix)
+    kids = [kid for kid in field.get(Name.Kids, []) if isinstance(kid, pikepdf.Dictionary)]
+    field_kids = [kid for kid in kids if Name.T in kid]
+    if field_kids:
+        for kid in field_kids:
+            _walk(kid, name, here, seen, out)
+        return
+    ft = str(here["/FT"]) if "/FT" in here else None
+    flags = int(here.get("/Ff", 0))
+    kind = _kind(ft, flags)
+    if kind in ("radio", "checkbox"):
+        value = _button_value(field, kids)
+    else:
+        value = _text(field.get(Name.V, here.get("/V")))
+    out.append(PdfField(name, kind, value, flags, str(field.get(Name.TU, ""))))
+
+
+def read_fields(source: Path | bytes) -> list[PdfField]:
+    """Every terminal field of the PDF, in field-tree order."""
+    try:
+        pdf = pikepdf.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+    except pikepdf.PasswordError as exc:
+        raise ExtractionError("needs a password to open", path=str(source)[:200]) from exc
+    except (pikepdf.PdfError, OSError) as exc:
+        raise ExtractionError(f"not a readable PDF ({exc})", path=str(source)[:200]) from exc
+    with pdf:
+        acroform = pdf.Root.get(Name.AcroForm)
+        if acroform is None or Name.Fields not in acroform:
+            return []
+        out: list[PdfField] = []
+        seen: set[tuple[int, int]] = set()
+        for field in acroform.Fields:
+            if isinstance(field, pikepdf.Dictionary):
+                _walk(field, "", {}, seen, out)
+        return out

@@ -1,0 +1,165 @@
+"""Generate forms: blank for printing, or one prefilled copy per record, with a manifest.
+
+Every copy gets a new document id; the manifest (``manifest.jsonl`` beside the
+PDFs, appended to) records what was issued to whom, with the prefilled values,
+so returns can be matched to it later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pikepdf
+
+from forms.fill import fill_form
+from forms.identity import Identity, new_document_id
+from forms.spec import field_specs
+from forms.template import CompiledForm, compiled_form
+from forms.values import display_values
+from forms.wording import Wording
+from pipeline.data import Record, validate_records
+from schemas.common import FormModel
+from schemas.errors import InvalidRecordError, PipelineError, Problem
+from schemas.registry import latest
+
+__all__ = ["MANIFEST", "Issued", "flatten_pdf", "generate", "issue_copy"]
+
+MANIFEST = "manifest.jsonl"
+
+
+@dataclass(frozen=True)
+class Issued:
+    """One generated copy, as the manifest records it."""
+
+    document_id: str
+    form: str
+    version: str
+    file: str
+    recipient: str
+    issued_at: str
+    sha256: str
+    bytes: int
+    row: int | None = None
+    prefill: dict[str, str | bool] = field(default_factory=dict)
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40]
+
+
+def _subject(model: type[FormModel], values: dict[str, str | bool]) -> str:
+    """Who or what a copy is about: its first required text value (a name, a case)."""
+    for spec in field_specs(model):
+        if spec.required and spec.kind == "text" and isinstance(values.get(spec.path), str):
+            return str(values[spec.path])
+    return ""
+
+
+def flatten_pdf(data: bytes) -> bytes:
+    """A print-only copy: every widget's appearance merged into its page, no fields left."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        pdf.flatten_annotations("all")
+        if pikepdf.Name.AcroForm in pdf.Root:
+            del pdf.Root.AcroForm
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, fix_metadata_version=False)
+        return out.getvalue()
+
+
+def issue_copy(
+    form: CompiledForm, record: FormModel | None, *, issued_at: datetime | None = None,
+    document_id: str | None = None, flatten: bool = False,
+) -> tuple[Identity, bytes, dict[str, str | bool]]:
+    """One copy of ``form``, prefilled from ``record`` if given: identity, bytes, values."""
+    identity = Identity(
+        form_id=form.form_id,
+        version=form.version,
+        document_id=document_id or new_document_id(),
+        title=form.title,
+        issued_at=issued_at or datetime.now(UTC),
+    )
+    values = display_values(record) if record is not None else {}
+    data = fill_form(form, values, identity)
+    return identity, (flatten_pdf(data) if flatten else data), values
+
+
+def _check_printable(form: CompiledForm, records: list[FormModel], rows: list[Record]) -> None:
+    problems = []
+    for record, row in zip(records, rows, strict=True):
+        for path, value in display_values(record).items():
+            if isinstance(value, str) and not form.field_font.covers(value):
+                missing = form.field_font.missing(value)
+                problems.append(Problem(
+                    f"row {row.row}: {path}", "unsupported_character",
+                    f"{missing!r} cannot be printed by the form font (Latin, Greek, Cyrillic)",
+                ))
+    if problems:
+        raise InvalidRecordError(
+            f"{len(problems)} problem(s) in the data; nothing was generated", tuple(problems)
+        )
+
+
+def generate(
+    form_id: str,
+    out_dir: Path,
+    records: list[Record] | None = None,
+    *,
+    source: str = "",
+    flatten: bool = False,
+    wording: Wording | None = None,
+) -> Iterator[Issued]:
+    """Write a blank copy (no records) or one prefilled copy per record into ``out_dir``.
+
+    Records are all validated first, so a bad row stops the batch before any file
+    is written. Yields each copy as it is written, for progress and reports.
+    """
+    model = latest(form_id)
+    valid = validate_records(model, records, source) if records is not None else []
+    form = compiled_form(form_id, wording=wording)
+    if records is not None:
+        _check_printable(form, valid, records)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        manifest = (out_dir / MANIFEST).open("a", encoding="utf-8")
+    except OSError as exc:
+        raise PipelineError(f"output folder is not writable: {exc.strerror}", path=str(out_dir)) from exc
+    suffix = "-print.pdf" if flatten else ".pdf"
+    plan: list[tuple[FormModel | None, Record | None]] = (
+        list(zip(valid, records, strict=True)) if records is not None else [(None, None)]
+    )
+    with manifest:
+        for record, row in plan:
+            identity, data, values = issue_copy(form, record, flatten=flatten)
+            if row is None:
+                name = f"{form_id}-blank{suffix}"
+            else:
+                slug = _slug(_subject(model, values))
+                name = f"{form_id}-{row.row:04d}{'-' + slug if slug else ''}{suffix}"
+            target = out_dir / name
+            try:
+                target.write_bytes(data)
+            except OSError as exc:
+                raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
+            issued = Issued(
+                document_id=identity.document_id,
+                form=form.form_id,
+                version=form.version,
+                file=name,
+                recipient=(row.meta.get("recipient") if row else None) or _subject(model, values),
+                issued_at=identity.issued_at.isoformat(timespec="seconds"),
+                sha256=hashlib.sha256(data).hexdigest(),
+                bytes=len(data),
+                row=row.row if row else None,
+                prefill=values,
+            )
+            manifest.write(json.dumps(asdict(issued), ensure_ascii=False) + "\n")
+            yield issued

@@ -1,0 +1,93 @@
+"""Every clause, label and prompt of the seed documents is printed, word for word."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from forms.template import compiled_form
+from forms.wording import load_wording
+from pipeline.generate import issue_copy
+from tests.conftest import ISSUED_AT, SEEDS
+
+CONTRACT_SEED = "000_7a59e302829dc164.txt"
+AGREEMENT_SEED = "003_820fea46214bbae8.txt"
+
+# Seed lines that are page furniture of the Word original rather than wording of a form.
+NOT_PRINTED = {"APPENDIX 2", "APPENDIX 3", "Worries Strengths Goals"}
+
+
+def _squash(text: str) -> str:
+    """Whitespace-free text, bullets and dotted leaders removed, for layout-proof matching."""
+    text = re.sub(r"[.…]{3,}", "", text)
+    return re.sub(r"[\s·•]+", "", text)
+
+
+def seed_clauses(name: str, start: str | None = None, stop: str | None = None) -> list[str]:
+    lines = (SEEDS / name).read_text(encoding="utf-8").splitlines()
+    if start:
+        lines = lines[next(i for i, line in enumerate(lines) if start in line):]
+    if stop:
+        lines = lines[: next(i for i, line in enumerate(lines) if stop in line)]
+    clauses = []
+    for line in lines:
+        text = re.sub(r"^\s*(?:[-·]|\d+\.)\s+", "", line).strip()
+        text = re.sub(r"\s+", " ", text)
+        if text and text not in NOT_PRINTED:
+            clauses.append(text)
+    return clauses
+
+
+def pdf_text(data: bytes, tmp_path: Path) -> str:
+    source = tmp_path / "form.pdf"
+    source.write_bytes(data)
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(source), "-"], capture_output=True, check=True, text=True
+    ).stdout
+
+
+CASES = {
+    "contract": (CONTRACT_SEED, None, None),
+    "agreement": (AGREEMENT_SEED, None, "APPENDIX 2"),
+    "group-record": (AGREEMENT_SEED, "Group Supervision Process", None),
+}
+
+
+@pytest.mark.usefixtures("poppler")
+def test_every_seed_clause_is_printed(form_id, blank_pdfs, tmp_path):
+    seed, start, stop = CASES[form_id]
+    printed = _squash(pdf_text(blank_pdfs[form_id], tmp_path))
+    clauses = seed_clauses(seed, start, stop)
+    assert len(clauses) > 10
+    missing = [clause for clause in clauses if _squash(clause) not in printed]
+    assert not missing, f"{form_id} lost seed wording: {missing}"
+
+
+@pytest.mark.usefixtures("poppler")
+def test_a_lost_clause_would_be_caught(blank_pdfs, tmp_path):
+    """The check above can fail: a clause that is not in the seed is not found."""
+    printed = _squash(pdf_text(blank_pdfs["contract"], tmp_path))
+    assert _squash("Be respectful of each other's work and beliefs.") in printed
+    assert _squash("Be respectful of each other's work, beliefs and time.") not in printed
+
+
+@pytest.mark.usefixtures("poppler")
+def test_wording_config_changes_the_local_names(tmp_path):
+    config = tmp_path / "council.toml"
+    config.write_text(
+        '[contract]\norganisation = "Ríverside Council Training Unit"\n'
+        '[agreement]\nemployer = "RCC"\nrecords_store = "the Records Hub"\ncase_system = "LCS"\n',
+        encoding="utf-8",
+    )
+    wording = load_wording(config)
+    contract = issue_copy(compiled_form("contract", wording=wording), None, issued_at=ISSUED_AT)[1]
+    agreement = issue_copy(compiled_form("agreement", wording=wording), None, issued_at=ISSUED_AT)[1]
+    contract_text = _squash(pdf_text(contract, tmp_path))
+    agreement_text = _squash(pdf_text(agreement, tmp_path))
+    assert _squash("Ríverside Council Training Unit") in contract_text
+    assert _squash("Birmingham & Solihull Training Hub") not in contract_text
+    assert _squash("they belong to RCC as stated in the policy. (Held on the Records Hub/"
+                   "discussions about children on LCS)") in agreement_text
