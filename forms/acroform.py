@@ -35,8 +35,14 @@ FIELD_FLAGS = {
     "signature": 0,
 }
 FIELD_TYPES = {
-    "text": "/Tx", "date": "/Tx", "integer": "/Tx", "multiline": "/Tx", "choice": "/Ch",
-    "checkbox": "/Btn", "scale": "/Btn", "signature": "/Sig",
+    "text": "/Tx",
+    "date": "/Tx",
+    "integer": "/Tx",
+    "multiline": "/Tx",
+    "choice": "/Ch",
+    "checkbox": "/Btn",
+    "scale": "/Btn",
+    "signature": "/Sig",
 }
 DATE_FORMAT = "dd/mm/yyyy"
 PRINT = 4
@@ -46,36 +52,44 @@ DEFAULT_APPEARANCE = f"/{FONT_RESOURCE} 0 Tf 0 g"  # 0: auto size, so long text 
 def _font_objects(pdf: Pdf, font: FieldFont) -> pikepdf.Object:
     file2 = pdf.make_stream(font.data)
     file2.Length1 = len(font.data)
-    descriptor = pdf.make_indirect(Dictionary(
-        Type=Name.FontDescriptor,
-        FontName=Name("/" + font.postscript_name),
-        Flags=32,
-        FontBBox=Array(list(font.bbox)),
-        ItalicAngle=0,
-        Ascent=font.ascent,
-        Descent=font.descent,
-        CapHeight=font.cap_height,
-        StemV=80,
-        FontFile2=file2,
-    ))
-    cid = pdf.make_indirect(Dictionary(
-        Type=Name.Font,
-        Subtype=Name.CIDFontType2,
-        BaseFont=Name("/" + font.postscript_name),
-        CIDSystemInfo=Dictionary(Registry=String("Adobe"), Ordering=String("Identity"), Supplement=0),
-        FontDescriptor=descriptor,
-        DW=1000,
-        W=Array([0, Array(list(font.widths))]),
-        CIDToGIDMap=Name.Identity,
-    ))
-    return pdf.make_indirect(Dictionary(
-        Type=Name.Font,
-        Subtype=Name.Type0,
-        BaseFont=Name("/" + font.postscript_name),
-        Encoding=Name("/Identity-H"),
-        DescendantFonts=Array([cid]),
-        ToUnicode=pdf.make_stream(font.to_unicode_cmap()),
-    ))
+    descriptor = pdf.make_indirect(
+        Dictionary(
+            Type=Name.FontDescriptor,
+            FontName=Name("/" + font.postscript_name),
+            Flags=32,
+            FontBBox=Array(list(font.bbox)),
+            ItalicAngle=0,
+            Ascent=font.ascent,
+            Descent=font.descent,
+            CapHeight=font.cap_height,
+            StemV=80,
+            FontFile2=file2,
+        )
+    )
+    cid = pdf.make_indirect(
+        Dictionary(
+            Type=Name.Font,
+            Subtype=Name.CIDFontType2,
+            BaseFont=Name("/" + font.postscript_name),
+            CIDSystemInfo=Dictionary(
+                Registry=String("Adobe"), Ordering=String("Identity"), Supplement=0
+            ),
+            FontDescriptor=descriptor,
+            DW=1000,
+            W=Array([0, Array(list(font.widths))]),
+            CIDToGIDMap=Name.Identity,
+        )
+    )
+    return pdf.make_indirect(
+        Dictionary(
+            Type=Name.Font,
+            Subtype=Name.Type0,
+            BaseFont=Name("/" + font.postscript_name),
+            Encoding=Name("/Identity-H"),
+            DescendantFonts=Array([cid]),
+            ToUnicode=pdf.make_stream(font.to_unicode_cmap()),
+        )
+    )
 
 
 def _form_xobject(pdf: Pdf, content: bytes, width: float, height: float) -> pikepdf.Object:
@@ -89,6 +103,7 @@ def _form_xobject(pdf: Pdf, content: bytes, width: float, height: float) -> pike
 
 def _date_actions(pdf: Pdf) -> Dictionary:
     """Acrobat's date format and keystroke actions; other viewers ignore them harmlessly."""
+
     def js(code: str) -> pikepdf.Object:
         return pdf.make_indirect(Dictionary(S=Name.JavaScript, JS=String(code)))
 
@@ -109,7 +124,9 @@ def _widget(page: pikepdf.Page, widget: Widget) -> Dictionary:
     )
 
 
-def _parent(pdf: Pdf, parents: dict[str, pikepdf.Object], roots: Array, parts: tuple[str, ...]) -> pikepdf.Object | None:
+def _parent(
+    pdf: Pdf, parents: dict[str, pikepdf.Object], roots: Array, parts: tuple[str, ...]
+) -> pikepdf.Object | None:
     """The non-terminal field that holds ``parts``' last name, made on first use."""
     if len(parts) == 1:
         return None
@@ -131,7 +148,8 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
     pdf = Pdf.open(io.BytesIO(static.pdf))
     font_ref = _font_objects(pdf, font)
     by_path = {spec.path: spec for spec in specs}
-    roots, parents = Array(), {}
+    roots = Array()
+    parents: dict[str, pikepdf.Object] = {}
     radios: dict[str, pikepdf.Object] = {}
     for page in pdf.pages:
         if Name.Resources not in page.obj:
@@ -142,7 +160,9 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
         page.obj.Annots = pdf.make_indirect(Array())
         footer = pdf.make_stream(b"")
         contents = page.obj.Contents
-        page.obj.Contents = Array([*(contents if isinstance(contents, Array) else [contents]), footer])
+        page.obj.Contents = Array(
+            [*(contents if isinstance(contents, Array) else [contents]), footer]
+        )
 
     for widget in static.widgets:
         spec = by_path[widget.path]
@@ -154,10 +174,16 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
             group = radios.get(spec.path)
             if group is None:
                 parent = _parent(pdf, parents, roots, spec.parts)
-                group = pdf.make_indirect(Dictionary(
-                    FT=Name.Btn, Ff=FIELD_FLAGS["scale"], T=String(spec.parts[-1]),
-                    TU=String(spec.tooltip), Kids=Array(), DA=String("/ZaDb 0 Tf 0 g"),
-                ))
+                group = pdf.make_indirect(
+                    Dictionary(
+                        FT=Name.Btn,
+                        Ff=FIELD_FLAGS["scale"],
+                        T=String(spec.parts[-1]),
+                        TU=String(spec.tooltip),
+                        Kids=Array(),
+                        DA=String("/ZaDb 0 Tf 0 g"),
+                    )
+                )
                 if parent is None:
                     roots.append(group)
                 else:
@@ -167,10 +193,14 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
             annot.Parent = group
             annot.AS = Name.Off
             annot.MK = Dictionary(CA=String("l"))
-            annot.AP = Dictionary(N=Dictionary({
-                "/" + str(widget.option): _form_xobject(pdf, dot_on(w, h), w, h),
-                "/Off": _form_xobject(pdf, b"", w, h),
-            }))
+            annot.AP = Dictionary(
+                N=Dictionary(
+                    {
+                        "/" + str(widget.option): _form_xobject(pdf, dot_on(w, h), w, h),
+                        "/Off": _form_xobject(pdf, b"", w, h),
+                    }
+                )
+            )
             obj = pdf.make_indirect(annot)
             group.Kids.append(obj)
         else:
@@ -184,10 +214,12 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
                 annot.AS = Name.Off
                 annot.MK = Dictionary(CA=String("4"))
                 annot.DA = String("/ZaDb 0 Tf 0 g")
-                annot.AP = Dictionary(N=Dictionary(
-                    Yes=_form_xobject(pdf, check_on(w, h), w, h),
-                    Off=_form_xobject(pdf, b"", w, h),
-                ))
+                annot.AP = Dictionary(
+                    N=Dictionary(
+                        Yes=_form_xobject(pdf, check_on(w, h), w, h),
+                        Off=_form_xobject(pdf, b"", w, h),
+                    )
+                )
             elif spec.kind != "signature":
                 annot.DA = String(DEFAULT_APPEARANCE)
                 annot.AP = Dictionary(N=_form_xobject(pdf, b"", w, h))
@@ -205,16 +237,26 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
                 parent.Kids.append(obj)
         page.obj.Annots.append(obj)
 
-    pdf.Root.AcroForm = pdf.make_indirect(Dictionary(
-        Fields=roots,
-        DR=Dictionary(Font=Dictionary({
-            "/" + FONT_RESOURCE: font_ref,
-            "/ZaDb": pdf.make_indirect(Dictionary(
-                Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.ZapfDingbats,
-            )),
-        })),
-        DA=String(DEFAULT_APPEARANCE),
-    ))
+    pdf.Root.AcroForm = pdf.make_indirect(
+        Dictionary(
+            Fields=roots,
+            DR=Dictionary(
+                Font=Dictionary(
+                    {
+                        "/" + FONT_RESOURCE: font_ref,
+                        "/ZaDb": pdf.make_indirect(
+                            Dictionary(
+                                Type=Name.Font,
+                                Subtype=Name.Type1,
+                                BaseFont=Name.ZapfDingbats,
+                            )
+                        ),
+                    }
+                )
+            ),
+            DA=String(DEFAULT_APPEARANCE),
+        )
+    )
     pdf.Root.Metadata = pdf.make_stream(b"", Type=Name.Metadata, Subtype=Name.XML)
     pdf.Root.Lang = String("en-GB")
     pdf.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)

@@ -85,7 +85,10 @@ def text_appearance(
         f"/Tx BMC q 1 1 {_num(width - 2)} {_num(height - 2)} re W n BT",
         f"/{FONT_RESOURCE} {_num(size)} Tf 0 g {_num(leading)} TL {_num(PAD)} {_num(y)} Td",
     ]
-    ops.extend(("T* " if index else "") + font.encode(line).decode() + " Tj" for index, line in enumerate(lines))
+    ops.extend(
+        ("T* " if index else "") + font.encode(line).decode() + " Tj"
+        for index, line in enumerate(lines)
+    )
     ops.append("ET Q EMC")
     return "\n".join(ops).encode("ascii")
 

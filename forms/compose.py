@@ -7,11 +7,11 @@ twice, or not at all, is a ``LayoutError`` before any PDF exists.
 from __future__ import annotations
 
 from forms.layout import (
+    BOTTOM,
     BOX_HEIGHT,
     GREY,
     LEADING,
     MARGIN,
-    BOTTOM,
     TOP,
     WIDTH,
     Flow,
@@ -31,7 +31,9 @@ DOT = 14.0
 MULTILINE_LINE = 15.0  # points of box per line of handwriting
 
 
-def compose(title: str, blocks: list[Block], specs: tuple[FieldSpec, ...], logo: str) -> StaticPages:
+def compose(
+    title: str, blocks: list[Block], specs: tuple[FieldSpec, ...], logo: str
+) -> StaticPages:
     """The static pages of a form and its widget rectangles, in reading order."""
     flow = Flow(title, logo)
     by_path = {spec.path: spec for spec in specs}
@@ -64,13 +66,14 @@ def _estimate(block: Block, specs: dict[str, FieldSpec]) -> float:
     found = _expand(block.refs[0], specs)
     if found[0].list_path == block.refs[0].path:
         return 30.0 + 20.0 * len({s.row for s in found})
-    heights = {
-        "multiline": lambda s: s.lines * MULTILINE_LINE + 24,
-        "signature": lambda s: SIGNATURE_HEIGHT + 8,
-        "scale": lambda s: DOT + 46,
-        "checkbox": lambda s: CHECK + 6,
-    }
-    return sum(heights.get(s.kind, lambda s: BOX_HEIGHT + 4)(s) for s in found)
+    return sum(_row_height(spec) for spec in found)
+
+
+def _row_height(spec: FieldSpec) -> float:
+    fixed = {"signature": SIGNATURE_HEIGHT + 8, "scale": DOT + 46, "checkbox": CHECK + 6}
+    if spec.kind == "multiline":
+        return spec.lines * MULTILINE_LINE + 24
+    return fixed.get(spec.kind, BOX_HEIGHT + 4)
 
 
 def _first_option(by_path: dict[str, FieldSpec], path: str) -> str | None:
@@ -162,9 +165,7 @@ def _table(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
 
     for row_index, row in enumerate(block.cells):
         header = row_index == 0
-        cells = [
-            cell_lines(text, widths[i], bold=header or i == 0) for i, text in enumerate(row)
-        ]
+        cells = [cell_lines(text, widths[i], bold=header or i == 0) for i, text in enumerate(row)]
         height = max(len(lines) for lines in cells) * leading + 2 * pad
         flow.ensure(height)
         x = MARGIN
@@ -308,7 +309,9 @@ def _list_table(flow: Flow, list_path: str, specs: list[FieldSpec]) -> None:
     rows = sorted({s.row for s in specs if s.row is not None})
     columns = [s for s in specs if s.row == rows[0]]
     weight = {"date": 1.5, "choice": 2.4, "text": 2.6}
-    weights = [weight.get(c.kind, 2.6) * (1.6 if (c.max_length or 0) > 150 else 1.0) for c in columns]
+    weights = [
+        weight.get(c.kind, 2.6) * (1.6 if (c.max_length or 0) > 150 else 1.0) for c in columns
+    ]
     number = 18.0
     unit = (WIDTH - number) / sum(weights)
     row_height = 20.0
@@ -324,7 +327,9 @@ def _list_table(flow: Flow, list_path: str, specs: list[FieldSpec]) -> None:
         flow.text(MARGIN + number - 6, flow.y + 6, str(row + 1), size=8, color=GREY, align="right")
         x = MARGIN + number
         for column, w in zip(columns, weights, strict=True):
-            spec = next(s for s in specs if s.row == row and s.path.endswith("." + column.parts[-1]))
+            spec = next(
+                s for s in specs if s.row == row and s.path.endswith("." + column.parts[-1])
+            )
             rect = (x, flow.y, x + unit * w, flow.y + row_height)
             flow.box(rect)
             flow.place(spec, rect)
@@ -333,8 +338,11 @@ def _list_table(flow: Flow, list_path: str, specs: list[FieldSpec]) -> None:
     for choice in choices:
         flow.y -= 11
         flow.text(
-            MARGIN + number, flow.y, f"{choice.title}: " + " · ".join(choice.options),
-            size=7.5, color=GREY,
+            MARGIN + number,
+            flow.y,
+            f"{choice.title}: " + " · ".join(choice.options),
+            size=7.5,
+            color=GREY,
         )
     flow.y -= 4
 
@@ -363,4 +371,3 @@ _FIELD_ROWS = {
     "checkbox": _checkbox_row,
     "scale": _scale_row,
 }
-

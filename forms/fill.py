@@ -33,7 +33,7 @@ def text_string(value: str) -> bytes:
 def pdf_name(value: str) -> bytes:
     """A PDF name, with anything outside plain ASCII written as #xx."""
     out = "".join(
-        ch if ch.isascii() and ch.isalnum() or ch in "-_.+" else f"#{ord(ch):02X}" for ch in value
+        ch if (ch.isascii() and ch.isalnum()) or ch in "-_.+" else f"#{ord(ch):02X}" for ch in value
     )
     return b"/" + out.encode("ascii")
 
@@ -46,7 +46,9 @@ def _stream(num: int, entries: bytes, data: bytes, *, compress: bool = False) ->
     if compress:
         data = zlib.compress(data, 6)
         entries += b" /Filter /FlateDecode"
-    return _obj(num, b"<< %s /Length %d >>\nstream\n" % (entries, len(data)) + data + b"\nendstream")
+    return _obj(
+        num, b"<< %s /Length %d >>\nstream\n" % (entries, len(data)) + data + b"\nendstream"
+    )
 
 
 class _Copy:
@@ -82,8 +84,9 @@ class _Copy:
         xref.extend(b"%010d 00000 n \n" % offset for offset in offsets[1:])
         file_id = hashlib.md5(identity.document_id.encode(), usedforsecurity=False).hexdigest()
         trailer = (
-            b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
-            % (size, self.form.root, self.form.info, file_id.encode(), file_id.encode(), position)
+            b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\n"
+            % (size, self.form.root, self.form.info, file_id.encode(), file_id.encode())
+            + b"startxref\n%d\n%%%%EOF\n" % position
         )
         return b"".join(parts) + b"".join(xref) + trailer
 
@@ -95,16 +98,24 @@ def _identity_objects(copy: _Copy, identity: Identity) -> None:
         f"supforms form={identity.form_id} version={identity.version} "
         f"document={identity.document_id}"
     )
-    info = b" ".join([
-        b"/Title", text_string(identity.title),
-        b"/Subject", text_string(f"{identity.title}, document {identity.document_id}"),
-        b"/Keywords", text_string(keywords),
-        b"/Creator (supforms) /Producer (supforms)",
-        b"/CreationDate (" + created + b") /ModDate (" + created + b")",
-        b"/SupformsFormId", text_string(identity.form_id),
-        b"/SupformsSchemaVersion", text_string(identity.version),
-        b"/SupformsDocumentId", text_string(identity.document_id),
-    ])
+    info = b" ".join(
+        [
+            b"/Title",
+            text_string(identity.title),
+            b"/Subject",
+            text_string(f"{identity.title}, document {identity.document_id}"),
+            b"/Keywords",
+            text_string(keywords),
+            b"/Creator (supforms) /Producer (supforms)",
+            b"/CreationDate (" + created + b") /ModDate (" + created + b")",
+            b"/SupformsFormId",
+            text_string(identity.form_id),
+            b"/SupformsSchemaVersion",
+            text_string(identity.version),
+            b"/SupformsDocumentId",
+            text_string(identity.document_id),
+        ]
+    )
     copy.changed[form.info] = _obj(form.info, b"<< " + info + b" >>")
     copy.changed[form.metadata] = _stream(
         form.metadata, b"/Type /Metadata /Subtype /XML", xmp_packet(identity)
@@ -116,8 +127,8 @@ def _identity_objects(copy: _Copy, identity: Identity) -> None:
 
 def _appearance(copy: _Copy, content: bytes, width: float, height: float) -> int:
     entries = (
-        b"/Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Resources << /Font << /%s %d 0 R >> >>"
-        % (width, height, FONT_RESOURCE.encode(), copy.form.font)
+        b"/Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f]" % (width, height)
+        + b" /Resources << /Font << /%s %d 0 R >> >>" % (FONT_RESOURCE.encode(), copy.form.font)
     )
     return copy.add(lambda num: _stream(num, entries, content, compress=len(content) > 400))
 
@@ -133,7 +144,9 @@ def fill_form(form: CompiledForm, values: Mapping[str, str | bool], identity: Id
             raise LayoutError(f"{form.form_id} has no field {path!r}")
         if slot.kind == "checkbox":
             if value is True:
-                copy.changed[slot.objnum] = _obj(slot.objnum, b"<< %s /V /Yes /AS /Yes >>" % slot.base)
+                copy.changed[slot.objnum] = _obj(
+                    slot.objnum, b"<< %s /V /Yes /AS /Yes >>" % slot.base
+                )
         elif slot.kind == "scale":
             option = str(value)
             kid = next((k for k in slot.kids if k[0] == option), None)
@@ -153,6 +166,7 @@ def fill_form(form: CompiledForm, values: Mapping[str, str | bool], identity: Id
             content = text_appearance(font, text, slot.width, slot.height, multiline)
             ap = _appearance(copy, content, slot.width, slot.height)
             copy.changed[slot.objnum] = _obj(
-                slot.objnum, b"<< %s /V %s /AP << /N %d 0 R >> >>" % (slot.base, text_string(text), ap)
+                slot.objnum,
+                b"<< %s /V %s /AP << /N %d 0 R >> >>" % (slot.base, text_string(text), ap),
             )
     return copy.bytes(identity)

@@ -25,10 +25,10 @@ from schemas.errors import LayoutError
 
 __all__ = [
     "BOTTOM",
-    "TOP",
     "MARGIN",
     "PAGE_HEIGHT",
     "PAGE_WIDTH",
+    "TOP",
     "Flow",
     "StaticPages",
     "Widget",
@@ -89,8 +89,14 @@ class Flow:
         self.widgets: list[Widget] = []
         if logo:
             self.canvas.drawImage(
-                logo, PAGE_WIDTH - MARGIN - 90, TOP - 36, 90, 40,
-                preserveAspectRatio=True, anchor="ne", mask="auto",
+                logo,
+                PAGE_WIDTH - MARGIN - 90,
+                TOP - 36,
+                90,
+                40,
+                preserveAspectRatio=True,
+                anchor="ne",
+                mask="auto",
             )
 
     # -- pages ---------------------------------------------------------------
@@ -113,8 +119,15 @@ class Flow:
 
     # -- text ----------------------------------------------------------------
     def text(
-        self, x: float, y: float, text: str, *, size: float = BODY, bold: bool = False,
-        color: tuple[float, float, float] = INK, align: str = "left",
+        self,
+        x: float,
+        y: float,
+        text: str,
+        *,
+        size: float = BODY,
+        bold: bool = False,
+        color: tuple[float, float, float] = INK,
+        align: str = "left",
     ) -> None:
         c = self.canvas
         c.setFillColorRGB(*color)
@@ -135,8 +148,15 @@ class Flow:
         return list(simpleSplit(text, BOLD if bold else REGULAR, size, width))
 
     def paragraph(
-        self, text: str, *, x: float = MARGIN, width: float = WIDTH, size: float = BODY,
-        bold: bool = False, color: tuple[float, float, float] = INK, leading: float | None = None,
+        self,
+        text: str,
+        *,
+        x: float = MARGIN,
+        width: float = WIDTH,
+        size: float = BODY,
+        bold: bool = False,
+        color: tuple[float, float, float] = INK,
+        leading: float | None = None,
     ) -> None:
         leading = leading or size * 1.33
         lines = self.wrap(text, width, size, bold)
@@ -176,7 +196,12 @@ class Flow:
                     cursor += space
                 if isinstance(word, FieldRef):
                     spec = self.spec_for(word.path, specs)
-                    rect = (cursor, baseline - 4, cursor + INLINE_WIDTH, baseline - 4 + INLINE_HEIGHT)
+                    rect = (
+                        cursor,
+                        baseline - 4,
+                        cursor + INLINE_WIDTH,
+                        baseline - 4 + INLINE_HEIGHT,
+                    )
                     self.box(rect)
                     self.place(spec, rect)
                     cursor += INLINE_WIDTH
@@ -213,4 +238,3 @@ class Flow:
             return specs[path]
         except KeyError:
             raise LayoutError(f"the wording places [[{path}]], which the schema lacks") from None
-

@@ -8,6 +8,7 @@ parent's ``/V`` or only in a kid's ``/AS``, and loops in a hostile tree.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ def _kind(ft: str | None, flags: int) -> str:
     return kind
 
 
-def _button_value(field: pikepdf.Object, kids: list[pikepdf.Object]) -> str | None:
+def _button_value(field: pikepdf.Object, kids: Sequence[pikepdf.Object]) -> str | None:
     value = field.get(Name.V)
     if value is not None and str(value) != "/Off":
         return _text(value)
@@ -67,8 +68,13 @@ def _button_value(field: pikepdf.Object, kids: list[pikepdf.Object]) -> str | No
     return None
 
 
-def _walk(field: pikepdf.Object, prefix: str, inherited: dict[str, Any], seen: set[tuple[int, int]],
-          out: list[PdfField]) -> None:
+def _walk(
+    field: pikepdf.Object,
+    prefix: str,
+    inherited: dict[str, Any],
+    seen: set[tuple[int, int]],
+    out: list[PdfField],
+) -> None:
     if field.is_indirect:
         if field.objgen in seen:
             return

@@ -22,7 +22,9 @@ from schemas.hints import Multiline, Required, Scale, Section
 
 __all__ = ["IDENTITY_FIELDS", "FieldKind", "FieldSpec", "field_specs", "spec_by_path"]
 
-FieldKind = Literal["text", "multiline", "date", "integer", "checkbox", "scale", "choice", "signature"]
+FieldKind = Literal[
+    "text", "multiline", "date", "integer", "checkbox", "scale", "choice", "signature"
+]
 
 IDENTITY_FIELDS = frozenset({"form_id", "schema_version"})
 """Model fields that travel in the PDF metadata, never as PDF fields."""

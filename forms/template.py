@@ -82,7 +82,7 @@ def _split_objects(data: bytes) -> list[bytes]:
 
 
 def _base(obj: pikepdf.Object, drop: tuple[str, ...]) -> bytes:
-    copy = Dictionary({key: obj[key] for key in obj.keys() if key not in drop})
+    copy = Dictionary({key: value for key, value in obj.items() if key not in drop})
     text = copy.unparse()
     return bytes(text[2:-2]).strip()
 
@@ -92,7 +92,7 @@ def _size(obj: pikepdf.Object) -> tuple[float, float]:
     return abs(x1 - x0), abs(y1 - y0)
 
 
-def _terminals(fields: pikepdf.Array, prefix: str = "") -> dict[str, pikepdf.Object]:
+def _terminals(fields: pikepdf.Object, prefix: str = "") -> dict[str, pikepdf.Object]:
     found: dict[str, pikepdf.Object] = {}
     for field in fields:
         name = f"{prefix}{field.T}" if Name.T in field else prefix.rstrip(".")
@@ -111,12 +111,12 @@ def _slots(pdf: Pdf) -> dict[str, Slot]:
         if Name.Kids in field:  # a radio group: the value is on the group, the state on kids
             kids = []
             for kid in field.Kids:
-                option = next(str(k)[1:] for k in kid.AP.N.keys() if k != "/Off")
+                option = next(str(k)[1:] for k, _ in kid.AP.N.items() if k != "/Off")
                 kids.append((option, kid.objgen[0], _base(kid, ("/AS",))))
             w, h = _size(field.Kids[0])
             slots[path] = Slot(path, "scale", num, _base(field, ("/V",)), w, h, tuple(kids))
             continue
-        kind: FieldKind = "checkbox" if field.FT == Name.Btn else "text"
+        kind: FieldKind = "checkbox" if Name.Btn == field.FT else "text"
         drop = ("/V", "/AS") if kind == "checkbox" else ("/V", "/AP")
         w, h = _size(field)
         slots[path] = Slot(path, kind, num, _base(field, drop), w, h)

@@ -43,7 +43,8 @@ def nest(flat: dict[str, Any]) -> dict[str, Any]:
             node.setdefault(parts[-1], {}).update(nest(flatten(value)))
         else:
             node[parts[-1]] = value
-    return _lists(root)
+    nested: dict[str, Any] = _lists(root)
+    return nested
 
 
 def _lists(node: Any) -> Any:

@@ -43,8 +43,17 @@ _REF = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]*))?\]\]")
 _NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
 
 BlockKind = Literal[
-    "title", "subtitle", "heading", "bullet", "numbered", "note", "paragraph", "fields", "table",
-    "pagebreak", "gap",
+    "title",
+    "subtitle",
+    "heading",
+    "bullet",
+    "numbered",
+    "note",
+    "paragraph",
+    "fields",
+    "table",
+    "pagebreak",
+    "gap",
 ]
 
 
@@ -104,7 +113,7 @@ def load_wording(path: Path | None = None) -> Wording:
 @cache
 def _environment() -> jinja2.Environment:
     # Plain text out, not HTML: autoescape would turn "&" in an organisation's name into "&amp;".
-    return jinja2.Environment(  # noqa: S701
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

@@ -82,7 +82,9 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, config: Path | None) -> N
       supforms fields output/contract-blank.pdf       the fields of any PDF
       supforms schema group-record                    the JSON Schema of a form
     """
-    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    level = (
+        logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    )
     logging.basicConfig(level=level, format="supforms: %(message)s", stream=sys.stderr)
     ctx.obj = Settings(verbose, quiet, config)
 
@@ -93,7 +95,9 @@ def forms_command(as_json: bool) -> None:
     """List the forms and their schema versions."""
     for (form_id, version), model in FORMS.items():
         row = {
-            "form": form_id, "version": version, "title": TITLES[form_id],
+            "form": form_id,
+            "version": version,
+            "title": TITLES[form_id],
             "fields": len(field_specs(model)),
             "latest": latest(form_id) is model,
         }
@@ -104,24 +108,31 @@ def forms_command(as_json: bool) -> None:
 
 
 @cli.command("schema")
-@click.argument("form", type=click.Choice(form_ids()))
+@click.argument("form", type=click.Choice(form_ids()), metavar="FORM")
 def schema_command(form: str) -> None:
     """Print the JSON Schema of FORM's newest version (what --data records must satisfy)."""
     click.echo(json.dumps(latest(form).model_json_schema(), indent=2, ensure_ascii=False))
 
 
 @cli.command("generate")
-@click.argument("form", type=click.Choice(form_ids()))
+@click.argument("form", type=click.Choice(form_ids()), metavar="FORM")
 @click.option(
-    "-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
-    show_default=True, help="Folder for the PDFs and the manifest.",
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder for the PDFs and the manifest.",
 )
 @click.option(
-    "--data", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    "--data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Prefill records: CSV, JSON or JSON Lines; keys are dotted paths "
     "(supervisee.name) or nested objects. One PDF per record.",
 )
-@click.option("--flatten", is_flag=True, help="Print-only copies: values merged into the page, no fields.")
+@click.option(
+    "--flatten", is_flag=True, help="Print-only copies: values merged into the page, no fields."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per copy on stdout.")
 @click.pass_obj
 def generate_command(
@@ -146,21 +157,35 @@ def generate_command(
     with handle_errors():
         records = load_records(data) if data else None
         copies = generate(
-            form, out, records, source=str(data or ""), flatten=flatten,
+            form,
+            out,
+            records,
+            source=str(data or ""),
+            flatten=flatten,
             wording=settings.wording(),
         )
         count = len(records) if records is not None else 1
         show_bar = count > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
         written = 0
-        with click.progressbar(
-            copies, length=count, label=f"Generating {form}", file=sys.stderr,
-        ) if show_bar else _plain(copies) as progress:
+        with (
+            click.progressbar(
+                copies,
+                length=count,
+                label=f"Generating {form}",
+                file=sys.stderr,
+            )
+            if show_bar
+            else _plain(copies) as progress
+        ):
             for issued in progress:
                 written += 1
                 if as_json:
                     click.echo(json.dumps(asdict(issued), ensure_ascii=False))
         if not (settings.quiet or as_json):
-            click.echo(f"Wrote {written} {form} PDF(s) to {out}/ (issued copies listed in {out / MANIFEST})")
+            click.echo(
+                f"Wrote {written} {form} PDF(s) to {out}/ (issued copies are listed in "
+                f"{out / MANIFEST})"
+            )
 
 
 @contextmanager

@@ -56,11 +56,11 @@ def load_records(path: Path) -> list[Record]:
             loaded = json.loads(text)
             rows = loaded if isinstance(loaded, list) else [loaded]
         else:
-            raise PipelineError(
-                "unknown data format: use .csv, .json or .jsonl", path=str(path)
-            )
+            raise PipelineError("unknown data format: use .csv, .json or .jsonl", path=str(path))
     except json.JSONDecodeError as exc:
-        raise PipelineError(f"not valid JSON (line {exc.lineno}: {exc.msg})", path=str(path)) from exc
+        raise PipelineError(
+            f"not valid JSON (line {exc.lineno}: {exc.msg})", path=str(path)
+        ) from exc
     except csv.Error as exc:
         raise PipelineError(f"not valid CSV ({exc})", path=str(path)) from exc
     records = []
@@ -82,9 +82,7 @@ def problems_from(error: ValidationError) -> tuple[Problem, ...]:
     return tuple(problems)
 
 
-def validate_records(
-    model: type[FormModel], records: list[Record], source: str
-) -> list[FormModel]:
+def validate_records(model: type[FormModel], records: list[Record], source: str) -> list[FormModel]:
     """Each record as a model; all bad records are reported together, naming row and field."""
     valid: list[FormModel] = []
     problems: list[Problem] = []

@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +24,7 @@ from forms.template import CompiledForm, compiled_form
 from forms.values import display_values
 from forms.wording import Wording
 from pipeline.data import Record, validate_records
+from pipeline.filenames import slug as filename_slug
 from schemas.common import FormModel
 from schemas.errors import InvalidRecordError, PipelineError, Problem
 from schemas.registry import latest
@@ -51,11 +50,6 @@ class Issued:
     prefill: dict[str, str | bool] = field(default_factory=dict)
 
 
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40]
-
-
 def _subject(model: type[FormModel], values: dict[str, str | bool]) -> str:
     """Who or what a copy is about: its first required text value (a name, a case)."""
     for spec in field_specs(model):
@@ -76,8 +70,12 @@ def flatten_pdf(data: bytes) -> bytes:
 
 
 def issue_copy(
-    form: CompiledForm, record: FormModel | None, *, issued_at: datetime | None = None,
-    document_id: str | None = None, flatten: bool = False,
+    form: CompiledForm,
+    record: FormModel | None,
+    *,
+    issued_at: datetime | None = None,
+    document_id: str | None = None,
+    flatten: bool = False,
 ) -> tuple[Identity, bytes, dict[str, str | bool]]:
     """One copy of ``form``, prefilled from ``record`` if given: identity, bytes, values."""
     identity = Identity(
@@ -98,10 +96,13 @@ def _check_printable(form: CompiledForm, records: list[FormModel], rows: list[Re
         for path, value in display_values(record).items():
             if isinstance(value, str) and not form.field_font.covers(value):
                 missing = form.field_font.missing(value)
-                problems.append(Problem(
-                    f"row {row.row}: {path}", "unsupported_character",
-                    f"{missing!r} cannot be printed by the form font (Latin, Greek, Cyrillic)",
-                ))
+                problems.append(
+                    Problem(
+                        f"row {row.row}: {path}",
+                        "unsupported_character",
+                        f"{missing!r} cannot be printed by the form font (Latin, Greek, Cyrillic)",
+                    )
+                )
     if problems:
         raise InvalidRecordError(
             f"{len(problems)} problem(s) in the data; nothing was generated", tuple(problems)
@@ -131,7 +132,9 @@ def generate(
         out_dir.mkdir(parents=True, exist_ok=True)
         manifest = (out_dir / MANIFEST).open("a", encoding="utf-8")
     except OSError as exc:
-        raise PipelineError(f"output folder is not writable: {exc.strerror}", path=str(out_dir)) from exc
+        raise PipelineError(
+            f"output folder is not writable: {exc.strerror}", path=str(out_dir)
+        ) from exc
     suffix = "-print.pdf" if flatten else ".pdf"
     plan: list[tuple[FormModel | None, Record | None]] = (
         list(zip(valid, records, strict=True)) if records is not None else [(None, None)]
@@ -142,7 +145,7 @@ def generate(
             if row is None:
                 name = f"{form_id}-blank{suffix}"
             else:
-                slug = _slug(_subject(model, values))
+                slug = filename_slug(_subject(model, values))
                 name = f"{form_id}-{row.row:04d}{'-' + slug if slug else ''}{suffix}"
             target = out_dir / name
             try:

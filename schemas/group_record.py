@@ -1,4 +1,4 @@
-"""Group Supervision Record (Signs of Safety), from appendices 2 and 3 of seed ``003_820fea46214bbae8``.
+"""Group Supervision Record (Signs of Safety), from appendices 2 and 3 of seed ``003_820f…``.
 
 The seed describes a ten-step process rather than printing a form, so the record
 has one part per step; the appendix 3 questions are printed as prompts.
@@ -31,7 +31,9 @@ __all__ = [
     "Scales",
 ]
 
-GroupRole = Literal["Facilitator", "Advisor", "Practitioner bringing the case", "Observer/participant"]
+GroupRole = Literal[
+    "Facilitator", "Advisor", "Practitioner bringing the case", "Observer/participant"
+]
 """The roles appendix 2 names: a facilitator, an advisor, the practitioner and observers."""
 
 
@@ -93,8 +95,10 @@ class GroupRecord(FormModel):
     ] = None
     team: Annotated[ShortText | None, Field(title="Team")] = None
     participants: Annotated[
-        list[Participant], Field(title="Participant", max_length=10), Section("Introductions")
-    ] = []
+        list[Participant],
+        Field(title="Participant", max_length=10, default_factory=list),
+        Section("Introductions"),
+    ]
     genogram: Annotated[
         LongText | None, Field(title="Genogram: family structure"), Multiline(9)
     ] = None
@@ -113,16 +117,16 @@ class GroupRecord(FormModel):
     danger_statements: Annotated[
         LongText | None, Field(title="Draft danger / worry statements"), Multiline(5)
     ] = None
-    working_well: Annotated[
-        LongText | None, Field(title="What’s working well?"), Multiline(6)
-    ] = None
+    working_well: Annotated[LongText | None, Field(title="What’s working well?"), Multiline(6)] = (
+        None
+    )
     scales: Annotated[Scales, Field(title="Scales"), Section("Safety and other scales")] = Scales()
-    worries: Annotated[
-        LongText | None, Field(title="What are we worried about?"), Multiline(6)
-    ] = None
+    worries: Annotated[LongText | None, Field(title="What are we worried about?"), Multiline(6)] = (
+        None
+    )
     safety_goals: Annotated[LongText | None, Field(title="Safety goals"), Multiline(5)] = None
     review: Annotated[Review, Field(title="Review"), Section("Review and next steps")] = Review()
-    actions: Annotated[list[Action], Field(title="Next step", max_length=6)] = []
+    actions: Annotated[list[Action], Field(title="Next step", max_length=6, default_factory=list)]
     signatures: Annotated[GroupSignatures, Field(title="Signatures"), Section("Signatures")] = (
         GroupSignatures()
     )

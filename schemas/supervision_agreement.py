@@ -29,7 +29,7 @@ class AgreementSupervisor(FormModel):
 
 
 class Regularity(FormModel):
-    """The two dotted blanks of "We will meet at least ..... times a year – once every ..... weeks"."""
+    """The dotted blanks of "We will meet at least ..... times a year – once every ..... weeks"."""
 
     sessions_per_year: Annotated[
         int | None, Field(title="Sessions a year (at least)", ge=1, le=52), Required()

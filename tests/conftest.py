@@ -47,7 +47,9 @@ SAMPLES: dict[str, dict[str, object]] = {
         "workers_goal": "Decide whether a conference is needed.",
         "scales": {"safety": 4, "plan_confidence": 7},
         "review": {"enough_for_now": True},
-        "actions": [{"action": "Visit with grandmother", "by_whom": "Ахмед", "by_when": "28/11/2026"}],
+        "actions": [
+            {"action": "Visit with grandmother", "by_whom": "Ахмед", "by_when": "28/11/2026"}
+        ],
     },
 }
 
@@ -79,9 +81,7 @@ def sample():
 
 @pytest.fixture(scope="session")
 def blank_pdfs() -> dict[str, bytes]:
-    return {
-        fid: issue_copy(compiled_form(fid), None, issued_at=ISSUED_AT)[1] for fid in form_ids()
-    }
+    return {fid: issue_copy(compiled_form(fid), None, issued_at=ISSUED_AT)[1] for fid in form_ids()}
 
 
 @pytest.fixture(scope="session")

@@ -15,8 +15,14 @@ from forms.spec import field_specs
 from schemas.registry import latest
 
 FT = {
-    "text": "/Tx", "multiline": "/Tx", "date": "/Tx", "integer": "/Tx", "choice": "/Ch",
-    "checkbox": "/Btn", "scale": "/Btn", "signature": "/Sig",
+    "text": "/Tx",
+    "multiline": "/Tx",
+    "date": "/Tx",
+    "integer": "/Tx",
+    "choice": "/Ch",
+    "checkbox": "/Btn",
+    "scale": "/Btn",
+    "signature": "/Sig",
 }
 
 
@@ -26,8 +32,11 @@ def _reader(data: bytes) -> pypdf.PdfReader:
 
 def _terminal_fields(reader: pypdf.PdfReader) -> dict[str, dict]:
     fields = reader.get_fields() or {}
-    return {name: f for name, f in fields.items() if "/Kids" not in f or f.get("/FT") == "/Btn"
-            and f.get("/Ff", 0) & (1 << 15)}
+    return {
+        name: f
+        for name, f in fields.items()
+        if "/Kids" not in f or (f.get("/FT") == "/Btn" and f.get("/Ff", 0) & (1 << 15))
+    }
 
 
 def _walk_names(node, prefix=""):
@@ -118,7 +127,7 @@ def test_choices_dates_and_scales(form_id, blank_pdfs):
             assert [str(o) for o in field["/Opt"]] == list(spec.options)
         if spec.kind == "date":
             actions = field["/AA"]
-            assert "AFDate_FormatEx(\"dd/mm/yyyy\")" in actions["/F"].get_object()["/JS"]
+            assert 'AFDate_FormatEx("dd/mm/yyyy")' in actions["/F"].get_object()["/JS"]
             assert "AFDate_KeystrokeEx" in actions["/K"].get_object()["/JS"]
         if spec.kind == "scale":
             states = field["/_States_"]
@@ -131,7 +140,8 @@ def test_field_font_is_embedded_unicode(blank_pdfs, form_id):
     da = str(acroform["/DA"])
     resource = da.split()[0]
     font = acroform["/DR"]["/Font"][resource].get_object()
-    assert font["/Subtype"] == "/Type0" and font["/Encoding"] == "/Identity-H"
+    assert font["/Subtype"] == "/Type0"
+    assert font["/Encoding"] == "/Identity-H"
     descendant = font["/DescendantFonts"][0].get_object()
     assert "/FontFile2" in descendant["/FontDescriptor"]
     assert "/ToUnicode" in font

@@ -9,7 +9,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from PIL import Image, ImageChops
+from PIL import Image
 
 from forms.identity import qr_payload
 from forms.template import compiled_form
@@ -25,8 +25,10 @@ def pdfium_pages(data: bytes) -> list[Image.Image]:
     document = pdfium.PdfDocument(data)
     document.init_forms()  # as Chrome does: widgets are drawn by the form-fill layer
     try:
-        return [page.render(scale=DPI / 72, may_draw_forms=True).to_pil().convert("L")
-                for page in document]
+        return [
+            page.render(scale=DPI / 72, may_draw_forms=True).to_pil().convert("L")
+            for page in document
+        ]
     finally:
         document.close()
 
@@ -35,8 +37,9 @@ def poppler_pages(data: bytes, tmp_path: Path, dpi: int = DPI) -> list[Image.Ima
     tmp_path.mkdir(parents=True, exist_ok=True)
     source = tmp_path / "in.pdf"
     source.write_bytes(data)
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(source), str(tmp_path / "p")],
-                   check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-gray", "-png", str(source), str(tmp_path / "p")], check=True
+    )
     return [Image.open(p).convert("L") for p in sorted(tmp_path.glob("p-*.png"))]
 
 
@@ -58,11 +61,15 @@ def pixel_box(
 @pytest.mark.usefixtures("poppler")
 def test_blank_forms_render_in_both_engines(form_id, blank_pdfs, tmp_path):
     pages = compiled_form(form_id).pages
-    for renderer in (pdfium_pages(blank_pdfs[form_id]), poppler_pages(blank_pdfs[form_id], tmp_path)):
+    for renderer in (
+        pdfium_pages(blank_pdfs[form_id]),
+        poppler_pages(blank_pdfs[form_id], tmp_path),
+    ):
         assert len(renderer) == pages
         for image in renderer:
             width, height = image.size
-            assert abs(width - 595.28 * DPI / 72) <= 1 and abs(height - 841.89 * DPI / 72) <= 1
+            assert abs(width - 595.28 * DPI / 72) <= 1
+            assert abs(height - 841.89 * DPI / 72) <= 1
             body = (0, 0, width, height - 72 * DPI / 72)  # above the footer and its QR code
             assert ink(image, body) > 800, "page body renders blank"
             assert ink(image) - ink(image, body) > 500, "footer renders blank"
@@ -75,8 +82,10 @@ def test_prefilled_values_are_visible_in_both_engines(form_id, blank_pdfs, fille
     values = display_values(sample_record(form_id))
     renders = {
         "pdfium": (pdfium_pages(blank_pdfs[form_id]), pdfium_pages(filled_pdfs[form_id])),
-        "poppler": (poppler_pages(blank_pdfs[form_id], tmp_path / "b"),
-                    poppler_pages(filled_pdfs[form_id], tmp_path / "f")),
+        "poppler": (
+            poppler_pages(blank_pdfs[form_id], tmp_path / "b"),
+            poppler_pages(filled_pdfs[form_id], tmp_path / "f"),
+        ),
     }
     checked = set()
     for engine, (blank, filled) in renders.items():
@@ -99,8 +108,13 @@ def text_of(request, tmp_path):
             return "\n".join(page.get_textpage().get_text_bounded() for page in document)
         source = tmp_path / "t.pdf"
         source.write_bytes(data)
-        return subprocess.run(["pdftotext", "-enc", "UTF-8", str(source), "-"],
-                              capture_output=True, check=True, text=True).stdout
+        return subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(source), "-"],
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
+
     if request.param == "poppler":
         request.getfixturevalue("poppler")
     return extract
@@ -130,7 +144,11 @@ def test_qr_codes_carry_document_id_and_page_at_scan_resolution(form_id, tmp_pat
     identity, data, _ = issue_copy(form, None, issued_at=ISSUED_AT)
     pages = poppler_pages(data, tmp_path, dpi=150)
     for number, image in enumerate(pages, start=1):
-        found = [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
+        found = [
+            r.text
+            for r in zxingcpp.read_barcodes(image)
+            if r.format == zxingcpp.BarcodeFormat.QRCode
+        ]
         assert found == [qr_payload(identity.document_id, number, form.pages)]
 
 

@@ -29,7 +29,7 @@ def _squash(text: str) -> str:
 def seed_clauses(name: str, start: str | None = None, stop: str | None = None) -> list[str]:
     lines = (SEEDS / name).read_text(encoding="utf-8").splitlines()
     if start:
-        lines = lines[next(i for i, line in enumerate(lines) if start in line):]
+        lines = lines[next(i for i, line in enumerate(lines) if start in line) :]
     if stop:
         lines = lines[: next(i for i, line in enumerate(lines) if stop in line)]
     clauses = []
@@ -84,10 +84,17 @@ def test_wording_config_changes_the_local_names(tmp_path):
     )
     wording = load_wording(config)
     contract = issue_copy(compiled_form("contract", wording=wording), None, issued_at=ISSUED_AT)[1]
-    agreement = issue_copy(compiled_form("agreement", wording=wording), None, issued_at=ISSUED_AT)[1]
+    agreement = issue_copy(compiled_form("agreement", wording=wording), None, issued_at=ISSUED_AT)[
+        1
+    ]
     contract_text = _squash(pdf_text(contract, tmp_path))
     agreement_text = _squash(pdf_text(agreement, tmp_path))
     assert _squash("Ríverside Council Training Unit") in contract_text
     assert _squash("Birmingham & Solihull Training Hub") not in contract_text
-    assert _squash("they belong to RCC as stated in the policy. (Held on the Records Hub/"
-                   "discussions about children on LCS)") in agreement_text
+    assert (
+        _squash(
+            "they belong to RCC as stated in the policy. (Held on the Records Hub/"
+            "discussions about children on LCS)"
+        )
+        in agreement_text
+    )

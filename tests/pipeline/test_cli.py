@@ -1,0 +1,207 @@
+"""The supforms command, through click's runner: exit codes, files, and --json lines."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pypdf
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import cli
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_forms_lists_every_form_and_version():
+    code, out, _ = run("forms", "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert {(r["form"], r["version"]) for r in rows} == {
+        ("contract", "1.0.0"),
+        ("agreement", "1.0.0"),
+        ("group-record", "1.0.0"),
+    }
+
+
+def test_schema_prints_json_schema():
+    code, out, _ = run("schema", "agreement")
+    schema = json.loads(out)
+    assert code == 0
+    assert schema["properties"]["regularity"]["$ref"].endswith("Regularity")
+    assert "sessions_per_year" in json.dumps(schema)
+
+
+def test_unknown_form_is_a_usage_error():
+    code, _, err = run("generate", "timesheet")
+    assert code == 2
+    assert "'timesheet' is not one of 'contract', 'agreement', 'group-record'" in err
+
+
+def test_generate_blank(tmp_path):
+    code, out, _ = run("generate", "contract", "--out", str(tmp_path), "--json")
+    (issued,) = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    pdf = tmp_path / "contract-blank.pdf"
+    assert issued["file"] == pdf.name
+    assert issued["form"] == "contract"
+    reader = pypdf.PdfReader(pdf)
+    assert reader.metadata["/SupformsDocumentId"] == issued["document_id"]
+    manifest = [json.loads(line) for line in (tmp_path / "manifest.jsonl").read_text().splitlines()]
+    assert manifest == [issued]
+
+
+ROWS = [
+    {
+        "supervisee.name": "Zoë Ó Briain",
+        "supervisee.job_title": "Social Worker",
+        "supervisor.name": "Ахмед Иванов",
+        "agreed_on": "03/04/2026",
+        "regularity.sessions_per_year": "10",
+        "_recipient": "zoe@example.org",
+    },
+    {"supervisee.name": "Ayşe Yılmaz", "agreed_on": "2026-05-01"},
+]
+
+
+def _write(path: Path, fmt: str) -> Path:
+    if fmt == "csv":
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(ROWS[0]))
+            writer.writeheader()
+            writer.writerows(ROWS)
+    elif fmt == "json":  # nested objects, as scripts write them
+        nested = [
+            {
+                "supervisee": {"name": r["supervisee.name"]},
+                "agreed_on": r["agreed_on"],
+                **({"_recipient": r["_recipient"]} if "_recipient" in r else {}),
+            }
+            for r in ROWS
+        ]
+        path.write_text(json.dumps(nested), encoding="utf-8")
+    else:
+        path.write_text("\n".join(json.dumps(r) for r in ROWS), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_generate_prefilled_from_data(tmp_path, fmt):
+    data = _write(tmp_path / f"pairs.{fmt}", fmt)
+    out = tmp_path / "out"
+    code, stdout, _ = run("generate", "agreement", "--data", str(data), "-o", str(out), "--json")
+    issued = [json.loads(line) for line in stdout.splitlines()]
+    assert code == 0
+    assert [i["file"] for i in issued] == [
+        "agreement-0001-zoe-o-briain.pdf",
+        "agreement-0002-ayse-yilmaz.pdf",
+    ]
+    assert issued[0]["recipient"] == "zoe@example.org"
+    assert issued[1]["recipient"] == "Ayşe Yılmaz"
+    assert len({i["document_id"] for i in issued}) == 2
+    fields = pypdf.PdfReader(out / issued[0]["file"]).get_fields()
+    assert fields["supervisee.name"]["/V"] == "Zoë Ó Briain"
+    assert fields["agreed_on"]["/V"] == "03/04/2026"
+    assert issued[0]["prefill"]["supervisee.name"] == "Zoë Ó Briain"
+
+
+def test_bad_records_name_row_and_field_and_write_nothing(tmp_path):
+    data = tmp_path / "bad.jsonl"
+    data.write_text(
+        '{"supervisee.name": "Fine"}\n'
+        '{"agreed_on": "31/02/2026", "regularity.sessions_per_year": "often"}\n'
+        '{"supervisee.nickname": "Zo"}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, _, err = run("generate", "agreement", "--data", str(data), "-o", str(out))
+    assert code == 2
+    assert "bad.jsonl: 3 problem(s) in the data; nothing was generated" in err
+    assert "row 2: agreed_on: Value error, 31/02/2026 is not a calendar date" in err
+    assert "row 2: regularity.sessions_per_year: Input should be a valid integer" in err
+    assert "row 3: supervisee.nickname: is not a field of this form" in err
+    assert not out.exists()
+
+
+def test_characters_the_font_cannot_show_are_refused(tmp_path):
+    data = tmp_path / "cjk.json"
+    data.write_text(json.dumps({"supervisee": {"name": "李小龍"}}), encoding="utf-8")
+    code, _, err = run("generate", "contract", "--data", str(data), "-o", str(tmp_path / "o"))
+    assert code == 2
+    assert "row 1: supervisee.name: '李小龍' cannot be printed by the form font" in err
+
+
+def test_unreadable_data_file_is_one_clear_line(tmp_path):
+    data = tmp_path / "broken.json"
+    data.write_text("{not json", encoding="utf-8")
+    code, _, err = run("generate", "contract", "--data", str(data), "-o", str(tmp_path))
+    assert code == 1
+    assert err.strip().splitlines() == [
+        f"supforms: {data}: not valid JSON (line 1: "
+        "Expecting property name enclosed in double quotes)"
+    ]
+
+
+def test_unwritable_output_exits_1(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = run("generate", "contract", "-o", str(blocker / "sub"))
+    assert code == 1
+    assert "output folder is not writable" in err
+
+
+def test_flatten_makes_print_only_copies(tmp_path):
+    data = _write(tmp_path / "pairs.jsonl", "jsonl")
+    code, stdout, _ = run(
+        "generate", "agreement", "--data", str(data), "-o", str(tmp_path), "--flatten", "--json"
+    )
+    first = json.loads(stdout.splitlines()[0])
+    assert code == 0
+    assert first["file"].endswith("-print.pdf")
+    reader = pypdf.PdfReader(tmp_path / first["file"])
+    assert not reader.get_fields()
+    assert "Zoë Ó Briain" in reader.pages[0].extract_text()
+
+
+def test_fields_command(tmp_path, filled_pdfs):
+    pdf = tmp_path / "c.pdf"
+    pdf.write_bytes(filled_pdfs["group-record"])
+    code, out, _ = run("fields", str(pdf), "--json")
+    fields = {f["name"]: f for f in map(json.loads, out.splitlines())}
+    assert code == 0
+    assert fields["scales.safety"] == {
+        "name": "scales.safety",
+        "type": "radio",
+        "value": "4",
+        "flags": 49152,
+        "tooltip": fields["scales.safety"]["tooltip"],
+    }
+    assert fields["review.enough_for_now"]["value"] == "Yes"
+    assert fields["participants.1.name"]["value"] == "Ελένη Παπαδοπούλου"
+    assert fields["signatures.facilitator.signature"]["type"] == "signature"
+    code, human, _ = run("fields", str(pdf))
+    assert "participants.0.role" in human
+    assert "Facilitator" in human
+
+
+def test_fields_of_a_non_pdf_is_one_clear_line(tmp_path):
+    bogus = tmp_path / "letter.pdf"
+    bogus.write_bytes(b"Dear supervisor,")
+    code, _, err = run("fields", str(bogus))
+    assert code == 1
+    assert err.startswith(f"supforms: {bogus}: not a readable PDF")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_help_teaches():
+    code, out, _ = run("generate", "--help")
+    assert code == 0
+    assert "supforms generate agreement --data pairs.csv" in out
+    assert "manifest.jsonl" in out
