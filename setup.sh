@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Set supforms up on a fresh Debian or Ubuntu machine, then run the main job:
+# generate the three blank forms into output/.
+#
+# System packages: fonts-dejavu-core (the Unicode font the forms embed) and
+# poppler-utils (pdftoppm/pdftotext, which the tests render and read with).
+# Python packages go into .venv, with the development extras the tests need.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+  || { echo "setup.sh: supforms needs Python 3.11 or newer" >&2; exit 1; }
+
+packages=(fonts-dejavu-core poppler-utils)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup.sh: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+
+for form in contract agreement group-record; do
+  .venv/bin/supforms generate "$form" --out output
+done
