@@ -20,8 +20,22 @@ __all__ = [
     "text_appearance",
 ]
 
-FONT_RESOURCE = "SFU"
-"""Resource name of the field font, in ``/DR``, on every page and in every appearance."""
+FONT_RESOURCE = "Wingdings"
+"""Resource name of the field font (embedded DejaVu Sans), in ``/DR``, on every page and in
+every appearance stream.
+
+The name is a key, not a font: every viewer loads the font from the dictionary it
+points to. It is "Wingdings" for PDFium, which is how Chrome fills forms: PDFium
+tags an embedded ``/DA`` font with the ANSI charset and writes any typed character
+at or above U+0100 (Ł, ş, Greek, Cyrillic, even ’ and —) with a system font it
+does not embed, and drops characters that font's code page lacks (ı). It makes an
+exception for a default font whose resource name is Wingdings/Webdings, which it
+treats as covering every character (``CPDF_BAFontMap`` in PDFium). With this key,
+what people type in Chrome is drawn with the embedded font, as
+``tests/forms/test_typing.py`` shows; pdf.js, poppler and Acrobat look fonts up
+by key and read the font's own ``/BaseFont``, and MuPDF ignores ``/DA`` fonts it
+does not know either way.
+"""
 
 MAX_SIZE, MIN_SIZE = 10.0, 5.0
 PAD = 2.5

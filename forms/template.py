@@ -18,6 +18,7 @@ import pikepdf
 from pikepdf import Dictionary, Name, Pdf
 
 from forms.acroform import build_acroform
+from forms.appearance import FONT_RESOURCE
 from forms.compose import compose
 from forms.fonts import FieldFont, field_font
 from forms.layout import Widget
@@ -155,7 +156,7 @@ def _compile(form_id: str, version: str, wording: Wording) -> CompiledForm:
         root=saved.Root.objgen[0],
         info=saved.trailer.Info.objgen[0],
         metadata=saved.Root.Metadata.objgen[0],
-        font=saved.Root.AcroForm.DR.Font["/SFU"].objgen[0],
+        font=saved.Root.AcroForm.DR.Font["/" + FONT_RESOURCE].objgen[0],
         footers=tuple(page.obj.Contents[-1].objgen[0] for page in saved.pages),
         slots=slots,
         widgets=static.widgets,
