@@ -126,10 +126,10 @@ def _identity_objects(copy: _Copy, identity: Identity) -> None:
 
 
 def _appearance(copy: _Copy, content: bytes, width: float, height: float) -> int:
-    entries = (
-        b"/Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f]" % (width, height)
-        + b" /Resources << /Font << /%s %d 0 R >> >>" % (FONT_RESOURCE.encode(), copy.form.font)
-    )
+    entries = b"/Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f]" % (
+        width,
+        height,
+    ) + b" /Resources << /Font << /%s %d 0 R >> >>" % (FONT_RESOURCE.encode(), copy.form.font)
     return copy.add(lambda num: _stream(num, entries, content, compress=len(content) > 400))
 
 

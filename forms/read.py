@@ -7,7 +7,9 @@ parent's ``/V`` or only in a kid's ``/AS``, and loops in a hostile tree.
 
 from __future__ import annotations
 
+import html
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,7 @@ from pikepdf import Name
 
 from schemas.errors import ExtractionError
 
-__all__ = ["PdfField", "read_fields"]
+__all__ = ["PdfField", "fields_of", "read_fields"]
 
 _TYPES = {"/Tx": "text", "/Ch": "choice", "/Sig": "signature", "/Btn": "button"}
 RADIO, PUSH, MULTILINE, COMBO = 1 << 15, 1 << 16, 1 << 12, 1 << 17
@@ -98,24 +100,39 @@ def _walk(
         value = _button_value(field, kids)
     else:
         value = _text(field.get(Name.V, here.get("/V")))
+        if value is None and Name.RV in field:  # rich text only: keep its characters
+            value = _plain(str(field.RV))
     out.append(PdfField(name, kind, value, flags, str(field.get(Name.TU, ""))))
 
 
+def _plain(rich: str) -> str:
+    """The text of an XHTML rich-text value (``/RV``), paragraphs as lines."""
+    text = re.sub(r"</p>|<br\s*/?>", "\n", rich, flags=re.IGNORECASE)
+    text = re.sub(r"<[^>]+>", "", text)
+    return html.unescape(text).strip()
+
+
+def fields_of(pdf: pikepdf.Pdf) -> list[PdfField]:
+    """Every terminal field of an open PDF, in field-tree order."""
+    acroform = pdf.Root.get(Name.AcroForm)
+    if not isinstance(acroform, pikepdf.Dictionary) or Name.Fields not in acroform:
+        return []
+    out: list[PdfField] = []
+    seen: set[tuple[int, int]] = set()
+    for field in acroform.Fields:
+        if isinstance(field, pikepdf.Dictionary):
+            _walk(field, "", {}, seen, out)
+    return out
+
+
 def read_fields(source: Path | bytes) -> list[PdfField]:
-    """Every terminal field of the PDF, in field-tree order."""
+    """Every terminal field of the PDF at ``source`` (a path or its bytes)."""
+    where = "(bytes)" if isinstance(source, bytes) else str(source)
     try:
         pdf = pikepdf.open(io.BytesIO(source) if isinstance(source, bytes) else source)
     except pikepdf.PasswordError as exc:
-        raise ExtractionError("needs a password to open", path=str(source)[:200]) from exc
+        raise ExtractionError("needs a password to open", path=where) from exc
     except (pikepdf.PdfError, OSError) as exc:
-        raise ExtractionError(f"not a readable PDF ({exc})", path=str(source)[:200]) from exc
+        raise ExtractionError(f"not a readable PDF ({exc})", path=where) from exc
     with pdf:
-        acroform = pdf.Root.get(Name.AcroForm)
-        if acroform is None or Name.Fields not in acroform:
-            return []
-        out: list[PdfField] = []
-        seen: set[tuple[int, int]] = set()
-        for field in acroform.Fields:
-            if isinstance(field, pikepdf.Dictionary):
-                _walk(field, "", {}, seen, out)
-        return out
+        return fields_of(pdf)

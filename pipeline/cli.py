@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,8 +23,12 @@ import click
 from forms.read import read_fields
 from forms.spec import field_specs
 from forms.wording import load_wording
+from pipeline.batch import NEEDS_ACTION, Batch, find_inputs
 from pipeline.data import load_records
 from pipeline.generate import MANIFEST, generate
+from pipeline.ingest import ingest_bytes
+from pipeline.report import describe_result
+from pipeline.workers import Limits
 from schemas.errors import InvalidRecordError, PipelineError, UnknownFormError
 from schemas.registry import FORMS, TITLES, form_ids, latest
 
@@ -81,6 +86,8 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, config: Path | None) -> N
       supforms generate agreement --data pairs.csv    one prefilled copy per row
       supforms fields output/contract-blank.pdf       the fields of any PDF
       supforms schema group-record                    the JSON Schema of a form
+      supforms ingest inbox/                          returned forms back into JSON
+      supforms inspect return.pdf                     why a return was read as it was
     """
     level = (
         logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
@@ -211,6 +218,123 @@ def fields_command(pdf: Path, as_json: bool) -> None:
     for field in fields:
         value = "" if field.value is None else field.value.replace("\n", "⏎")
         click.echo(f"{field.name:<{width}}  {field.type:<10} {value}")
+
+
+@cli.command("ingest")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output/ingest"),
+    show_default=True,
+    help="Folder for results/, quarantine/, index.jsonl and summary.json/csv.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=os.cpu_count() or 1,
+    show_default="number of cores",
+    help="Worker processes reading PDFs.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds one file may take before it is rejected.",
+)
+@click.option(
+    "--memory-limit",
+    type=click.IntRange(64),
+    default=1024,
+    show_default=True,
+    help="MiB one file may need before it is rejected.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="One result (ingest JSON) per line on stdout."
+)
+@click.pass_obj
+def ingest_command(
+    settings: Settings,
+    paths: tuple[str, ...],
+    out: Path,
+    workers: int,
+    time_limit: float,
+    memory_limit: int,
+    as_json: bool,
+) -> None:
+    """Read returned forms back into validated JSON, whatever they were filled with.
+
+    \b
+    PATHS are PDF files, folders (searched for *.pdf) or globs. For each input:
+    its form, version and document id; every field read and normalised; a
+    status: complete, incomplete (names what is missing), invalid (names each
+    bad value), rejected (not a PDF, damaged, needs a password, not one of our
+    forms: its bytes kept in OUT/quarantine/) or duplicate (same bytes seen
+    before); and each signature's verdict (digital, drawn, typed or none).
+
+    \b
+    Exit 0 when every input is complete (or a duplicate), 3 when some need
+    action, 1 when supforms could not do its job.
+
+    \b
+    Examples:
+      supforms ingest inbox/
+      supforms ingest 'returns/**/*.pdf' --json > results.ndjson
+      supforms ingest scan.pdf --out output/ingest --workers 1
+    """
+    with handle_errors():
+        found, refused = find_inputs(list(paths))
+        batch = Batch(out, workers, Limits(time_limit, memory_limit), settings.config)
+        results = batch.run(found, refused)
+        total = len(found) + len(refused)
+        show_bar = total > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
+        with (
+            click.progressbar(results, length=total, label="Ingesting", file=sys.stderr)
+            if show_bar
+            else _plain(results) as progress
+        ):
+            for result in progress:
+                if as_json:
+                    click.echo(json.dumps(result, ensure_ascii=False))
+                elif result["status"] in NEEDS_ACTION and not settings.quiet:
+                    first = result["problems"][0] if result["problems"] else None
+                    reason = f"{first['field']}: {first['message']}" if first else ""
+                    more = len(result["problems"]) - 1
+                    click.echo(
+                        f"{result['source']['filename']}: {result['status']}: {reason}"
+                        + (f" (+{more} more)" if more > 0 else ""),
+                        err=True,
+                    )
+        counts = batch.summary.counts
+        if not (settings.quiet or as_json):
+            parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            click.echo(
+                f"Ingested {total} file(s): {parts or 'nothing'}. "
+                f"Results in {out}/ (summary.csv lists each file)."
+            )
+    sys.exit(3 if batch.summary.needs_action else 0)
+
+
+@cli.command("inspect")
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="The ingest JSON instead of the report.")
+@click.pass_obj
+def inspect_command(settings: Settings, pdf: Path, as_json: bool) -> None:
+    """Explain how supforms reads one returned PDF, archiving nothing.
+
+    What support staff run when someone asks "why was my form rejected?":
+    the form, version and document id, every field with its value and any
+    problem, and each signature's verdict.
+    """
+    with handle_errors():
+        result = ingest_bytes(pdf.read_bytes(), pdf.name, settings.wording()).as_json()
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        click.echo(describe_result(result))
+    sys.exit(3 if result["status"] in NEEDS_ACTION else 0)
 
 
 def main() -> None:

@@ -1,0 +1,132 @@
+"""How each signature block of a returned form was signed, if at all.
+
+``digital``: a PKCS#7/CAdES signature in the ``/Sig`` field, verified with
+pyHanko (integrity, signer, signing time, and what changed in later revisions);
+``drawn``: an ink or stamp annotation over the signature box, as Preview and
+Acrobat Fill & Sign make (or, in a flattened return, ink inside the box);
+``typed``: a free-text annotation (or, flattened, text) over the box; ``none``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from dataclasses import field as dc_field
+from typing import Any, Literal
+
+import pikepdf
+from pikepdf import Name
+
+from forms.layout import Widget
+
+__all__ = ["SignatureVerdict", "annotation_signature", "digital_signatures"]
+
+log = logging.getLogger(__name__)
+
+SignatureKind = Literal["digital", "drawn", "typed", "none"]
+_DRAWN = {"/Ink", "/Stamp", "/Polygon", "/PolyLine"}
+
+
+@dataclass(frozen=True)
+class SignatureVerdict:
+    field: str
+    kind: SignatureKind
+    signer: str | None = None
+    signed_at: str | None = None
+    intact: bool | None = None
+    trusted: bool | None = None
+    modified_after_signing: bool | None = None
+    changes: tuple[str, ...] = dc_field(default_factory=tuple)
+
+    @property
+    def is_broken(self) -> bool:
+        """A digital signature that no longer matches, or a document edited after signing."""
+        return self.kind == "digital" and (not self.intact or bool(self.modified_after_signing))
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["changes"] = list(self.changes)
+        if self.kind != "digital":
+            for key in ("intact", "trusted", "modified_after_signing"):
+                data.pop(key)
+        return data
+
+
+def _overlap(a: Iterable[float], b: Iterable[float]) -> float:
+    """Share of rectangle ``b`` covered by rectangle ``a``."""
+    ax0, ay0, ax1, ay1 = _norm(a)
+    bx0, by0, bx1, by1 = _norm(b)
+    w = max(0.0, min(ax1, bx1) - max(ax0, bx0))
+    h = max(0.0, min(ay1, by1) - max(ay0, by0))
+    area = max(1e-6, (bx1 - bx0) * (by1 - by0))
+    return w * h / area
+
+
+def _norm(rect: Iterable[float]) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in rect)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def annotation_signature(pdf: pikepdf.Pdf, widget: Widget) -> SignatureVerdict:
+    """A drawn or typed signature: an annotation lying mostly over the signature box."""
+    if widget.page >= len(pdf.pages):
+        return SignatureVerdict(widget.path, "none")
+    annots = pdf.pages[widget.page].obj.get(Name.Annots)
+    if not isinstance(annots, pikepdf.Array):
+        return SignatureVerdict(widget.path, "none")
+    for annot in annots:
+        if not isinstance(annot, pikepdf.Dictionary) or Name.Rect not in annot:
+            continue
+        subtype = str(annot.get(Name.Subtype, ""))
+        if subtype not in _DRAWN and subtype != "/FreeText":
+            continue
+        rect = [float(v) for v in annot.Rect]
+        if _overlap(widget.rect, rect) < 0.5 and _overlap(rect, widget.rect) < 0.25:
+            continue
+        author = str(annot.get(Name.T, "")) or None
+        if subtype == "/FreeText":
+            return SignatureVerdict(widget.path, "typed", signer=str(annot.get(Name.Contents, "")))
+        return SignatureVerdict(widget.path, "drawn", signer=author)
+    return SignatureVerdict(widget.path, "none")
+
+
+def digital_signatures(data: bytes, signature_fields: set[str]) -> dict[str, SignatureVerdict]:
+    """Every digital signature in the file, verified with pyHanko, by field name."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    verdicts: dict[str, SignatureVerdict] = {}
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    for embedded in reader.embedded_signatures:
+        name = embedded.field_name
+        try:
+            status = validate_pdf_signature(embedded)
+        except Exception as exc:  # any failure to verify means "not intact"
+            log.info("signature %s could not be verified: %s", name, type(exc).__name__)
+            verdicts[name] = SignatureVerdict(name, "digital", intact=False)
+            continue
+        diff = status.diff_result
+        changed = tuple(sorted(getattr(diff, "changed_form_fields", ()) or ()))
+        level = getattr(diff, "modification_level", None)
+        beyond_signing = status.coverage != SignatureCoverageLevel.ENTIRE_FILE and (
+            level is None
+            or level.value > ModificationLevel.FORM_FILLING.value
+            or any(f not in signature_fields for f in changed)
+        )
+        when = status.signer_reported_dt or embedded.self_reported_timestamp
+        verdicts[name] = SignatureVerdict(
+            field=name,
+            kind="digital",
+            signer=status.signing_cert.subject.human_friendly if status.signing_cert else None,
+            signed_at=when.isoformat() if when else None,
+            intact=bool(status.intact and status.valid),
+            trusted=bool(status.trusted),
+            modified_after_signing=beyond_signing,
+            changes=tuple(f for f in changed if f not in signature_fields)
+            or ((level.name.lower(),) if beyond_signing and level is not None else ()),
+        )
+    return verdicts

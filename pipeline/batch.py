@@ -1,0 +1,209 @@
+"""Ingest a batch: find the inputs, read them in workers, write every result and a summary.
+
+Every input ends with a result JSON in ``OUT/results/``; a rejected one also
+keeps its original bytes in ``OUT/quarantine/``. ``OUT/index.jsonl`` remembers
+each input's SHA-256, so the same bytes again — in this batch or a later one —
+are reported as a duplicate and add nothing. ``OUT/summary.json`` and
+``OUT/summary.csv`` list the batch: file, form, status, problems.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import json
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.filenames import slug
+from pipeline.workers import Limits, WorkerPool
+from schemas.errors import PipelineError
+
+__all__ = ["Batch", "BatchSummary", "find_inputs"]
+
+NEEDS_ACTION = frozenset({"rejected", "invalid", "incomplete"})
+
+
+def find_inputs(patterns: list[str]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Files named, found in folders (recursively, ``*.pdf``) or matched by globs.
+
+    Also returns what is refused outright: a symbolic link is never followed.
+    """
+    found: dict[Path, None] = {}
+    refused: list[tuple[Path, str]] = []
+
+    def add(path: Path) -> None:
+        if path.is_symlink():
+            refused.append((path, "is a symbolic link; supforms does not follow links"))
+        elif path.is_file():
+            found.setdefault(path, None)
+
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_dir() and not path.is_symlink():
+            for child in sorted(path.rglob("*")):
+                if child.suffix.lower() == ".pdf" or child.is_symlink():
+                    add(child)
+        elif path.exists() or path.is_symlink():
+            add(path)
+        else:
+            matches = sorted(glob.glob(pattern, recursive=True))  # noqa: PTH207 (a user's glob)
+            if not matches:
+                raise PipelineError(f"no such file or folder: {pattern}")
+            for match in matches:
+                add(Path(match))
+    return list(found), refused
+
+
+@dataclass
+class BatchSummary:
+    counts: Counter[str] = field(default_factory=Counter)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def needs_action(self) -> bool:
+        return any(self.counts[s] for s in NEEDS_ACTION)
+
+
+class Batch:
+    """One ingest run into ``out``: results, quarantine, index and summary."""
+
+    def __init__(self, out: Path, workers: int, limits: Limits, config: Path | None = None):
+        self.out = out
+        self.pool = WorkerPool(workers, limits, str(config) if config else None)
+        try:
+            for folder in ("results", "quarantine"):
+                (out / folder).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PipelineError(
+                f"output folder is not writable: {exc.strerror}", path=str(out)
+            ) from exc
+        self.index_path = out / "index.jsonl"
+        self.seen: dict[str, str] = {}
+        if self.index_path.exists():
+            for line in self.index_path.read_text(encoding="utf-8").splitlines():
+                entry = json.loads(line)
+                self.seen[entry["sha256"]] = entry["result"]
+        self.summary = BatchSummary()
+
+    def run(self, paths: list[Path], refused: list[tuple[Path, str]]) -> Iterator[dict[str, Any]]:
+        """Ingest every path, yielding each input's result as it is written."""
+        for path, reason in refused:
+            yield self._record(path, _failure(path, "refused", reason))
+        for index, result in self.pool.run([str(p) for p in paths]):
+            path = paths[index]
+            if "failure" in result or "error" in result:
+                code = result.get("failure", "unreadable")
+                result = _failure(path, code, result.get("message") or result["error"])
+            yield self._record(path, result)
+        self._write_summary()
+
+    def _record(self, path: Path, result: dict[str, Any]) -> dict[str, Any]:
+        sha = result["source"]["sha256"]
+        if sha and sha in self.seen:
+            earlier = json.loads((self.out / self.seen[sha]).read_text(encoding="utf-8"))
+            result = {
+                **earlier,
+                "status": "duplicate",
+                "source": result["source"],
+                "problems": [
+                    {
+                        "field": "(file)",
+                        "code": "duplicate",
+                        "message": f"same bytes as {earlier['source']['filename']}, "
+                        "already ingested",
+                    }
+                ],
+            }
+        else:
+            name = f"results/{slug(path.stem) or 'input'}-{(sha or 'unread')[:12]}.json"
+            if result["status"] == "rejected":
+                result["quarantined"] = self._quarantine(path, sha)
+            (self.out / name).write_text(
+                json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+            )
+            if sha:
+                self.seen[sha] = name
+                with self.index_path.open("a", encoding="utf-8") as index:
+                    index.write(
+                        json.dumps(
+                            {"sha256": sha, "result": name, "file": str(path)}, ensure_ascii=False
+                        )
+                        + "\n"
+                    )
+        self.summary.counts[result["status"]] += 1
+        self.summary.rows.append(
+            {
+                "file": str(path),
+                "form": result.get("form"),
+                "status": result["status"],
+                "document_id": result.get("document_id"),
+                "problems": [f"{p['field']}: {p['code']}" for p in result["problems"]],
+            }
+        )
+        return result
+
+    def _quarantine(self, path: Path, sha: str) -> str | None:
+        if not sha or path.is_symlink():
+            return None
+        target = self.out / "quarantine" / f"{sha}{path.suffix.lower() or '.bin'}"
+        if not target.exists():
+            shutil.copyfile(path, target)
+        return str(target.relative_to(self.out))
+
+    def _write_summary(self) -> None:
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        (self.out / "summary.json").write_text(
+            json.dumps(
+                {
+                    "finished_at": stamp,
+                    "counts": dict(self.summary.counts),
+                    "files": self.summary.rows,
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        with (self.out / "summary.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["file", "form", "status", "document_id", "problems"])
+            for row in self.summary.rows:
+                writer.writerow(
+                    [
+                        row["file"],
+                        row["form"] or "",
+                        row["status"],
+                        row["document_id"] or "",
+                        "; ".join(row["problems"]),
+                    ]
+                )
+
+
+def _failure(path: Path, code: str, message: str) -> dict[str, Any]:
+    """The result of an input no worker could read: rejected, with its bytes kept."""
+    import hashlib
+
+    try:
+        data = b"" if path.is_symlink() else path.read_bytes()
+    except OSError:
+        data = b""
+    sha = hashlib.sha256(data).hexdigest() if data or not path.is_symlink() else ""
+    return {
+        "form": None,
+        "version": None,
+        "document_id": None,
+        "status": "rejected",
+        "source": {"filename": path.name, "sha256": sha, "bytes": len(data)},
+        "signatures": [],
+        "problems": [{"field": "(file)", "code": code, "message": message}],
+        "identified_by": None,
+        "recovered_from": None,
+        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }

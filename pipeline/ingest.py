@@ -1,0 +1,284 @@
+"""Ingest one returned PDF: identify it, read and normalise every field, validate, verdict.
+
+The result is the ingest JSON of DESIGN.md (contract 5). This module reads and
+judges; it writes nothing (``pipeline.batch`` does) and runs nothing in the PDF:
+pikepdf and PDFium parse, no JavaScript, actions or attachments are executed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import pikepdf
+from pydantic import ValidationError
+
+from forms.identify import Identified, identify, identify_by_fields, identify_by_text
+from forms.layout import Widget
+from forms.normalise import normalise_value
+from forms.read import fields_of
+from forms.recover import page_text, recover_values
+from forms.signatures import SignatureVerdict, annotation_signature, digital_signatures
+from forms.spec import FieldSpec, field_specs
+from forms.template import compiled_form
+from forms.values import nest
+from forms.wording import Wording
+from pipeline.data import problems_from
+from schemas.errors import Problem, UnknownFormError
+from schemas.registry import model_for
+
+__all__ = ["INCOMPLETE_CODES", "INVALID_CODES", "IngestResult", "Status", "ingest_bytes"]
+
+Status = Literal["complete", "incomplete", "invalid", "rejected", "duplicate", "scanned"]
+
+INCOMPLETE_CODES = frozenset({"missing", "unsigned"})
+NOTE_CODES = frozenset({"recovered_from_text", "repaired"})
+INVALID_CODES = frozenset(
+    {
+        "invalid_date",
+        "unreadable_date",
+        "not_a_number",
+        "not_an_option",
+        "too_long",
+        "out_of_range",
+        "invalid_value",
+        "signature_invalid",
+        "changed_after_signing",
+    }
+)
+_PYDANTIC = {
+    "string_too_long": "too_long",
+    "too_long": "too_long",
+    "less_than_equal": "out_of_range",
+    "greater_than_equal": "out_of_range",
+    "less_than": "out_of_range",
+    "greater_than": "out_of_range",
+    "string_too_short": "missing",
+}
+
+
+@dataclass
+class IngestResult:
+    """One input's verdict, in the shape of the ingest JSON."""
+
+    filename: str
+    sha256: str
+    size: int
+    status: Status = "rejected"
+    form: str | None = None
+    version: str | None = None
+    document_id: str | None = None
+    identified_by: str | None = None
+    recovered_from: str | None = None
+    data: dict[str, Any] | None = None
+    signatures: list[SignatureVerdict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    ingested_at: str = field(
+        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
+    )
+
+    def as_json(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "form": self.form,
+            "version": self.version,
+            "document_id": self.document_id,
+            "status": self.status,
+            "source": {"filename": self.filename, "sha256": self.sha256, "bytes": self.size},
+        }
+        if self.status != "rejected":
+            result["data"] = self.data
+        result["signatures"] = [s.as_json() for s in self.signatures]
+        result["problems"] = [
+            {"field": p.field, "code": p.code, "message": p.message} for p in self.problems
+        ]
+        result["identified_by"] = self.identified_by
+        result["recovered_from"] = self.recovered_from
+        result["ingested_at"] = self.ingested_at
+        return result
+
+
+def _reject(result: IngestResult, code: str, message: str) -> IngestResult:
+    result.status = "rejected"
+    result.problems.append(Problem("(file)", code, message))
+    return result
+
+
+def _status(problems: list[Problem]) -> Status:
+    codes = {p.code for p in problems}
+    if codes & INVALID_CODES:
+        return "invalid"
+    if codes & INCOMPLETE_CODES:
+        return "incomplete"
+    return "complete"
+
+
+def _open(data: bytes, result: IngestResult) -> pikepdf.Pdf | None:
+    if b"%PDF-" not in data[:1024]:
+        _reject(result, "not_a_pdf", "is not a PDF (no PDF header)")
+        return None
+    try:
+        # An owner password alone does not stop opening: qpdf opens such files with
+        # the empty user password, as every viewer does.
+        return pikepdf.open(io.BytesIO(data))
+    except pikepdf.PasswordError:
+        _reject(result, "needs_password", "needs a password to open; ask for an unprotected copy")
+    except pikepdf.PdfError as exc:
+        _reject(result, "damaged", f"is damaged beyond repair ({str(exc)[:160]})")
+    return None
+
+
+def _identify(pdf: pikepdf.Pdf, data: bytes, names: set[str]) -> Identified | None:
+    found = identify(pdf)
+    if found is None and names:
+        found = identify_by_fields(names)
+    if found is None or found.document_id is None:
+        pages = len(pdf.pages)
+        by_text = identify_by_text(page_text(data, {0, pages - 1}))
+        if by_text is not None and (found is None or found.form_id == by_text.form_id):
+            found = (
+                by_text
+                if found is None
+                else Identified(found.form_id, found.version, by_text.document_id, found.by)
+            )
+    return found
+
+
+def _signature_verdicts(
+    pdf: pikepdf.Pdf,
+    data: bytes,
+    specs: list[FieldSpec],
+    widgets: dict[str, Widget],
+    raw: dict[str, str | None],
+    recovered: bool,
+) -> list[SignatureVerdict]:
+    paths = {s.path for s in specs}
+    signed = {p for p in paths if raw.get(p) == "(signed)"}
+    digital = digital_signatures(data, paths) if signed else {}
+    verdicts = []
+    for spec in specs:
+        if spec.path in digital:
+            verdicts.append(digital[spec.path])
+        elif recovered:
+            mark = raw.get(spec.path)
+            if mark and mark.startswith("typed:"):
+                verdicts.append(SignatureVerdict(spec.path, "typed", signer=mark[6:]))
+            else:
+                verdicts.append(SignatureVerdict(spec.path, "drawn" if mark else "none"))
+        else:
+            verdicts.append(annotation_signature(pdf, widgets[spec.path]))
+    return verdicts
+
+
+def _validate(model: Any, flat: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    """The model's JSON; values Pydantic refuses become problems and are left out."""
+    for _ in range(len(flat) + 1):
+        try:
+            return dict(model.model_validate(nest(flat)).model_dump(mode="json"))
+        except ValidationError as exc:
+            found = problems_from(exc)
+            removed = False
+            for problem in found:
+                code = _PYDANTIC.get(problem.code, "invalid_value")
+                problems.append(Problem(problem.field, code, problem.message))
+                removed |= flat.pop(problem.field, None) is not None
+            if not removed:
+                break
+    return dict(model().model_dump(mode="json"))
+
+
+def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> IngestResult:
+    """The verdict on one input file's bytes."""
+    result = IngestResult(filename, hashlib.sha256(data).hexdigest(), len(data))
+    pdf = _open(data, result)
+    if pdf is None:
+        return result
+    with pdf:
+        fields = fields_of(pdf)
+        raw: dict[str, str | None] = {f.name: f.value for f in fields}
+        found = _identify(pdf, data, set(raw))
+        if found is None:
+            return _reject(
+                result,
+                "not_a_form",
+                "is not a supforms form: no form id in its metadata, footer or fields",
+            )
+        result.form, result.version = found.form_id, found.version
+        result.document_id, result.identified_by = found.document_id, found.by
+        try:
+            model = model_for(found.form_id, found.version)
+        except UnknownFormError as exc:
+            return _reject(result, "unknown_form_version", exc.message)
+        specs = field_specs(model)
+        layout = compiled_form(found.form_id, found.version, wording)
+        widgets = {w.path: w for w in layout.widgets}
+        recovered = not any(name in widgets for name in raw)
+        if recovered:
+            raw = recover_values(data, layout.widgets)
+            result.recovered_from = "flattened-text"
+            result.problems.append(
+                Problem(
+                    "(file)",
+                    "recovered_from_text",
+                    "the form fields were lost (printed to PDF?); values were read from "
+                    "the page text",
+                )
+            )
+        flat: dict[str, Any] = {}
+        for spec in specs:
+            if spec.kind == "signature":
+                continue
+            value, problem = normalise_value(spec, raw.get(spec.path))
+            if problem:
+                result.problems.append(problem)
+            elif value is not None:
+                flat[spec.path] = value
+        signature_specs = [s for s in specs if s.kind == "signature"]
+        result.signatures = _signature_verdicts(pdf, data, signature_specs, widgets, raw, recovered)
+    for verdict in result.signatures:
+        if verdict.kind != "none":
+            flat[verdict.field] = {
+                "kind": verdict.kind,
+                "signer": verdict.signer,
+                "signed_at": verdict.signed_at,
+            }
+    result.data = _validate(model, flat, result.problems)
+    _completeness(specs, result)
+    result.status = _status(result.problems)
+    return result
+
+
+def _completeness(specs: tuple[FieldSpec, ...], result: IngestResult) -> None:
+    """Problems for each required value or signature that is missing, or signed then broken."""
+    from forms.values import flatten
+
+    present = flatten(result.data or {})
+    bad = {p.field for p in result.problems}
+    verdicts = {v.field: v for v in result.signatures}
+    for spec in specs:
+        verdict = verdicts.get(spec.path)
+        if verdict is not None and verdict.is_broken:
+            if not verdict.intact:
+                result.problems.append(
+                    Problem(
+                        spec.path,
+                        "signature_invalid",
+                        "the digital signature does not match the document (damaged or forged)",
+                    )
+                )
+            else:
+                changed = ", ".join(verdict.changes) or "the document"
+                result.problems.append(
+                    Problem(
+                        spec.path,
+                        "changed_after_signing",
+                        f"{changed} changed after it was signed",
+                    )
+                )
+        if not spec.required or spec.path in bad or present.get(spec.path) is not None:
+            continue
+        code = "unsigned" if spec.kind == "signature" else "missing"
+        what = "is not signed" if spec.kind == "signature" else "is empty"
+        result.problems.append(Problem(spec.path, code, f"{spec.tooltip} {what}"))

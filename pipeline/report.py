@@ -1,0 +1,57 @@
+"""An ingest result told for a person: what support staff read in ``supforms inspect``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forms.values import flatten
+
+__all__ = ["describe_result"]
+
+
+def describe_result(result: dict[str, Any]) -> str:
+    source = result["source"]
+    lines = [
+        f"File:        {source['filename']} ({source['bytes']:,} bytes,"
+        f" sha256 {source['sha256'][:16]}…)",
+        f"Status:      {result['status']}",
+    ]
+    if result.get("form"):
+        lines += [
+            f"Form:        {result['form']} version {result['version']}"
+            f" (identified by {result.get('identified_by')})",
+            f"Document id: {result.get('document_id') or 'unknown'}",
+        ]
+    if result.get("recovered_from"):
+        lines.append(f"Read from:   {result['recovered_from']}")
+    problems: dict[str, list[str]] = {}
+    for problem in result["problems"]:
+        problems.setdefault(problem["field"], []).append(f"{problem['code']}: {problem['message']}")
+    for message in problems.pop("(file)", []):
+        lines.append(f"File problem: {message}")
+    if result.get("data") is not None:
+        lines.append("Fields:")
+        values = flatten(
+            {k: v for k, v in result["data"].items() if k not in ("form_id", "schema_version")}
+        )
+        for path, value in values.items():
+            shown = "" if value is None else str(value).replace("\n", " ⏎ ")
+            lines.append(f"  {path:<40} {shown}")
+            lines += [f"  {'':<40} ! {m}" for m in problems.pop(path, [])]
+        for path, messages in problems.items():
+            lines += [f"  {path:<40} ! {m}" for m in messages]
+    if result["signatures"]:
+        lines.append("Signatures:")
+        for sig in result["signatures"]:
+            detail = ""
+            if sig["kind"] == "digital":
+                detail = (
+                    f" by {sig.get('signer') or 'unknown'} at {sig.get('signed_at') or '?'};"
+                    f" intact: {'yes' if sig.get('intact') else 'NO'};"
+                    " changed after signing: "
+                    f"{'YES' if sig.get('modified_after_signing') else 'no'}"
+                )
+            elif sig.get("signer"):
+                detail = f" ({sig['signer']})"
+            lines.append(f"  {sig['field']:<40} {sig['kind']}{detail}")
+    return "\n".join(lines)
