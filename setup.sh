@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || { echo "setup.sh: supforms needs Python 3.11 or newer" >&2; exit 1; }
 
-packages=(fonts-dejavu-core poppler-utils)
+packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

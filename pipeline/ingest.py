@@ -277,7 +277,8 @@ def _completeness(specs: tuple[FieldSpec, ...], result: IngestResult) -> None:
                         f"{changed} changed after it was signed",
                     )
                 )
-        if not spec.required or spec.path in bad or present.get(spec.path) is not None:
+        filled = (verdict.kind != "none") if verdict else present.get(spec.path) is not None
+        if not spec.required or spec.path in bad or filled:
             continue
         code = "unsigned" if spec.kind == "signature" else "missing"
         what = "is not signed" if spec.kind == "signature" else "is empty"

@@ -1,0 +1,156 @@
+"""supforms ingest over folders: results, quarantine, duplicates, limits, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import pytest
+from click.testing import CliRunner
+
+import pipeline.ingest
+from forms.template import compiled_form
+from pipeline.cli import cli
+from pipeline.generate import issue_copy
+from tests.conftest import ISSUED_AT, sample_record
+
+
+def run(*args: str):
+    result = CliRunner().invoke(cli, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    folder = tmp_path / "inbox"
+    (folder / "team-a").mkdir(parents=True)
+    for form_id in ("contract", "agreement", "group-record"):
+        data = issue_copy(compiled_form(form_id), sample_record(form_id), issued_at=ISSUED_AT)[1]
+        (folder / "team-a" / f"{form_id}.pdf").write_bytes(data)
+    (folder / "letter.pdf").write_bytes(b"Dear records officer")
+    (folder / "notes.txt").write_text("not looked at: not a .pdf")
+    return folder
+
+
+def lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_ingest_folder_writes_results_summary_and_quarantine(inbox, tmp_path):
+    out = tmp_path / "out"
+    code, stdout, _ = run("ingest", str(inbox), "--out", str(out), "--json", "--workers", "2")
+    results = {r["source"]["filename"]: r for r in lines(stdout)}
+    assert code == 3  # the letter is rejected, the forms unsigned
+    assert set(results) == {"contract.pdf", "agreement.pdf", "group-record.pdf", "letter.pdf"}
+    assert results["letter.pdf"]["status"] == "rejected"
+    assert results["agreement.pdf"]["status"] == "incomplete"
+    quarantined = out / results["letter.pdf"]["quarantined"]
+    assert quarantined.read_bytes() == b"Dear records officer"  # the original bytes, kept
+    assert len(list((out / "results").glob("*.json"))) == 4
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["counts"] == {"incomplete": 3, "rejected": 1}
+    csv_lines = (out / "summary.csv").read_text().splitlines()
+    assert csv_lines[0] == "file,form,status,document_id,problems"
+    assert len(csv_lines) == 5
+
+
+def test_same_bytes_again_are_duplicates_and_add_nothing(inbox, tmp_path):
+    out = tmp_path / "out"
+    run("ingest", str(inbox), "--out", str(out))
+    before = sorted(p.name for p in (out / "results").iterdir())
+    code, stdout, _ = run(
+        "ingest", str(inbox), str(inbox / "team-a" / "contract.pdf"), "--out", str(out), "--json"
+    )
+    again = lines(stdout)
+    assert {r["status"] for r in again} == {"duplicate"}
+    assert len(again) == 4  # a file named twice is one input
+    assert sorted(p.name for p in (out / "results").iterdir()) == before
+    assert code == 0
+    agreement = next(r for r in again if r["form"] == "agreement")
+    assert agreement["data"]["supervisor"]["name"] == "Ахмед Иванов"
+
+
+def test_globs_and_symlinks(inbox, tmp_path):
+    link = inbox / "shortcut.pdf"
+    link.symlink_to(inbox / "team-a" / "contract.pdf")
+    out = tmp_path / "out"
+    code, stdout, _ = run("ingest", str(inbox / "**" / "*.pdf"), "--out", str(out), "--json")
+    results = {r["source"]["filename"]: r for r in lines(stdout)}
+    assert results["shortcut.pdf"]["status"] == "rejected"
+    assert results["shortcut.pdf"]["problems"][0]["code"] == "refused"
+    assert results["contract.pdf"]["status"] == "incomplete"
+    code, _, err = run("ingest", str(tmp_path / "nowhere" / "*.pdf"), "--out", str(out))
+    assert code == 1
+    assert "no such file or folder" in err
+
+
+def _misbehave(data: bytes, filename: str, wording=None):
+    if filename == "slow.pdf":
+        time.sleep(30)
+    if filename == "crash.pdf":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if filename == "greedy.pdf":
+        hoard = bytearray(600 * 2**20)
+        time.sleep(30)
+        return hoard
+    return _real(data, filename, wording)
+
+
+_real = pipeline.ingest.ingest_bytes
+
+
+def test_a_file_past_its_limits_is_rejected_and_the_batch_goes_on(inbox, tmp_path, monkeypatch):
+    # Workers fork from this process, so they read files with this stand-in parser.
+    monkeypatch.setattr(pipeline.ingest, "ingest_bytes", _misbehave)
+    for name in ("slow.pdf", "crash.pdf", "greedy.pdf"):
+        (inbox / name).write_bytes(b"%PDF-1.7 placeholder " + name.encode())
+    out = tmp_path / "out"
+    started = time.monotonic()
+    code, stdout, _ = run(
+        "ingest",
+        str(inbox),
+        "--out",
+        str(out),
+        "--json",
+        "--workers",
+        "2",
+        "--time-limit",
+        "3",
+        "--memory-limit",
+        "400",
+    )
+    results = {r["source"]["filename"]: r for r in lines(stdout)}
+    assert time.monotonic() - started < 25
+    assert code == 3
+    assert results["slow.pdf"]["problems"][0]["code"] == "too_slow"
+    assert results["crash.pdf"]["problems"][0]["code"] == "crashed"
+    assert results["greedy.pdf"]["problems"][0]["code"] == "too_big"
+    for name in ("slow.pdf", "crash.pdf", "greedy.pdf"):
+        assert results[name]["status"] == "rejected"
+        assert (out / results[name]["quarantined"]).read_bytes().endswith(name.encode())
+    assert results["agreement.pdf"]["status"] == "incomplete"  # the good ones unaffected
+    assert results["contract.pdf"]["data"]["supervisee"]["name"] == "Zoë Ó Briain"
+
+
+def test_inspect_explains_one_file(inbox):
+    code, stdout, _ = run("inspect", str(inbox / "team-a" / "agreement.pdf"))
+    assert code == 3
+    assert "Status:      incomplete" in stdout
+    assert "Form:        agreement version 1.0.0 (identified by metadata)" in stdout
+    assert "supervisee.name" in stdout
+    assert "Łukasz Wiśniewski" in stdout
+    assert "unsigned: Signatures: Supervisor: Signature is not signed" in stdout
+    code, stdout, _ = run("inspect", str(inbox / "letter.pdf"), "--json")
+    assert json.loads(stdout)["problems"][0]["code"] == "not_a_pdf"
+
+
+def test_unwritable_out_exits_1(inbox, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = run("ingest", str(inbox), "--out", str(blocker / "out"))
+    assert code == 1
+    assert "output folder is not writable" in err
