@@ -20,7 +20,7 @@ from pikepdf import Name
 
 from schemas.errors import ExtractionError
 
-__all__ = ["PdfField", "fields_of", "read_fields"]
+__all__ = ["PdfField", "fields_of", "read_fields", "signature_widgets"]
 
 _TYPES = {"/Tx": "text", "/Ch": "choice", "/Sig": "signature", "/Btn": "button"}
 RADIO, PUSH, MULTILINE, COMBO = 1 << 15, 1 << 16, 1 << 12, 1 << 17
@@ -123,6 +123,42 @@ def fields_of(pdf: pikepdf.Pdf) -> list[PdfField]:
         if isinstance(field, pikepdf.Dictionary):
             _walk(field, "", {}, seen, out)
     return out
+
+
+def _qualified(annot: pikepdf.Object) -> tuple[str, str | None]:
+    """A widget's fully qualified field name and its (inherited) field type."""
+    parts: list[str] = []
+    ft = None
+    node: pikepdf.Object | None = annot
+    seen: set[tuple[int, int]] = set()
+    while isinstance(node, pikepdf.Dictionary):
+        if node.is_indirect:
+            if node.objgen in seen:
+                break
+            seen.add(node.objgen)
+        if Name.T in node:
+            parts.append(str(node.T))
+        if ft is None and Name.FT in node:
+            ft = str(node.FT)
+        node = node.get(Name.Parent)
+    return ".".join(reversed(parts)), ft
+
+
+def signature_widgets(pdf: pikepdf.Pdf) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
+    """Where each signature field's widget sits: page index and rectangle, by field name."""
+    found: dict[str, tuple[int, tuple[float, float, float, float]]] = {}
+    for index, page in enumerate(pdf.pages):
+        annots = page.obj.get(Name.Annots)
+        if not isinstance(annots, pikepdf.Array):
+            continue
+        for annot in annots:
+            if not isinstance(annot, pikepdf.Dictionary) or annot.get(Name.Subtype) != Name.Widget:
+                continue
+            name, ft = _qualified(annot)
+            if ft == "/Sig" and Name.Rect in annot:
+                x0, y0, x1, y1 = (float(v) for v in annot.Rect)
+                found.setdefault(name, (index, (x0, y0, x1, y1)))
+    return found
 
 
 def read_fields(source: Path | bytes) -> list[PdfField]:

@@ -19,8 +19,6 @@ from typing import Any, Literal
 import pikepdf
 from pikepdf import Name
 
-from forms.layout import Widget
-
 __all__ = ["SignatureVerdict", "annotation_signature", "digital_signatures"]
 
 log = logging.getLogger(__name__)
@@ -69,13 +67,15 @@ def _norm(rect: Iterable[float]) -> tuple[float, float, float, float]:
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
 
-def annotation_signature(pdf: pikepdf.Pdf, widget: Widget) -> SignatureVerdict:
+def annotation_signature(
+    pdf: pikepdf.Pdf, path: str, page: int, box: tuple[float, float, float, float]
+) -> SignatureVerdict:
     """A drawn or typed signature: an annotation lying mostly over the signature box."""
-    if widget.page >= len(pdf.pages):
-        return SignatureVerdict(widget.path, "none")
-    annots = pdf.pages[widget.page].obj.get(Name.Annots)
+    if page >= len(pdf.pages):
+        return SignatureVerdict(path, "none")
+    annots = pdf.pages[page].obj.get(Name.Annots)
     if not isinstance(annots, pikepdf.Array):
-        return SignatureVerdict(widget.path, "none")
+        return SignatureVerdict(path, "none")
     for annot in annots:
         if not isinstance(annot, pikepdf.Dictionary) or Name.Rect not in annot:
             continue
@@ -83,13 +83,13 @@ def annotation_signature(pdf: pikepdf.Pdf, widget: Widget) -> SignatureVerdict:
         if subtype not in _DRAWN and subtype != "/FreeText":
             continue
         rect = [float(v) for v in annot.Rect]
-        if _overlap(widget.rect, rect) < 0.5 and _overlap(rect, widget.rect) < 0.25:
+        if _overlap(box, rect) < 0.5 and _overlap(rect, box) < 0.25:
             continue
         author = str(annot.get(Name.T, "")) or None
         if subtype == "/FreeText":
-            return SignatureVerdict(widget.path, "typed", signer=str(annot.get(Name.Contents, "")))
-        return SignatureVerdict(widget.path, "drawn", signer=author)
-    return SignatureVerdict(widget.path, "none")
+            return SignatureVerdict(path, "typed", signer=str(annot.get(Name.Contents, "")))
+        return SignatureVerdict(path, "drawn", signer=author)
+    return SignatureVerdict(path, "none")
 
 
 def digital_signatures(data: bytes, signature_fields: set[str]) -> dict[str, SignatureVerdict]:

@@ -17,12 +17,11 @@ import pikepdf
 from pydantic import ValidationError
 
 from forms.identify import Identified, identify, identify_by_fields, identify_by_text
-from forms.layout import Widget
 from forms.normalise import normalise_value
-from forms.read import fields_of
+from forms.read import fields_of, signature_widgets
 from forms.recover import page_text, recover_values
 from forms.signatures import SignatureVerdict, annotation_signature, digital_signatures
-from forms.spec import FieldSpec, field_specs
+from forms.spec import FieldSpec, field_specs, spec_by_path
 from forms.template import compiled_form
 from forms.values import nest
 from forms.wording import Wording
@@ -150,13 +149,13 @@ def _signature_verdicts(
     pdf: pikepdf.Pdf,
     data: bytes,
     specs: list[FieldSpec],
-    widgets: dict[str, Widget],
     raw: dict[str, str | None],
     recovered: bool,
 ) -> list[SignatureVerdict]:
     paths = {s.path for s in specs}
     signed = {p for p in paths if raw.get(p) == "(signed)"}
     digital = digital_signatures(data, paths) if signed else {}
+    boxes = {} if recovered else signature_widgets(pdf)
     verdicts = []
     for spec in specs:
         if spec.path in digital:
@@ -167,8 +166,11 @@ def _signature_verdicts(
                 verdicts.append(SignatureVerdict(spec.path, "typed", signer=mark[6:]))
             else:
                 verdicts.append(SignatureVerdict(spec.path, "drawn" if mark else "none"))
+        elif spec.path in boxes:
+            page, box = boxes[spec.path]
+            verdicts.append(annotation_signature(pdf, spec.path, page, box))
         else:
-            verdicts.append(annotation_signature(pdf, widgets[spec.path]))
+            verdicts.append(SignatureVerdict(spec.path, "none"))
     return verdicts
 
 
@@ -212,10 +214,10 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
         except UnknownFormError as exc:
             return _reject(result, "unknown_form_version", exc.message)
         specs = field_specs(model)
-        layout = compiled_form(found.form_id, found.version, wording)
-        widgets = {w.path: w for w in layout.widgets}
-        recovered = not any(name in widgets for name in raw)
+        recovered = not any(name in spec_by_path(model) for name in raw)
         if recovered:
+            # Only a return that lost its fields needs the layout: where each value sits.
+            layout = compiled_form(found.form_id, found.version, wording)
             raw = recover_values(data, layout.widgets)
             result.recovered_from = "flattened-text"
             result.problems.append(
@@ -236,7 +238,7 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
             elif value is not None:
                 flat[spec.path] = value
         signature_specs = [s for s in specs if s.kind == "signature"]
-        result.signatures = _signature_verdicts(pdf, data, signature_specs, widgets, raw, recovered)
+        result.signatures = _signature_verdicts(pdf, data, signature_specs, raw, recovered)
     for verdict in result.signatures:
         if verdict.kind != "none":
             flat[verdict.field] = {

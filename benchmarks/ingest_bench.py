@@ -1,0 +1,183 @@
+"""Ingest benchmark: returned forms per second, end to end, with 1 worker and all cores.
+
+Run from the repository root:
+
+    .venv/bin/python benchmarks/ingest_bench.py [--files 2000]
+
+What it measures, on one folder of filled returns (the three forms in turn,
+prefilled with non-ASCII names and then "returned" with their dates typed as
+people do, e.g. ``3/4/26``):
+
+1. ``supforms ingest`` end to end — find the files, read each in a worker
+   process, identify, read every field, normalise, validate, judge signatures,
+   write each result JSON, the index and the summary — with ``--workers 1``
+   and with one worker per core. Each run starts from an empty output folder.
+2. Peak memory (RSS) of the parent and of the largest worker, for the full
+   batch and for a tenth of it: the peak must stay flat as the batch grows.
+3. On the same files, in one process: pypdf's ``get_fields()`` alone, and a raw
+   pikepdf walk of the field tree (names and values only), as reference rates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def make_returns(folder: Path, count: int) -> list[Path]:
+    import pikepdf
+
+    from forms.template import compiled_form
+    from pipeline.generate import issue_copy
+    from tests.conftest import sample_record
+
+    forms = ["contract", "agreement", "group-record"]
+    typed = {"contract": {"signatures.date": "3/4/26"},
+             "agreement": {"signatures.supervisee.date": "3 April 2026",
+                           "signatures.supervisor.date": "03-04-2026"},
+             "group-record": {"signatures.facilitator.date": "3/4/2026"}}
+    templates = {}
+    for form_id in forms:
+        _, data, _ = issue_copy(compiled_form(form_id), sample_record(form_id))
+        with pikepdf.open(io.BytesIO(data)) as pdf:  # the person types the dates
+            for field in pdf.Root.AcroForm.Fields:
+                _set(field, "", typed[form_id])
+            out = io.BytesIO()
+            pdf.save(out)
+        templates[form_id] = out.getvalue()
+    paths = []
+    for index in range(count):
+        form_id = forms[index % 3]
+        path = folder / f"{form_id}-{index:05d}.pdf"
+        # Unique bytes per file (else all but three are duplicates): a trailing comment.
+        path.write_bytes(templates[form_id] + f"\n% return {index}\n".encode())
+        paths.append(path)
+    return paths
+
+
+def _set(field, prefix: str, values: dict[str, str]) -> None:
+    import pikepdf
+
+    name = f"{prefix}{field.T}"
+    if "/Kids" in field and any("/T" in kid for kid in field.Kids):
+        for kid in field.Kids:
+            _set(kid, f"{name}.", values)
+    elif name in values:
+        field.V = pikepdf.String(values[name])
+
+
+def run_ingest(files: Path, out: Path, workers: int) -> dict[str, float]:
+    """One ``supforms ingest`` in a fresh process: wall time and peak RSS (MiB)."""
+    code = (
+        "import resource, sys, time\n"
+        "from click.testing import CliRunner\n"
+        "from pipeline.cli import cli\n"
+        "t = time.perf_counter()\n"
+        f"r = CliRunner().invoke(cli, ['-q', 'ingest', {str(files)!r}, '--out', {str(out)!r},"
+        f" '--workers', '{workers}'])\n"
+        "elapsed = time.perf_counter() - t\n"
+        "me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "print(elapsed, me, kids, r.exit_code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          check=True)
+    elapsed, parent, worker, exit_code = done.stdout.split()
+    assert exit_code in ("0", "3"), done.stderr
+    return {"seconds": float(elapsed), "parent_mib": float(parent), "worker_mib": float(worker)}
+
+
+def reference_rates(paths: list[Path]) -> dict[str, float]:
+    import pikepdf
+    import pypdf
+
+    sample = paths[: min(len(paths), 600)]
+    started = time.perf_counter()
+    for path in sample:
+        pypdf.PdfReader(path).get_fields()
+    pypdf_rate = len(sample) / (time.perf_counter() - started)
+
+    def walk(fields, out: dict[str, str]) -> None:
+        for field in fields:
+            if "/Kids" in field:
+                walk(field.Kids, out)
+            if "/T" in field:
+                out[str(field.T)] = str(field.get("/V", ""))
+
+    started = time.perf_counter()
+    for path in paths:
+        with pikepdf.open(path) as pdf:
+            walk(pdf.Root.AcroForm.Fields, {})
+    pikepdf_rate = len(paths) / (time.perf_counter() - started)
+    return {"pypdf_get_fields": pypdf_rate, "pikepdf_walk": pikepdf_rate}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=2000)
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="supforms-ingest-bench-") as tmp:
+        folder = Path(tmp) / "returns"
+        small = Path(tmp) / "returns-tenth"
+        folder.mkdir()
+        small.mkdir()
+        paths = make_returns(folder, args.files)
+        for path in paths[: args.files // 10]:
+            (small / path.name).write_bytes(path.read_bytes())
+        one = run_ingest(folder, Path(tmp) / "out-1", 1)
+        many = run_ingest(folder, Path(tmp) / f"out-{cores}", cores)
+        tenth = run_ingest(small, Path(tmp) / "out-tenth", 1)
+        results = sorted((Path(tmp) / "out-1" / "results").glob("*.json"))
+        statuses: dict[str, int] = {}
+        for result in results:
+            status = json.loads(result.read_text())["status"]
+            statuses[status] = statuses.get(status, 0) + 1
+        refs = reference_rates(paths)
+    rate_one = args.files / one["seconds"]
+    rate_many = args.files / many["seconds"]
+    figures = {
+        "files": args.files,
+        "cores": cores,
+        "python": platform.python_version(),
+        "statuses": statuses,
+        "ingest_per_s_1_worker": round(rate_one, 1),
+        f"ingest_per_s_{cores}_workers": round(rate_many, 1),
+        "speedup": round(rate_many / rate_one, 2),
+        "peak_worker_mib_full": round(one["worker_mib"], 1),
+        "peak_worker_mib_tenth": round(tenth["worker_mib"], 1),
+        "peak_parent_mib_full": round(one["parent_mib"], 1),
+        "peak_parent_mib_tenth": round(tenth["parent_mib"], 1),
+        "pypdf_get_fields_per_s": round(refs["pypdf_get_fields"], 1),
+        "pikepdf_walk_per_s": round(refs["pikepdf_walk"], 1),
+        "ingest_vs_pypdf": round(rate_one / refs["pypdf_get_fields"], 2),
+        "ingest_vs_pikepdf_walk": round(rate_one / refs["pikepdf_walk"], 2),
+    }
+    print(f"Ingest of {args.files} returned forms ({cores} cores, Python {figures['python']})")
+    print(f"  statuses                      {statuses}")
+    print(f"  1 worker                      {rate_one:8.1f} forms/s")
+    print(f"  {cores} workers                     {rate_many:8.1f} forms/s  ({figures['speedup']}x)")
+    print(f"  peak RSS worker, full / tenth {one['worker_mib']:8.1f} / {tenth['worker_mib']:.1f} MiB")
+    print(f"  peak RSS parent, full / tenth {one['parent_mib']:8.1f} / {tenth['parent_mib']:.1f} MiB")
+    print(f"  pypdf get_fields() alone      {refs['pypdf_get_fields']:8.1f} forms/s"
+          f"  (ingest is {figures['ingest_vs_pypdf']}x)")
+    print(f"  raw pikepdf field walk        {refs['pikepdf_walk']:8.1f} forms/s"
+          f"  (ingest is {figures['ingest_vs_pikepdf_walk']}x)")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    resource.setrlimit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE))
+    main()
