@@ -168,9 +168,12 @@ def main() -> None:
     print(f"Ingest of {args.files} returned forms ({cores} cores, Python {figures['python']})")
     print(f"  statuses                      {statuses}")
     print(f"  1 worker                      {rate_one:8.1f} forms/s")
-    print(f"  {cores} workers                     {rate_many:8.1f} forms/s  ({figures['speedup']}x)")
-    print(f"  peak RSS worker, full / tenth {one['worker_mib']:8.1f} / {tenth['worker_mib']:.1f} MiB")
-    print(f"  peak RSS parent, full / tenth {one['parent_mib']:8.1f} / {tenth['parent_mib']:.1f} MiB")
+    print(f"  {cores} workers                     {rate_many:8.1f} forms/s"
+          f"  ({figures['speedup']}x)")
+    print(f"  peak RSS worker, full / tenth {one['worker_mib']:8.1f} /"
+          f" {tenth['worker_mib']:.1f} MiB")
+    print(f"  peak RSS parent, full / tenth {one['parent_mib']:8.1f} /"
+          f" {tenth['parent_mib']:.1f} MiB")
     print(f"  pypdf get_fields() alone      {refs['pypdf_get_fields']:8.1f} forms/s"
           f"  (ingest is {figures['ingest_vs_pypdf']}x)")
     print(f"  raw pikepdf field walk        {refs['pikepdf_walk']:8.1f} forms/s"

@@ -8,16 +8,16 @@ PDF or on paper can be matched to what was issued.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode import qrencoder
-
 from forms.appearance import FONT_RESOURCE
 from forms.fonts import FieldFont
 from forms.layout import MARGIN, PAGE_WIDTH
+from forms.qr import qr_modules
 
 __all__ = [
     "Identity",
@@ -31,8 +31,8 @@ __all__ = [
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread on paper
 QR_SIZE = 46.0  # points; 29 modules of 0.56 mm scan at 150 dpi
-QR_VERSION = 3
 XMP_NS = "urn:supforms:ns:identity:1"
+_RUNS = re.compile("1+")
 
 
 @dataclass(frozen=True)
@@ -57,34 +57,22 @@ def qr_payload(document_id: str, page: int, pages: int) -> str:
 
 
 def qr_matrix(payload: str) -> list[list[bool]]:
-    """The QR modules of ``payload`` (version 3, error correction M).
-
-    reportlab's encoder scores all eight mask patterns, which costs 12 ms a code;
-    any mask is valid QR, so a fixed one keeps a 3-page copy under 5 ms.
-    """
-    code = qrencoder.QRCode(QR_VERSION, qrencoder.QRErrorCorrectLevel.M)
-    code.addData(payload)
-    code.makeImpl(False, 0)
-    n = code.getModuleCount()
-    return [[bool(code.isDark(r, c)) for c in range(n)] for r in range(n)]
+    """The QR modules of ``payload`` (version 3, error correction M; ``forms.qr``)."""
+    return qr_modules(payload)
 
 
 def _qr_ops(matrix: list[list[bool]], x: float, y: float, size: float) -> list[str]:
+    """Fill operators for the dark modules, one rectangle per horizontal run."""
     module = size / len(matrix)
     ops = ["0 g"]
     for r, row in enumerate(matrix):
-        c = 0
         top = y + size - (r + 1) * module
-        while c < len(row):
-            if row[c]:
-                start = c
-                while c < len(row) and row[c]:
-                    c += 1
-                ops.append(
-                    f"{x + start * module:.2f} {top:.2f} {(c - start) * module:.2f} {module:.2f} re"
-                )
-            else:
-                c += 1
+        line = "".join("1" if dark else "0" for dark in row)
+        for run in _RUNS.finditer(line):
+            ops.append(
+                f"{x + run.start() * module:.2f} {top:.2f} "
+                f"{(run.end() - run.start()) * module:.2f} {module:.2f} re"
+            )
     ops.append("f")
     return ops
 

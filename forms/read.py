@@ -20,7 +20,7 @@ from pikepdf import Name
 
 from schemas.errors import ExtractionError
 
-__all__ = ["PdfField", "fields_of", "read_fields", "signature_widgets"]
+__all__ = ["PdfField", "fields_of", "read_fields"]
 
 _TYPES = {"/Tx": "text", "/Ch": "choice", "/Sig": "signature", "/Btn": "button"}
 RADIO, PUSH, MULTILINE, COMBO = 1 << 15, 1 << 16, 1 << 12, 1 << 17
@@ -33,6 +33,8 @@ class PdfField:
     value: str | None
     flags: int = 0
     tooltip: str = ""
+    widgets: tuple[tuple[int, tuple[float, float, float, float]], ...] = ()
+    """Page index and rectangle of each widget (kept for signature fields only)."""
 
 
 def _text(obj: Any) -> str | None:
@@ -58,51 +60,87 @@ def _kind(ft: str | None, flags: int) -> str:
     return kind
 
 
-def _button_value(field: pikepdf.Object, kids: Sequence[pikepdf.Object]) -> str | None:
-    value = field.get(Name.V)
+def _button_value(entries: dict[str, Any], kids: Sequence[pikepdf.Object]) -> str | None:
+    value = entries.get("/V")
     if value is not None and str(value) != "/Off":
         return _text(value)
     # Some fillers set only the widget's /AS; the chosen state is then the value.
-    for widget in kids or [field]:
-        state = widget.get(Name.AS)
+    for widget in kids:
+        state = widget.get("/AS")
         if state is not None and str(state) != "/Off":
             return str(state)[1:]
-    return None
+    state = entries.get("/AS")
+    return str(state)[1:] if state is not None and str(state) != "/Off" else None
 
 
-def _walk(
-    field: pikepdf.Object,
-    prefix: str,
-    inherited: dict[str, Any],
-    seen: set[tuple[int, int]],
-    out: list[PdfField],
-) -> None:
-    if field.is_indirect:
-        if field.objgen in seen:
+Box = tuple[int, tuple[float, float, float, float]]
+
+
+class _Walk:
+    """One walk of a field tree; dictionary lookups go through plain dicts (pikepdf is slow)."""
+
+    def __init__(self, pdf: pikepdf.Pdf) -> None:
+        self.pdf = pdf
+        self.seen: set[tuple[int, int]] = set()
+        self.out: list[PdfField] = []
+        self._pages: dict[tuple[int, int], int] | None = None
+
+    def page_of(self, widget: pikepdf.Object, entries: dict[str, Any]) -> int:
+        if self._pages is None:
+            self._pages = {page.obj.objgen: i for i, page in enumerate(self.pdf.pages)}
+            for index, page in enumerate(self.pdf.pages):  # widgets without /P
+                for annot in page.obj.get("/Annots", ()):
+                    self._pages.setdefault(annot.objgen, index)
+        owner = entries.get("/P")
+        if owner is not None and owner.objgen in self._pages:
+            return self._pages[owner.objgen]
+        return self._pages.get(widget.objgen, 0)
+
+    def boxes(self, widgets: Sequence[tuple[pikepdf.Object, dict[str, Any]]]) -> tuple[Box, ...]:
+        found = []
+        for widget, entries in widgets:
+            rect = entries.get("/Rect")
+            if rect is not None and len(rect) == 4:
+                x0, y0, x1, y1 = (float(v) for v in rect)
+                box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+                found.append((self.page_of(widget, entries), box))
+        return tuple(found)
+
+    def walk(self, field: pikepdf.Object, prefix: str, inherited: dict[str, Any]) -> None:
+        if field.is_indirect:
+            if field.objgen in self.seen:
+                return
+            self.seen.add(field.objgen)
+        entries = dict(field.items())
+        here = dict(inherited)
+        for key in ("/FT", "/Ff", "/V"):
+            if key in entries:
+                here[key] = entries[key]
+        partial = entries.get("/T")
+        name = f"{prefix}.{partial}" if prefix and partial is not None else str(partial or prefix)
+        kids = [k for k in entries.get("/Kids", ()) if isinstance(k, pikepdf.Dictionary)]
+        field_kids = [kid for kid in kids if "/T" in kid]
+        if field_kids:
+            for kid in field_kids:
+                self.walk(kid, name, here)
             return
-        seen.add(field.objgen)
-    here = dict(inherited)
-    for key in ("/FT", "/Ff", "/V"):
-        if key in field:
-            here[key] = field[key]
-    partial = field.get(Name.T)
-    name = f"{prefix}.{partial}" if prefix and partial is not None else str(partial or prefix)
-    kids = [kid for kid in field.get(Name.Kids, []) if isinstance(kid, pikepdf.Dictionary)]
-    field_kids = [kid for kid in kids if Name.T in kid]
-    if field_kids:
-        for kid in field_kids:
-            _walk(kid, name, here, seen, out)
-        return
-    ft = str(here["/FT"]) if "/FT" in here else None
-    flags = int(here.get("/Ff", 0))
-    kind = _kind(ft, flags)
-    if kind in ("radio", "checkbox"):
-        value = _button_value(field, kids)
-    else:
-        value = _text(field.get(Name.V, here.get("/V")))
-        if value is None and Name.RV in field:  # rich text only: keep its characters
-            value = _plain(str(field.RV))
-    out.append(PdfField(name, kind, value, flags, str(field.get(Name.TU, ""))))
+        ft = str(here["/FT"]) if "/FT" in here else None
+        flags = int(here.get("/Ff", 0))
+        kind = _kind(ft, flags)
+        boxes: tuple[Box, ...] = ()
+        if kind in ("radio", "checkbox"):
+            value = _button_value(entries, kids)
+        else:
+            value = _text(entries.get("/V", here.get("/V")))
+            if value is None and "/RV" in entries:  # rich text only: keep its characters
+                value = _plain(str(entries["/RV"]))
+            if kind == "signature":
+                widgets: list[tuple[pikepdf.Object, dict[str, Any]]] = [
+                    (kid, dict(kid.items())) for kid in kids
+                ]
+                boxes = self.boxes(widgets or [(field, entries)])
+        tooltip = str(entries.get("/TU", ""))
+        self.out.append(PdfField(name, kind, value, flags, tooltip, boxes))
 
 
 def _plain(rich: str) -> str:
@@ -117,48 +155,11 @@ def fields_of(pdf: pikepdf.Pdf) -> list[PdfField]:
     acroform = pdf.Root.get(Name.AcroForm)
     if not isinstance(acroform, pikepdf.Dictionary) or Name.Fields not in acroform:
         return []
-    out: list[PdfField] = []
-    seen: set[tuple[int, int]] = set()
+    walk = _Walk(pdf)
     for field in acroform.Fields:
         if isinstance(field, pikepdf.Dictionary):
-            _walk(field, "", {}, seen, out)
-    return out
-
-
-def _qualified(annot: pikepdf.Object) -> tuple[str, str | None]:
-    """A widget's fully qualified field name and its (inherited) field type."""
-    parts: list[str] = []
-    ft = None
-    node: pikepdf.Object | None = annot
-    seen: set[tuple[int, int]] = set()
-    while isinstance(node, pikepdf.Dictionary):
-        if node.is_indirect:
-            if node.objgen in seen:
-                break
-            seen.add(node.objgen)
-        if Name.T in node:
-            parts.append(str(node.T))
-        if ft is None and Name.FT in node:
-            ft = str(node.FT)
-        node = node.get(Name.Parent)
-    return ".".join(reversed(parts)), ft
-
-
-def signature_widgets(pdf: pikepdf.Pdf) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
-    """Where each signature field's widget sits: page index and rectangle, by field name."""
-    found: dict[str, tuple[int, tuple[float, float, float, float]]] = {}
-    for index, page in enumerate(pdf.pages):
-        annots = page.obj.get(Name.Annots)
-        if not isinstance(annots, pikepdf.Array):
-            continue
-        for annot in annots:
-            if not isinstance(annot, pikepdf.Dictionary) or annot.get(Name.Subtype) != Name.Widget:
-                continue
-            name, ft = _qualified(annot)
-            if ft == "/Sig" and Name.Rect in annot:
-                x0, y0, x1, y1 = (float(v) for v in annot.Rect)
-                found.setdefault(name, (index, (x0, y0, x1, y1)))
-    return found
+            walk.walk(field, "", {})
+    return walk.out
 
 
 def read_fields(source: Path | bytes) -> list[PdfField]:

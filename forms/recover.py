@@ -69,25 +69,29 @@ def recover_values(data: bytes, widgets: tuple[Widget, ...]) -> dict[str, str | 
             height = page.get_height()
             text = page.get_textpage()
             image = None
+            scores: dict[str, float] = {}
             for widget in page_widgets:
-                inner = _inside(widget.rect, 1.0)
-                found = text.get_text_bounded(*inner).strip()
-                if widget.kind in ("checkbox", "scale", "signature") and not found:
-                    if image is None:
-                        image = page.render(scale=SCALE, grayscale=True).to_pil()
-                    marked = _ink(image, _inside(widget.rect, 2.5), height) > INK_SHARE
-                    if widget.kind == "checkbox":
-                        values[widget.path] = "Yes" if marked else None
-                    elif widget.kind == "signature":
-                        values[widget.path] = "drawn" if marked else None
-                    elif marked:
-                        values[widget.path] = widget.option
-                    else:
-                        values.setdefault(widget.path, None)
-                elif widget.kind == "signature":
-                    values[widget.path] = f"typed:{found}"
-                elif widget.kind not in ("checkbox", "scale"):
+                found = text.get_text_bounded(*_inside(widget.rect, 1.0)).strip()
+                if widget.kind not in ("checkbox", "scale", "signature"):
                     values[widget.path] = found or None
+                    continue
+                if widget.kind == "signature" and found:
+                    values[widget.path] = f"typed:{found}"
+                    continue
+                # A tick or dot is a path, or a glyph (✓, ●) as Acrobat and MuPDF draw them.
+                if image is None:
+                    image = page.render(scale=SCALE, grayscale=True).to_pil()
+                ink = 1.0 if found else _ink(image, _inside(widget.rect, 2.5), height)
+                marked = ink > INK_SHARE
+                if widget.kind == "checkbox":
+                    values[widget.path] = "Yes" if marked else None
+                elif widget.kind == "signature":
+                    values[widget.path] = "drawn" if marked else None
+                elif marked and ink > scores.get(widget.path, 0.0):
+                    scores[widget.path] = ink
+                    values[widget.path] = widget.option
+                else:
+                    values.setdefault(widget.path, None)
     finally:
         document.close()
     return values

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from dataclasses import field as dc_field
 from typing import Any, Literal
 
 import pikepdf
 from pikepdf import Name
+
+from forms.read import fields_of
 
 __all__ = ["SignatureVerdict", "annotation_signature", "digital_signatures"]
 
@@ -92,31 +94,62 @@ def annotation_signature(
     return SignatureVerdict(path, "none")
 
 
-def digital_signatures(data: bytes, signature_fields: set[str]) -> dict[str, SignatureVerdict]:
-    """Every digital signature in the file, verified with pyHanko, by field name."""
+def _values(data: bytes) -> dict[str, str | None]:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return {f.name: f.value for f in fields_of(pdf) if f.type != "signature"}
+
+
+def changed_fields(data: bytes, signed_until: int) -> tuple[str, ...]:
+    """The fields whose value differs between the signed revision and the file as it is.
+
+    The signed revision is the file's first ``signed_until`` bytes (the end of the
+    signature's byte range), so this compares what was signed with what came back.
+    """
+    before = _values(data[:signed_until])
+    after = _values(data)
+    return tuple(sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n)))
+
+
+def digital_signatures(data: bytes, trust_roots: Sequence[Any] = ()) -> dict[str, SignatureVerdict]:
+    """Every digital signature in the file, verified with pyHanko, by field name.
+
+    ``intact``: the signed bytes are unchanged and the signature is cryptographically
+    valid. ``trusted``: the signer's certificate chains to one of ``trust_roots``
+    (none are configured by default, so a self-signed certificate is intact but not
+    trusted). ``modified_after_signing``: a later revision changed a field's value,
+    or made changes beyond filling and signing fields; ``changes`` says which.
+    """
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
 
+    context = ValidationContext(trust_roots=list(trust_roots), allow_fetching=False)
+    harmless = {
+        ModificationLevel.NONE,
+        ModificationLevel.LTA_UPDATES,
+        ModificationLevel.FORM_FILLING,
+    }
     verdicts: dict[str, SignatureVerdict] = {}
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     for embedded in reader.embedded_signatures:
         name = embedded.field_name
         try:
-            status = validate_pdf_signature(embedded)
-        except Exception as exc:  # any failure to verify means "not intact"
+            status = validate_pdf_signature(embedded, context)
+        except Exception as exc:  # pyHanko raises many kinds; the verdict is the same
             log.info("signature %s could not be verified: %s", name, type(exc).__name__)
-            verdicts[name] = SignatureVerdict(name, "digital", intact=False)
+            verdicts[name] = SignatureVerdict(
+                name, "digital", intact=False, changes=("unverifiable",)
+            )
             continue
-        diff = status.diff_result
-        changed = tuple(sorted(getattr(diff, "changed_form_fields", ()) or ()))
-        level = getattr(diff, "modification_level", None)
-        beyond_signing = status.coverage != SignatureCoverageLevel.ENTIRE_FILE and (
-            level is None
-            or level.value > ModificationLevel.FORM_FILLING.value
-            or any(f not in signature_fields for f in changed)
-        )
+        changes: tuple[str, ...] = ()
+        if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+            byte_range = embedded.byte_range
+            changes = changed_fields(data, int(byte_range[2]) + int(byte_range[3]))
+            level = getattr(status.diff_result, "modification_level", None)
+            if level not in harmless:
+                changes += (f"other changes ({level.name.lower() if level else 'unrecognised'})",)
         when = status.signer_reported_dt or embedded.self_reported_timestamp
         verdicts[name] = SignatureVerdict(
             field=name,
@@ -125,8 +158,7 @@ def digital_signatures(data: bytes, signature_fields: set[str]) -> dict[str, Sig
             signed_at=when.isoformat() if when else None,
             intact=bool(status.intact and status.valid),
             trusted=bool(status.trusted),
-            modified_after_signing=beyond_signing,
-            changes=tuple(f for f in changed if f not in signature_fields)
-            or ((level.name.lower(),) if beyond_signing and level is not None else ()),
+            modified_after_signing=bool(changes),
+            changes=changes,
         )
     return verdicts

@@ -209,7 +209,8 @@ def fields_command(pdf: Path, as_json: bool) -> None:
         fields = read_fields(pdf)
     if as_json:
         for field in fields:
-            click.echo(json.dumps(asdict(field), ensure_ascii=False))
+            row = {k: v for k, v in asdict(field).items() if k != "widgets"}
+            click.echo(json.dumps(row, ensure_ascii=False))
         return
     if not fields:
         click.echo(f"{pdf}: no form fields")

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from forms.identify import Identified, identify, identify_by_fields, identify_by_text
 from forms.normalise import normalise_value
-from forms.read import fields_of, signature_widgets
+from forms.read import fields_of
 from forms.recover import page_text, recover_values
 from forms.signatures import SignatureVerdict, annotation_signature, digital_signatures
 from forms.spec import FieldSpec, field_specs, spec_by_path
@@ -150,12 +150,12 @@ def _signature_verdicts(
     data: bytes,
     specs: list[FieldSpec],
     raw: dict[str, str | None],
+    boxes: dict[str, tuple[int, tuple[float, float, float, float]]],
     recovered: bool,
 ) -> list[SignatureVerdict]:
     paths = {s.path for s in specs}
     signed = {p for p in paths if raw.get(p) == "(signed)"}
-    digital = digital_signatures(data, paths) if signed else {}
-    boxes = {} if recovered else signature_widgets(pdf)
+    digital = digital_signatures(data) if signed else {}
     verdicts = []
     for spec in specs:
         if spec.path in digital:
@@ -200,6 +200,7 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
     with pdf:
         fields = fields_of(pdf)
         raw: dict[str, str | None] = {f.name: f.value for f in fields}
+        boxes = {f.name: f.widgets[0] for f in fields if f.widgets}
         found = _identify(pdf, data, set(raw))
         if found is None:
             return _reject(
@@ -238,7 +239,7 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
             elif value is not None:
                 flat[spec.path] = value
         signature_specs = [s for s in specs if s.kind == "signature"]
-        result.signatures = _signature_verdicts(pdf, data, signature_specs, raw, recovered)
+        result.signatures = _signature_verdicts(pdf, data, signature_specs, raw, boxes, recovered)
     for verdict in result.signatures:
         if verdict.kind != "none":
             flat[verdict.field] = {
@@ -263,12 +264,13 @@ def _completeness(specs: tuple[FieldSpec, ...], result: IngestResult) -> None:
         verdict = verdicts.get(spec.path)
         if verdict is not None and verdict.is_broken:
             if not verdict.intact:
+                why = (
+                    "could not be verified"
+                    if "unverifiable" in verdict.changes
+                    else "does not match the document (damaged or forged)"
+                )
                 result.problems.append(
-                    Problem(
-                        spec.path,
-                        "signature_invalid",
-                        "the digital signature does not match the document (damaged or forged)",
-                    )
+                    Problem(spec.path, "signature_invalid", f"the digital signature {why}")
                 )
             else:
                 changed = ", ".join(verdict.changes) or "the document"
