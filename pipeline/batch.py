@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pipeline.filenames import slug
 from pipeline.workers import Limits, WorkerPool
@@ -90,17 +90,20 @@ class Batch:
                 entry = json.loads(line)
                 self.seen[entry["sha256"]] = entry["result"]
         self.summary = BatchSummary()
+        self._index: TextIO
 
     def run(self, paths: list[Path], refused: list[tuple[Path, str]]) -> Iterator[dict[str, Any]]:
         """Ingest every path, yielding each input's result as it is written."""
-        for path, reason in refused:
-            yield self._record(path, _failure(path, "refused", reason))
-        for index, result in self.pool.run([str(p) for p in paths]):
-            path = paths[index]
-            if "failure" in result or "error" in result:
-                code = result.get("failure", "unreadable")
-                result = _failure(path, code, result.get("message") or result["error"])
-            yield self._record(path, result)
+        # Line-buffered: each input's index line is on disk once its result is.
+        with self.index_path.open("a", encoding="utf-8", buffering=1) as self._index:
+            for path, reason in refused:
+                yield self._record(path, _failure(path, "refused", reason))
+            for index, result in self.pool.run([str(p) for p in paths]):
+                path = paths[index]
+                if "failure" in result or "error" in result:
+                    code = result.get("failure", "unreadable")
+                    result = _failure(path, code, result.get("message") or result["error"])
+                yield self._record(path, result)
         self._write_summary()
 
     def _record(self, path: Path, result: dict[str, Any]) -> dict[str, Any]:
@@ -125,17 +128,12 @@ class Batch:
             if result["status"] == "rejected":
                 result["quarantined"] = self._quarantine(path, sha)
             (self.out / name).write_text(
-                json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+                json.dumps(result, ensure_ascii=False) + "\n", encoding="utf-8"
             )
             if sha:
                 self.seen[sha] = name
-                with self.index_path.open("a", encoding="utf-8") as index:
-                    index.write(
-                        json.dumps(
-                            {"sha256": sha, "result": name, "file": str(path)}, ensure_ascii=False
-                        )
-                        + "\n"
-                    )
+                entry = {"sha256": sha, "result": name, "file": str(path)}
+                self._index.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self.summary.counts[result["status"]] += 1
         self.summary.rows.append(
             {

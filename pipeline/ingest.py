@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import pikepdf
@@ -114,6 +116,22 @@ def _status(problems: list[Problem]) -> Status:
     return "complete"
 
 
+def _parse(data: bytes) -> pikepdf.Pdf:
+    """Open the bytes with qpdf reading a file natively: twice as fast as a Python stream.
+
+    The file is an unlinked one in memory (``memfd``, where Linux has it), so what is
+    parsed is exactly the bytes that were hashed, whatever happens to the input meanwhile.
+    """
+    if not hasattr(os, "memfd_create") or not Path("/proc/self/fd").is_dir():
+        return pikepdf.open(io.BytesIO(data))
+    fd = os.memfd_create("supforms-input", os.MFD_CLOEXEC)
+    try:
+        os.write(fd, data)
+        return pikepdf.open(f"/proc/self/fd/{fd}")  # qpdf holds its own descriptor
+    finally:
+        os.close(fd)
+
+
 def _open(data: bytes, result: IngestResult) -> pikepdf.Pdf | None:
     if b"%PDF-" not in data[:1024]:
         _reject(result, "not_a_pdf", "is not a PDF (no PDF header)")
@@ -121,7 +139,7 @@ def _open(data: bytes, result: IngestResult) -> pikepdf.Pdf | None:
     try:
         # An owner password alone does not stop opening: qpdf opens such files with
         # the empty user password, as every viewer does.
-        return pikepdf.open(io.BytesIO(data))
+        return _parse(data)
     except pikepdf.PasswordError:
         _reject(result, "needs_password", "needs a password to open; ask for an unprotected copy")
     except pikepdf.PdfError as exc:

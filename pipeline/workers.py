@@ -10,6 +10,7 @@ its file reported as rejected with the reason.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing as mp
 import os
 import time
@@ -34,6 +35,9 @@ def _worker(conn: Connection, config: str | None) -> None:
     from pipeline.ingest import ingest_bytes
 
     wording = load_wording(Path(config) if config else None)
+    # What the worker inherited and imported lives as long as it does: keep the
+    # collector off those objects (and off the parent's pages it shares, copy-on-write).
+    gc.freeze()
     while True:
         try:
             task = conn.recv()
