@@ -22,6 +22,8 @@ from typing import Any
 
 __all__ = ["Limits", "WorkerPool"]
 
+CHECK_EVERY = 0.05  # seconds between looks at the workers' clocks and memory
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -98,6 +100,7 @@ class WorkerPool:
             for worker in workers:
                 if pending:
                     worker.give(*pending.pop())
+            checked = 0.0
             while any(w.task for w in workers):
                 busy = {w.conn: w for w in workers if w.task}
                 for ready in wait(list(busy), timeout=0.05):
@@ -113,6 +116,9 @@ class WorkerPool:
                     if pending:
                         self._current(workers, worker).give(*pending.pop())
                 now = time.monotonic()
+                if now - checked < CHECK_EVERY:
+                    continue
+                checked = now
                 for worker in [w for w in workers if w.task]:
                     if now - worker.started > self.limits.seconds:
                         yield self._replace(
