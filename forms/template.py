@@ -128,7 +128,8 @@ def _compile(form_id: str, version: str, wording: Wording) -> CompiledForm:
     model = model_for(form_id, version)
     specs = field_specs(model)
     title = TITLES[form_id]
-    static = compose(title, parse_blocks(render_wording(form_id, wording)), specs, wording.logo)
+    markup = render_wording(form_id, wording, version)
+    static = compose(title, parse_blocks(markup), specs, wording.logo)
     font = field_font()
     pdf = build_acroform(static, specs, font)
     buffer = io.BytesIO()

@@ -121,15 +121,20 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_wording(form_id: str, wording: Wording) -> str:
-    """The form's markup with the organisation's variables filled in."""
+def render_wording(form_id: str, wording: Wording, version: str | None = None) -> str:
+    """The form's markup with the organisation's variables filled in.
+
+    A schema version whose wording differs keeps its own ``<form_id>-<version>.j2``;
+    otherwise every version prints ``<form_id>.j2``.
+    """
+    names = [f"{form_id}-{version}.j2"] if version else []
     try:
-        template = _environment().get_template(f"{form_id}.j2")
+        template = _environment().select_template([*names, f"{form_id}.j2"])
         return template.render(**wording.variables.get(form_id, {}))
-    except jinja2.TemplateNotFound as exc:
+    except jinja2.TemplatesNotFound as exc:
         raise LayoutError(f"no wording template for form {form_id!r}") from exc
     except jinja2.UndefinedError as exc:
-        raise LayoutError(f"wording template {form_id}.j2: {exc.message}") from exc
+        raise LayoutError(f"wording template for {form_id}: {exc.message}") from exc
 
 
 def _refs_only(line: str) -> tuple[FieldRef, ...] | None:

@@ -100,9 +100,8 @@ class Batch:
                 yield self._record(path, _failure(path, "refused", reason))
             for index, result in self.pool.run([str(p) for p in paths]):
                 path = paths[index]
-                if "failure" in result or "error" in result:
-                    code = result.get("failure", "unreadable")
-                    result = _failure(path, code, result.get("message") or result["error"])
+                if "failure" in result:
+                    result = _failure(path, result["failure"], result["message"])
                 yield self._record(path, result)
         self._write_summary()
 
@@ -147,11 +146,15 @@ class Batch:
         return result
 
     def _quarantine(self, path: Path, sha: str) -> str | None:
+        """A copy of the rejected input's bytes, named by their SHA-256 (None: no bytes)."""
         if not sha or path.is_symlink():
             return None
         target = self.out / "quarantine" / f"{sha}{path.suffix.lower() or '.bin'}"
-        if not target.exists():
-            shutil.copyfile(path, target)
+        try:
+            if not target.exists():
+                shutil.copyfile(path, target)
+        except FileNotFoundError:
+            return None  # gone since it was read: its result says what was in it
         return str(target.relative_to(self.out))
 
     def _write_summary(self) -> None:
@@ -185,20 +188,25 @@ class Batch:
 
 
 def _failure(path: Path, code: str, message: str) -> dict[str, Any]:
-    """The result of an input no worker could read: rejected, with its bytes kept."""
+    """The result of an input no worker could read: rejected, with its bytes kept if any."""
     import hashlib
 
-    try:
-        data = b"" if path.is_symlink() else path.read_bytes()
-    except OSError:
-        data = b""
-    sha = hashlib.sha256(data).hexdigest() if data or not path.is_symlink() else ""
+    data: bytes | None = None
+    if not path.is_symlink():
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = None
     return {
         "form": None,
         "version": None,
         "document_id": None,
         "status": "rejected",
-        "source": {"filename": path.name, "sha256": sha, "bytes": len(data)},
+        "source": {
+            "filename": path.name,
+            "sha256": hashlib.sha256(data).hexdigest() if data is not None else "",
+            "bytes": len(data) if data is not None else 0,
+        },
         "signatures": [],
         "problems": [{"field": "(file)", "code": code, "message": message}],
         "identified_by": None,

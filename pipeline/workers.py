@@ -52,7 +52,7 @@ def _worker(conn: Connection, config: str | None) -> None:
             data = Path(path).read_bytes()
             result = ingest_bytes(data, Path(path).name, wording).as_json()
         except OSError as exc:
-            result = {"error": f"cannot read the file: {exc.strerror}"}
+            result = {"failure": "unreadable", "message": f"cannot be read: {exc.strerror}"}
         conn.send((index, result))
 
 

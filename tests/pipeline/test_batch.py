@@ -154,3 +154,18 @@ def test_unwritable_out_exits_1(inbox, tmp_path):
     code, _, err = run("ingest", str(inbox), "--out", str(blocker / "out"))
     assert code == 1
     assert "output folder is not writable" in err
+
+
+def test_a_file_gone_before_it_is_read_is_rejected_as_unreadable(inbox, tmp_path):
+    from pipeline.batch import Batch, find_inputs
+    from pipeline.workers import Limits
+
+    found, refused = find_inputs([str(inbox)])
+    vanished = inbox / "team-a" / "contract.pdf"
+    vanished.unlink()
+    batch = Batch(tmp_path / "out", 1, Limits())
+    results = {r["source"]["filename"]: r for r in batch.run(found, refused)}
+    assert results["contract.pdf"]["status"] == "rejected"
+    assert results["contract.pdf"]["problems"][0]["code"] == "unreadable"
+    assert results["agreement.pdf"]["status"] == "incomplete"
+    assert batch.summary.counts["rejected"] == 2  # with the letter

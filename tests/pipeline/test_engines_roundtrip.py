@@ -277,3 +277,17 @@ def test_printed_tick_drawn_as_a_glyph_is_read(filled, tmp_path):
     assert result["recovered_from"] == "flattened-text"
     assert result["data"]["scales"]["safety"] == 4
     assert result["data"]["review"]["enough_for_now"] is True
+
+
+def test_forged_signature_is_invalid(signed_once):
+    """One signed byte changed (in the header comment, so the file still parses)."""
+    comment = signed_once.index(b"\n%", 5) + 2  # the binary comment after %PDF-x.y
+    assert comment < 20
+    flipped = bytearray(signed_once)
+    flipped[comment] ^= 0x01
+    result = ingest(bytes(flipped))
+    signed = verdict(result, SUPERVISEE)
+    assert signed["kind"] == "digital"
+    assert signed["intact"] is False
+    assert result["status"] == "invalid"
+    assert (SUPERVISEE, "signature_invalid") in problems(result)
