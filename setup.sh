@@ -2,8 +2,9 @@
 # Set supforms up on a fresh Debian or Ubuntu machine, then run the main job:
 # generate the three blank forms into output/.
 #
-# System packages: fonts-dejavu-core (the Unicode font the forms embed) and
-# poppler-utils (pdftoppm/pdftotext, which the tests render and read with).
+# System packages: fonts-dejavu-core (the Unicode font the forms embed); for the
+# tests, poppler-utils (render, read), pdftk-java and ghostscript (fill, "print to
+# PDF") and postgresql (a throwaway server started by .ci/postgres).
 # Python packages go into .venv, with the development extras the tests need.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -11,7 +12,7 @@ cd "$(dirname "$0")"
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || { echo "setup.sh: supforms needs Python 3.11 or newer" >&2; exit 1; }
 
-packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript)
+packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript postgresql)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pipeline.filenames import slug
+from pipeline.ingest import returned_values
+from pipeline.store import RecordStore
 from pipeline.workers import Limits, WorkerPool
 from schemas.errors import PipelineError
 
@@ -73,9 +75,17 @@ class BatchSummary:
 class Batch:
     """One ingest run into ``out``: results, quarantine, index and summary."""
 
-    def __init__(self, out: Path, workers: int, limits: Limits, config: Path | None = None):
+    def __init__(
+        self,
+        out: Path,
+        workers: int,
+        limits: Limits,
+        config: Path | None = None,
+        store: RecordStore | None = None,
+    ):
         self.out = out
-        self.pool = WorkerPool(workers, limits, str(config) if config else None)
+        self.store = store
+        self.pool = WorkerPool(workers, limits, str(config) if config else None, store is not None)
         try:
             for folder in ("results", "quarantine"):
                 (out / folder).mkdir(parents=True, exist_ok=True)
@@ -94,35 +104,34 @@ class Batch:
 
     def run(self, paths: list[Path], refused: list[tuple[Path, str]]) -> Iterator[dict[str, Any]]:
         """Ingest every path, yielding each input's result as it is written."""
+        if self.store is not None:
+            # Workers are forked: they must not inherit open database connections.
+            self.store.engine.dispose()
         # Line-buffered: each input's index line is on disk once its result is.
         with self.index_path.open("a", encoding="utf-8", buffering=1) as self._index:
             for path, reason in refused:
-                yield self._record(path, _failure(path, "refused", reason))
-            for index, result in self.pool.run([str(p) for p in paths]):
+                yield self._record(path, *_failure(path, "refused", reason))
+            for index, result, data in self.pool.run([str(p) for p in paths]):
                 path = paths[index]
                 if "failure" in result:
-                    result = _failure(path, result["failure"], result["message"])
-                yield self._record(path, result)
+                    result, data = _failure(path, result["failure"], result["message"])
+                yield self._record(path, result, data)
         self._write_summary()
 
-    def _record(self, path: Path, result: dict[str, Any]) -> dict[str, Any]:
+    def _record(self, path: Path, result: dict[str, Any], data: bytes | None) -> dict[str, Any]:
         sha = result["source"]["sha256"]
-        if sha and sha in self.seen:
+        if self.store is not None and data is not None:
+            # The store decides what is new: one record per SHA-256, in its own transaction.
+            compare_prefill(self.store, result)
+            stored = self.store.archive(result, data)
+            result["record_id"] = stored.id
+            if not stored.inserted:
+                self.seen.setdefault(sha, "")
+                result = _duplicate(stored.result, result)
+        if sha and sha in self.seen and result["status"] != "duplicate":
             earlier = json.loads((self.out / self.seen[sha]).read_text(encoding="utf-8"))
-            result = {
-                **earlier,
-                "status": "duplicate",
-                "source": result["source"],
-                "problems": [
-                    {
-                        "field": "(file)",
-                        "code": "duplicate",
-                        "message": f"same bytes as {earlier['source']['filename']}, "
-                        "already ingested",
-                    }
-                ],
-            }
-        else:
+            result = _duplicate(earlier, result)
+        elif result["status"] != "duplicate":
             name = f"results/{slug(path.stem) or 'input'}-{(sha or 'unread')[:12]}.json"
             if result["status"] == "rejected":
                 result["quarantined"] = self._quarantine(path, sha)
@@ -187,7 +196,43 @@ class Batch:
                 )
 
 
-def _failure(path: Path, code: str, message: str) -> dict[str, Any]:
+def _duplicate(earlier: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The verdict on bytes seen before: the first result's data, marked duplicate."""
+    return {
+        **earlier,
+        "status": "duplicate",
+        "source": result["source"],
+        "record_id": result.get("record_id", earlier.get("record_id")),
+        "problems": [
+            {
+                "field": "(file)",
+                "code": "duplicate",
+                "message": f"same bytes as {earlier['source']['filename']}, already ingested",
+            }
+        ],
+    }
+
+
+def compare_prefill(store: RecordStore, result: dict[str, Any]) -> None:
+    """Add a ``prefill_changed`` problem for each issued value the return changed."""
+    if not result.get("document_id") or result.get("data") is None:
+        return
+    prefill = store.issued_prefill(result["document_id"])
+    if not prefill:
+        return
+    returned = returned_values(result)
+    for path, issued_value in prefill.items():
+        if returned.get(path) != issued_value:
+            result["problems"].append(
+                {
+                    "field": path,
+                    "code": "prefill_changed",
+                    "message": "differs from the value it was issued with",
+                }
+            )
+
+
+def _failure(path: Path, code: str, message: str) -> tuple[dict[str, Any], bytes | None]:
     """The result of an input no worker could read: rejected, with its bytes kept if any."""
     import hashlib
 
@@ -197,19 +242,22 @@ def _failure(path: Path, code: str, message: str) -> dict[str, Any]:
             data = path.read_bytes()
         except OSError:
             data = None
-    return {
-        "form": None,
-        "version": None,
-        "document_id": None,
-        "status": "rejected",
-        "source": {
-            "filename": path.name,
-            "sha256": hashlib.sha256(data).hexdigest() if data is not None else "",
-            "bytes": len(data) if data is not None else 0,
+    return (
+        {
+            "form": None,
+            "version": None,
+            "document_id": None,
+            "status": "rejected",
+            "source": {
+                "filename": path.name,
+                "sha256": hashlib.sha256(data).hexdigest() if data is not None else "",
+                "bytes": len(data) if data is not None else 0,
+            },
+            "signatures": [],
+            "problems": [{"field": "(file)", "code": code, "message": message}],
+            "identified_by": None,
+            "recovered_from": None,
+            "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
-        "signatures": [],
-        "problems": [{"field": "(file)", "code": code, "message": message}],
-        "identified_by": None,
-        "recovered_from": None,
-        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+        data,
+    )

@@ -24,10 +24,12 @@ from forms.read import read_fields
 from forms.spec import field_specs
 from forms.wording import load_wording
 from pipeline.batch import NEEDS_ACTION, Batch, find_inputs
+from pipeline.cli_records import records_group
 from pipeline.data import load_records
 from pipeline.generate import MANIFEST, generate
 from pipeline.ingest import ingest_bytes
 from pipeline.report import describe_result
+from pipeline.store import open_store, store_url
 from pipeline.workers import Limits
 from schemas.errors import InvalidRecordError, PipelineError, UnknownFormError
 from schemas.registry import FORMS, TITLES, form_ids, latest
@@ -35,6 +37,10 @@ from schemas.registry import FORMS, TITLES, form_ids, latest
 __all__ = ["main"]
 
 log = logging.getLogger("supforms")
+STORE_OPTION_HELP = (
+    "Records store to archive into: sqlite:///FILE or postgresql://USER@HOST/DB. "
+    "Env: SUPFORMS_STORE. Default: sqlite:///output/records.db."
+)
 
 
 @contextmanager
@@ -59,6 +65,7 @@ class Settings:
     def __init__(self, verbose: int, quiet: bool, config: Path | None) -> None:
         self.quiet = quiet
         self.config = config
+        self.store: str | None = None
 
     def wording(self) -> Any:
         return load_wording(self.config)
@@ -141,9 +148,20 @@ def schema_command(form: str) -> None:
     "--flatten", is_flag=True, help="Print-only copies: values merged into the page, no fields."
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per copy on stdout.")
+@click.option(
+    "--store",
+    help="Records store whose issuance registry records the prefilled "
+    "copies. Env: SUPFORMS_STORE. Default: sqlite:///output/records.db.",
+)
 @click.pass_obj
 def generate_command(
-    settings: Settings, form: str, out: Path, data: Path | None, flatten: bool, as_json: bool
+    settings: Settings,
+    form: str,
+    out: Path,
+    data: Path | None,
+    flatten: bool,
+    as_json: bool,
+    store: str | None,
 ) -> None:
     """Generate FORM as a fillable PDF: blank, or one prefilled copy per --data record.
 
@@ -174,6 +192,7 @@ def generate_command(
         count = len(records) if records is not None else 1
         show_bar = count > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
         written = 0
+        issued: list[dict[str, Any]] = []
         with (
             click.progressbar(
                 copies,
@@ -184,10 +203,15 @@ def generate_command(
             if show_bar
             else _plain(copies) as progress
         ):
-            for issued in progress:
+            for copy in progress:
                 written += 1
+                if copy.row is not None:  # a blank form is a template, not issued to anyone
+                    issued.append(asdict(copy))
                 if as_json:
-                    click.echo(json.dumps(asdict(issued), ensure_ascii=False))
+                    click.echo(json.dumps(asdict(copy), ensure_ascii=False))
+        if issued:
+            with open_store(store_url(store)) as registry:
+                registry.register(issued)
         if not (settings.quiet or as_json):
             click.echo(
                 f"Wrote {written} {form} PDF(s) to {out}/ (issued copies are listed in "
@@ -255,6 +279,7 @@ def fields_command(pdf: Path, as_json: bool) -> None:
 @click.option(
     "--json", "as_json", is_flag=True, help="One result (ingest JSON) per line on stdout."
 )
+@click.option("--store", help=STORE_OPTION_HELP)
 @click.pass_obj
 def ingest_command(
     settings: Settings,
@@ -264,6 +289,7 @@ def ingest_command(
     time_limit: float,
     memory_limit: int,
     as_json: bool,
+    store: str | None,
 ) -> None:
     """Read returned forms back into validated JSON, whatever they were filled with.
 
@@ -287,7 +313,9 @@ def ingest_command(
     """
     with handle_errors():
         found, refused = find_inputs(list(paths))
-        batch = Batch(out, workers, Limits(time_limit, memory_limit), settings.config)
+        records = open_store(store_url(store))
+        click.get_current_context().call_on_close(records.close)
+        batch = Batch(out, workers, Limits(time_limit, memory_limit), settings.config, records)
         results = batch.run(found, refused)
         total = len(found) + len(refused)
         show_bar = total > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
@@ -336,6 +364,9 @@ def inspect_command(settings: Settings, pdf: Path, as_json: bool) -> None:
     else:
         click.echo(describe_result(result))
     sys.exit(3 if result["status"] in NEEDS_ACTION else 0)
+
+
+cli.add_command(records_group)
 
 
 def main() -> None:

@@ -25,13 +25,20 @@ from forms.recover import page_text, recover_values
 from forms.signatures import SignatureVerdict, annotation_signature, digital_signatures
 from forms.spec import FieldSpec, field_specs, spec_by_path
 from forms.template import compiled_form
-from forms.values import nest
+from forms.values import display_values, nest
 from forms.wording import Wording
 from pipeline.data import problems_from
 from schemas.errors import Problem, UnknownFormError
 from schemas.registry import model_for
 
-__all__ = ["INCOMPLETE_CODES", "INVALID_CODES", "IngestResult", "Status", "ingest_bytes"]
+__all__ = [
+    "INCOMPLETE_CODES",
+    "INVALID_CODES",
+    "IngestResult",
+    "Status",
+    "ingest_bytes",
+    "returned_values",
+]
 
 Status = Literal["complete", "incomplete", "invalid", "rejected", "duplicate", "scanned"]
 
@@ -269,6 +276,13 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
     _completeness(specs, result)
     result.status = _status(result.problems)
     return result
+
+
+def returned_values(result: dict[str, Any]) -> dict[str, Any]:
+    """A result's values as the form shows them (``03/04/2026``), to compare with an issue."""
+    model = model_for(str(result["form"]), str(result["version"]))
+    record = model.model_validate(result["data"])
+    return dict(display_values(record))
 
 
 def _completeness(specs: tuple[FieldSpec, ...], result: IngestResult) -> None:

@@ -31,7 +31,7 @@ class Limits:
     memory_mb: int = 1024
 
 
-def _worker(conn: Connection, config: str | None) -> None:
+def _worker(conn: Connection, config: str | None, keep_bytes: bool) -> None:
     # Imported here so the parent pays nothing for what only workers use.
     from forms.wording import load_wording
     from pipeline.ingest import ingest_bytes
@@ -48,12 +48,13 @@ def _worker(conn: Connection, config: str | None) -> None:
         if task is None:
             return
         index, path = task
+        data = None
         try:
             data = Path(path).read_bytes()
             result = ingest_bytes(data, Path(path).name, wording).as_json()
         except OSError as exc:
             result = {"failure": "unreadable", "message": f"cannot be read: {exc.strerror}"}
-        conn.send((index, result))
+        conn.send((index, result, data if keep_bytes else None))
 
 
 def _rss_mb(pid: int) -> float:
@@ -65,9 +66,11 @@ def _rss_mb(pid: int) -> float:
 
 
 class _Worker:
-    def __init__(self, context: Any, config: str | None) -> None:
+    def __init__(self, context: Any, config: str | None, keep_bytes: bool) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, config), daemon=True)
+        self.process = context.Process(
+            target=_worker, args=(child, config, keep_bytes), daemon=True
+        )
         self.process.start()
         child.close()
         self.task: tuple[int, str] | None = None
@@ -87,15 +90,21 @@ class _Worker:
 class WorkerPool:
     """Read files in ``workers`` processes; yields ``(index, result or failure)`` as done."""
 
-    def __init__(self, workers: int, limits: Limits, config: str | None = None) -> None:
+    def __init__(
+        self, workers: int, limits: Limits, config: str | None = None, keep_bytes: bool = False
+    ) -> None:
         self.context = mp.get_context("fork")
         self.limits = limits
         self.config = config
+        self.keep_bytes = keep_bytes
         self.size = max(1, workers)
 
-    def run(self, paths: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    def run(self, paths: list[str]) -> Iterator[tuple[int, dict[str, Any], bytes | None]]:
         pending = list(enumerate(paths))[::-1]
-        workers = [_Worker(self.context, self.config) for _ in range(min(self.size, len(paths)))]
+        workers = [
+            _Worker(self.context, self.config, self.keep_bytes)
+            for _ in range(min(self.size, len(paths)))
+        ]
         try:
             for worker in workers:
                 if pending:
@@ -107,12 +116,12 @@ class WorkerPool:
                     worker = busy[ready]
                     conn = worker.conn
                     try:
-                        index, result = conn.recv()
+                        index, result, data = conn.recv()
                     except (EOFError, OSError):
                         yield self._replace(workers, worker, "crashed", "the reader crashed on it")
                     else:
                         worker.task = None
-                        yield index, result
+                        yield index, result, data
                     if pending:
                         self._current(workers, worker).give(*pending.pop())
                 now = time.monotonic()
@@ -149,12 +158,12 @@ class WorkerPool:
 
     def _replace(
         self, workers: list[_Worker], worker: _Worker, code: str, message: str
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> tuple[int, dict[str, Any], bytes | None]:
         assert worker.task is not None
         index, _ = worker.task
         worker.kill()
-        workers[workers.index(worker)] = _Worker(self.context, self.config)
-        return index, {"failure": code, "message": message}
+        workers[workers.index(worker)] = _Worker(self.context, self.config, self.keep_bytes)
+        return index, {"failure": code, "message": message}, None
 
     @staticmethod
     def _current(workers: list[_Worker], old: _Worker) -> _Worker:

@@ -103,3 +103,33 @@ def _need(tool: str) -> None:
 def poppler() -> None:
     _need("pdftoppm")
     _need("pdftotext")
+
+
+@pytest.fixture(autouse=True)
+def _private_store(tmp_path, monkeypatch):
+    """Every test's default store is its own SQLite file, never output/records.db."""
+    monkeypatch.setenv("SUPFORMS_STORE", f"sqlite:///{tmp_path}/default-store.db")
+
+
+def _fresh_postgres(url: str) -> str:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        for table in ("audit", "records", "issued", "store_meta"):
+            connection.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path):
+    """A fresh records store URL: a SQLite file, and a real PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/records.db"
+    url = os.environ.get("SUPFORMS_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("SUPFORMS_TEST_PG_URL is not set: .ci/run must start PostgreSQL")
+        pytest.skip("no PostgreSQL (set SUPFORMS_TEST_PG_URL, e.g. via .ci/postgres start)")
+    return _fresh_postgres(url)

@@ -1,0 +1,103 @@
+"""Records out of the store for a spreadsheet or another records system.
+
+CSV cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
+``-``, ``@``, or a tab or carriage return) are neutralised with a leading
+apostrophe, so an exported name like ``=HYPERLINK(…)`` stays text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+from typing import Any
+
+from forms.values import flatten
+from pipeline.store import RecordStore
+
+__all__ = ["DEFAULT_FIELDS", "due_records", "export_rows", "safe_cell", "to_csv", "to_jsonl"]
+
+DEFAULT_FIELDS = (
+    "id",
+    "form",
+    "version",
+    "document_id",
+    "status",
+    "supervisee",
+    "supervisor",
+    "team",
+    "case_reference",
+    "received_at",
+    "source_name",
+)
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def export_rows(
+    store: RecordStore, rows: Iterable[dict[str, Any]], fields: tuple[str, ...]
+) -> Iterator[dict[str, Any]]:
+    """Each row with the chosen fields: record columns, or ``data.<path>`` of its JSON."""
+    wants_data = any(f.startswith("data.") for f in fields)
+    for row in rows:
+        values: dict[str, Any] = {}
+        if wants_data:
+            result, _, _ = store.record(int(row["id"]))
+            values = {f"data.{k}": v for k, v in flatten(result.get("data") or {}).items()}
+        yield {field: row.get(field, values.get(field)) for field in fields}
+
+
+def to_csv(rows: Iterable[dict[str, Any]], fields: tuple[str, ...]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(fields)
+    yield buffer.getvalue()
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([safe_cell(row.get(field)) for field in fields])
+        yield buffer.getvalue()
+
+
+def to_jsonl(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    for row in rows:
+        yield json.dumps(row, ensure_ascii=False, default=str) + "\n"
+
+
+def due_records(store: RecordStore, within: timedelta, today: date) -> list[dict[str, Any]]:
+    """Contracts due for their annual re-signing and agreements for their 12-month review.
+
+    The newest complete record per form and supervisee counts; it is due when its
+    date plus a year falls before ``today + within`` (overdue ones included).
+    """
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    query = store.select(status="complete")
+    for row in store.rows(query):
+        if row["form"] not in ("contract", "agreement") or not row["supervisee"]:
+            continue
+        result, _, _ = store.record(int(row["id"]))
+        data = result.get("data") or {}
+        signed = data.get("agreed_on") or (data.get("signatures") or {}).get("date")
+        if not isinstance(signed, str):
+            continue
+        row["dated"] = signed
+        key = (row["form"], row["supervisee"].lower())
+        if key not in latest or latest[key]["dated"] < signed:
+            latest[key] = row
+    due = []
+    for row in latest.values():
+        anniversary = date.fromisoformat(row["dated"])
+        try:
+            anniversary = anniversary.replace(year=anniversary.year + 1)
+        except ValueError:  # 29 February
+            anniversary = anniversary.replace(year=anniversary.year + 1, day=28)
+        if anniversary <= today + within:
+            what = "re-sign the contract" if row["form"] == "contract" else "review the agreement"
+            due.append({**row, "due": anniversary.isoformat(), "action": what})
+    return sorted(due, key=lambda r: r["due"])

@@ -1,0 +1,413 @@
+"""The records store: every return's original bytes and JSON, the issued copies, the audit log.
+
+SQLAlchemy Core, and only constructs SQLite and PostgreSQL both accept. A record
+is keyed by the SHA-256 of its original PDF, so archiving the same bytes twice
+(from a re-run, or from two processes at once) keeps one record: the database's
+unique constraint decides, inside each file's own transaction. The schema is
+versioned: ``MIGRATIONS`` upgrades an older store in place when it is opened.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from schemas.errors import StoreError
+
+__all__ = ["DEFAULT_STORE", "MIGRATIONS", "RecordStore", "Stored", "open_store", "store_url"]
+
+DEFAULT_STORE = "sqlite:///output/records.db"
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "store_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(256), nullable=False),
+)
+records = sa.Table(
+    "records",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("pdf", sa.LargeBinary, nullable=False),
+    sa.Column("result", sa.Text, nullable=False),
+    sa.Column("form", sa.String(32)),
+    sa.Column("version", sa.String(16)),
+    sa.Column("document_id", sa.String(32), index=True),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("supervisee", sa.String(200), index=True),
+    sa.Column("supervisor", sa.String(200), index=True),
+    sa.Column("team", sa.String(200), index=True),
+    sa.Column("case_reference", sa.String(200)),
+    sa.Column("agreed_on", sa.Date),
+    sa.Column("source_name", sa.String(500), nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+issued = sa.Table(
+    "issued",
+    metadata,
+    sa.Column("document_id", sa.String(32), primary_key=True),
+    sa.Column("form", sa.String(32), nullable=False),
+    sa.Column("version", sa.String(16), nullable=False),
+    sa.Column("file", sa.String(500), nullable=False),
+    sa.Column("recipient", sa.String(300)),
+    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("prefill", sa.Text, nullable=False),
+)
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("record_id", sa.Integer),
+    sa.Column("detail", sa.Text, nullable=False),
+)
+
+
+def _v1(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[records, issued, audit])
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+"""Schema versions in order; a store at version n runs migrations n+1.. when opened."""
+
+
+def store_url(option: str | None) -> str:
+    """``--store``, else ``SUPFORMS_STORE``, else the SQLite file under ``output/``."""
+    return option or os.environ.get("SUPFORMS_STORE") or DEFAULT_STORE
+
+
+def _private_sqlite_file(url: sa.URL) -> None:
+    """Create the SQLite file readable by its owner only, before SQLite creates it."""
+    if not url.database or url.database == ":memory:":
+        return
+    path = Path(url.database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    path.chmod(0o600)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid:{os.getuid()}"
+
+
+@dataclass(frozen=True)
+class Stored:
+    id: int
+    inserted: bool
+    result: dict[str, Any]
+
+
+def _facts(result: dict[str, Any]) -> dict[str, Any]:
+    """Who and what a return concerns, for finding it later."""
+    data = result.get("data") or {}
+    supervisee = data.get("supervisee") or {}
+    supervisor = data.get("supervisor") or {}
+    agreed = data.get("agreed_on") or (data.get("signatures") or {}).get("date")
+    return {
+        "supervisee": supervisee.get("name"),
+        "supervisor": supervisor.get("name"),
+        "team": data.get("team") or supervisee.get("department"),
+        "case_reference": data.get("case_reference"),
+        "agreed_on": datetime.fromisoformat(agreed).date() if isinstance(agreed, str) else None,
+    }
+
+
+class RecordStore:
+    """One records store, SQLite or PostgreSQL, opened (and upgraded) by URL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    def close(self) -> None:
+        """Close the store's connections (the process may go on without it)."""
+        self.engine.dispose()
+
+    def __enter__(self) -> RecordStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------
+    def archive(self, result: dict[str, Any], pdf: bytes) -> Stored:
+        """Keep one return in its own transaction; the same bytes again keep the first."""
+        sha = result["source"]["sha256"]
+        row = {
+            "sha256": sha,
+            "pdf": pdf,
+            "result": json.dumps(result, ensure_ascii=False),
+            "form": result.get("form"),
+            "version": result.get("version"),
+            "document_id": result.get("document_id"),
+            "status": result["status"],
+            "source_name": result["source"]["filename"][:500],
+            "received_at": _now(),
+            **_facts(result),
+        }
+        insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(records)
+        statement = (
+            insert.values(**row)
+            .on_conflict_do_nothing(index_elements=["sha256"])
+            .returning(records.c.id)
+        )
+        with self._begin() as connection:
+            new_id = connection.execute(statement).scalar()
+            if new_id is not None:
+                self._audit(
+                    connection, "archive", new_id, {"status": result["status"], "sha256": sha}
+                )
+                return Stored(int(new_id), True, result)
+            found = connection.execute(
+                sa.select(records.c.id, records.c.result).where(records.c.sha256 == sha)
+            ).one()
+        return Stored(int(found.id), False, json.loads(found.result))
+
+    def register(self, copies: list[dict[str, Any]]) -> int:
+        """Record issued copies (from ``generate`` or its manifest); returns how many were new."""
+        new = 0
+        with self._begin() as connection:
+            known = set(
+                connection.execute(
+                    sa.select(issued.c.document_id).where(
+                        issued.c.document_id.in_([c["document_id"] for c in copies])
+                    )
+                ).scalars()
+            )
+            for copy in copies:
+                if copy["document_id"] in known:
+                    continue
+                connection.execute(
+                    issued.insert().values(
+                        document_id=copy["document_id"],
+                        form=copy["form"],
+                        version=copy["version"],
+                        file=copy["file"],
+                        recipient=copy.get("recipient"),
+                        issued_at=datetime.fromisoformat(copy["issued_at"]),
+                        prefill=json.dumps(copy.get("prefill") or {}, ensure_ascii=False),
+                    )
+                )
+                new += 1
+            if new:
+                self._audit(connection, "issue", None, {"copies": new})
+        return new
+
+    def issued_prefill(self, document_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as connection:
+            value = connection.execute(
+                sa.select(issued.c.prefill).where(issued.c.document_id == document_id)
+            ).scalar()
+        return json.loads(value) if value is not None else None
+
+    def _audit(
+        self, connection: Connection, action: str, record_id: int | None, detail: dict[str, Any]
+    ) -> None:
+        connection.execute(
+            audit.insert().values(
+                at=_now(),
+                actor=_actor(),
+                action=action,
+                record_id=record_id,
+                detail=json.dumps(detail, ensure_ascii=False),
+            )
+        )
+
+    def log(self, action: str, detail: dict[str, Any], record_id: int | None = None) -> None:
+        """Append one line to the audit log (exports, verifications, purges)."""
+        with self._begin() as connection:
+            self._audit(connection, action, record_id, detail)
+
+    # -- reading -------------------------------------------------------------
+    def select(
+        self,
+        *,
+        form: str | None = None,
+        status: str | None = None,
+        person: str | None = None,
+        team: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> sa.Select[Any]:
+        query = sa.select(
+            records.c.id,
+            records.c.form,
+            records.c.version,
+            records.c.document_id,
+            records.c.status,
+            records.c.supervisee,
+            records.c.supervisor,
+            records.c.team,
+            records.c.case_reference,
+            records.c.source_name,
+            records.c.received_at,
+            records.c.sha256,
+        )
+        if form:
+            query = query.where(records.c.form == form)
+        if status:
+            query = query.where(records.c.status == status)
+        if person:
+            pattern = f"%{person.lower()}%"
+            query = query.where(
+                sa.or_(
+                    sa.func.lower(records.c.supervisee).like(pattern),
+                    sa.func.lower(records.c.supervisor).like(pattern),
+                )
+            )
+        if team:
+            query = query.where(sa.func.lower(records.c.team) == team.lower())
+        if since:
+            query = query.where(records.c.received_at >= since)
+        if until:
+            query = query.where(records.c.received_at < until)
+        return query.order_by(records.c.id)
+
+    def rows(self, query: sa.Select[Any]) -> Iterator[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            for row in connection.execute(query).mappings():
+                item = dict(row)
+                if isinstance(item.get("received_at"), datetime):
+                    item["received_at"] = item["received_at"].replace(tzinfo=UTC).isoformat()
+                yield item
+
+    def record(self, record_id: int) -> tuple[dict[str, Any], bytes, str]:
+        """One record's ingest JSON, original bytes and SHA-256."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(records.c.result, records.c.pdf, records.c.sha256).where(
+                    records.c.id == record_id
+                )
+            ).one_or_none()
+        if row is None:
+            raise StoreError(f"no record {record_id}")
+        return json.loads(row.result), bytes(row.pdf), row.sha256
+
+    def verify(self) -> tuple[int, list[int]]:
+        """Re-hash every stored PDF: how many were checked, and which no longer match."""
+        import hashlib
+
+        checked, bad = 0, []
+        with self.engine.connect() as connection:
+            for row in connection.execute(sa.select(records.c.id, records.c.pdf, records.c.sha256)):
+                checked += 1
+                if hashlib.sha256(bytes(row.pdf)).hexdigest() != row.sha256:
+                    bad.append(row.id)
+        self.log("verify", {"checked": checked, "mismatched": bad})
+        return checked, bad
+
+    def outstanding(self) -> list[dict[str, Any]]:
+        """Issued copies with no return (rejected and duplicate returns do not count)."""
+        returned = sa.select(records.c.document_id).where(
+            records.c.status.notin_(["rejected", "duplicate"]),
+            records.c.document_id.is_not(None),
+        )
+        query = (
+            sa.select(
+                issued.c.document_id,
+                issued.c.form,
+                issued.c.version,
+                issued.c.recipient,
+                issued.c.file,
+                issued.c.issued_at,
+            )
+            .where(issued.c.document_id.notin_(returned))
+            .order_by(issued.c.issued_at)
+        )
+        return list(self.rows(query))
+
+    def purge(self, before: datetime) -> int:
+        """Delete records received before ``before`` (a retention schedule); audited."""
+        with self._begin() as connection:
+            count = connection.execute(
+                records.delete().where(records.c.received_at < before)
+            ).rowcount
+            self._audit(connection, "purge", None, {"before": before.isoformat(), "records": count})
+        return int(count)
+
+    def audit_log(self) -> list[dict[str, Any]]:
+        return list(self.rows(sa.select(audit).order_by(audit.c.id)))
+
+    # -- plumbing ------------------------------------------------------------
+    def _begin(self) -> Any:
+        try:
+            return self.engine.begin()
+        except sa.exc.OperationalError as exc:
+            raise StoreError(f"records store unreachable: {exc.orig}") from exc
+
+
+def _migrate(engine: Engine) -> None:
+    with engine.begin() as connection:
+        meta.create(connection, checkfirst=True)
+        row = connection.execute(
+            sa.select(meta.c.value).where(meta.c.key == "schema_version")
+        ).scalar()
+        current = int(row or 0)
+        for number, migration in enumerate(MIGRATIONS[current:], start=current + 1):
+            migration(connection)
+            if current == 0 and number == 1:
+                connection.execute(meta.insert().values(key="schema_version", value="1"))
+            else:
+                connection.execute(
+                    meta.update().where(meta.c.key == "schema_version").values(value=str(number))
+                )
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def open_store(url: str) -> RecordStore:
+    """The store at ``url`` (``sqlite:///…`` or ``postgresql://…``), upgraded to this version."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise StoreError(
+            f"not a store URL: {url!r} (use sqlite:///FILE or postgresql://…)"
+        ) from exc
+    if parsed.drivername.startswith("postgresql") and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername.startswith("sqlite"):
+        _private_sqlite_file(parsed)
+    try:
+        if parsed.drivername.startswith("sqlite"):
+            # Several processes may archive at once: wait for the lock, and let readers
+            # read while one writes (WAL).
+            engine = sa.create_engine(parsed, connect_args={"timeout": 60})
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = sa.create_engine(parsed, pool_pre_ping=True)
+        _migrate(engine)
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        raise StoreError(
+            f"records store {parsed.render_as_string(hide_password=True)} "
+            f"is unreachable: {str(exc.orig).strip()[:200]}"
+        ) from exc
+    except sa.exc.NoSuchModuleError as exc:
+        raise StoreError(f"no database driver for {parsed.drivername}") from exc
+    return RecordStore(engine)

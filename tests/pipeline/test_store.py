@@ -1,0 +1,238 @@
+"""The records store, on SQLite and on a real PostgreSQL server: archive, find, prove intact."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import stat
+from datetime import date, timedelta
+from pathlib import Path
+
+import pikepdf
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from forms.template import compiled_form
+from pipeline.cli import cli
+from pipeline.generate import issue_copy
+from pipeline.store import open_store
+from tests.conftest import ISSUED_AT, sample_record
+from tests.pipeline.test_ingest import draw_on, edit
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def inbox(tmp_path) -> Path:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for form_id in ("contract", "agreement", "group-record"):
+        data = issue_copy(compiled_form(form_id), sample_record(form_id), issued_at=ISSUED_AT)[1]
+        (folder / f"{form_id}.pdf").write_bytes(data)
+    (folder / "letter.pdf").write_bytes(b"Dear records officer")
+    return folder
+
+
+def test_ingest_archives_each_file_once_with_its_original_bytes(inbox, tmp_path, store_url):
+    out = tmp_path / "out"
+    code, stdout, _ = run("ingest", str(inbox), "--out", str(out), "--store", store_url, "--json")
+    first = {r["source"]["filename"]: r for r in lines(stdout)}
+    assert code == 3
+    code, stdout, _ = run(
+        "ingest", str(inbox), "--out", str(tmp_path / "elsewhere"), "--store", store_url, "--json"
+    )
+    again = lines(stdout)
+    assert {r["status"] for r in again} == {"duplicate"}  # the store remembers, not the folder
+    code, stdout, _ = run("records", "--store", store_url, "list", "--json")
+    listed = lines(stdout)
+    assert len(listed) == 4
+    assert {r["status"] for r in listed} == {"incomplete", "rejected"}
+    letter = next(r for r in listed if r["source_name"] == "letter.pdf")
+    copy = tmp_path / "copy.pdf"
+    run("records", "--store", store_url, "show", str(letter["id"]), "--pdf", str(copy))
+    assert copy.read_bytes() == b"Dear records officer"  # rejected inputs are kept too
+    agreement = first["agreement.pdf"]
+    code, stdout, _ = run(
+        "records", "--store", store_url, "show", str(agreement["record_id"]), "--json"
+    )
+    assert json.loads(stdout)["data"]["supervisee"]["name"] == "Łukasz Wiśniewski"
+
+
+def test_list_filters(inbox, tmp_path, store_url):
+    run("ingest", str(inbox), "--out", str(tmp_path / "o"), "--store", store_url)
+
+    def listed(*args: str) -> list[dict]:
+        return lines(run("records", "--store", store_url, "list", "--json", *args)[1])
+
+    assert [r["form"] for r in listed("--form", "agreement")] == ["agreement"]
+    assert len(listed("--status", "rejected")) == 1
+    assert [r["form"] for r in listed("--person", "wiśniewski")] == ["agreement"]
+    assert [r["form"] for r in listed("--team", "east")] == ["group-record"]
+    assert len(listed("--since", "2000-01-01")) == 4
+    assert listed("--until", "2000-01-01") == []
+
+
+def test_verify_finds_a_changed_pdf(inbox, tmp_path, store_url):
+    run("ingest", str(inbox), "--out", str(tmp_path / "o"), "--store", store_url)
+    code, stdout, _ = run("records", "--store", store_url, "verify")
+    assert code == 0
+    assert stdout.strip() == "All 4 stored PDFs match their SHA-256."
+    with open_store(store_url) as store, store.engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE records SET pdf = :b WHERE source_name = 'letter.pdf'"),
+            {"b": b"Dear records officer!"},
+        )
+    code, _, err = run("records", "--store", store_url, "verify")
+    assert code == 1
+    assert "1 of 4 stored PDFs do not match their SHA-256" in err
+
+
+def test_registry_outstanding_and_changed_prefill(tmp_path, store_url):
+    data = tmp_path / "pairs.jsonl"
+    data.write_text(
+        '{"supervisee.name": "Zoë Ó Briain", "supervisor.name": "Ayşe Yılmaz",'
+        ' "_recipient": "z@x"}\n'
+        '{"supervisee.name": "Ахмед Иванов", "supervisor.name": "Ayşe Yılmaz"}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "issued"
+    code, stdout, _ = run(
+        "generate", "agreement", "--data", str(data), "-o", str(out), "--store", store_url, "--json"
+    )
+    copies = lines(stdout)
+    code, stdout, _ = run("records", "--store", store_url, "outstanding", "--json")
+    assert {r["document_id"] for r in lines(stdout)} == {c["document_id"] for c in copies}
+    returned = edit((out / copies[0]["file"]).read_bytes(), {"supervisee.name": "Zoe O'Brien"})
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "back.pdf").write_bytes(returned)
+    code, stdout, _ = run(
+        "ingest", str(tmp_path / "in"), "--out", str(tmp_path / "o"), "--store", store_url, "--json"
+    )
+    (result,) = lines(stdout)
+    assert {
+        "field": "supervisee.name",
+        "code": "prefill_changed",
+        "message": "differs from the value it was issued with",
+    } in result["problems"]
+    assert not [p for p in result["problems"] if p["field"] == "supervisor.name"]
+    _code, stdout, _ = run("records", "--store", store_url, "outstanding", "--json")
+    assert [r["document_id"] for r in lines(stdout)] == [copies[1]["document_id"]]
+
+
+def test_export_neutralises_formulas_and_picks_fields(tmp_path, store_url):
+    record = sample_record("contract").model_copy(
+        update={
+            "supervisee": sample_record("contract").supervisee.model_copy(
+                update={"name": '=HYPERLINK("http://x")'}
+            )
+        }
+    )
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "c.pdf").write_bytes(issue_copy(compiled_form("contract"), record)[1])
+    run("ingest", str(tmp_path / "in"), "--out", str(tmp_path / "o"), "--store", store_url)
+    code, stdout, _ = run(
+        "records",
+        "--store",
+        store_url,
+        "export",
+        "--format",
+        "csv",
+        "--fields",
+        "id,supervisee,data.supervisee.department,status",
+    )
+    rows = list(csv.reader(io.StringIO(stdout)))
+    assert rows[0] == ["id", "supervisee", "data.supervisee.department", "status"]
+    assert rows[1][1] == '\'=HYPERLINK("http://x")'
+    assert rows[1][2] == "Children’s Services — Łódź liaison"
+    _code, stdout, _ = run("records", "--store", store_url, "export", "--fields", "id,status")
+    assert list(lines(stdout)[0]) == ["id", "status"]  # no more than asked
+
+
+def test_due_purge_and_audit(tmp_path, store_url):
+    signed_on = date.today() - timedelta(days=350)
+    copy = issue_copy(
+        compiled_form("agreement"),
+        sample_record("agreement").model_copy(update={"agreed_on": signed_on}),
+    )[1]
+    copy = edit(copy, {"signatures.supervisor.date": "01/01/2026"})
+    copy = draw_on(
+        draw_on(copy, "signatures.supervisee.signature"), "signatures.supervisor.signature"
+    )
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.pdf").write_bytes(copy)
+    code, stdout, _ = run(
+        "ingest", str(tmp_path / "in"), "--out", str(tmp_path / "o"), "--store", store_url, "--json"
+    )
+    assert lines(stdout)[0]["status"] == "complete"
+    code, stdout, _ = run("records", "--store", store_url, "due", "--within", "30d", "--json")
+    (due,) = lines(stdout)
+    assert due["action"] == "review the agreement"
+    assert due["due"] == signed_on.replace(year=signed_on.year + 1).isoformat()
+    assert lines(run("records", "--store", store_url, "due", "--within", "1d", "--json")[1]) == []
+    _code, stdout, _ = run(
+        "records", "--store", store_url, "purge", "--before", "2999-01-01", "--yes"
+    )
+    assert stdout.strip() == "Purged 1 record(s) received before 2999-01-01."
+    with open_store(store_url) as store:
+        log = store.audit_log()
+    assert [e["action"] for e in log] == ["archive", "purge"]
+    assert all(e["actor"] for e in log)
+
+
+def test_sqlite_store_is_private_and_migrates_in_place(tmp_path):
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # a store from before schema versioning: nothing yet
+        connection.execute(sa.text("CREATE TABLE unrelated (x INTEGER)"))
+    engine.dispose()
+    with open_store(url) as store, store.engine.connect() as connection:
+        assert (
+            connection.execute(
+                sa.text("SELECT value FROM store_meta WHERE key = 'schema_version'")
+            ).scalar()
+            == "1"
+        )
+    assert stat.S_IMODE((tmp_path / "old.db").stat().st_mode) == 0o600
+    fresh = tmp_path / "new" / "records.db"
+    open_store(f"sqlite:///{fresh}").close()
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+
+
+def test_unreachable_store_exits_1(tmp_path):
+    code, _, err = run("records", "--store", "postgresql://nobody@127.0.0.1:1/none", "list")
+    assert code == 1
+    assert "is unreachable" in err
+    code, _, err = run("records", "--store", "nonsense", "list")
+    assert code == 1
+    assert "not a store URL" in err
+
+
+def test_pdf_bytes_survive_byte_for_byte(tmp_path, store_url):
+    data = issue_copy(compiled_form("group-record"), sample_record("group-record"))[1]
+    with pikepdf.open(io.BytesIO(data)):
+        pass
+    store = open_store(store_url)
+    request_close = store.close
+    result = {
+        "source": {
+            "sha256": __import__("hashlib").sha256(data).hexdigest(),
+            "filename": "g.pdf",
+            "bytes": len(data),
+        },
+        "status": "incomplete",
+    }
+    stored = store.archive(result, data)
+    assert store.record(stored.id)[1] == data
+    assert store.archive(result, data).inserted is False
+    request_close()
