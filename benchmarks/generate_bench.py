@@ -97,8 +97,10 @@ def _prepare(fid: str) -> Inputs:
     for w in form.widgets:
         if w.option is not None:
             options.setdefault(w.path, []).append(w.option)
-    indexed = [{p: options[p].index(str(v)) if p in options else v for p, v in shown.items()}
-               for shown in values]
+    indexed = [
+        {p: options[p].index(str(v)) if p in options else v for p, v in shown.items()}
+        for shown in values
+    ]
     return Inputs(fid, records, values, indexed, issue_copy(form, None)[1])
 
 
@@ -116,8 +118,9 @@ def _pypdfform(inp: Inputs, appearances: bool) -> Maker:
     from PyPDFForm import PdfWrapper  # type: ignore[import-untyped]
 
     def make(i: int) -> bytes:
-        wrapper = PdfWrapper(inp.blank, use_full_widget_name=True,
-                             generate_appearance_streams=appearances)
+        wrapper = PdfWrapper(
+            inp.blank, use_full_widget_name=True, generate_appearance_streams=appearances
+        )
         return bytes(wrapper.fill(inp.pypdfform[i % len(inp.pypdfform)]).read())
 
     return make
@@ -159,8 +162,9 @@ def _reportlab(inp: Inputs) -> Maker:
             canvas.showPage()
         canvas.save()
         writer, out = PdfWriter(), io.BytesIO()
-        for sheet, overlay in zip(PdfReader(io.BytesIO(static.pdf)).pages,
-                                  PdfReader(ink).pages, strict=True):
+        for sheet, overlay in zip(
+            PdfReader(io.BytesIO(static.pdf)).pages, PdfReader(ink).pages, strict=True
+        ):
             sheet.merge_page(overlay)
             writer.add_page(sheet)
         writer.write(out)
@@ -189,12 +193,16 @@ def _wrong(engine: str, pdf: bytes, values: Values) -> list[str]:
     reader = PdfReader(io.BytesIO(pdf))
     if engine == "reportlab":
         text = " ".join(page.extract_text() for page in reader.pages)
-        return [p for p, v in values.items()
-                if isinstance(v, str) and not all(line in text for line in v.split("\n"))]
+        return [
+            p
+            for p, v in values.items()
+            if isinstance(v, str) and not all(line in text for line in v.split("\n"))
+        ]
     fields = reader.get_fields() or {}
     got = {p: str(fields.get(p, {}).get("/V", "")).removeprefix("/") for p in values}
-    return [f"{p}={got[p]!r}" for p, v in values.items()
-            if got[p] != ("Yes" if v is True else str(v))]
+    return [
+        f"{p}={got[p]!r}" for p, v in values.items() if got[p] != ("Yes" if v is True else str(v))
+    ]
 
 
 def measure(engine: str, inp: Inputs, n: int) -> Result:
@@ -215,18 +223,29 @@ def measure(engine: str, inp: Inputs, n: int) -> Result:
         for i in range(n):
             (Path(tmp) / f"{inp.fid}-{i:04d}.pdf").write_bytes(make(i))
         elapsed = time.perf_counter() - start
-    return {"copies": n, "rate": round(n / elapsed, 1), "ready_mib": round(ready, 1),
-            "peak_mib": round(_peak_mib(), 1), "wrong": _wrong(engine, first, inp.values[0]),
-            **extra}
+    return {
+        "copies": n,
+        "rate": round(n / elapsed, 1),
+        "ready_mib": round(ready, 1),
+        "peak_mib": round(_peak_mib(), 1),
+        "wrong": _wrong(engine, first, inp.values[0]),
+        **extra,
+    }
 
 
 def _machine() -> dict[str, Any]:
     info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    cpu = next((x.split(":")[1].strip() for x in info.splitlines() if x.startswith("model name")),
-               platform.processor())
-    return {"cpu": cpu, "cpu_count": os.cpu_count(),
-            "python": platform.python_version(), "platform": platform.platform(),
-            **{p: version(p) for p in ("pypdf", "pikepdf", "reportlab", "PyPDFForm")}}
+    cpu = next(
+        (x.split(":")[1].strip() for x in info.splitlines() if x.startswith("model name")),
+        platform.processor(),
+    )
+    return {
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        **{p: version(p) for p in ("pypdf", "pikepdf", "reportlab", "PyPDFForm")},
+    }
 
 
 def main() -> None:
@@ -244,27 +263,46 @@ def main() -> None:
             print(f"{fid}: {engine}…", file=sys.stderr, flush=True)
             with mp.get_context("spawn").Pool(1) as pool:  # a fresh process each time
                 results[fid][engine] = pool.apply(
-                    measure, (engine, inp, n if engine == "supforms" else slow))
+                    measure, (engine, inp, n if engine == "supforms" else slow)
+                )
         for res in results[fid].values():
             res["ratio"] = round(results[fid]["supforms"]["rate"] / res["rate"], 1)
     total = time.perf_counter() - started
 
-    print(f"\nmachine: {machine['cpu']}, {machine['cpu_count']} CPUs, python {machine['python']}; "
-          + ", ".join(f"{p} {machine[p]}" for p in ("pypdf", "pikepdf", "reportlab", "PyPDFForm")))
-    print(f"each measurement on one core; supforms {n} copies per form, "
-          f"other engines {slow} copies per form\n")
-    print(f"{'form':<13}{'engine':<14}{'copies':>7}{'copies/s':>10}{'ms/copy':>9}"
-          f"{'ready MiB':>10}{'peak MiB':>9}{'supforms ×':>11}  values read back")
+    print(
+        f"\nmachine: {machine['cpu']}, {machine['cpu_count']} CPUs, python {machine['python']}; "
+        + ", ".join(f"{p} {machine[p]}" for p in ("pypdf", "pikepdf", "reportlab", "PyPDFForm"))
+    )
+    print(
+        f"each measurement on one core; supforms {n} copies per form, "
+        f"other engines {slow} copies per form\n"
+    )
+    print(
+        f"{'form':<13}{'engine':<14}{'copies':>7}{'copies/s':>10}{'ms/copy':>9}"
+        f"{'ready MiB':>10}{'peak MiB':>9}{'supforms ×':>11}  values read back"
+    )
     for fid, engines in results.items():
         for engine, r in engines.items():
             check = "ok" if not r["wrong"] else "WRONG: " + ", ".join(r["wrong"])
-            print(f"{fid:<13}{engine:<14}{r['copies']:>7}{r['rate']:>10.1f}{1000 / r['rate']:>9.2f}"
-                  f"{r['ready_mib']:>10.1f}{r['peak_mib']:>9.1f}{r['ratio']:>11.1f}  {check}")
+            print(
+                f"{fid:<13}{engine:<14}{r['copies']:>7}{r['rate']:>10.1f}{1000 / r['rate']:>9.2f}"
+                f"{r['ready_mib']:>10.1f}{r['peak_mib']:>9.1f}{r['ratio']:>11.1f}  {check}"
+            )
         build = engines["supforms"]["build_s"] * 1000
         print(f"{fid:<13}{'template build':<31}{build:>9.0f}  ms, once per form version")
     print(f"\n'supforms ×' = supforms copies/s ÷ that engine's copies/s; total run {total:.0f} s")
-    print(json.dumps({"machine": machine, "copies": n, "slow_copies": slow,
-                      "total_s": round(total, 1), "results": results}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "machine": machine,
+                "copies": n,
+                "slow_copies": slow,
+                "total_s": round(total, 1),
+                "results": results,
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -44,10 +44,14 @@ def make_returns(folder: Path, count: int) -> list[Path]:
     from tests.conftest import sample_record
 
     forms = ["contract", "agreement", "group-record"]
-    typed = {"contract": {"signatures.date": "3/4/26"},
-             "agreement": {"signatures.supervisee.date": "3 April 2026",
-                           "signatures.supervisor.date": "03-04-2026"},
-             "group-record": {"signatures.facilitator.date": "3/4/2026"}}
+    typed = {
+        "contract": {"signatures.date": "3/4/26"},
+        "agreement": {
+            "signatures.supervisee.date": "3 April 2026",
+            "signatures.supervisor.date": "03-04-2026",
+        },
+        "group-record": {"signatures.facilitator.date": "3/4/2026"},
+    }
     templates = {}
     for form_id in forms:
         _, data, _ = issue_copy(compiled_form(form_id), sample_record(form_id))
@@ -78,25 +82,37 @@ def _set(field, prefix: str, values: dict[str, str]) -> None:
         field.V = pikepdf.String(values[name])
 
 
-def run_ingest(files: Path, out: Path, workers: int) -> dict[str, float]:
-    """One ``supforms ingest`` in a fresh process: wall time and peak RSS (MiB)."""
+def run_ingest(files: Path, out: Path, workers: int, store: str | None = None) -> dict[str, float]:
+    """One ``supforms ingest`` in a fresh process: wall time and peak RSS (MiB).
+
+    Without ``store``, nothing is archived (``--no-archive``): the read-and-judge cost.
+    """
+    archive = ["--store", store] if store else ["--no-archive"]
     code = (
         "import resource, sys, time\n"
         "from click.testing import CliRunner\n"
         "from pipeline.cli import cli\n"
         "t = time.perf_counter()\n"
         f"r = CliRunner().invoke(cli, ['-q', 'ingest', {str(files)!r}, '--out', {str(out)!r},"
-        f" '--workers', '{workers}'])\n"
+        f" '--workers', '{workers}', *{archive!r}])\n"
         "elapsed = time.perf_counter() - t\n"
         "me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
         "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
         "print(elapsed, me, kids, r.exit_code)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     elapsed, parent, worker, exit_code = done.stdout.split()
     assert exit_code in ("0", "3"), done.stderr
     return {"seconds": float(elapsed), "parent_mib": float(parent), "worker_mib": float(worker)}
+
+
+def _fresh_postgres(url: str) -> str:
+    sys.path.insert(0, str(ROOT))
+    from tests.conftest import _fresh_postgres as fresh
+
+    return fresh(url)
 
 
 def reference_rates(paths: list[Path]) -> dict[str, float]:
@@ -127,6 +143,12 @@ def reference_rates(paths: list[Path]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=os.environ.get("SUPFORMS_TEST_PG_URL"),
+        help="also archive into this PostgreSQL database (its tables are dropped)",
+    )
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="supforms-ingest-bench-") as tmp:
@@ -140,6 +162,13 @@ def main() -> None:
         one = run_ingest(folder, Path(tmp) / "out-1", 1)
         many = run_ingest(folder, Path(tmp) / f"out-{cores}", cores)
         tenth = run_ingest(small, Path(tmp) / "out-tenth", 1)
+        stores = {"sqlite": f"sqlite:///{tmp}/records.db"}
+        if args.postgres:
+            stores["postgresql"] = _fresh_postgres(args.postgres)
+        archived = {
+            name: run_ingest(folder, Path(tmp) / f"out-{name}", 1, url)
+            for name, url in stores.items()
+        }
         results = sorted((Path(tmp) / "out-1" / "results").glob("*.json"))
         statuses: dict[str, int] = {}
         for result in results:
@@ -168,16 +197,32 @@ def main() -> None:
     print(f"Ingest of {args.files} returned forms ({cores} cores, Python {figures['python']})")
     print(f"  statuses                      {statuses}")
     print(f"  1 worker                      {rate_one:8.1f} forms/s")
-    print(f"  {cores} workers                     {rate_many:8.1f} forms/s"
-          f"  ({figures['speedup']}x)")
-    print(f"  peak RSS worker, full / tenth {one['worker_mib']:8.1f} /"
-          f" {tenth['worker_mib']:.1f} MiB")
-    print(f"  peak RSS parent, full / tenth {one['parent_mib']:8.1f} /"
-          f" {tenth['parent_mib']:.1f} MiB")
-    print(f"  pypdf get_fields() alone      {refs['pypdf_get_fields']:8.1f} forms/s"
-          f"  (ingest is {figures['ingest_vs_pypdf']}x)")
-    print(f"  raw pikepdf field walk        {refs['pikepdf_walk']:8.1f} forms/s"
-          f"  (ingest is {figures['ingest_vs_pikepdf_walk']}x)")
+    print(
+        f"  {cores} workers                     {rate_many:8.1f} forms/s  ({figures['speedup']}x)"
+    )
+    print(
+        f"  peak RSS worker, full / tenth {one['worker_mib']:8.1f} / {tenth['worker_mib']:.1f} MiB"
+    )
+    print(
+        f"  peak RSS parent, full / tenth {one['parent_mib']:8.1f} / {tenth['parent_mib']:.1f} MiB"
+    )
+    print(
+        f"  pypdf get_fields() alone      {refs['pypdf_get_fields']:8.1f} forms/s"
+        f"  (ingest is {figures['ingest_vs_pypdf']}x)"
+    )
+    print(
+        f"  raw pikepdf field walk        {refs['pikepdf_walk']:8.1f} forms/s"
+        f"  (ingest is {figures['ingest_vs_pikepdf_walk']}x)"
+    )
+    for name, run in archived.items():
+        rate = args.files / run["seconds"]
+        share = max(0.0, (run["seconds"] - one["seconds"]) / run["seconds"])
+        figures[f"ingest_per_s_1_worker_store_{name}"] = round(rate, 1)
+        figures[f"archive_share_{name}"] = round(share, 3)
+        print(
+            f"  1 worker, archiving ({name:<10}) {rate:8.1f} forms/s"
+            f"  (archiving is {share:.0%} of the time)"
+        )
     print(json.dumps(figures))
 
 

@@ -280,6 +280,11 @@ def fields_command(pdf: Path, as_json: bool) -> None:
     "--json", "as_json", is_flag=True, help="One result (ingest JSON) per line on stdout."
 )
 @click.option("--store", help=STORE_OPTION_HELP)
+@click.option(
+    "--no-archive",
+    is_flag=True,
+    help="Judge and write results only; archive nothing in the records store.",
+)
 @click.pass_obj
 def ingest_command(
     settings: Settings,
@@ -290,6 +295,7 @@ def ingest_command(
     memory_limit: int,
     as_json: bool,
     store: str | None,
+    no_archive: bool,
 ) -> None:
     """Read returned forms back into validated JSON, whatever they were filled with.
 
@@ -313,8 +319,9 @@ def ingest_command(
     """
     with handle_errors():
         found, refused = find_inputs(list(paths))
-        records = open_store(store_url(store))
-        click.get_current_context().call_on_close(records.close)
+        records = None if no_archive else open_store(store_url(store))
+        if records is not None:
+            click.get_current_context().call_on_close(records.close)
         batch = Batch(out, workers, Limits(time_limit, memory_limit), settings.config, records)
         results = batch.run(found, refused)
         total = len(found) + len(refused)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -358,8 +359,29 @@ class RecordStore:
             raise StoreError(f"records store unreachable: {exc.orig}") from exc
 
 
+MIGRATION_LOCK = 0x5F0F  # PostgreSQL advisory lock: one process upgrades the store at a time
+
+
 def _migrate(engine: Engine) -> None:
+    """Bring the store to the newest schema; safe when several processes open it at once."""
+    for attempt in range(10):
+        try:
+            _migrate_once(engine)
+            return
+        except (sa.exc.IntegrityError, sa.exc.OperationalError, sa.exc.ProgrammingError):
+            # SQLite has no advisory locks: two processes creating a new store at the
+            # same moment collide on CREATE TABLE; the loser tries again after the winner.
+            if engine.dialect.name != "sqlite" or attempt == 9:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+def _migrate_once(engine: Engine) -> None:
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         meta.create(connection, checkfirst=True)
         row = connection.execute(
             sa.select(meta.c.value).where(meta.c.key == "schema_version")
