@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from pipeline.archive import archive_result, as_duplicate
 from pipeline.filenames import slug
-from pipeline.ingest import returned_values
 from pipeline.store import RecordStore
 from pipeline.workers import Limits, WorkerPool
 from schemas.errors import PipelineError
@@ -85,7 +85,12 @@ class Batch:
     ):
         self.out = out
         self.store = store
-        self.pool = WorkerPool(workers, limits, str(config) if config else None, store is not None)
+        self.pool = WorkerPool(
+            workers,
+            limits,
+            str(config) if config else None,
+            store.url if store is not None else None,
+        )
         try:
             for folder in ("results", "quarantine"):
                 (out / folder).mkdir(parents=True, exist_ok=True)
@@ -111,8 +116,9 @@ class Batch:
         with self.index_path.open("a", encoding="utf-8", buffering=1) as self._index:
             for path, reason in refused:
                 yield self._record(path, *_failure(path, "refused", reason))
-            for index, result, data in self.pool.run([str(p) for p in paths]):
+            for index, result in self.pool.run([str(p) for p in paths]):
                 path = paths[index]
+                data = None
                 if "failure" in result:
                     result, data = _failure(path, result["failure"], result["message"])
                 yield self._record(path, result, data)
@@ -121,16 +127,14 @@ class Batch:
     def _record(self, path: Path, result: dict[str, Any], data: bytes | None) -> dict[str, Any]:
         sha = result["source"]["sha256"]
         if self.store is not None and data is not None:
-            # The store decides what is new: one record per SHA-256, in its own transaction.
-            compare_prefill(self.store, result)
-            stored = self.store.archive(result, data)
-            result["record_id"] = stored.id
-            if not stored.inserted:
-                self.seen.setdefault(sha, "")
-                result = _duplicate(stored.result, result)
-        if sha and sha in self.seen and result["status"] != "duplicate":
+            # Inputs no worker finished (too slow, crashed) are archived here; the
+            # workers archive the rest themselves, in parallel.
+            result = archive_result(self.store, result, data)
+        if result["status"] == "duplicate":
+            self.seen.setdefault(sha, "")
+        elif sha and sha in self.seen:
             earlier = json.loads((self.out / self.seen[sha]).read_text(encoding="utf-8"))
-            result = _duplicate(earlier, result)
+            result = as_duplicate(earlier, result)
         elif result["status"] != "duplicate":
             name = f"results/{slug(path.stem) or 'input'}-{(sha or 'unread')[:12]}.json"
             if result["status"] == "rejected":
@@ -194,42 +198,6 @@ class Batch:
                         "; ".join(row["problems"]),
                     ]
                 )
-
-
-def _duplicate(earlier: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-    """The verdict on bytes seen before: the first result's data, marked duplicate."""
-    return {
-        **earlier,
-        "status": "duplicate",
-        "source": result["source"],
-        "record_id": result.get("record_id", earlier.get("record_id")),
-        "problems": [
-            {
-                "field": "(file)",
-                "code": "duplicate",
-                "message": f"same bytes as {earlier['source']['filename']}, already ingested",
-            }
-        ],
-    }
-
-
-def compare_prefill(store: RecordStore, result: dict[str, Any]) -> None:
-    """Add a ``prefill_changed`` problem for each issued value the return changed."""
-    if not result.get("document_id") or result.get("data") is None:
-        return
-    prefill = store.issued_prefill(result["document_id"])
-    if not prefill:
-        return
-    returned = returned_values(result)
-    for path, issued_value in prefill.items():
-        if returned.get(path) != issued_value:
-            result["problems"].append(
-                {
-                    "field": path,
-                    "code": "prefill_changed",
-                    "message": "differs from the value it was issued with",
-                }
-            )
 
 
 def _failure(path: Path, code: str, message: str) -> tuple[dict[str, Any], bytes | None]:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,14 @@ def _v1(connection: Connection) -> None:
     metadata.create_all(connection, tables=[records, issued, audit])
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+def _v2(connection: Connection) -> None:
+    # PDFs are compressed already: PostgreSQL's attempt to compress them again (TOAST)
+    # costs a millisecond a record and saves nothing.
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("ALTER TABLE records ALTER COLUMN pdf SET STORAGE EXTERNAL"))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
 """Schema versions in order; a store at version n runs migrations n+1.. when opened."""
 
 
@@ -106,6 +114,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@cache
 def _actor() -> str:
     try:
         return getpass.getuser()
@@ -138,9 +147,19 @@ def _facts(result: dict[str, Any]) -> dict[str, Any]:
 class RecordStore:
     """One records store, SQLite or PostgreSQL, opened (and upgraded) by URL."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
+        self.url = url
         self.dialect = engine.dialect.name
+        # Built once: constructing statements costs more than running them on SQLite.
+        insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(records)
+        self._insert_record = insert.on_conflict_do_nothing(index_elements=["sha256"]).returning(
+            records.c.id
+        )
+        self._issued_prefill = sa.select(issued.c.prefill).where(
+            issued.c.document_id == sa.bindparam("document_id")
+        )
+        self._insert_audit = audit.insert()
 
     def close(self) -> None:
         """Close the store's connections (the process may go on without it)."""
@@ -153,29 +172,38 @@ class RecordStore:
         self.close()
 
     # -- writing -------------------------------------------------------------
-    def archive(self, result: dict[str, Any], pdf: bytes) -> Stored:
-        """Keep one return in its own transaction; the same bytes again keep the first."""
+    def archive(
+        self,
+        result: dict[str, Any],
+        pdf: bytes,
+        check_issue: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
+    ) -> Stored:
+        """Keep one return in its own transaction; the same bytes again keep the first.
+
+        ``check_issue(result, prefill)`` runs first, inside the same transaction, when
+        the return's document id was issued: it may add problems to ``result``.
+        """
         sha = result["source"]["sha256"]
-        row = {
-            "sha256": sha,
-            "pdf": pdf,
-            "result": json.dumps(result, ensure_ascii=False),
-            "form": result.get("form"),
-            "version": result.get("version"),
-            "document_id": result.get("document_id"),
-            "status": result["status"],
-            "source_name": result["source"]["filename"][:500],
-            "received_at": _now(),
-            **_facts(result),
-        }
-        insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(records)
-        statement = (
-            insert.values(**row)
-            .on_conflict_do_nothing(index_elements=["sha256"])
-            .returning(records.c.id)
-        )
         with self._begin() as connection:
-            new_id = connection.execute(statement).scalar()
+            if check_issue is not None and result.get("document_id"):
+                prefill = connection.execute(
+                    self._issued_prefill, {"document_id": result["document_id"]}
+                ).scalar()
+                if prefill:
+                    check_issue(result, json.loads(prefill))
+            row = {
+                "sha256": sha,
+                "pdf": pdf,
+                "result": json.dumps(result, ensure_ascii=False),
+                "form": result.get("form"),
+                "version": result.get("version"),
+                "document_id": result.get("document_id"),
+                "status": result["status"],
+                "source_name": result["source"]["filename"][:500],
+                "received_at": _now(),
+                **_facts(result),
+            }
+            new_id = connection.execute(self._insert_record, row).scalar()
             if new_id is not None:
                 self._audit(
                     connection, "archive", new_id, {"status": result["status"], "sha256": sha}
@@ -216,24 +244,18 @@ class RecordStore:
                 self._audit(connection, "issue", None, {"copies": new})
         return new
 
-    def issued_prefill(self, document_id: str) -> dict[str, Any] | None:
-        with self.engine.connect() as connection:
-            value = connection.execute(
-                sa.select(issued.c.prefill).where(issued.c.document_id == document_id)
-            ).scalar()
-        return json.loads(value) if value is not None else None
-
     def _audit(
         self, connection: Connection, action: str, record_id: int | None, detail: dict[str, Any]
     ) -> None:
         connection.execute(
-            audit.insert().values(
-                at=_now(),
-                actor=_actor(),
-                action=action,
-                record_id=record_id,
-                detail=json.dumps(detail, ensure_ascii=False),
-            )
+            self._insert_audit,
+            {
+                "at": _now(),
+                "actor": _actor(),
+                "action": action,
+                "record_id": record_id,
+                "detail": json.dumps(detail, ensure_ascii=False),
+            },
         )
 
     def log(self, action: str, detail: dict[str, Any], record_id: int | None = None) -> None:
@@ -423,7 +445,7 @@ def open_store(url: str) -> RecordStore:
             engine = sa.create_engine(parsed, connect_args={"timeout": 60})
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = sa.create_engine(parsed, pool_pre_ping=True)
+            engine = sa.create_engine(parsed)
         _migrate(engine)
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
         raise StoreError(
@@ -432,4 +454,4 @@ def open_store(url: str) -> RecordStore:
         ) from exc
     except sa.exc.NoSuchModuleError as exc:
         raise StoreError(f"no database driver for {parsed.drivername}") from exc
-    return RecordStore(engine)
+    return RecordStore(engine, url)

@@ -31,12 +31,17 @@ class Limits:
     memory_mb: int = 1024
 
 
-def _worker(conn: Connection, config: str | None, keep_bytes: bool) -> None:
+def _worker(conn: Connection, config: str | None, store_url: str | None) -> None:
     # Imported here so the parent pays nothing for what only workers use.
     from forms.wording import load_wording
+    from pipeline.archive import archive_result
     from pipeline.ingest import ingest_bytes
+    from pipeline.store import open_store
 
     wording = load_wording(Path(config) if config else None)
+    # Each worker archives what it read, in its own connection: archiving runs in
+    # parallel, and the original bytes never cross back to the parent.
+    store = open_store(store_url) if store_url else None
     # What the worker inherited and imported lives as long as it does: keep the
     # collector off those objects (and off the parent's pages it shares, copy-on-write).
     gc.freeze()
@@ -48,13 +53,17 @@ def _worker(conn: Connection, config: str | None, keep_bytes: bool) -> None:
         if task is None:
             return
         index, path = task
-        data = None
         try:
             data = Path(path).read_bytes()
-            result = ingest_bytes(data, Path(path).name, wording).as_json()
         except OSError as exc:
-            result = {"failure": "unreadable", "message": f"cannot be read: {exc.strerror}"}
-        conn.send((index, result, data if keep_bytes else None))
+            conn.send(
+                (index, {"failure": "unreadable", "message": f"cannot be read: {exc.strerror}"})
+            )
+            continue
+        result = ingest_bytes(data, Path(path).name, wording).as_json()
+        if store is not None:
+            result = archive_result(store, result, data)
+        conn.send((index, result))
 
 
 def _rss_mb(pid: int) -> float:
@@ -66,11 +75,9 @@ def _rss_mb(pid: int) -> float:
 
 
 class _Worker:
-    def __init__(self, context: Any, config: str | None, keep_bytes: bool) -> None:
+    def __init__(self, context: Any, config: str | None, store_url: str | None) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(
-            target=_worker, args=(child, config, keep_bytes), daemon=True
-        )
+        self.process = context.Process(target=_worker, args=(child, config, store_url), daemon=True)
         self.process.start()
         child.close()
         self.task: tuple[int, str] | None = None
@@ -91,18 +98,18 @@ class WorkerPool:
     """Read files in ``workers`` processes; yields ``(index, result or failure)`` as done."""
 
     def __init__(
-        self, workers: int, limits: Limits, config: str | None = None, keep_bytes: bool = False
+        self, workers: int, limits: Limits, config: str | None = None, store_url: str | None = None
     ) -> None:
         self.context = mp.get_context("fork")
         self.limits = limits
         self.config = config
-        self.keep_bytes = keep_bytes
+        self.store_url = store_url
         self.size = max(1, workers)
 
-    def run(self, paths: list[str]) -> Iterator[tuple[int, dict[str, Any], bytes | None]]:
+    def run(self, paths: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
         pending = list(enumerate(paths))[::-1]
         workers = [
-            _Worker(self.context, self.config, self.keep_bytes)
+            _Worker(self.context, self.config, self.store_url)
             for _ in range(min(self.size, len(paths)))
         ]
         try:
@@ -116,12 +123,12 @@ class WorkerPool:
                     worker = busy[ready]
                     conn = worker.conn
                     try:
-                        index, result, data = conn.recv()
+                        index, result = conn.recv()
                     except (EOFError, OSError):
                         yield self._replace(workers, worker, "crashed", "the reader crashed on it")
                     else:
                         worker.task = None
-                        yield index, result, data
+                        yield index, result
                     if pending:
                         self._current(workers, worker).give(*pending.pop())
                 now = time.monotonic()
@@ -158,12 +165,12 @@ class WorkerPool:
 
     def _replace(
         self, workers: list[_Worker], worker: _Worker, code: str, message: str
-    ) -> tuple[int, dict[str, Any], bytes | None]:
+    ) -> tuple[int, dict[str, Any]]:
         assert worker.task is not None
         index, _ = worker.task
         worker.kill()
-        workers[workers.index(worker)] = _Worker(self.context, self.config, self.keep_bytes)
-        return index, {"failure": code, "message": message}, None
+        workers[workers.index(worker)] = _Worker(self.context, self.config, self.store_url)
+        return index, {"failure": code, "message": message}
 
     @staticmethod
     def _current(workers: list[_Worker], old: _Worker) -> _Worker:

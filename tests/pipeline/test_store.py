@@ -190,23 +190,42 @@ def test_due_purge_and_audit(tmp_path, store_url):
     assert all(e["actor"] for e in log)
 
 
-def test_sqlite_store_is_private_and_migrates_in_place(tmp_path):
-    url = f"sqlite:///{tmp_path}/old.db"
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:  # a store from before schema versioning: nothing yet
-        connection.execute(sa.text("CREATE TABLE unrelated (x INTEGER)"))
-    engine.dispose()
-    with open_store(url) as store, store.engine.connect() as connection:
-        assert (
-            connection.execute(
-                sa.text("SELECT value FROM store_meta WHERE key = 'schema_version'")
-            ).scalar()
-            == "1"
-        )
-    assert stat.S_IMODE((tmp_path / "old.db").stat().st_mode) == 0o600
+def test_sqlite_store_is_private(tmp_path):
     fresh = tmp_path / "new" / "records.db"
     open_store(f"sqlite:///{fresh}").close()
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    existing = tmp_path / "old.db"
+    existing.write_bytes(b"")
+    existing.chmod(0o644)
+    open_store(f"sqlite:///{existing}").close()
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o600
+
+
+def test_an_older_store_upgrades_in_place(store_url, monkeypatch):
+    from pipeline import store as store_module
+
+    def version(url: str) -> str:
+        with open_store(url) as store, store.engine.connect() as connection:
+            return connection.execute(
+                sa.text("SELECT value FROM store_meta WHERE key = 'schema_version'")
+            ).scalar()
+
+    all_migrations = list(store_module.MIGRATIONS)
+    monkeypatch.setattr(store_module, "MIGRATIONS", all_migrations[:1])
+    assert version(store_url) == "1"
+    with open_store(store_url) as old:
+        data = b"%PDF-1.7 kept across the upgrade"
+        old.archive(
+            {
+                "source": {"sha256": "ab" * 32, "filename": "kept.pdf", "bytes": 31},
+                "status": "rejected",
+            },
+            data,
+        )
+    monkeypatch.setattr(store_module, "MIGRATIONS", all_migrations)
+    assert version(store_url) == str(len(all_migrations))
+    with open_store(store_url) as upgraded:
+        assert upgraded.record(1)[1] == data
 
 
 def test_unreachable_store_exits_1(tmp_path):
