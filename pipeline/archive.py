@@ -12,8 +12,9 @@ from typing import Any
 
 from pipeline.ingest import returned_values
 from pipeline.store import RecordStore
+from schemas.registry import latest
 
-__all__ = ["archive_result", "as_duplicate", "compare_prefill"]
+__all__ = ["archive_result", "as_duplicate", "check_issue"]
 
 
 def as_duplicate(earlier: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
@@ -33,14 +34,35 @@ def as_duplicate(earlier: dict[str, Any], result: dict[str, Any]) -> dict[str, A
     }
 
 
-def compare_prefill(result: dict[str, Any], prefill: dict[str, Any]) -> None:
-    """Add a ``prefill_changed`` problem for each issued value the return changed."""
-    if result.get("data") is None:
+def check_issue(result: dict[str, Any], prefill: dict[str, Any] | None, earlier: int) -> None:
+    """Notes on how a return matches its issue: returned again, out of date, values changed.
+
+    None of them changes the status: each is for a person to look at.
+    """
+    problems = result["problems"]
+    if earlier:
+        problems.append(
+            {
+                "field": "(file)",
+                "code": "returned_again",
+                "message": f"this document was returned {earlier} time(s) before",
+            }
+        )
+    form, version = result.get("form"), result.get("version")
+    if form and version and version != latest(form).model_fields["schema_version"].default:
+        problems.append(
+            {
+                "field": "(file)",
+                "code": "out_of_date_version",
+                "message": f"issued on version {version} of the form, since replaced",
+            }
+        )
+    if prefill is None or result.get("data") is None:
         return
     returned = returned_values(result)
     for path, issued_value in prefill.items():
         if returned.get(path) != issued_value:
-            result["problems"].append(
+            problems.append(
                 {
                     "field": path,
                     "code": "prefill_changed",
@@ -51,6 +73,6 @@ def compare_prefill(result: dict[str, Any], prefill: dict[str, Any]) -> None:
 
 def archive_result(store: RecordStore, result: dict[str, Any], data: bytes) -> dict[str, Any]:
     """The result as archived: with its ``record_id``, or marked duplicate of the first."""
-    stored = store.archive(result, data, compare_prefill)
+    stored = store.archive(result, data, check_issue)
     result["record_id"] = stored.id
     return result if stored.inserted else as_duplicate(stored.result, result)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import csv
 import glob
+import io
 import json
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pipeline.archive import archive_result, as_duplicate
+from pipeline.export import safe_cell
 from pipeline.filenames import slug
+from pipeline.private import append_private, write_private
 from pipeline.store import RecordStore
 from pipeline.workers import Limits, WorkerPool
 from schemas.errors import PipelineError
@@ -113,7 +115,9 @@ class Batch:
             # Workers are forked: they must not inherit open database connections.
             self.store.engine.dispose()
         # Line-buffered: each input's index line is on disk once its result is.
-        with self.index_path.open("a", encoding="utf-8", buffering=1) as self._index:
+        with open(  # noqa: PTH123 (a descriptor made private by append_private)
+            append_private(self.index_path), "a", encoding="utf-8", buffering=1
+        ) as self._index:
             for path, reason in refused:
                 yield self._record(path, *_failure(path, "refused", reason))
             for index, result in self.pool.run([str(p) for p in paths]):
@@ -139,9 +143,7 @@ class Batch:
             name = f"results/{slug(path.stem) or 'input'}-{(sha or 'unread')[:12]}.json"
             if result["status"] == "rejected":
                 result["quarantined"] = self._quarantine(path, sha)
-            (self.out / name).write_text(
-                json.dumps(result, ensure_ascii=False) + "\n", encoding="utf-8"
-            )
+            write_private(self.out / name, json.dumps(result, ensure_ascii=False) + "\n")
             if sha:
                 self.seen[sha] = name
                 entry = {"sha256": sha, "result": name, "file": str(path)}
@@ -165,39 +167,35 @@ class Batch:
         target = self.out / "quarantine" / f"{sha}{path.suffix.lower() or '.bin'}"
         try:
             if not target.exists():
-                shutil.copyfile(path, target)
+                write_private(target, path.read_bytes())
         except FileNotFoundError:
             return None  # gone since it was read: its result says what was in it
         return str(target.relative_to(self.out))
 
     def _write_summary(self) -> None:
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        (self.out / "summary.json").write_text(
-            json.dumps(
-                {
-                    "finished_at": stamp,
-                    "counts": dict(self.summary.counts),
-                    "files": self.summary.rows,
-                },
-                ensure_ascii=False,
-                indent=1,
-            )
-            + "\n",
-            encoding="utf-8",
+        summary = {
+            "finished_at": stamp,
+            "counts": dict(self.summary.counts),
+            "files": self.summary.rows,
+        }
+        write_private(
+            self.out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=1) + "\n"
         )
-        with (self.out / "summary.csv").open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["file", "form", "status", "document_id", "problems"])
-            for row in self.summary.rows:
-                writer.writerow(
-                    [
-                        row["file"],
-                        row["form"] or "",
-                        row["status"],
-                        row["document_id"] or "",
-                        "; ".join(row["problems"]),
-                    ]
-                )
+        table = io.StringIO()
+        writer = csv.writer(table)
+        writer.writerow(["file", "form", "status", "document_id", "problems"])
+        for row in self.summary.rows:
+            writer.writerow(
+                [
+                    safe_cell(row["file"]),
+                    row["form"] or "",
+                    row["status"],
+                    row["document_id"] or "",
+                    "; ".join(row["problems"]),
+                ]
+            )
+        write_private(self.out / "summary.csv", table.getvalue())
 
 
 def _failure(path: Path, code: str, message: str) -> tuple[dict[str, Any], bytes | None]:

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from pipeline.export import DEFAULT_FIELDS, due_records, export_rows, to_csv, to_jsonl
+from pipeline.private import write_private
 from pipeline.report import describe_result
 from pipeline.store import RecordStore, open_store, store_url
 from schemas.registry import form_ids
@@ -118,8 +119,7 @@ def show_command(ctx: click.Context, record_id: int, pdf_out: Path | None, as_js
     with handle_errors():
         result, pdf, _ = store.record(record_id)
     if pdf_out:
-        pdf_out.write_bytes(pdf)
-        pdf_out.chmod(0o600)
+        write_private(pdf_out, pdf)
         store.log("retrieve", {"to": str(pdf_out)}, record_id)
     click.echo(
         json.dumps(result, ensure_ascii=False, indent=1) if as_json else describe_result(result)

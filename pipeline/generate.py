@@ -25,6 +25,7 @@ from forms.values import display_values
 from forms.wording import Wording
 from pipeline.data import Record, validate_records
 from pipeline.filenames import slug as filename_slug
+from pipeline.private import append_private, write_private
 from schemas.common import FormModel
 from schemas.errors import InvalidRecordError, PipelineError, Problem
 from schemas.registry import latest
@@ -130,7 +131,9 @@ def generate(
         _check_printable(form, valid, records)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        manifest = (out_dir / MANIFEST).open("a", encoding="utf-8")
+        manifest = open(  # noqa: PTH123, SIM115 (closed by the with below)
+            append_private(out_dir / MANIFEST), "a", encoding="utf-8"
+        )
     except OSError as exc:
         raise PipelineError(
             f"output folder is not writable: {exc.strerror}", path=str(out_dir)
@@ -149,7 +152,7 @@ def generate(
                 name = f"{form_id}-{row.row:04d}{'-' + slug if slug else ''}{suffix}"
             target = out_dir / name
             try:
-                target.write_bytes(data)
+                write_private(target, data)
             except OSError as exc:
                 raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
             issued = Issued(

@@ -160,6 +160,11 @@ class RecordStore:
             issued.c.document_id == sa.bindparam("document_id")
         )
         self._insert_audit = audit.insert()
+        self._earlier_returns = sa.select(sa.func.count()).where(
+            records.c.document_id == sa.bindparam("document_id"),
+            records.c.sha256 != sa.bindparam("sha256"),
+            records.c.status.notin_(["rejected", "duplicate"]),
+        )
 
     def close(self) -> None:
         """Close the store's connections (the process may go on without it)."""
@@ -176,21 +181,22 @@ class RecordStore:
         self,
         result: dict[str, Any],
         pdf: bytes,
-        check_issue: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
+        check_issue: Callable[[dict[str, Any], dict[str, Any] | None, int], None] | None = None,
     ) -> Stored:
         """Keep one return in its own transaction; the same bytes again keep the first.
 
-        ``check_issue(result, prefill)`` runs first, inside the same transaction, when
-        the return's document id was issued: it may add problems to ``result``.
+        ``check_issue(result, prefill, earlier)`` runs first, inside the same
+        transaction, for a return with a document id: ``prefill`` is what that copy
+        was issued with (None if it was not issued from this store), ``earlier`` how
+        many other returns of it are kept. It may add problems to ``result``.
         """
         sha = result["source"]["sha256"]
         with self._begin() as connection:
             if check_issue is not None and result.get("document_id"):
-                prefill = connection.execute(
-                    self._issued_prefill, {"document_id": result["document_id"]}
-                ).scalar()
-                if prefill:
-                    check_issue(result, json.loads(prefill))
+                document = {"document_id": result["document_id"], "sha256": sha}
+                prefill = connection.execute(self._issued_prefill, document).scalar()
+                earlier = connection.execute(self._earlier_returns, document).scalar()
+                check_issue(result, json.loads(prefill) if prefill else None, int(earlier or 0))
             row = {
                 "sha256": sha,
                 "pdf": pdf,

@@ -169,3 +169,14 @@ def test_a_file_gone_before_it_is_read_is_rejected_as_unreadable(inbox, tmp_path
     assert results["contract.pdf"]["problems"][0]["code"] == "unreadable"
     assert results["agreement.pdf"]["status"] == "incomplete"
     assert batch.summary.counts["rejected"] == 2  # with the letter
+
+
+def test_everything_written_is_readable_by_its_owner_only(inbox, tmp_path):
+    import stat
+
+    out = tmp_path / "out"
+    run("ingest", str(inbox), "--out", str(out))
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert {p.name for p in written} >= {"index.jsonl", "summary.json", "summary.csv"}
+    assert len(written) >= 8  # four results, one quarantined letter, index, summaries
+    assert {stat.S_IMODE(p.stat().st_mode) for p in written} == {0o600}

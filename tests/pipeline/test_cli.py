@@ -205,3 +205,14 @@ def test_help_teaches():
     assert code == 0
     assert "supforms generate agreement --data pairs.csv" in out
     assert "manifest.jsonl" in out
+
+
+def test_generated_copies_and_manifest_are_private(tmp_path):
+    import stat
+
+    data = _write(tmp_path / "pairs.jsonl", "jsonl")
+    out = tmp_path / "out"
+    run("generate", "agreement", "--data", str(data), "-o", str(out))
+    files = list(out.iterdir())
+    assert len(files) == 3
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o600}

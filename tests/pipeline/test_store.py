@@ -255,3 +255,30 @@ def test_pdf_bytes_survive_byte_for_byte(tmp_path, store_url):
     assert store.record(stored.id)[1] == data
     assert store.archive(result, data).inserted is False
     request_close()
+
+
+def test_a_document_returned_twice_is_noted(tmp_path, store_url):
+    identity, data, _ = issue_copy(compiled_form("agreement"), sample_record("agreement"))
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "first.pdf").write_bytes(data)
+    (tmp_path / "in" / "second.pdf").write_bytes(edit(data, {"agreed_on": "05/04/2026"}))
+    code, stdout, _ = run(
+        "ingest",
+        str(tmp_path / "in"),
+        "--out",
+        str(tmp_path / "o"),
+        "--store",
+        store_url,
+        "--json",
+        "--workers",
+        "1",
+    )
+    first, second = sorted(lines(stdout), key=lambda r: r["source"]["filename"])
+    assert first["document_id"] == second["document_id"] == identity.document_id
+    assert "returned_again" not in {p["code"] for p in first["problems"]}
+    assert {
+        "field": "(file)",
+        "code": "returned_again",
+        "message": "this document was returned 1 time(s) before",
+    } in second["problems"]
+    assert second["status"] == "incomplete"  # a note, not a verdict

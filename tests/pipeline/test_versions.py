@@ -69,3 +69,18 @@ def test_older_versions_rules_apply_to_its_returns(old_version):
         registry.latest("contract").model_validate({"supervisee": {"name": LONG_NAME}}),
     )[1]
     assert ingest_bytes(new, "new.pdf").as_json()["data"]["supervisee"]["name"] == LONG_NAME
+
+
+def test_an_out_of_date_version_is_noted_when_archived(old_version, tmp_path):
+    from pipeline.archive import archive_result
+    from pipeline.store import open_store
+
+    _, data, _ = issue_copy(old_version, None)
+    result = ingest_bytes(data, "old.pdf").as_json()
+    with open_store(f"sqlite:///{tmp_path}/r.db") as store:
+        archived = archive_result(store, result, data)
+    assert {
+        "field": "(file)",
+        "code": "out_of_date_version",
+        "message": "issued on version 0.9.0 of the form, since replaced",
+    } in archived["problems"]
