@@ -36,6 +36,7 @@ import pytest
 from PIL import Image
 
 from forms.appearance import FONT_RESOURCE
+from tests.engines import full_name
 
 FIELD = "supervisee.name"
 FONT = f"/{FONT_RESOURCE}"  # the /DA font: the embedded DejaVu Sans subset in /DR
@@ -112,17 +113,8 @@ def typed(blank_pdfs) -> dict[str, bytes]:
 # --- reading the saved PDF without PDFium -----------------------------------------------------
 
 
-def _full_name(node: pikepdf.Object) -> str:
-    parts = []
-    while node is not None:
-        if "/T" in node:
-            parts.append(str(node.T))
-        node = node.get("/Parent")
-    return ".".join(reversed(parts))
-
-
 def _widget(pdf: pikepdf.Pdf, field: str) -> pikepdf.Dictionary:
-    matches = [a for a in pdf.pages[0].Annots if _full_name(a) == field]
+    matches = [a for a in pdf.pages[0].Annots if full_name(a) == field]
     assert len(matches) == 1, f"{field}: {len(matches)} widgets on page 1"
     return matches[0]
 

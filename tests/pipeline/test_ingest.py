@@ -13,15 +13,7 @@ from forms.template import compiled_form
 from pipeline.generate import issue_copy
 from pipeline.ingest import ingest_bytes
 from tests.conftest import ISSUED_AT, sample_record
-
-
-def _qualified(node: pikepdf.Object) -> str:
-    parts = []
-    while node is not None:
-        if "/T" in node:
-            parts.append(str(node.T))
-        node = node.get("/Parent")
-    return ".".join(reversed(parts))
+from tests.engines import full_name
 
 
 def edit(data: bytes, values: dict[str, str]) -> bytes:
@@ -29,7 +21,7 @@ def edit(data: bytes, values: dict[str, str]) -> bytes:
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for page in pdf.pages:
             for annot in page.Annots:
-                name = _qualified(annot)
+                name = full_name(annot)
                 if name not in values:
                     continue
                 value = values[name]
@@ -214,11 +206,11 @@ def test_rich_text_and_kid_only_radio_values_are_read():
     _, data, _ = issue_copy(form, None, issued_at=ISSUED_AT)
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for annot in pdf.pages[0].Annots:
-            if _qualified(annot) == "team":
+            if full_name(annot) == "team":
                 annot.RV = pikepdf.String("<body><p>East &amp; North</p></body>")
         for page in pdf.pages:
             for annot in page.Annots:
-                if _qualified(annot) == "scales.plan_confidence" and "/7" in annot.AP.N:
+                if full_name(annot) == "scales.plan_confidence" and "/7" in annot.AP.N:
                     annot.AS = pikepdf.Name("/7")  # as some fillers do: no /V on the group
         out = io.BytesIO()
         pdf.save(out)
