@@ -74,6 +74,17 @@ def _button_value(entries: dict[str, Any], kids: Sequence[pikepdf.Object]) -> st
 
 
 Box = tuple[int, tuple[float, float, float, float]]
+_FIELD_KEYS = frozenset({"/T", "/FT", "/Ff", "/V", "/Kids", "/AS", "/RV", "/TU"})
+_WIDGET_KEYS = frozenset({"/P", "/Rect"})
+
+
+def _entries(node: pikepdf.Object, wanted: frozenset[str]) -> dict[str, Any]:
+    """The entries a reader needs, without converting the rest.
+
+    pikepdf converts every value it hands out: asking for the keys, then for a few
+    values, is twice as fast as ``items()``.
+    """
+    return {key: node[key] for key in node if key in wanted}
 
 
 class _Walk:
@@ -111,7 +122,7 @@ class _Walk:
             if field.objgen in self.seen:
                 return
             self.seen.add(field.objgen)
-        entries = dict(field.items())
+        entries = _entries(field, _FIELD_KEYS)
         here = dict(inherited)
         for key in ("/FT", "/Ff", "/V"):
             if key in entries:
@@ -136,9 +147,9 @@ class _Walk:
                 value = _plain(str(entries["/RV"]))
             if kind == "signature":
                 widgets: list[tuple[pikepdf.Object, dict[str, Any]]] = [
-                    (kid, dict(kid.items())) for kid in kids
+                    (kid, _entries(kid, _WIDGET_KEYS)) for kid in kids
                 ]
-                boxes = self.boxes(widgets or [(field, entries)])
+                boxes = self.boxes(widgets or [(field, _entries(field, _WIDGET_KEYS))])
         tooltip = str(entries.get("/TU", ""))
         self.out.append(PdfField(name, kind, value, flags, tooltip, boxes))
 
