@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,12 +60,26 @@ def _kind(ft: str | None, flags: int) -> str:
     return kind
 
 
-def _button_value(entries: dict[str, Any], kids: Sequence[pikepdf.Object]) -> str | None:
+def _has_field_kids(kids: Any) -> bool:
+    """Whether a field's kids are fields (it is a non-terminal node) rather than widgets.
+
+    The PDF spec makes a field's kids all one or all the other, so the first decides;
+    looking at the rest would parse every widget of every radio group.
+    """
+    if not isinstance(kids, pikepdf.Array) or not len(kids):
+        return False
+    first = kids[0]
+    return isinstance(first, pikepdf.Dictionary) and "/T" in first
+
+
+def _button_value(
+    entries: dict[str, Any], kids: Callable[[], Sequence[pikepdf.Object]]
+) -> str | None:
     value = entries.get("/V")
     if value is not None and str(value) != "/Off":
         return _text(value)
     # Some fillers set only the widget's /AS; the chosen state is then the value.
-    for widget in kids:
+    for widget in kids():
         state = widget.get("/AS")
         if state is not None and str(state) != "/Off":
             return str(state)[1:]
@@ -84,7 +98,7 @@ def _entries(node: pikepdf.Object, wanted: frozenset[str]) -> dict[str, Any]:
     pikepdf converts every value it hands out: asking for the keys, then for a few
     values, is twice as fast as ``items()``.
     """
-    return {key: node[key] for key in node if key in wanted}
+    return {key: node[key] for key in node.keys() if key in wanted}  # noqa: SIM118
 
 
 class _Walk:
@@ -129,12 +143,19 @@ class _Walk:
                 here[key] = entries[key]
         partial = entries.get("/T")
         name = f"{prefix}.{partial}" if prefix and partial is not None else str(partial or prefix)
-        kids = [k for k in entries.get("/Kids", ()) if isinstance(k, pikepdf.Dictionary)]
-        field_kids = [kid for kid in kids if "/T" in kid]
-        if field_kids:
-            for kid in field_kids:
-                self.walk(kid, name, here)
+        kids_array = entries.get("/Kids")
+        if kids_array is not None and _has_field_kids(kids_array):
+            for kid in kids_array:
+                if isinstance(kid, pikepdf.Dictionary) and "/T" in kid:
+                    self.walk(kid, name, here)
             return
+
+        def kids() -> list[pikepdf.Object]:
+            # A terminal field's kids are its widgets; each costs a parse, so only
+            # when needed (a radio value kept in /AS only, a signature's boxes).
+            items = kids_array if isinstance(kids_array, pikepdf.Array) else ()
+            return [k for k in items if isinstance(k, pikepdf.Dictionary)]
+
         ft = str(here["/FT"]) if "/FT" in here else None
         flags = int(here.get("/Ff", 0))
         kind = _kind(ft, flags)
@@ -147,7 +168,7 @@ class _Walk:
                 value = _plain(str(entries["/RV"]))
             if kind == "signature":
                 widgets: list[tuple[pikepdf.Object, dict[str, Any]]] = [
-                    (kid, _entries(kid, _WIDGET_KEYS)) for kid in kids
+                    (kid, _entries(kid, _WIDGET_KEYS)) for kid in kids()
                 ]
                 boxes = self.boxes(widgets or [(field, _entries(field, _WIDGET_KEYS))])
         tooltip = str(entries.get("/TU", ""))
