@@ -26,8 +26,10 @@ from forms.wording import load_wording
 from pipeline.batch import NEEDS_ACTION, Batch, find_inputs
 from pipeline.cli_records import records_group
 from pipeline.data import load_records
-from pipeline.generate import MANIFEST, generate
+from pipeline.deliver import send
+from pipeline.generate import MANIFEST, Issued, generate
 from pipeline.ingest import ingest_bytes
+from pipeline.notify import EmlFolder, SmtpServer
 from pipeline.report import describe_result
 from pipeline.store import open_store, store_url
 from pipeline.workers import Limits
@@ -371,6 +373,124 @@ def inspect_command(settings: Settings, pdf: Path, as_json: bool) -> None:
     else:
         click.echo(describe_result(result))
     sys.exit(3 if result["status"] in NEEDS_ACTION else 0)
+
+
+@cli.command("send")
+@click.argument("form", type=click.Choice(form_ids()), metavar="FORM")
+@click.option(
+    "--roster",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV, JSON or JSON Lines: one row per pair or group, with "
+    "_to (recipients: 'Name <address>, …') and any prefill values.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output/sent"),
+    show_default=True,
+    help="Folder for the copies, manifest.jsonl and delivery.jsonl.",
+)
+@click.option(
+    "--eml-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write .eml files here (the default: OUT/eml).",
+)
+@click.option(
+    "--smtp",
+    help="Send through this server: smtp://HOST:PORT (STARTTLS when "
+    "offered) or smtps://HOST:PORT. User and password: SUPFORMS_SMTP_USER, "
+    "SUPFORMS_SMTP_PASSWORD.",
+)
+@click.option(
+    "--from",
+    "sender",
+    default="Supervision records <records@localhost>",
+    show_default=True,
+    help="The From address.",
+)
+@click.option("--return-address", help="Where returns go (default: reply to the email).")
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with your own email_subject.txt.j2 / email_body.txt.j2 / email_body.html.j2.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would go where; send nothing.")
+@click.option("--resume", is_flag=True, help="Send only what did not go last time.")
+@click.option("--store", help=STORE_OPTION_HELP)
+@click.option("--json", "as_json", is_flag=True, help="One delivery per line on stdout.")
+@click.pass_obj
+def send_command(
+    settings: Settings,
+    form: str,
+    roster: Path,
+    out: Path,
+    eml_dir: Path | None,
+    smtp: str | None,
+    sender: str,
+    return_address: str | None,
+    templates: Path | None,
+    dry_run: bool,
+    resume: bool,
+    store: str | None,
+    as_json: bool,
+) -> None:
+    """Email FORM, prefilled, to everyone on a roster (or write .eml files).
+
+    \b
+    Each row gets one prefilled copy (as `generate` makes it, recorded in the
+    store's issuance registry) and each of its recipients one email with the
+    copy attached and what to do: fill, sign, return. Failures (a refused
+    address, a dropped connection) do not stop the batch; OUT/delivery.jsonl
+    says who got which document, and --resume sends only what did not go.
+
+    \b
+    Examples:
+      supforms send agreement --roster pairs.csv --dry-run
+      supforms send agreement --roster pairs.csv                 # .eml files
+      supforms send agreement --roster pairs.csv --smtp smtp://mail.local:587
+    """
+    with handle_errors():
+        transport = (
+            None if dry_run else (SmtpServer(smtp) if smtp else EmlFolder(eml_dir or out / "eml"))
+        )
+        issued: list[Issued] = []
+        failed = 0
+        try:
+            for delivery in send(
+                form,
+                roster,
+                out,
+                transport,
+                sender=sender,
+                resume=resume,
+                templates=templates,
+                wording=settings.wording(),
+                return_address=return_address,
+                issued=issued,
+            ):
+                failed += delivery.status == "failed"
+                if as_json:
+                    click.echo(json.dumps(asdict(delivery), ensure_ascii=False))
+                elif delivery.status == "failed":
+                    click.echo(f"{delivery.recipient}: not sent: {delivery.detail}", err=True)
+                elif not settings.quiet:
+                    click.echo(
+                        f"{delivery.status:<8} {delivery.document_id or '-':<20} "
+                        f"{delivery.recipient}"
+                    )
+        finally:
+            if transport is not None:
+                transport.close()
+            if issued:
+                with open_store(store_url(store)) as registry:
+                    registry.register([asdict(c) for c in issued])
+    if failed and not settings.quiet:
+        click.echo(
+            f"{failed} email(s) not sent: fix the cause and run again with --resume.", err=True
+        )
+    sys.exit(3 if failed else 0)
 
 
 cli.add_command(records_group)
