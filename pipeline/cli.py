@@ -30,6 +30,8 @@ from pipeline.deliver import send
 from pipeline.generate import MANIFEST, Issued, generate
 from pipeline.ingest import ingest_bytes
 from pipeline.notify import EmlFolder, SmtpServer
+from pipeline.printing import print_pack
+from pipeline.private import write_private
 from pipeline.report import describe_result
 from pipeline.store import open_store, store_url
 from pipeline.workers import Limits
@@ -491,6 +493,74 @@ def send_command(
             f"{failed} email(s) not sent: fix the cause and run again with --resume.", err=True
         )
     sys.exit(3 if failed else 0)
+
+
+@cli.command("print")
+@click.argument("form", type=click.Choice(form_ids()), metavar="FORM")
+@click.option(
+    "--data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Prefill records (CSV, JSON, JSON Lines): one copy each.",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(1, 10000),
+    default=1,
+    show_default=True,
+    help="Without --data: how many blank copies.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The pack's file (default: output/print/FORM-pack-N.pdf).",
+)
+@click.option("--store", help=STORE_OPTION_HELP)
+@click.pass_obj
+def print_command(
+    settings: Settings,
+    form: str,
+    data: Path | None,
+    count: int,
+    out: Path | None,
+    store: str | None,
+) -> None:
+    """Make one print-ready PDF: many copies of FORM, fields flattened into the page.
+
+    \b
+    Every copy has its own document id in each page's footer and QR code, so
+    pages filled in by hand and scanned can be matched to the copy they were.
+    Prefilled copies are recorded in the store's issuance registry.
+
+    \b
+    Examples:
+      supforms print contract --count 10            # ten blank contracts
+      supforms print agreement --data pairs.csv -o agreements.pdf
+    """
+    with handle_errors():
+        records = load_records(data) if data else None
+        target = out or Path("output/print") / f"{form}-pack-{len(records or []) or count}.pdf"
+        pdf, issued = print_pack(
+            form,
+            records,
+            count,
+            source=str(data or ""),
+            wording=settings.wording(),
+            file=target.name,
+        )
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_private(target, pdf)
+        except OSError as exc:
+            raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
+        prefilled = [asdict(c) for c in issued if c.row is not None]
+        if prefilled:
+            with open_store(store_url(store)) as registry:
+                registry.register(prefilled)
+    if not settings.quiet:
+        click.echo(
+            f"Wrote {len(issued)} {form} cop{'y' if len(issued) == 1 else 'ies'} to {target}"
+        )
 
 
 cli.add_command(records_group)

@@ -168,7 +168,7 @@ def test_failures_are_reported_and_resumed(tmp_path, roster, smtp):
     ]
     assert {d["row"]: d["document_id"] for d in second} == documents  # the same copies
     assert len(mailbox.messages) == 4
-    assert len([p for p in out.glob("*.pdf")]) == 2
+    assert len(list(out.glob("*.pdf"))) == 2
 
 
 def test_eml_files_and_dry_run(tmp_path, roster):
