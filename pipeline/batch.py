@@ -33,17 +33,17 @@ __all__ = ["Batch", "BatchSummary", "find_inputs"]
 NEEDS_ACTION = frozenset({"rejected", "invalid", "incomplete"})
 
 
-def find_inputs(patterns: list[str]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Files named, found in folders (recursively, ``*.pdf``) or matched by globs.
+def find_inputs(patterns: list[str]) -> tuple[list[Path], list[tuple[Path, str, str]]]:
+    """Files named, found in folders (recursively, ``*.pdf`` and ``*.eml``) or by globs.
 
     Also returns what is refused outright: a symbolic link is never followed.
     """
     found: dict[Path, None] = {}
-    refused: list[tuple[Path, str]] = []
+    refused: list[tuple[Path, str, str]] = []
 
     def add(path: Path) -> None:
         if path.is_symlink():
-            refused.append((path, "is a symbolic link; supforms does not follow links"))
+            refused.append((path, "refused", "is a symbolic link; supforms does not follow links"))
         elif path.is_file():
             found.setdefault(path, None)
 
@@ -51,7 +51,7 @@ def find_inputs(patterns: list[str]) -> tuple[list[Path], list[tuple[Path, str]]
         path = Path(pattern)
         if path.is_dir() and not path.is_symlink():
             for child in sorted(path.rglob("*")):
-                if child.suffix.lower() == ".pdf" or child.is_symlink():
+                if child.suffix.lower() in (".pdf", ".eml") or child.is_symlink():
                     add(child)
         elif path.exists() or path.is_symlink():
             add(path)
@@ -109,7 +109,9 @@ class Batch:
         self.summary = BatchSummary()
         self._index: TextIO
 
-    def run(self, paths: list[Path], refused: list[tuple[Path, str]]) -> Iterator[dict[str, Any]]:
+    def run(
+        self, paths: list[Path], refused: list[tuple[Path, str, str]]
+    ) -> Iterator[dict[str, Any]]:
         """Ingest every path, yielding each input's result as it is written."""
         if self.store is not None:
             # Workers are forked: they must not inherit open database connections.
@@ -118,8 +120,8 @@ class Batch:
         with open(  # noqa: PTH123 (a descriptor made private by append_private)
             append_private(self.index_path), "a", encoding="utf-8", buffering=1
         ) as self._index:
-            for path, reason in refused:
-                yield self._record(path, *_failure(path, "refused", reason))
+            for path, code, reason in refused:
+                yield self._record(path, *_failure(path, code, reason))
             for index, result in self.pool.run([str(p) for p in paths]):
                 path = paths[index]
                 data = None

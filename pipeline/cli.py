@@ -29,6 +29,7 @@ from pipeline.data import load_records
 from pipeline.deliver import send
 from pipeline.generate import MANIFEST, Issued, generate
 from pipeline.ingest import ingest_bytes
+from pipeline.mailbox import pdfs_from_emails
 from pipeline.notify import EmlFolder, SmtpServer
 from pipeline.printing import print_pack
 from pipeline.private import write_private
@@ -304,7 +305,8 @@ def ingest_command(
     """Read returned forms back into validated JSON, whatever they were filled with.
 
     \b
-    PATHS are PDF files, folders (searched for *.pdf) or globs. For each input:
+    PATHS are PDF files, .eml files (their PDF attachments are read), folders
+    (searched for *.pdf and *.eml) or globs. For each input:
     its form, version and document id; every field read and normalised; a
     status: complete, incomplete (names what is missing), invalid (names each
     bad value), rejected (not a PDF, damaged, needs a password, not one of our
@@ -323,6 +325,8 @@ def ingest_command(
     """
     with handle_errors():
         found, refused = find_inputs(list(paths))
+        found, unmailed = pdfs_from_emails(found, out / "mail")
+        refused += unmailed
         records = None if no_archive else open_store(store_url(store))
         if records is not None:
             click.get_current_context().call_on_close(records.close)

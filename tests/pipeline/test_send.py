@@ -216,3 +216,25 @@ def test_credentials_never_on_the_command_line(tmp_path, roster):
     )
     assert code == 1
     assert "SUPFORMS_SMTP_USER" in err
+
+
+def test_ingest_reads_the_pdfs_attached_to_emails(tmp_path, roster):
+    out = tmp_path / "sent"
+    run("send", "agreement", "--roster", str(roster), "--out", str(out))
+    inbox = out / "eml"
+    note = email.message.EmailMessage()
+    note["Subject"] = "Re: your form"
+    note.set_content("I will send it tomorrow.")
+    (inbox / "no-attachment.eml").write_bytes(bytes(note))
+    code, stdout, _ = run(
+        "ingest", str(inbox), "--out", str(tmp_path / "in"), "--json", "--no-archive"
+    )
+    results = deliveries(stdout)
+    assert code == 3
+    forms = [r for r in results if r["form"] == "agreement"]
+    assert len(forms) == 4  # one PDF attached to each of the four emails
+    assert {r["data"]["supervisee"]["name"] for r in forms} == {"Zoë Ó Briain", "Ахмед Иванов"}
+    assert {r["status"] for r in forms} == {"incomplete", "duplicate"}  # same copy, two people
+    (note_result,) = [r for r in results if r["source"]["filename"] == "no-attachment.eml"]
+    assert note_result["status"] == "rejected"
+    assert note_result["problems"][0]["code"] == "no_pdf_attached"

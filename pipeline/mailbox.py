@@ -1,0 +1,58 @@
+"""Returns that arrive by email: the PDFs attached to ``.eml`` files (a mailbox export).
+
+Each PDF attachment becomes an input of its own, named after its message, in a
+private folder under the ingest output; a message with no PDF attached is
+refused with that reason, its bytes kept like any other rejected input.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+from pipeline.filenames import slug
+from pipeline.private import write_private
+
+__all__ = ["NO_PDF", "pdfs_from_emails"]
+
+NO_PDF = "no_pdf_attached"
+
+
+def _is_pdf(part: email.message.Message) -> bool:
+    name = (part.get_filename() or "").lower()
+    return part.get_content_type() == "application/pdf" or name.endswith(".pdf")
+
+
+def pdfs_from_emails(
+    paths: list[Path], folder: Path
+) -> tuple[list[Path], list[tuple[Path, str, str]]]:
+    """The inputs with each ``.eml`` replaced by its PDF attachments, and what was refused."""
+    inputs: list[Path] = []
+    refused: list[tuple[Path, str, str]] = []
+    for path in paths:
+        if path.suffix.lower() != ".eml":
+            inputs.append(path)
+            continue
+        try:
+            with path.open("rb") as handle:
+                message = email.message_from_binary_file(handle, policy=email.policy.default)
+        except OSError as exc:
+            refused.append((path, "unreadable", f"cannot be read: {exc.strerror}"))
+            continue
+        found = 0
+        for part in message.walk():
+            if part.is_multipart() or not _is_pdf(part):
+                continue
+            data = part.get_payload(decode=True)
+            if not isinstance(data, bytes):
+                continue
+            found += 1
+            folder.mkdir(parents=True, exist_ok=True)
+            name = slug(Path(part.get_filename() or "attachment").stem) or "attachment"
+            target = folder / f"{slug(path.stem) or 'message'}-{found}-{name}.pdf"
+            write_private(target, data)
+            inputs.append(target)
+        if not found:
+            refused.append((path, NO_PDF, "is an email with no PDF attached"))
+    return inputs, refused
