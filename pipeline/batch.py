@@ -69,9 +69,11 @@ class BatchSummary:
     counts: Counter[str] = field(default_factory=Counter)
     rows: list[dict[str, Any]] = field(default_factory=list)
 
+    attention: int = 0  # scans with pages missing or unreadable
+
     @property
     def needs_action(self) -> bool:
-        return any(self.counts[s] for s in NEEDS_ACTION)
+        return self.attention > 0 or any(self.counts[s] for s in NEEDS_ACTION)
 
 
 class Batch:
@@ -151,6 +153,8 @@ class Batch:
                 entry = {"sha256": sha, "result": name, "file": str(path)}
                 self._index.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self.summary.counts[result["status"]] += 1
+        if result["status"] == "scanned" and result["problems"]:
+            self.summary.attention += 1
         self.summary.rows.append(
             {
                 "file": str(path),

@@ -534,7 +534,7 @@ def print_command(
     \b
     Every copy has its own document id in each page's footer and QR code, so
     pages filled in by hand and scanned can be matched to the copy they were.
-    Prefilled copies are recorded in the store's issuance registry.
+    Every copy, blank or prefilled, is recorded in the store's issuance registry.
 
     \b
     Examples:
@@ -557,10 +557,9 @@ def print_command(
             write_private(target, pdf)
         except OSError as exc:
             raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
-        prefilled = [asdict(c) for c in issued if c.row is not None]
-        if prefilled:
-            with open_store(store_url(store)) as registry:
-                registry.register(prefilled)
+        # Paper copies, blank ones too, are issued: a scan of one is matched by its id.
+        with open_store(store_url(store)) as registry:
+            registry.register([asdict(c) for c in issued])
     if not settings.quiet:
         click.echo(
             f"Wrote {len(issued)} {form} cop{'y' if len(issued) == 1 else 'ies'} to {target}"

@@ -11,10 +11,13 @@ from typing import Any
 
 import click
 
+from pipeline.data import load_records
 from pipeline.export import DEFAULT_FIELDS, due_records, export_rows, to_csv, to_jsonl
 from pipeline.private import write_private
 from pipeline.report import describe_result
 from pipeline.store import RecordStore, open_store, store_url
+from pipeline.transcribe import transcribe
+from schemas.errors import PipelineError
 from schemas.registry import form_ids
 
 __all__ = ["records_group"]
@@ -219,6 +222,50 @@ def register_command(ctx: click.Context, manifest: Path) -> None:
     ]
     new = _store(ctx).register([c for c in copies if c.get("row") is not None])
     click.echo(f"Registered {new} new issued copies from {manifest}.")
+
+
+@records_group.command("transcribe")
+@click.argument("record_id", type=int, required=False)
+@click.option(
+    "--data",
+    "data_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The keyed-in values (JSON object, or a one-row CSV).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def transcribe_command(
+    ctx: click.Context, record_id: int | None, data_file: Path | None, as_json: bool
+) -> None:
+    """The queue of scans to key in; with ID and --data, key one in.
+
+    \b
+    A signature on paper is keyed in as {"kind": "drawn"}, e.g.
+      {"supervisee.name": "Zoë Ó Briain", "signatures.date": "03/04/2026",
+       "signatures.supervisee": {"kind": "drawn"}}
+    """
+    from pipeline.cli import handle_errors
+
+    store = _store(ctx)
+    if record_id is None:
+        for row in store.rows(store.select(status="scanned")):
+            click.echo(
+                json.dumps(row, ensure_ascii=False)
+                if as_json
+                else f"{row['id']:>6}  {row['received_at'][:10]}  {row['form'] or '?':<13}"
+                f"{row['document_id'] or '-':<21}{row['source_name']}"
+            )
+        return
+    if data_file is None:
+        raise click.UsageError("give the keyed-in values with --data FILE")
+    with handle_errors():
+        keyed = load_records(data_file)
+        if not keyed:
+            raise PipelineError("the data file holds no record", path=str(data_file))
+        result = transcribe(store, record_id, keyed[0])
+    click.echo(
+        json.dumps(result, ensure_ascii=False, indent=1) if as_json else describe_result(result)
+    )
 
 
 @records_group.command("purge")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from forms.identify import Identified, identify, identify_by_fields, identify_by
 from forms.normalise import normalise_value
 from forms.read import fields_of
 from forms.recover import page_text, recover_values
+from forms.scan import PageCode, read_page_codes
 from forms.signatures import SignatureVerdict, annotation_signature, digital_signatures
 from forms.spec import FieldSpec, field_specs, spec_by_path
 from forms.template import compiled_form
@@ -36,6 +38,7 @@ __all__ = [
     "INVALID_CODES",
     "IngestResult",
     "Status",
+    "complete_status",
     "ingest_bytes",
     "returned_values",
 ]
@@ -139,6 +142,43 @@ def _parse(data: bytes) -> pikepdf.Pdf:
         os.close(fd)
 
 
+def _scanned(result: IngestResult, codes: list[PageCode | None]) -> IngestResult:
+    """A scan of a printed copy: matched by its QR codes, its values left to a person."""
+    seen = [code for code in codes if code is not None]
+    ids = Counter(code.document_id for code in seen)
+    document_id, _ = ids.most_common(1)[0]
+    result.status = "scanned"
+    result.document_id = document_id
+    result.identified_by = "qr"
+    result.recovered_from = "scan"
+    mine = [code for code in seen if code.document_id == document_id]
+    expected = max(code.pages for code in mine)
+    present = {code.number for code in mine}
+    for number in range(1, expected + 1):
+        if number not in present:
+            result.problems.append(
+                Problem("(file)", "missing_page", f"page {number} of {expected} is not in the scan")
+            )
+    for index, code in enumerate(codes):
+        if code is None:
+            result.problems.append(
+                Problem(
+                    "(file)",
+                    "unreadable_page",
+                    f"scanned page {index + 1} has no readable supforms QR code",
+                )
+            )
+        elif code.document_id != document_id:
+            result.problems.append(
+                Problem(
+                    "(file)",
+                    "mixed_documents",
+                    f"scanned page {index + 1} belongs to document {code.document_id}",
+                )
+            )
+    return result
+
+
 def _open(data: bytes, result: IngestResult) -> pikepdf.Pdf | None:
     if b"%PDF-" not in data[:1024]:
         _reject(result, "not_a_pdf", "is not a PDF (no PDF header)")
@@ -227,6 +267,10 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
         raw: dict[str, str | None] = {f.name: f.value for f in fields}
         boxes = {f.name: f.widgets[0] for f in fields if f.widgets}
         found = _identify(pdf, data, set(raw))
+        if found is None and not raw:
+            codes = read_page_codes(data)
+            if any(codes):
+                return _scanned(result, codes)
         if found is None:
             return _reject(
                 result,
@@ -273,9 +317,14 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
                 "signed_at": verdict.signed_at,
             }
     result.data = _validate(model, flat, result.problems)
-    _completeness(specs, result)
-    result.status = _status(result.problems)
+    result.status = complete_status(specs, result)
     return result
+
+
+def complete_status(specs: tuple[FieldSpec, ...], result: IngestResult) -> Status:
+    """Add what is missing or broken to ``result``'s problems; the status they make."""
+    _completeness(specs, result)
+    return _status(result.problems)
 
 
 def returned_values(result: dict[str, Any]) -> dict[str, Any]:

@@ -156,7 +156,7 @@ class RecordStore:
         self._insert_record = insert.on_conflict_do_nothing(index_elements=["sha256"]).returning(
             records.c.id
         )
-        self._issued_prefill = sa.select(issued.c.prefill).where(
+        self._issued_copy = sa.select(issued.c.prefill, issued.c.form, issued.c.version).where(
             issued.c.document_id == sa.bindparam("document_id")
         )
         self._insert_audit = audit.insert()
@@ -194,9 +194,13 @@ class RecordStore:
         with self._begin() as connection:
             if check_issue is not None and result.get("document_id"):
                 document = {"document_id": result["document_id"], "sha256": sha}
-                prefill = connection.execute(self._issued_prefill, document).scalar()
+                copy = connection.execute(self._issued_copy, document).one_or_none()
+                if copy is not None and not result.get("form"):
+                    # A scan says only its document id: the registry says what it is.
+                    result["form"], result["version"] = copy.form, copy.version
                 earlier = connection.execute(self._earlier_returns, document).scalar()
-                check_issue(result, json.loads(prefill) if prefill else None, int(earlier or 0))
+                prefill = json.loads(copy.prefill) if copy is not None else None
+                check_issue(result, prefill, int(earlier or 0))
             row = {
                 "sha256": sha,
                 "pdf": pdf,
@@ -263,6 +267,22 @@ class RecordStore:
                 "detail": json.dumps(detail, ensure_ascii=False),
             },
         )
+
+    def update_result(self, record_id: int, result: dict[str, Any], action: str) -> None:
+        """Replace a record's JSON and status (a transcription of a scan); audited."""
+        with self._begin() as connection:
+            connection.execute(
+                records.update()
+                .where(records.c.id == record_id)
+                .values(
+                    result=json.dumps(result, ensure_ascii=False),
+                    status=result["status"],
+                    form=result.get("form"),
+                    version=result.get("version"),
+                    **_facts(result),
+                )
+            )
+            self._audit(connection, action, record_id, {"status": result["status"]})
 
     def log(self, action: str, detail: dict[str, Any], record_id: int | None = None) -> None:
         """Append one line to the audit log (exports, verifications, purges)."""
