@@ -26,7 +26,7 @@ from forms.wording import load_wording
 from pipeline.batch import NEEDS_ACTION, Batch, find_inputs
 from pipeline.cli_records import records_group
 from pipeline.data import load_records
-from pipeline.deliver import send
+from pipeline.deliver import recipients_of, send
 from pipeline.generate import MANIFEST, Issued, generate
 from pipeline.ingest import ingest_bytes
 from pipeline.mailbox import pdfs_from_emails
@@ -463,29 +463,38 @@ def send_command(
         )
         issued: list[Issued] = []
         failed = 0
+        total = sum(len(recipients_of(r)) for r in load_records(roster))
+        deliveries = send(
+            form,
+            roster,
+            out,
+            transport,
+            sender=sender,
+            resume=resume,
+            templates=templates,
+            wording=settings.wording(),
+            return_address=return_address,
+            issued=issued,
+        )
+        show_bar = total > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
+        progress = (
+            click.progressbar(deliveries, length=total, label="Sending", file=sys.stderr)
+            if show_bar
+            else _plain(deliveries)
+        )
         try:
-            for delivery in send(
-                form,
-                roster,
-                out,
-                transport,
-                sender=sender,
-                resume=resume,
-                templates=templates,
-                wording=settings.wording(),
-                return_address=return_address,
-                issued=issued,
-            ):
-                failed += delivery.status == "failed"
-                if as_json:
-                    click.echo(json.dumps(asdict(delivery), ensure_ascii=False))
-                elif delivery.status == "failed":
-                    click.echo(f"{delivery.recipient}: not sent: {delivery.detail}", err=True)
-                elif not settings.quiet:
-                    click.echo(
-                        f"{delivery.status:<8} {delivery.document_id or '-':<20} "
-                        f"{delivery.recipient}"
-                    )
+            with progress as bar:
+                for delivery in bar:
+                    failed += delivery.status == "failed"
+                    if as_json:
+                        click.echo(json.dumps(asdict(delivery), ensure_ascii=False))
+                    elif delivery.status == "failed":
+                        click.echo(f"{delivery.recipient}: not sent: {delivery.detail}", err=True)
+                    elif not (settings.quiet or show_bar):
+                        click.echo(
+                            f"{delivery.status:<8} {delivery.document_id or '-':<20} "
+                            f"{delivery.recipient}"
+                        )
         finally:
             if transport is not None:
                 transport.close()
