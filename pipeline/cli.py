@@ -12,8 +12,6 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -22,58 +20,22 @@ import click
 
 from forms.read import read_fields
 from forms.spec import field_specs
-from forms.wording import load_wording
 from pipeline.batch import NEEDS_ACTION, Batch, find_inputs
+from pipeline.cli_common import STORE_OPTION_HELP, Settings, handle_errors, plain
+from pipeline.cli_delivery import print_command, send_command
 from pipeline.cli_records import records_group
 from pipeline.data import load_records
-from pipeline.deliver import recipients_of, send
-from pipeline.generate import MANIFEST, Issued, generate
+from pipeline.generate import MANIFEST, generate
 from pipeline.ingest import ingest_bytes
 from pipeline.mailbox import pdfs_from_emails
-from pipeline.notify import EmlFolder, SmtpServer
-from pipeline.printing import print_pack
-from pipeline.private import write_private
 from pipeline.report import describe_result
 from pipeline.store import open_store, store_url
 from pipeline.workers import Limits
-from schemas.errors import InvalidRecordError, PipelineError, UnknownFormError
 from schemas.registry import FORMS, TITLES, form_ids, latest
 
 __all__ = ["main"]
 
 log = logging.getLogger("supforms")
-STORE_OPTION_HELP = (
-    "Records store to archive into: sqlite:///FILE or postgresql://USER@HOST/DB. "
-    "Env: SUPFORMS_STORE. Default: sqlite:///output/records.db."
-)
-
-
-@contextmanager
-def handle_errors() -> Iterator[None]:
-    """Map each ``PipelineError`` to one clear line on stderr and its exit code."""
-    try:
-        yield
-    except InvalidRecordError as exc:
-        click.echo(f"supforms: {exc.path + ': ' if exc.path else ''}{exc.message}", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {problem.field}: {problem.message}", err=True)
-        sys.exit(2)
-    except UnknownFormError as exc:
-        click.echo(f"supforms: {exc}", err=True)
-        sys.exit(2)
-    except PipelineError as exc:
-        click.echo(f"supforms: {exc}", err=True)
-        sys.exit(1)
-
-
-class Settings:
-    def __init__(self, verbose: int, quiet: bool, config: Path | None) -> None:
-        self.quiet = quiet
-        self.config = config
-        self.store: str | None = None
-
-    def wording(self) -> Any:
-        return load_wording(self.config)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -206,7 +168,7 @@ def generate_command(
                 file=sys.stderr,
             )
             if show_bar
-            else _plain(copies) as progress
+            else plain(copies) as progress
         ):
             for copy in progress:
                 written += 1
@@ -222,11 +184,6 @@ def generate_command(
                 f"Wrote {written} {form} PDF(s) to {out}/ (issued copies are listed in "
                 f"{out / MANIFEST})"
             )
-
-
-@contextmanager
-def _plain(items: Iterator[Any]) -> Iterator[Iterator[Any]]:
-    yield items
 
 
 @cli.command("fields")
@@ -337,7 +294,7 @@ def ingest_command(
         with (
             click.progressbar(results, length=total, label="Ingesting", file=sys.stderr)
             if show_bar
-            else _plain(results) as progress
+            else plain(results) as progress
         ):
             for result in progress:
                 if as_json:
@@ -381,201 +338,9 @@ def inspect_command(settings: Settings, pdf: Path, as_json: bool) -> None:
     sys.exit(3 if result["status"] in NEEDS_ACTION else 0)
 
 
-@cli.command("send")
-@click.argument("form", type=click.Choice(form_ids()), metavar="FORM")
-@click.option(
-    "--roster",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV, JSON or JSON Lines: one row per pair or group, with "
-    "_to (recipients: 'Name <address>, …') and any prefill values.",
-)
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output/sent"),
-    show_default=True,
-    help="Folder for the copies, manifest.jsonl and delivery.jsonl.",
-)
-@click.option(
-    "--eml-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write .eml files here (the default: OUT/eml).",
-)
-@click.option(
-    "--smtp",
-    help="Send through this server: smtp://HOST:PORT (STARTTLS when "
-    "offered) or smtps://HOST:PORT. User and password: SUPFORMS_SMTP_USER, "
-    "SUPFORMS_SMTP_PASSWORD.",
-)
-@click.option(
-    "--from",
-    "sender",
-    default="Supervision records <records@localhost>",
-    show_default=True,
-    help="The From address.",
-)
-@click.option("--return-address", help="Where returns go (default: reply to the email).")
-@click.option(
-    "--templates",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder with your own email_subject.txt.j2 / email_body.txt.j2 / email_body.html.j2.",
-)
-@click.option("--dry-run", is_flag=True, help="Show what would go where; send nothing.")
-@click.option("--resume", is_flag=True, help="Send only what did not go last time.")
-@click.option("--store", help=STORE_OPTION_HELP)
-@click.option("--json", "as_json", is_flag=True, help="One delivery per line on stdout.")
-@click.pass_obj
-def send_command(
-    settings: Settings,
-    form: str,
-    roster: Path,
-    out: Path,
-    eml_dir: Path | None,
-    smtp: str | None,
-    sender: str,
-    return_address: str | None,
-    templates: Path | None,
-    dry_run: bool,
-    resume: bool,
-    store: str | None,
-    as_json: bool,
-) -> None:
-    """Email FORM, prefilled, to everyone on a roster (or write .eml files).
-
-    \b
-    Each row gets one prefilled copy (as `generate` makes it, recorded in the
-    store's issuance registry) and each of its recipients one email with the
-    copy attached and what to do: fill, sign, return. Failures (a refused
-    address, a dropped connection) do not stop the batch; OUT/delivery.jsonl
-    says who got which document, and --resume sends only what did not go.
-
-    \b
-    Examples:
-      supforms send agreement --roster pairs.csv --dry-run
-      supforms send agreement --roster pairs.csv                 # .eml files
-      supforms send agreement --roster pairs.csv --smtp smtp://mail.local:587
-    """
-    with handle_errors():
-        transport = (
-            None if dry_run else (SmtpServer(smtp) if smtp else EmlFolder(eml_dir or out / "eml"))
-        )
-        issued: list[Issued] = []
-        failed = 0
-        total = sum(len(recipients_of(r)) for r in load_records(roster))
-        deliveries = send(
-            form,
-            roster,
-            out,
-            transport,
-            sender=sender,
-            resume=resume,
-            templates=templates,
-            wording=settings.wording(),
-            return_address=return_address,
-            issued=issued,
-        )
-        show_bar = total > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
-        progress = (
-            click.progressbar(deliveries, length=total, label="Sending", file=sys.stderr)
-            if show_bar
-            else _plain(deliveries)
-        )
-        try:
-            with progress as bar:
-                for delivery in bar:
-                    failed += delivery.status == "failed"
-                    if as_json:
-                        click.echo(json.dumps(asdict(delivery), ensure_ascii=False))
-                    elif delivery.status == "failed":
-                        click.echo(f"{delivery.recipient}: not sent: {delivery.detail}", err=True)
-                    elif not (settings.quiet or show_bar):
-                        click.echo(
-                            f"{delivery.status:<8} {delivery.document_id or '-':<20} "
-                            f"{delivery.recipient}"
-                        )
-        finally:
-            if transport is not None:
-                transport.close()
-            if issued:
-                with open_store(store_url(store)) as registry:
-                    registry.register([asdict(c) for c in issued])
-    if failed and not settings.quiet:
-        click.echo(
-            f"{failed} email(s) not sent: fix the cause and run again with --resume.", err=True
-        )
-    sys.exit(3 if failed else 0)
-
-
-@cli.command("print")
-@click.argument("form", type=click.Choice(form_ids()), metavar="FORM")
-@click.option(
-    "--data",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Prefill records (CSV, JSON, JSON Lines): one copy each.",
-)
-@click.option(
-    "--count",
-    type=click.IntRange(1, 10000),
-    default=1,
-    show_default=True,
-    help="Without --data: how many blank copies.",
-)
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The pack's file (default: output/print/FORM-pack-N.pdf).",
-)
-@click.option("--store", help=STORE_OPTION_HELP)
-@click.pass_obj
-def print_command(
-    settings: Settings,
-    form: str,
-    data: Path | None,
-    count: int,
-    out: Path | None,
-    store: str | None,
-) -> None:
-    """Make one print-ready PDF: many copies of FORM, fields flattened into the page.
-
-    \b
-    Every copy has its own document id in each page's footer and QR code, so
-    pages filled in by hand and scanned can be matched to the copy they were.
-    Every copy, blank or prefilled, is recorded in the store's issuance registry.
-
-    \b
-    Examples:
-      supforms print contract --count 10            # ten blank contracts
-      supforms print agreement --data pairs.csv -o agreements.pdf
-    """
-    with handle_errors():
-        records = load_records(data) if data else None
-        target = out or Path("output/print") / f"{form}-pack-{len(records or []) or count}.pdf"
-        pdf, issued = print_pack(
-            form,
-            records,
-            count,
-            source=str(data or ""),
-            wording=settings.wording(),
-            file=target.name,
-        )
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_private(target, pdf)
-        except OSError as exc:
-            raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
-        # Paper copies, blank ones too, are issued: a scan of one is matched by its id.
-        with open_store(store_url(store)) as registry:
-            registry.register([asdict(c) for c in issued])
-    if not settings.quiet:
-        click.echo(
-            f"Wrote {len(issued)} {form} cop{'y' if len(issued) == 1 else 'ies'} to {target}"
-        )
-
-
 cli.add_command(records_group)
+cli.add_command(send_command)
+cli.add_command(print_command)
 
 
 def main() -> None:

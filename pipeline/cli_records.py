@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from pipeline.cli_common import handle_errors
 from pipeline.data import load_records
 from pipeline.export import DEFAULT_FIELDS, due_records, export_rows, to_csv, to_jsonl
 from pipeline.private import write_private
@@ -26,8 +27,6 @@ STORE_HELP = "Records store URL (sqlite:///FILE or postgresql://…). Env: SUPFO
 
 
 def _store(ctx: click.Context) -> RecordStore:
-    from pipeline.cli import handle_errors
-
     with handle_errors():
         store = open_store(store_url(ctx.obj.store))
     ctx.call_on_close(store.close)
@@ -116,8 +115,6 @@ def list_command(
 @click.pass_context
 def show_command(ctx: click.Context, record_id: int, pdf_out: Path | None, as_json: bool) -> None:
     """Show one record; --pdf gets its original back."""
-    from pipeline.cli import handle_errors
-
     store = _store(ctx)
     with handle_errors():
         result, pdf, _ = store.record(record_id)
@@ -244,8 +241,6 @@ def transcribe_command(
       {"supervisee.name": "Zoë Ó Briain", "signatures.date": "03/04/2026",
        "signatures.supervisee": {"kind": "drawn"}}
     """
-    from pipeline.cli import handle_errors
-
     store = _store(ctx)
     if record_id is None:
         for row in store.rows(store.select(status="scanned")):

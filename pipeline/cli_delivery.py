@@ -1,0 +1,217 @@
+"""``supforms send`` and ``supforms print``: forms out to people, by email or on paper."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from pipeline.cli_common import STORE_OPTION_HELP, Settings, handle_errors, plain
+from pipeline.data import load_records
+from pipeline.deliver import recipients_of, send
+from pipeline.generate import Issued
+from pipeline.notify import EmlFolder, SmtpServer
+from pipeline.printing import print_pack
+from pipeline.private import write_private
+from pipeline.store import open_store, store_url
+from schemas.errors import PipelineError
+from schemas.registry import form_ids
+
+__all__ = ["print_command", "send_command"]
+
+
+@click.command("send")
+@click.argument("form", type=click.Choice(form_ids()), metavar="FORM")
+@click.option(
+    "--roster",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV, JSON or JSON Lines: one row per pair or group, with "
+    "_to (recipients: 'Name <address>, …') and any prefill values.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output/sent"),
+    show_default=True,
+    help="Folder for the copies, manifest.jsonl and delivery.jsonl.",
+)
+@click.option(
+    "--eml-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write .eml files here (the default: OUT/eml).",
+)
+@click.option(
+    "--smtp",
+    help="Send through this server: smtp://HOST:PORT (STARTTLS when "
+    "offered) or smtps://HOST:PORT. User and password: SUPFORMS_SMTP_USER, "
+    "SUPFORMS_SMTP_PASSWORD.",
+)
+@click.option(
+    "--from",
+    "sender",
+    default="Supervision records <records@localhost>",
+    show_default=True,
+    help="The From address.",
+)
+@click.option("--return-address", help="Where returns go (default: reply to the email).")
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with your own email_subject.txt.j2 / email_body.txt.j2 / email_body.html.j2.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would go where; send nothing.")
+@click.option("--resume", is_flag=True, help="Send only what did not go last time.")
+@click.option("--store", help=STORE_OPTION_HELP)
+@click.option("--json", "as_json", is_flag=True, help="One delivery per line on stdout.")
+@click.pass_obj
+def send_command(
+    settings: Settings,
+    form: str,
+    roster: Path,
+    out: Path,
+    eml_dir: Path | None,
+    smtp: str | None,
+    sender: str,
+    return_address: str | None,
+    templates: Path | None,
+    dry_run: bool,
+    resume: bool,
+    store: str | None,
+    as_json: bool,
+) -> None:
+    """Email FORM, prefilled, to everyone on a roster (or write .eml files).
+
+    \b
+    Each row gets one prefilled copy (as `generate` makes it, recorded in the
+    store's issuance registry) and each of its recipients one email with the
+    copy attached and what to do: fill, sign, return. Failures (a refused
+    address, a dropped connection) do not stop the batch; OUT/delivery.jsonl
+    says who got which document, and --resume sends only what did not go.
+
+    \b
+    Examples:
+      supforms send agreement --roster pairs.csv --dry-run
+      supforms send agreement --roster pairs.csv                 # .eml files
+      supforms send agreement --roster pairs.csv --smtp smtp://mail.local:587
+    """
+    with handle_errors():
+        transport = (
+            None if dry_run else (SmtpServer(smtp) if smtp else EmlFolder(eml_dir or out / "eml"))
+        )
+        issued: list[Issued] = []
+        failed = 0
+        total = sum(len(recipients_of(r)) for r in load_records(roster))
+        deliveries = send(
+            form,
+            roster,
+            out,
+            transport,
+            sender=sender,
+            resume=resume,
+            templates=templates,
+            wording=settings.wording(),
+            return_address=return_address,
+            issued=issued,
+        )
+        show_bar = total > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
+        progress = (
+            click.progressbar(deliveries, length=total, label="Sending", file=sys.stderr)
+            if show_bar
+            else plain(deliveries)
+        )
+        try:
+            with progress as bar:
+                for delivery in bar:
+                    failed += delivery.status == "failed"
+                    if as_json:
+                        click.echo(json.dumps(asdict(delivery), ensure_ascii=False))
+                    elif delivery.status == "failed":
+                        click.echo(f"{delivery.recipient}: not sent: {delivery.detail}", err=True)
+                    elif not (settings.quiet or show_bar):
+                        click.echo(
+                            f"{delivery.status:<8} {delivery.document_id or '-':<20} "
+                            f"{delivery.recipient}"
+                        )
+        finally:
+            if transport is not None:
+                transport.close()
+            if issued:
+                with open_store(store_url(store)) as registry:
+                    registry.register([asdict(c) for c in issued])
+    if failed and not settings.quiet:
+        click.echo(
+            f"{failed} email(s) not sent: fix the cause and run again with --resume.", err=True
+        )
+    sys.exit(3 if failed else 0)
+
+
+@click.command("print")
+@click.argument("form", type=click.Choice(form_ids()), metavar="FORM")
+@click.option(
+    "--data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Prefill records (CSV, JSON, JSON Lines): one copy each.",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(1, 10000),
+    default=1,
+    show_default=True,
+    help="Without --data: how many blank copies.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The pack's file (default: output/print/FORM-pack-N.pdf).",
+)
+@click.option("--store", help=STORE_OPTION_HELP)
+@click.pass_obj
+def print_command(
+    settings: Settings,
+    form: str,
+    data: Path | None,
+    count: int,
+    out: Path | None,
+    store: str | None,
+) -> None:
+    """Make one print-ready PDF: many copies of FORM, fields flattened into the page.
+
+    \b
+    Every copy has its own document id in each page's footer and QR code, so
+    pages filled in by hand and scanned can be matched to the copy they were.
+    Every copy, blank or prefilled, is recorded in the store's issuance registry.
+
+    \b
+    Examples:
+      supforms print contract --count 10            # ten blank contracts
+      supforms print agreement --data pairs.csv -o agreements.pdf
+    """
+    with handle_errors():
+        records = load_records(data) if data else None
+        target = out or Path("output/print") / f"{form}-pack-{len(records or []) or count}.pdf"
+        pdf, issued = print_pack(
+            form,
+            records,
+            count,
+            source=str(data or ""),
+            wording=settings.wording(),
+            file=target.name,
+        )
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_private(target, pdf)
+        except OSError as exc:
+            raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
+        # Paper copies, blank ones too, are issued: a scan of one is matched by its id.
+        with open_store(store_url(store)) as registry:
+            registry.register([asdict(c) for c in issued])
+    if not settings.quiet:
+        click.echo(
+            f"Wrote {len(issued)} {form} cop{'y' if len(issued) == 1 else 'ies'} to {target}"
+        )
