@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import hashlib
 import io
 import json
 from collections import Counter
@@ -206,8 +207,6 @@ class Batch:
 
 def _failure(path: Path, code: str, message: str) -> tuple[dict[str, Any], bytes | None]:
     """The result of an input no worker could read: rejected, with its bytes kept if any."""
-    import hashlib
-
     data: bytes | None = None
     if not path.is_symlink():
         try:

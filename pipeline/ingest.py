@@ -27,7 +27,7 @@ from forms.scan import PageCode, read_page_codes
 from forms.signatures import SignatureVerdict, annotation_signature, digital_signatures
 from forms.spec import FieldSpec, field_specs, spec_by_path
 from forms.template import compiled_form
-from forms.values import display_values, nest
+from forms.values import display_values, flatten, nest
 from forms.wording import Wording
 from pipeline.data import problems_from
 from schemas.errors import Problem, UnknownFormError
@@ -336,8 +336,6 @@ def returned_values(result: dict[str, Any]) -> dict[str, Any]:
 
 def _completeness(specs: tuple[FieldSpec, ...], result: IngestResult) -> None:
     """Problems for each required value or signature that is missing, or signed then broken."""
-    from forms.values import flatten
-
     present = flatten(result.data or {})
     bad = {p.field for p in result.problems}
     verdicts = {v.field: v for v in result.signatures}

@@ -32,7 +32,8 @@ class Limits:
 
 
 def _worker(conn: Connection, config: str | None, store_url: str | None) -> None:
-    # Imported here so the parent pays nothing for what only workers use.
+    # Looked up when the worker starts, after the fork: what it reads files with is
+    # what the parent's modules hold then (tests put stand-in parsers there).
     from forms.wording import load_wording
     from pipeline.archive import archive_result
     from pipeline.ingest import ingest_bytes
