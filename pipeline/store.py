@@ -156,15 +156,30 @@ class RecordStore:
         self._insert_record = insert.on_conflict_do_nothing(index_elements=["sha256"]).returning(
             records.c.id
         )
-        self._issued_copy = sa.select(issued.c.prefill, issued.c.form, issued.c.version).where(
-            issued.c.document_id == sa.bindparam("document_id")
+
+        # One round trip for what archiving asks about a document id: how it was issued,
+        # and how many other returns of it are kept.
+        def issued_column(column: sa.Column[Any]) -> sa.ScalarSelect[Any]:
+            return (
+                sa.select(column)
+                .where(issued.c.document_id == sa.bindparam("document_id"))
+                .scalar_subquery()
+            )
+
+        self._issue_facts = sa.select(
+            issued_column(issued.c.prefill).label("prefill"),
+            issued_column(issued.c.form).label("form"),
+            issued_column(issued.c.version).label("version"),
+            sa.select(sa.func.count())
+            .where(
+                records.c.document_id == sa.bindparam("document_id"),
+                records.c.sha256 != sa.bindparam("sha256"),
+                records.c.status.notin_(["rejected", "duplicate"]),
+            )
+            .scalar_subquery()
+            .label("earlier"),
         )
         self._insert_audit = audit.insert()
-        self._earlier_returns = sa.select(sa.func.count()).where(
-            records.c.document_id == sa.bindparam("document_id"),
-            records.c.sha256 != sa.bindparam("sha256"),
-            records.c.status.notin_(["rejected", "duplicate"]),
-        )
 
     def close(self) -> None:
         """Close the store's connections (the process may go on without it)."""
@@ -194,13 +209,12 @@ class RecordStore:
         with self._begin() as connection:
             if check_issue is not None and result.get("document_id"):
                 document = {"document_id": result["document_id"], "sha256": sha}
-                copy = connection.execute(self._issued_copy, document).one_or_none()
-                if copy is not None and not result.get("form"):
+                facts = connection.execute(self._issue_facts, document).one()
+                if facts.form is not None and not result.get("form"):
                     # A scan says only its document id: the registry says what it is.
-                    result["form"], result["version"] = copy.form, copy.version
-                earlier = connection.execute(self._earlier_returns, document).scalar()
-                prefill = json.loads(copy.prefill) if copy is not None else None
-                check_issue(result, prefill, int(earlier or 0))
+                    result["form"], result["version"] = facts.form, facts.version
+                prefill = json.loads(facts.prefill) if facts.prefill is not None else None
+                check_issue(result, prefill, int(facts.earlier or 0))
             row = {
                 "sha256": sha,
                 "pdf": pdf,
