@@ -9,6 +9,7 @@ set of field names. Ingest dispatches on the answer and never guesses beyond it.
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from functools import cache
 
@@ -57,9 +58,8 @@ def _xmp(pdf: pikepdf.Pdf) -> Identified | None:
     stream = pdf.Root.get(Name.Metadata)
     if not isinstance(stream, pikepdf.Stream):
         return None
-    try:
-        data = stream.read_bytes()
-    except pikepdf.PdfError:
+    data = _capped_bytes(stream)
+    if data is None:
         return None
     found = {key: pattern.search(data) for key, pattern in _XMP.items()}
     if found["FormId"] and found["SchemaVersion"]:
@@ -71,6 +71,23 @@ def _xmp(pdf: pikepdf.Pdf) -> Identified | None:
             "xmp",
         )
     return None
+
+
+XMP_LIMIT = 1 << 20  # an XMP packet is kilobytes; more is not worth reading (or a bomb)
+
+
+def _capped_bytes(stream: pikepdf.Stream) -> bytes | None:
+    """A stream's data, decompressed no further than ``XMP_LIMIT`` bytes."""
+    try:
+        raw = stream.read_raw_bytes()
+        filters = stream.get(Name.Filter)
+        if filters is None:
+            return raw[:XMP_LIMIT]
+        if filters != Name.FlateDecode:
+            return None
+        return zlib.decompressobj().decompress(raw[:XMP_LIMIT], XMP_LIMIT)
+    except (pikepdf.PdfError, zlib.error):
+        return None
 
 
 def identify(pdf: pikepdf.Pdf) -> Identified | None:

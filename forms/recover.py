@@ -8,17 +8,51 @@ lines rather than text, the box is rendered and its ink measured. PDFium
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 
+import pikepdf
 import pypdfium2 as pdfium
 
 from forms.layout import Widget
 
-__all__ = ["page_text", "recover_values"]
+__all__ = ["CONTENT_LIMIT", "contents_fit", "page_text", "recover_values"]
+
+CONTENT_LIMIT = 32 << 20  # bytes of page content one page may inflate to before PDFium reads it
 
 SCALE = 1.5  # render at 108 dpi: enough to tell a tick from an empty box
 INK_SHARE = 0.06  # of a box's inside that must be dark to count as marked
+
+
+def contents_fit(pdf: pikepdf.Pdf, pages: Iterable[int], limit: int = CONTENT_LIMIT) -> bool:
+    """Whether the pages' content streams inflate to no more than ``limit`` bytes.
+
+    PDFium inflates a page's content in full to read or draw it: a few hundred
+    kilobytes of zeros can become gigabytes (a decompression bomb). This looks
+    first, inflating no further than the limit.
+    """
+    left = limit
+    for index in pages:
+        if index >= len(pdf.pages):
+            continue
+        contents = pdf.pages[index].obj.get("/Contents")
+        streams = contents if isinstance(contents, pikepdf.Array) else [contents]
+        for stream in streams:
+            if not isinstance(stream, pikepdf.Stream):
+                continue
+            try:
+                raw = stream.read_raw_bytes()
+                if stream.get("/Filter") == pikepdf.Name.FlateDecode:
+                    inflater = zlib.decompressobj()
+                    left -= len(inflater.decompress(raw, left + 1))
+                else:
+                    left -= len(raw)
+            except (pikepdf.PdfError, zlib.error):
+                return False
+            if left < 0:
+                return False
+    return True
 
 
 def page_text(data: bytes, pages: Iterable[int] | None = None) -> str:

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from forms.identify import Identified, identify, identify_by_fields, identify_by_text
 from forms.normalise import normalise_value
 from forms.read import fields_of
-from forms.recover import page_text, recover_values
+from forms.recover import CONTENT_LIMIT, contents_fit, page_text, recover_values
 from forms.scan import PageCode, read_page_codes
 from forms.signatures import SignatureVerdict, annotation_signature, digital_signatures
 from forms.spec import FieldSpec, field_specs, spec_by_path
@@ -198,9 +198,9 @@ def _identify(pdf: pikepdf.Pdf, data: bytes, names: set[str]) -> Identified | No
     found = identify(pdf)
     if found is None and names:
         found = identify_by_fields(names)
-    if found is None or found.document_id is None:
-        pages = len(pdf.pages)
-        by_text = identify_by_text(page_text(data, {0, pages - 1}))
+    ends = {0, len(pdf.pages) - 1}
+    if (found is None or found.document_id is None) and contents_fit(pdf, ends):
+        by_text = identify_by_text(page_text(data, ends))
         if by_text is not None and (found is None or found.form_id == by_text.form_id):
             found = (
                 by_text
@@ -263,11 +263,22 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
     if pdf is None:
         return result
     with pdf:
+        if pdf.get_warnings():
+            # qpdf repaired it (a broken cross-reference table, a wrong stream length);
+            # what is archived stays the original bytes.
+            result.problems.append(
+                Problem(
+                    "(file)",
+                    "repaired",
+                    f"was damaged and repaired on reading ({len(pdf.get_warnings())} warning(s))",
+                )
+            )
         fields = fields_of(pdf)
         raw: dict[str, str | None] = {f.name: f.value for f in fields}
         boxes = {f.name: f.widgets[0] for f in fields if f.widgets}
         found = _identify(pdf, data, set(raw))
-        if found is None and not raw:
+        every_page = range(len(pdf.pages))
+        if found is None and not raw and contents_fit(pdf, every_page):
             codes = read_page_codes(data)
             if any(codes):
                 return _scanned(result, codes)
@@ -285,6 +296,13 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
             return _reject(result, "unknown_form_version", exc.message)
         specs = field_specs(model)
         recovered = not any(name in spec_by_path(model) for name in raw)
+        if recovered and not contents_fit(pdf, every_page):
+            return _reject(
+                result,
+                "too_big",
+                "its pages are too large to read (over "
+                f"{CONTENT_LIMIT >> 20} MiB of content when inflated)",
+            )
         if recovered:
             # Only a return that lost its fields needs the layout: where each value sits.
             layout = compiled_form(found.form_id, found.version, wording)
