@@ -65,9 +65,9 @@ def _xmp(pdf: pikepdf.Pdf) -> Identified | None:
     if found["FormId"] and found["SchemaVersion"]:
         document = found["DocumentId"]
         return Identified(
-            found["FormId"][1].decode(),
-            found["SchemaVersion"][1].decode(),
-            document[1].decode() if document else None,
+            found["FormId"][1].decode(errors="replace"),
+            found["SchemaVersion"][1].decode(errors="replace"),
+            document[1].decode(errors="replace") if document else None,
             "xmp",
         )
     return None

@@ -114,10 +114,12 @@ class _Walk:
         if self._pages is None:
             self._pages = {page.obj.objgen: i for i, page in enumerate(self.pdf.pages)}
             for index, page in enumerate(self.pdf.pages):  # widgets without /P
-                for annot in page.obj.get("/Annots", ()):
-                    self._pages.setdefault(annot.objgen, index)
+                annots = page.obj.get("/Annots")
+                for annot in annots if isinstance(annots, pikepdf.Array) else ():
+                    if isinstance(annot, pikepdf.Object) and annot.is_indirect:
+                        self._pages.setdefault(annot.objgen, index)
         owner = entries.get("/P")
-        if owner is not None and owner.objgen in self._pages:
+        if isinstance(owner, pikepdf.Object) and owner.objgen in self._pages:
             return self._pages[owner.objgen]
         return self._pages.get(widget.objgen, 0)
 
@@ -187,8 +189,11 @@ def fields_of(pdf: pikepdf.Pdf) -> list[PdfField]:
     acroform = pdf.Root.get(Name.AcroForm)
     if not isinstance(acroform, pikepdf.Dictionary) or Name.Fields not in acroform:
         return []
+    fields = acroform.Fields
+    if not isinstance(fields, pikepdf.Array):  # damaged: a form with no list of fields
+        return []
     walk = _Walk(pdf)
-    for field in acroform.Fields:
+    for field in fields:
         if isinstance(field, pikepdf.Dictionary):
             walk.walk(field, "", {})
     return walk.out

@@ -16,6 +16,7 @@ import pikepdf
 import pypdfium2 as pdfium
 
 from forms.layout import Widget
+from schemas.errors import ExtractionError
 
 __all__ = ["CONTENT_LIMIT", "contents_fit", "page_text", "recover_values"]
 
@@ -57,7 +58,10 @@ def contents_fit(pdf: pikepdf.Pdf, pages: Iterable[int], limit: int = CONTENT_LI
 
 def page_text(data: bytes, pages: Iterable[int] | None = None) -> str:
     """The text of the document's pages (all, or those given), for footer matching."""
-    document = pdfium.PdfDocument(data)
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return ""  # qpdf may repair what PDFium will not open: then there is no text to read
     try:
         wanted = range(len(document)) if pages is None else [p for p in pages if p < len(document)]
         return "\n".join(document[index].get_textpage().get_text_range() for index in wanted)
@@ -90,7 +94,10 @@ def recover_values(data: bytes, widgets: tuple[Widget, ...]) -> dict[str, str | 
 
     Signature boxes give ``"typed:<text>"`` or ``"drawn"`` when marked.
     """
-    document = pdfium.PdfDocument(data)
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise ExtractionError(f"its pages cannot be read ({exc})") from exc
     values: dict[str, str | None] = {}
     try:
         by_page: dict[int, list[Widget]] = defaultdict(list)

@@ -29,7 +29,10 @@ class PageCode:
 
 def read_page_codes(data: bytes, max_pages: int = 50) -> list[PageCode | None]:
     """Per scanned page, the supforms QR code it carries (None where none is found)."""
-    document = pdfium.PdfDocument(data)
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return []
     found: list[PageCode | None] = []
     try:
         for index in range(min(len(document), max_pages)):

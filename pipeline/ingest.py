@@ -30,7 +30,7 @@ from forms.template import compiled_form
 from forms.values import display_values, flatten, nest
 from forms.wording import Wording
 from pipeline.data import problems_from
-from schemas.errors import Problem, UnknownFormError
+from schemas.errors import ExtractionError, Problem, UnknownFormError
 from schemas.registry import model_for
 
 __all__ = [
@@ -306,7 +306,10 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
         if recovered:
             # Only a return that lost its fields needs the layout: where each value sits.
             layout = compiled_form(found.form_id, found.version, wording)
-            raw = recover_values(data, layout.widgets)
+            try:
+                raw = recover_values(data, layout.widgets)
+            except ExtractionError as exc:
+                return _reject(result, "damaged", f"is damaged: {exc.message}")
             result.recovered_from = "flattened-text"
             result.problems.append(
                 Problem(
