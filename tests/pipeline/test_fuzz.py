@@ -21,6 +21,9 @@ from schemas.registry import form_ids, latest
 from tests.conftest import ISSUED_AT, sample_record
 
 EXAMPLES = int(os.environ.get("SUPFORMS_FUZZ_EXAMPLES", "40"))
+# The brief run (CI) draws the same examples every time, so it cannot fail by chance;
+# a longer run on demand explores new ones.
+FIXED = "SUPFORMS_FUZZ_EXAMPLES" not in os.environ
 STATUSES = {"complete", "incomplete", "invalid", "rejected", "scanned"}
 BASE = issue_copy(compiled_form("agreement"), sample_record("agreement"), issued_at=ISSUED_AT)[1]
 SPECS = [spec for form_id in form_ids() for spec in field_specs(latest(form_id))]
@@ -43,6 +46,7 @@ def mutated(draw: st.DrawFn) -> bytes:
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
+    derandomize=FIXED,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(mutated())
@@ -53,7 +57,7 @@ def test_reading_a_damaged_pdf_never_raises(data):
     json.dumps(result)  # and what it says is JSON
 
 
-@settings(max_examples=EXAMPLES * 10, deadline=None)
+@settings(max_examples=EXAMPLES * 10, deadline=None, derandomize=FIXED)
 @given(st.sampled_from(SPECS), st.one_of(st.none(), st.text(max_size=200)))
 def test_normalising_any_value_never_raises(spec, raw):
     value, problem = normalise_value(spec, raw)
