@@ -21,7 +21,7 @@ import click
 from forms.read import read_fields
 from forms.spec import field_specs
 from pipeline.batch import NEEDS_ACTION, Batch, find_inputs
-from pipeline.cli_common import STORE_OPTION_HELP, Settings, handle_errors, plain
+from pipeline.cli_common import STORE_OPTION_HELP, Settings, handle_errors, plain, printable
 from pipeline.cli_delivery import print_command, send_command
 from pipeline.cli_records import records_group
 from pipeline.data import load_records
@@ -304,8 +304,8 @@ def ingest_command(
                     reason = f"{first['field']}: {first['message']}" if first else ""
                     more = len(result["problems"]) - 1
                     click.echo(
-                        f"{result['source']['filename']}: {result['status']}: {reason}"
-                        + (f" (+{more} more)" if more > 0 else ""),
+                        f"{printable(result['source']['filename'])}: {result['status']}: "
+                        f"{printable(reason)}" + (f" (+{more} more)" if more > 0 else ""),
                         err=True,
                     )
         counts = batch.summary.counts

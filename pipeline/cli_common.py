@@ -13,7 +13,7 @@ import click
 from forms.wording import Wording, load_wording
 from schemas.errors import InvalidRecordError, PipelineError, UnknownFormError
 
-__all__ = ["STORE_OPTION_HELP", "Settings", "handle_errors", "plain"]
+__all__ = ["STORE_OPTION_HELP", "Settings", "handle_errors", "plain", "printable"]
 
 STORE_OPTION_HELP = (
     "Records store to archive into: sqlite:///FILE or postgresql://USER@HOST/DB. "
@@ -52,3 +52,15 @@ class Settings:
 @contextmanager
 def plain(items: Iterator[Any]) -> Iterator[Iterator[Any]]:
     yield items
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal or a log: control characters shown as escapes.
+
+    A file name may hold a newline or an escape sequence; printed raw, it would
+    forge a line of the report or recolour the terminal.
+    """
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )

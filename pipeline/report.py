@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from forms.values import flatten
+from pipeline.cli_common import printable
 
 __all__ = ["describe_result"]
 
@@ -12,7 +13,7 @@ __all__ = ["describe_result"]
 def describe_result(result: dict[str, Any]) -> str:
     source = result["source"]
     lines = [
-        f"File:        {source['filename']} ({source['bytes']:,} bytes,"
+        f"File:        {printable(source['filename'])} ({source['bytes']:,} bytes,"
         f" sha256 {source['sha256'][:16]}…)",
         f"Status:      {result['status']}",
     ]
@@ -35,7 +36,7 @@ def describe_result(result: dict[str, Any]) -> str:
             {k: v for k, v in result["data"].items() if k not in ("form_id", "schema_version")}
         )
         for path, value in values.items():
-            shown = "" if value is None else str(value).replace("\n", " ⏎ ")
+            shown = "" if value is None else printable(str(value).replace("\n", " ⏎ "))
             lines.append(f"  {path:<40} {shown}")
             lines += [f"  {'':<40} ! {m}" for m in problems.pop(path, [])]
         for path, messages in problems.items():

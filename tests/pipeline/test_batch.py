@@ -180,3 +180,15 @@ def test_everything_written_is_readable_by_its_owner_only(inbox, tmp_path):
     assert {p.name for p in written} >= {"index.jsonl", "summary.json", "summary.csv"}
     assert len(written) >= 8  # four results, one quarantined letter, index, summaries
     assert {stat.S_IMODE(p.stat().st_mode) for p in written} == {0o600}
+
+
+def test_a_file_name_cannot_forge_report_lines(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "evil\nfake.pdf: complete\x1b[32m.pdf").write_bytes(b"not a pdf")
+    code, _, err = run("ingest", str(inbox), "--out", str(tmp_path / "o"), "--no-archive")
+    lines = err.strip().splitlines()
+    assert code == 3
+    assert lines[0] == (
+        "evil\\nfake.pdf: complete\\x1b[32m.pdf: rejected: (file): is not a PDF (no PDF header)"
+    )

@@ -111,3 +111,42 @@ def test_a_hostile_batch_is_accounted_for_and_leaves_good_files_alone(tmp_path):
     assert seconds < 120
     assert peak < 1024, f"peak memory {peak:.0f} MiB"
     print(f"hostile batch: {len(results)} inputs in {seconds:.1f} s, peak {peak:.0f} MiB")
+
+
+def _incremental(data: bytes, change) -> bytes:
+    """``data`` with ``change`` appended as a new revision (an incremental update)."""
+    import io
+
+    import pypdf
+
+    writer = pypdf.PdfWriter(io.BytesIO(data), incremental=True)
+    change(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_the_latest_revision_counts():
+    from pypdf.generic import NameObject, TextStringObject
+
+    from pipeline.ingest import ingest_bytes
+
+    original = issue_copy(
+        compiled_form("agreement"), sample_record("agreement"), issued_at=ISSUED_AT
+    )[1]
+
+    def rename(writer):
+        for annot in writer.pages[0]["/Annots"]:
+            widget = annot.get_object()
+            if widget.get("/T") == "job_title" and widget["/Parent"]["/T"] == "supervisee":
+                widget[NameObject("/V")] = TextStringObject("Senior Social Worker")
+
+    renamed = ingest_bytes(_incremental(original, rename), "renamed.pdf").as_json()
+    assert renamed["data"]["supervisee"]["job_title"] == "Senior Social Worker"
+
+    def unform(writer):
+        del writer.root_object["/AcroForm"]
+
+    removed = ingest_bytes(_incremental(original, unform), "removed.pdf").as_json()
+    assert removed["data"]["supervisee"]["name"] is None  # not read from the old revision
+    assert removed["recovered_from"] == "flattened-text"
