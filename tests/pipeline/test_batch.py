@@ -8,20 +8,12 @@ import signal
 import time
 
 import pytest
-from click.testing import CliRunner
 
 import pipeline.ingest
 from forms.template import compiled_form
-from pipeline.cli import cli
 from pipeline.generate import issue_copy
+from tests.cli import run
 from tests.conftest import ISSUED_AT, sample_record
-
-
-def run(*args: str):
-    result = CliRunner().invoke(cli, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

@@ -9,17 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from PIL import Image, ImageFilter
 
-from pipeline.cli import cli
-
-
-def run(*args: str):
-    result = CliRunner().invoke(cli, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+from tests.cli import run
 
 
 def scan(pdf: Path, dpi: int, tmp_path: Path, seed: int) -> list[Image.Image]:

@@ -9,17 +9,9 @@ import subprocess
 import pypdf
 import pytest
 import zxingcpp
-from click.testing import CliRunner
 from PIL import Image
 
-from pipeline.cli import cli
-
-
-def run(*args: str):
-    result = CliRunner().invoke(cli, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+from tests.cli import run
 
 
 @pytest.mark.usefixtures("poppler")

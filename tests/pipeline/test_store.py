@@ -12,21 +12,13 @@ from pathlib import Path
 import pikepdf
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
 from forms.template import compiled_form
-from pipeline.cli import cli
 from pipeline.generate import issue_copy
 from pipeline.store import open_store
+from tests.cli import run
 from tests.conftest import ISSUED_AT, sample_record
 from tests.pipeline.test_ingest import draw_on, edit
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def lines(out: str) -> list[dict]:
