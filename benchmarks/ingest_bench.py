@@ -93,6 +93,9 @@ def run_ingest(files: Path, out: Path, workers: int, store: str | None = None) -
     Without ``store``, nothing is archived (``--no-archive``): the read-and-judge cost.
     """
     archive = ["--store", store] if store else ["--no-archive"]
+    # What earlier steps wrote is still being flushed to disk: let it finish first, so
+    # one run does not pay for the last one's writes.
+    os.sync()
     code = (
         "import resource, sys, time\n"
         "from click.testing import CliRunner\n"

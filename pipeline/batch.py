@@ -26,7 +26,7 @@ from pipeline.export import safe_cell
 from pipeline.filenames import slug
 from pipeline.private import append_private, write_private
 from pipeline.store import RecordStore
-from pipeline.workers import Limits, WorkerPool
+from pipeline.workers import Job, Limits, WorkerPool
 from schemas.errors import PipelineError
 
 __all__ = ["Batch", "BatchSummary", "find_inputs"]
@@ -90,12 +90,8 @@ class Batch:
     ):
         self.out = out
         self.store = store
-        self.pool = WorkerPool(
-            workers,
-            limits,
-            str(config) if config else None,
-            store.url if store is not None else None,
-        )
+        self.config = config
+        self.pool = WorkerPool(workers, limits, self._reader)
         try:
             for folder in ("results", "quarantine"):
                 (out / folder).mkdir(parents=True, exist_ok=True)
@@ -125,33 +121,87 @@ class Batch:
         ) as self._index:
             for path, code, reason in refused:
                 yield self._record(path, *_failure(path, code, reason))
-            for index, result in self.pool.run([str(p) for p in paths]):
+            for index, done in self.pool.run([str(p) for p in paths]):
                 path = paths[index]
-                data = None
-                if "failure" in result:
-                    result, data = _failure(path, result["failure"], result["message"])
-                yield self._record(path, result, data)
+                if "failure" in done:
+                    yield self._record(path, *_failure(path, done["failure"], done["message"]))
+                else:
+                    yield self._record(path, done["result"], written=done["written"])
         self._write_summary()
 
-    def _record(self, path: Path, result: dict[str, Any], data: bytes | None) -> dict[str, Any]:
+    def _reader(self) -> Job:
+        """What each worker does with one input, set up in the worker after it forks.
+
+        It reads the file once, judges it, archives it (its own store connection,
+        so archiving runs in parallel) and writes its result JSON, and a quarantine
+        copy of the very bytes it judged if they are rejected. Only the result comes
+        back to the parent, which keeps the index, the duplicates and the summary.
+        """
+        import pipeline.ingest
+        from forms.wording import load_wording
+        from pipeline.store import open_store
+
+        wording = load_wording(self.config)
+        store = open_store(self.store.url) if self.store is not None else None
+        written = set(self.seen)  # inputs this worker knows have a result already
+
+        def read(name: str) -> dict[str, Any]:
+            path = Path(name)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                return {"failure": "unreadable", "message": f"cannot be read: {exc.strerror}"}
+            result = pipeline.ingest.ingest_bytes(data, path.name, wording).as_json()
+            if store is not None:
+                result = archive_result(store, result, data)
+            sha = result["source"]["sha256"]
+            if result["status"] == "duplicate" or sha in written:
+                return {"result": result, "written": None}
+            written.add(sha)
+            if result["status"] == "rejected":
+                result["quarantined"] = self._quarantine(path, sha, data)
+            return {"result": result, "written": self._write_result(path, sha, result)}
+
+        return read
+
+    def _write_result(self, path: Path, sha: str, result: dict[str, Any]) -> str:
+        name = f"results/{slug(path.stem) or 'input'}-{(sha or 'unread')[:12]}.json"
+        write_private(self.out / name, json.dumps(result, ensure_ascii=False) + "\n")
+        return name
+
+    def _record(
+        self,
+        path: Path,
+        result: dict[str, Any],
+        data: bytes | None = None,
+        written: str | None = None,
+    ) -> dict[str, Any]:
+        """Index and count one input's result.
+
+        A worker has written the result of what it read (``written``); what no
+        worker finished (too slow, crashed, refused) comes with its ``data`` and is
+        archived and written here.
+        """
         sha = result["source"]["sha256"]
         if self.store is not None and data is not None:
-            # Inputs no worker finished (too slow, crashed) are archived here; the
-            # workers archive the rest themselves, in parallel.
             result = archive_result(self.store, result, data)
         if result["status"] == "duplicate":
             self.seen.setdefault(sha, "")
         elif sha and sha in self.seen:
+            # The same bytes twice in one batch, read by two workers: the second's
+            # result file goes (unless both had the same name, and so the same verdict).
+            if written and written != self.seen[sha]:
+                (self.out / written).unlink(missing_ok=True)
             earlier = json.loads((self.out / self.seen[sha]).read_text(encoding="utf-8"))
             result = as_duplicate(earlier, result)
-        elif result["status"] != "duplicate":
-            name = f"results/{slug(path.stem) or 'input'}-{(sha or 'unread')[:12]}.json"
-            if result["status"] == "rejected":
-                result["quarantined"] = self._quarantine(path, sha)
-            write_private(self.out / name, json.dumps(result, ensure_ascii=False) + "\n")
+        else:
+            if written is None:
+                if result["status"] == "rejected":
+                    result["quarantined"] = self._quarantine(path, sha, data)
+                written = self._write_result(path, sha, result)
             if sha:
-                self.seen[sha] = name
-                entry = {"sha256": sha, "result": name, "file": str(path)}
+                self.seen[sha] = written
+                entry = {"sha256": sha, "result": written, "file": str(path)}
                 self._index.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self.summary.counts[result["status"]] += 1
         if result["status"] == "scanned" and result["problems"]:
@@ -167,16 +217,13 @@ class Batch:
         )
         return result
 
-    def _quarantine(self, path: Path, sha: str) -> str | None:
+    def _quarantine(self, path: Path, sha: str, data: bytes | None) -> str | None:
         """A copy of the rejected input's bytes, named by their SHA-256 (None: no bytes)."""
-        if not sha or path.is_symlink():
+        if not sha or data is None:
             return None
         target = self.out / "quarantine" / f"{sha}{path.suffix.lower() or '.bin'}"
-        try:
-            if not target.exists():
-                write_private(target, path.read_bytes())
-        except FileNotFoundError:
-            return None  # gone since it was read: its result says what was in it
+        if not target.exists():
+            write_private(target, data)
         return str(target.relative_to(self.out))
 
     def _write_summary(self) -> None:

@@ -1,10 +1,13 @@
-"""Long-lived worker processes that read one PDF at a time, within limits.
+"""Long-lived worker processes that handle one input at a time, within limits.
 
 A hostile or broken file must not stall or kill a batch, and isolating each file
 must not cost a process start per file. So each worker lives for the whole
-batch; the parent watches the file it is reading, and a worker that runs past
+batch; the parent watches the file it is working on, and a worker that runs past
 the time limit, grows past the memory limit or dies is killed and replaced,
 its file reported as rejected with the reason.
+
+Each worker has the next file already waiting in its pipe (``DEPTH``), so it
+never sits idle while the parent records what it sent back.
 """
 
 from __future__ import annotations
@@ -14,15 +17,20 @@ import gc
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Limits", "WorkerPool"]
+__all__ = ["Job", "Limits", "WorkerPool"]
 
 CHECK_EVERY = 0.05  # seconds between looks at the workers' clocks and memory
+DEPTH = 2  # files handed to a worker at once: the one it reads and the next
+
+Job = Callable[[str], dict[str, Any]]
+"""What a worker does with one path; returns what the parent is sent back."""
 
 
 @dataclass(frozen=True)
@@ -31,19 +39,12 @@ class Limits:
     memory_mb: int = 1024
 
 
-def _worker(conn: Connection, config: str | None, store_url: str | None) -> None:
-    # Looked up when the worker starts, after the fork: what it reads files with is
-    # what the parent's modules hold then (tests put stand-in parsers there).
-    from forms.wording import load_wording
-    from pipeline.archive import archive_result
-    from pipeline.ingest import ingest_bytes
-    from pipeline.store import open_store
-
-    wording = load_wording(Path(config) if config else None)
-    # Each worker archives what it read, in its own connection: archiving runs in
-    # parallel, and the original bytes never cross back to the parent.
-    store = open_store(store_url) if store_url else None
-    # What the worker inherited and imported lives as long as it does: keep the
+def _worker(conn: Connection, setup: Callable[[], Job]) -> None:
+    # ``setup`` runs here, after the fork: what the job reads files with is what the
+    # parent's modules hold then (tests put stand-in parsers there), and whatever it
+    # opens (a database connection) belongs to this process alone.
+    job = setup()
+    # What the worker inherited and set up lives as long as it does: keep the
     # collector off those objects (and off the parent's pages it shares, copy-on-write).
     gc.freeze()
     while True:
@@ -54,17 +55,7 @@ def _worker(conn: Connection, config: str | None, store_url: str | None) -> None
         if task is None:
             return
         index, path = task
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            conn.send(
-                (index, {"failure": "unreadable", "message": f"cannot be read: {exc.strerror}"})
-            )
-            continue
-        result = ingest_bytes(data, Path(path).name, wording).as_json()
-        if store is not None:
-            result = archive_result(store, result, data)
-        conn.send((index, result))
+        conn.send((index, job(path)))
 
 
 def _rss_mb(pid: int) -> float:
@@ -76,18 +67,24 @@ def _rss_mb(pid: int) -> float:
 
 
 class _Worker:
-    def __init__(self, context: Any, config: str | None, store_url: str | None) -> None:
+    def __init__(self, context: Any, setup: Callable[[], Job]) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, config, store_url), daemon=True)
+        self.process = context.Process(target=_worker, args=(child, setup), daemon=True)
         self.process.start()
         child.close()
-        self.task: tuple[int, str] | None = None
-        self.started = 0.0
+        self.tasks: deque[tuple[int, str]] = deque()  # the first is the one being read
+        self.started = 0.0  # when the first began
 
     def give(self, index: int, path: str) -> None:
-        self.task = (index, path)
+        if not self.tasks:
+            self.started = time.monotonic()
+        self.tasks.append((index, path))
+        self.conn.send((index, path))
+
+    def finished(self) -> None:
+        """The first task came back; the next (if any) began when it was sent."""
+        self.tasks.popleft()
         self.started = time.monotonic()
-        self.conn.send(self.task)
 
     def kill(self) -> None:
         self.process.kill()
@@ -96,65 +93,64 @@ class _Worker:
 
 
 class WorkerPool:
-    """Read files in ``workers`` processes; yields ``(index, result or failure)`` as done."""
+    """Run ``setup()``'s job on each path in ``workers`` processes.
 
-    def __init__(
-        self, workers: int, limits: Limits, config: str | None = None, store_url: str | None = None
-    ) -> None:
+    Yields ``(index, what the job returned)`` as each is done, or
+    ``(index, {"failure": code, "message": why})`` when its worker was stopped.
+    """
+
+    def __init__(self, workers: int, limits: Limits, setup: Callable[[], Job]) -> None:
         self.context = mp.get_context("fork")
         self.limits = limits
-        self.config = config
-        self.store_url = store_url
+        self.setup = setup
         self.size = max(1, workers)
 
     def run(self, paths: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-        pending = list(enumerate(paths))[::-1]
-        workers = [
-            _Worker(self.context, self.config, self.store_url)
-            for _ in range(min(self.size, len(paths)))
-        ]
+        pending = deque(enumerate(paths))
+        workers = [_Worker(self.context, self.setup) for _ in range(min(self.size, len(paths)))]
+
+        def feed(worker: _Worker) -> None:
+            while pending and len(worker.tasks) < DEPTH:
+                worker.give(*pending.popleft())
+
         try:
             for worker in workers:
-                if pending:
-                    worker.give(*pending.pop())
+                feed(worker)
             checked = 0.0
-            while any(w.task for w in workers):
-                busy = {w.conn: w for w in workers if w.task}
-                for ready in wait(list(busy), timeout=0.05):
+            while any(w.tasks for w in workers):
+                busy = {w.conn: w for w in workers if w.tasks}
+                for ready in wait(list(busy), timeout=CHECK_EVERY):
                     worker = busy[ready]
-                    conn = worker.conn
                     try:
-                        index, result = conn.recv()
+                        index, result = worker.conn.recv()
                     except (EOFError, OSError):
-                        yield self._replace(workers, worker, "crashed", "the reader crashed on it")
-                    else:
-                        worker.task = None
-                        yield index, result
-                    if pending:
-                        self._current(workers, worker).give(*pending.pop())
+                        yield self._replace(
+                            workers, worker, pending, "crashed", "the reader crashed on it"
+                        )
+                        feed(workers[-1])
+                        continue
+                    worker.finished()
+                    feed(worker)
+                    yield index, result
                 now = time.monotonic()
                 if now - checked < CHECK_EVERY:
                     continue
                 checked = now
-                for worker in [w for w in workers if w.task]:
+                for worker in [w for w in workers if w.tasks]:
                     if now - worker.started > self.limits.seconds:
-                        yield self._replace(
-                            workers,
-                            worker,
+                        code, message = (
                             "too_slow",
                             f"took longer than {self.limits.seconds:g} s to read",
                         )
                     elif _rss_mb(worker.process.pid) > self.limits.memory_mb:
-                        yield self._replace(
-                            workers,
-                            worker,
+                        code, message = (
                             "too_big",
                             f"needed more than {self.limits.memory_mb} MiB to read",
                         )
                     else:
                         continue
-                    if pending:
-                        self._current(workers, worker).give(*pending.pop())
+                    yield self._replace(workers, worker, pending, code, message)
+                    feed(workers[-1])
         finally:
             for worker in workers:
                 with contextlib.suppress(OSError):
@@ -165,15 +161,20 @@ class WorkerPool:
                     worker.kill()
 
     def _replace(
-        self, workers: list[_Worker], worker: _Worker, code: str, message: str
+        self,
+        workers: list[_Worker],
+        worker: _Worker,
+        pending: deque[tuple[int, str]],
+        code: str,
+        message: str,
     ) -> tuple[int, dict[str, Any]]:
-        assert worker.task is not None
-        index, _ = worker.task
-        worker.kill()
-        workers[workers.index(worker)] = _Worker(self.context, self.config, self.store_url)
-        return index, {"failure": code, "message": message}
+        """Kill ``worker`` over its current file; a new one (last in ``workers``) takes over.
 
-    @staticmethod
-    def _current(workers: list[_Worker], old: _Worker) -> _Worker:
-        """The worker now in ``old``'s place (itself, unless it was replaced)."""
-        return old if old in workers else next(w for w in workers if w.task is None)
+        The files that were waiting for it go back to the front of the queue.
+        """
+        index, _ = worker.tasks.popleft()
+        pending.extendleft(reversed(worker.tasks))
+        worker.kill()
+        workers.remove(worker)
+        workers.append(_Worker(self.context, self.setup))
+        return index, {"failure": code, "message": message}

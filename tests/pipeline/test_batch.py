@@ -66,6 +66,28 @@ def test_same_bytes_again_are_duplicates_and_add_nothing(inbox, tmp_path):
     assert agreement["data"]["supervisor"]["name"] == "Ахмед Иванов"
 
 
+@pytest.mark.parametrize("archive", ["--no-archive", "--store"])
+def test_copies_of_one_file_in_one_batch_leave_one_result(inbox, tmp_path, archive):
+    # Two workers may each read a copy: whichever is recorded first keeps its result.
+    data = (inbox / "team-a" / "contract.pdf").read_bytes()
+    for name in ("copy-1.pdf", "copy-2.pdf", "copy-3.pdf", "team-a/copy-1.pdf"):
+        (inbox / name).write_bytes(data)
+    out = tmp_path / "out"
+    store = ["--store", f"sqlite:///{tmp_path}/r.db"] if archive == "--store" else [archive]
+    code, stdout, _ = run(
+        "ingest", str(inbox), "--out", str(out), "--json", "--workers", "2", *store
+    )
+    results = lines(stdout)
+    contracts = [r for r in results if r["form"] == "contract"]
+    assert len(contracts) == 5
+    assert sorted(r["status"] for r in contracts) == ["duplicate"] * 4 + ["incomplete"]
+    kept = [p for p in (out / "results").glob("*.json") if '"contract"' in p.read_text()]
+    assert len(kept) == 1
+    assert json.loads(kept[0].read_text())["status"] == "incomplete"
+    index = [json.loads(line) for line in (out / "index.jsonl").read_text().splitlines()]
+    assert len(index) == len({entry["sha256"] for entry in index}) == 4  # three forms and the letter
+
+
 def test_globs_and_symlinks(inbox, tmp_path):
     link = inbox / "shortcut.pdf"
     link.symlink_to(inbox / "team-a" / "contract.pdf")
