@@ -113,8 +113,8 @@ class Batch:
     ) -> Iterator[dict[str, Any]]:
         """Ingest every path, yielding each input's result as it is written."""
         if self.store is not None:
-            # Workers are forked: they must not inherit open database connections.
-            self.store.engine.dispose()
+            # Workers are forked, and must not share open database connections.
+            self.store.close()
         # Line-buffered: each input's index line is on disk once its result is.
         with open(  # noqa: PTH123 (a descriptor made private by append_private)
             append_private(self.index_path), "a", encoding="utf-8", buffering=1
@@ -126,23 +126,24 @@ class Batch:
                 if "failure" in done:
                     yield self._record(path, *_failure(path, done["failure"], done["message"]))
                 else:
-                    yield self._record(path, done["result"], written=done["written"])
+                    yield self._record(path, done["result"], done.get("data"), done.get("written"))
         self._write_summary()
 
     def _reader(self) -> Job:
         """What each worker does with one input, set up in the worker after it forks.
 
-        It reads the file once, judges it, archives it (its own store connection,
-        so archiving runs in parallel) and writes its result JSON, and a quarantine
-        copy of the very bytes it judged if they are rejected. Only the result comes
-        back to the parent, which keeps the index, the duplicates and the summary.
+        It reads the file once and judges it. With a store, it sends the bytes back:
+        the parent archives each file while the workers read the next ones (one
+        writer, which SQLite needs and which keeps PostgreSQL's round trips off the
+        workers), then writes the result with its record id. Without a store, the
+        worker writes the result JSON itself (and a quarantine copy of the very
+        bytes it judged, if they are rejected), so that writing runs in parallel.
         """
         import pipeline.ingest
         from forms.wording import load_wording
-        from pipeline.store import open_store
 
         wording = load_wording(self.config)
-        store = open_store(self.store.url) if self.store is not None else None
+        archiving = self.store is not None
         written = set(self.seen)  # inputs this worker knows have a result already
 
         def read(name: str) -> dict[str, Any]:
@@ -152,11 +153,11 @@ class Batch:
             except OSError as exc:
                 return {"failure": "unreadable", "message": f"cannot be read: {exc.strerror}"}
             result = pipeline.ingest.ingest_bytes(data, path.name, wording).as_json()
-            if store is not None:
-                result = archive_result(store, result, data)
             sha = result["source"]["sha256"]
-            if result["status"] == "duplicate" or sha in written:
-                return {"result": result, "written": None}
+            if archiving:
+                return {"result": result, "data": data}
+            if sha in written:
+                return {"result": result}
             written.add(sha)
             if result["status"] == "rejected":
                 result["quarantined"] = self._quarantine(path, sha, data)
@@ -176,11 +177,10 @@ class Batch:
         data: bytes | None = None,
         written: str | None = None,
     ) -> dict[str, Any]:
-        """Index and count one input's result.
+        """Archive, index and count one input's result.
 
-        A worker has written the result of what it read (``written``); what no
-        worker finished (too slow, crashed, refused) comes with its ``data`` and is
-        archived and written here.
+        An input that comes with its ``data`` is archived here; one a worker has
+        already written the result of comes with its name (``written``).
         """
         sha = result["source"]["sha256"]
         if self.store is not None and data is not None:

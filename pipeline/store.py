@@ -9,6 +9,7 @@ versioned: ``MIGRATIONS`` upgrades an older store in place when it is opened.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import os
@@ -180,9 +181,16 @@ class RecordStore:
             .label("earlier"),
         )
         self._insert_audit = audit.insert()
+        self._writer: Connection | None = None
 
     def close(self) -> None:
-        """Close the store's connections (the process may go on without it)."""
+        """Close the store's connections (it opens new ones if used again).
+
+        Call it before forking: a child must not share its parent's connections.
+        """
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
         self.engine.dispose()
 
     def __enter__(self) -> RecordStore:
@@ -206,7 +214,7 @@ class RecordStore:
         many other returns of it are kept. It may add problems to ``result``.
         """
         sha = result["source"]["sha256"]
-        with self._begin() as connection:
+        with self._archiving() as connection:
             if check_issue is not None and result.get("document_id"):
                 document = {"document_id": result["document_id"], "sha256": sha}
                 facts = connection.execute(self._issue_facts, document).one()
@@ -414,6 +422,27 @@ class RecordStore:
         return list(self.rows(sa.select(audit).order_by(audit.c.id)))
 
     # -- plumbing ------------------------------------------------------------
+    @contextlib.contextmanager
+    def _archiving(self) -> Iterator[Connection]:
+        """A transaction on the connection kept for archiving (one per process).
+
+        A batch archives thousands of files one transaction each: taking a pooled
+        connection for each costs more than the transaction itself.
+        """
+        if self._writer is None:
+            try:
+                self._writer = self.engine.connect()
+            except sa.exc.OperationalError as exc:
+                raise StoreError(f"records store unreachable: {exc.orig}") from exc
+        try:
+            with self._writer.begin():
+                yield self._writer
+        except sa.exc.DBAPIError as exc:
+            if exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError):
+                self._writer.close()  # the next archive starts on a fresh connection
+                self._writer = None
+            raise
+
     def _begin(self) -> Any:
         try:
             return self.engine.begin()

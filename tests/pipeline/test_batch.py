@@ -85,7 +85,7 @@ def test_copies_of_one_file_in_one_batch_leave_one_result(inbox, tmp_path, archi
     assert len(kept) == 1
     assert json.loads(kept[0].read_text())["status"] == "incomplete"
     index = [json.loads(line) for line in (out / "index.jsonl").read_text().splitlines()]
-    assert len(index) == len({entry["sha256"] for entry in index}) == 4  # three forms and the letter
+    assert len(index) == len({entry["sha256"] for entry in index}) == 4  # 3 forms, 1 letter
 
 
 def test_globs_and_symlinks(inbox, tmp_path):
