@@ -4,7 +4,8 @@ SQLAlchemy Core, and only constructs SQLite and PostgreSQL both accept. A record
 is keyed by the SHA-256 of its original PDF, so archiving the same bytes twice
 (from a re-run, or from two processes at once) keeps one record: the database's
 unique constraint decides, inside each file's own transaction. The schema is
-versioned: ``MIGRATIONS`` upgrades an older store in place when it is opened.
+versioned: ``pipeline.tables.MIGRATIONS`` upgrades an older store in place when it
+is opened.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import contextlib
 import getpass
 import json
 import os
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,74 +25,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from pipeline.tables import audit, issued, migrate, records
 from schemas.errors import StoreError
 
-__all__ = ["DEFAULT_STORE", "MIGRATIONS", "RecordStore", "Stored", "open_store", "store_url"]
+__all__ = ["DEFAULT_STORE", "RecordStore", "Stored", "open_store", "store_url"]
 
 DEFAULT_STORE = "sqlite:///output/records.db"
-metadata = sa.MetaData()
-
-meta = sa.Table(
-    "store_meta",
-    metadata,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("value", sa.String(256), nullable=False),
-)
-records = sa.Table(
-    "records",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
-    sa.Column("pdf", sa.LargeBinary, nullable=False),
-    sa.Column("result", sa.Text, nullable=False),
-    sa.Column("form", sa.String(32)),
-    sa.Column("version", sa.String(16)),
-    sa.Column("document_id", sa.String(32), index=True),
-    sa.Column("status", sa.String(16), nullable=False, index=True),
-    sa.Column("supervisee", sa.String(200), index=True),
-    sa.Column("supervisor", sa.String(200), index=True),
-    sa.Column("team", sa.String(200), index=True),
-    sa.Column("case_reference", sa.String(200)),
-    sa.Column("agreed_on", sa.Date),
-    sa.Column("source_name", sa.String(500), nullable=False),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, index=True),
-)
-issued = sa.Table(
-    "issued",
-    metadata,
-    sa.Column("document_id", sa.String(32), primary_key=True),
-    sa.Column("form", sa.String(32), nullable=False),
-    sa.Column("version", sa.String(16), nullable=False),
-    sa.Column("file", sa.String(500), nullable=False),
-    sa.Column("recipient", sa.String(300)),
-    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("prefill", sa.Text, nullable=False),
-)
-audit = sa.Table(
-    "audit",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("actor", sa.String(100), nullable=False),
-    sa.Column("action", sa.String(32), nullable=False),
-    sa.Column("record_id", sa.Integer),
-    sa.Column("detail", sa.Text, nullable=False),
-)
-
-
-def _v1(connection: Connection) -> None:
-    metadata.create_all(connection, tables=[records, issued, audit])
-
-
-def _v2(connection: Connection) -> None:
-    # PDFs are compressed already: PostgreSQL's attempt to compress them again (TOAST)
-    # costs a millisecond a record and saves nothing.
-    if connection.dialect.name == "postgresql":
-        connection.execute(sa.text("ALTER TABLE records ALTER COLUMN pdf SET STORAGE EXTERNAL"))
-
-
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
-"""Schema versions in order; a store at version n runs migrations n+1.. when opened."""
 
 
 def store_url(option: str | None) -> str:
@@ -233,13 +171,12 @@ class RecordStore:
                 "status": result["status"],
                 "source_name": result["source"]["filename"][:500],
                 "received_at": _now(),
+                "archived_by": _actor(),
                 **_facts(result),
             }
+            # The database writes the audit line of a new record (pipeline.tables, v3).
             new_id = connection.execute(self._insert_record, row).scalar()
             if new_id is not None:
-                self._audit(
-                    connection, "archive", new_id, {"status": result["status"], "sha256": sha}
-                )
                 return Stored(int(new_id), True, result)
             found = connection.execute(
                 sa.select(records.c.id, records.c.result).where(records.c.sha256 == sha)
@@ -450,44 +387,6 @@ class RecordStore:
             raise StoreError(f"records store unreachable: {exc.orig}") from exc
 
 
-MIGRATION_LOCK = 0x5F0F  # PostgreSQL advisory lock: one process upgrades the store at a time
-
-
-def _migrate(engine: Engine) -> None:
-    """Bring the store to the newest schema; safe when several processes open it at once."""
-    for attempt in range(10):
-        try:
-            _migrate_once(engine)
-            return
-        except (sa.exc.IntegrityError, sa.exc.OperationalError, sa.exc.ProgrammingError):
-            # SQLite has no advisory locks: two processes creating a new store at the
-            # same moment collide on CREATE TABLE; the loser tries again after the winner.
-            if engine.dialect.name != "sqlite" or attempt == 9:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-
-
-def _migrate_once(engine: Engine) -> None:
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(
-                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
-            )
-        meta.create(connection, checkfirst=True)
-        row = connection.execute(
-            sa.select(meta.c.value).where(meta.c.key == "schema_version")
-        ).scalar()
-        current = int(row or 0)
-        for number, migration in enumerate(MIGRATIONS[current:], start=current + 1):
-            migration(connection)
-            if current == 0 and number == 1:
-                connection.execute(meta.insert().values(key="schema_version", value="1"))
-            else:
-                connection.execute(
-                    meta.update().where(meta.c.key == "schema_version").values(value=str(number))
-                )
-
-
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -515,7 +414,7 @@ def open_store(url: str) -> RecordStore:
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = sa.create_engine(parsed)
-        _migrate(engine)
+        migrate(engine)
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
         raise StoreError(
             f"records store {parsed.render_as_string(hide_password=True)} "

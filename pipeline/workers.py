@@ -79,7 +79,10 @@ class _Worker:
         if not self.tasks:
             self.started = time.monotonic()
         self.tasks.append((index, path))
-        self.conn.send((index, path))
+        # If it has died on the file it was reading, the pool hears that from its pipe
+        # and hands this one to its replacement.
+        with contextlib.suppress(OSError):
+            self.conn.send((index, path))
 
     def finished(self) -> None:
         """The first task came back; the next (if any) began when it was sent."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import getpass
 import io
 import json
 import stat
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pikepdf
@@ -194,7 +195,7 @@ def test_sqlite_store_is_private(tmp_path):
 
 
 def test_an_older_store_upgrades_in_place(store_url, monkeypatch):
-    from pipeline import store as store_module
+    from pipeline import tables as store_module
 
     def version(url: str) -> str:
         with open_store(url) as store, store.engine.connect() as connection:
@@ -205,19 +206,24 @@ def test_an_older_store_upgrades_in_place(store_url, monkeypatch):
     all_migrations = list(store_module.MIGRATIONS)
     monkeypatch.setattr(store_module, "MIGRATIONS", all_migrations[:1])
     assert version(store_url) == "1"
-    with open_store(store_url) as old:
-        data = b"%PDF-1.7 kept across the upgrade"
-        old.archive(
-            {
-                "source": {"sha256": "ab" * 32, "filename": "kept.pdf", "bytes": 31},
-                "status": "rejected",
-            },
-            data,
+    data = b"%PDF-1.7 kept across the upgrade"
+    with open_store(store_url) as old, old.engine.begin() as connection:
+        # Version 1 as it was: records did not say who archived them.
+        connection.execute(sa.text("ALTER TABLE records DROP COLUMN archived_by"))
+        connection.execute(
+            sa.text(
+                "INSERT INTO records (sha256, pdf, result, status, source_name, received_at) "
+                "VALUES (:sha, :pdf, '{}', 'rejected', 'kept.pdf', :at)"
+            ),
+            {"sha": "ab" * 32, "pdf": data, "at": datetime.now(UTC)},
         )
     monkeypatch.setattr(store_module, "MIGRATIONS", all_migrations)
     assert version(store_url) == str(len(all_migrations))
     with open_store(store_url) as upgraded:
         assert upgraded.record(1)[1] == data
+        result = {"source": {"sha256": "cd" * 32, "filename": "new.pdf", "bytes": 3}}
+        upgraded.archive({**result, "status": "rejected"}, b"new")
+        assert [line["record_id"] for line in upgraded.audit_log()] == [2]
 
 
 def test_unreachable_store_exits_1(tmp_path):
@@ -274,3 +280,21 @@ def test_a_document_returned_twice_is_noted(tmp_path, store_url):
         "message": "this document was returned 1 time(s) before",
     } in second["problems"]
     assert second["status"] == "incomplete"  # a note, not a verdict
+
+
+def test_the_database_keeps_the_audit_log(tmp_path, store_url):
+    """Archiving writes its audit line itself, and no client can change or delete one."""
+    with open_store(store_url) as store:
+        result = {"source": {"sha256": "cd" * 32, "filename": "a.pdf", "bytes": 3}}
+        stored = store.archive({**result, "status": "rejected"}, b"abc")
+        (line,) = store.audit_log()
+        assert (line["action"], line["record_id"]) == ("archive", stored.id)
+        assert json.loads(line["detail"]) == {"status": "rejected", "sha256": "cd" * 32}
+        assert line["actor"] == getpass.getuser()
+        for statement in ("UPDATE audit SET actor = 'someone else'", "DELETE FROM audit"):
+            with (
+                pytest.raises(sa.exc.DBAPIError, match="append-only"),
+                store.engine.begin() as connection,
+            ):
+                connection.execute(sa.text(statement))
+        assert store.audit_log() == [line]
