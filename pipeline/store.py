@@ -144,12 +144,17 @@ class RecordStore:
         pdf: bytes,
         check_issue: Callable[[dict[str, Any], dict[str, Any] | None, int], None] | None = None,
     ) -> Stored:
-        """Keep one return in its own transaction; the same bytes again keep the first.
+        """Keep one return, atomically; the same bytes again keep the first.
 
-        ``check_issue(result, prefill, earlier)`` runs first, inside the same
-        transaction, for a return with a document id: ``prefill`` is what that copy
-        was issued with (None if it was not issued from this store), ``earlier`` how
-        many other returns of it are kept. It may add problems to ``result``.
+        ``check_issue(result, prefill, earlier)`` runs first, for a return with a
+        document id: ``prefill`` is what that copy was issued with (None if it was
+        not issued from this store), ``earlier`` how many other returns of it are
+        kept. It may add problems to ``result``.
+
+        The record is one statement, its own transaction: the row, and the audit
+        line the database writes for it, or nothing. (Reading the facts in the same
+        transaction would not make them any fresher: each statement of a
+        READ COMMITTED transaction sees what was committed when it began.)
         """
         sha = result["source"]["sha256"]
         with self._archiving() as connection:
@@ -361,19 +366,20 @@ class RecordStore:
     # -- plumbing ------------------------------------------------------------
     @contextlib.contextmanager
     def _archiving(self) -> Iterator[Connection]:
-        """A transaction on the connection kept for archiving (one per process).
+        """The connection kept for archiving (one per process), each statement committed.
 
-        A batch archives thousands of files one transaction each: taking a pooled
-        connection for each costs more than the transaction itself.
+        A batch archives thousands of files: taking a pooled connection for each,
+        and a BEGIN and COMMIT round trip around each, cost more than the work.
         """
         if self._writer is None:
             try:
-                self._writer = self.engine.connect()
+                self._writer = self.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT"
+                )
             except sa.exc.OperationalError as exc:
                 raise StoreError(f"records store unreachable: {exc.orig}") from exc
         try:
-            with self._writer.begin():
-                yield self._writer
+            yield self._writer
         except sa.exc.DBAPIError as exc:
             if exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError):
                 self._writer.close()  # the next archive starts on a fresh connection
