@@ -10,6 +10,7 @@ are reported as a duplicate and add nothing. ``OUT/summary.json`` and
 from __future__ import annotations
 
 import csv
+import gc
 import glob
 import hashlib
 import io
@@ -115,18 +116,28 @@ class Batch:
         if self.store is not None:
             # Workers are forked, and must not share open database connections.
             self.store.close()
-        # Line-buffered: each input's index line is on disk once its result is.
-        with open(  # noqa: PTH123 (a descriptor made private by append_private)
-            append_private(self.index_path), "a", encoding="utf-8", buffering=1
-        ) as self._index:
-            for path, code, reason in refused:
-                yield self._record(path, *_failure(path, code, reason))
-            for index, done in self.pool.run([str(p) for p in paths]):
-                path = paths[index]
-                if "failure" in done:
-                    yield self._record(path, *_failure(path, done["failure"], done["message"]))
-                else:
-                    yield self._record(path, done["result"], done.get("data"), done.get("written"))
+        # What exists now (every module imported) outlives the batch: the collector's
+        # full passes, as results come and go, need not walk it each time.
+        gc.collect()
+        gc.freeze()
+        try:
+            # Line-buffered: each input's index line is on disk once its result is.
+            with open(  # noqa: PTH123 (a descriptor made private by append_private)
+                append_private(self.index_path), "a", encoding="utf-8", buffering=1
+            ) as self._index:
+                for path, code, reason in refused:
+                    yield self._record(path, *_failure(path, code, reason))
+                for index, done in self.pool.run([str(p) for p in paths]):
+                    path = paths[index]
+                    if "failure" in done:
+                        failure = _failure(path, done["failure"], done["message"])
+                        yield self._record(path, *failure)
+                    else:
+                        yield self._record(
+                            path, done["result"], done.get("data"), done.get("written")
+                        )
+        finally:
+            gc.unfreeze()
         self._write_summary()
 
     def _reader(self) -> Job:

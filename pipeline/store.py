@@ -373,9 +373,7 @@ class RecordStore:
         """
         if self._writer is None:
             try:
-                self._writer = self.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT"
-                )
+                self._writer = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             except sa.exc.OperationalError as exc:
                 raise StoreError(f"records store unreachable: {exc.orig}") from exc
         try:
