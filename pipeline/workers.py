@@ -140,6 +140,8 @@ class WorkerPool:
                     continue
                 checked = now
                 for worker in [w for w in workers if w.tasks]:
+                    if worker.conn.poll():
+                        continue  # it has finished, and its answer waits to be read
                     if now - worker.started > self.limits.seconds:
                         code, message = (
                             "too_slow",
