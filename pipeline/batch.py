@@ -170,13 +170,16 @@ class Batch:
             if sha in written:
                 return {"result": result}
             written.add(sha)
-            if result["status"] == "rejected":
-                result["quarantined"] = self._quarantine(path, sha, data)
-            return {"result": result, "written": self._write_result(path, sha, result)}
+            return {"result": result, "written": self._write_result(path, sha, result, data)}
 
         return read
 
-    def _write_result(self, path: Path, sha: str, result: dict[str, Any]) -> str:
+    def _write_result(
+        self, path: Path, sha: str, result: dict[str, Any], data: bytes | None
+    ) -> str:
+        """Write one input's result JSON; a rejected input's bytes go to quarantine first."""
+        if result["status"] == "rejected":
+            result["quarantined"] = self._quarantine(path, sha, data)
         name = f"results/{slug(path.stem) or 'input'}-{(sha or 'unread')[:12]}.json"
         write_private(self.out / name, json.dumps(result, ensure_ascii=False) + "\n")
         return name
@@ -207,9 +210,7 @@ class Batch:
             result = as_duplicate(earlier, result)
         else:
             if written is None:
-                if result["status"] == "rejected":
-                    result["quarantined"] = self._quarantine(path, sha, data)
-                written = self._write_result(path, sha, result)
+                written = self._write_result(path, sha, result, data)
             if sha:
                 self.seen[sha] = written
                 entry = {"sha256": sha, "result": written, "file": str(path)}
