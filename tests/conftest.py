@@ -14,7 +14,9 @@ from pipeline.generate import issue_copy
 from schemas.common import FormModel
 from schemas.registry import form_ids, latest
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "seeds"
+"""The seed documents, copied from ../shared/seeds so a clone anywhere can test against them."""
+SHARED_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 ISSUED_AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
 SAMPLES: dict[str, dict[str, object]] = {

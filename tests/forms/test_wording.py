@@ -11,13 +11,19 @@ import pytest
 from forms.template import compiled_form
 from forms.wording import load_wording
 from pipeline.generate import issue_copy
-from tests.conftest import ISSUED_AT, SEEDS
+from tests.conftest import ISSUED_AT, SEEDS, SHARED_SEEDS
 
 CONTRACT_SEED = "000_7a59e302829dc164.txt"
 AGREEMENT_SEED = "003_820fea46214bbae8.txt"
 
 # Seed lines that are page furniture of the Word original rather than wording of a form.
 NOT_PRINTED = {"APPENDIX 2", "APPENDIX 3", "Worries Strengths Goals"}
+
+
+@pytest.mark.skipif(not SHARED_SEEDS.is_dir(), reason="no ../shared/seeds beside this clone")
+def test_the_copied_seeds_are_the_shared_ones():
+    shared = {p.name: p.read_bytes() for p in SHARED_SEEDS.glob("*.txt")}
+    assert {p.name: p.read_bytes() for p in SEEDS.glob("*.txt")} == shared
 
 
 def _squash(text: str) -> str:
