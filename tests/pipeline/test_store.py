@@ -80,15 +80,16 @@ def test_verify_finds_a_changed_pdf(inbox, tmp_path, store_url):
     run("ingest", str(inbox), "--out", str(tmp_path / "o"), "--store", store_url)
     code, stdout, _ = run("records", "--store", store_url, "verify")
     assert code == 0
-    assert stdout.strip() == "All 4 stored PDFs match their SHA-256."
+    assert stdout.startswith("All 4 stored PDFs match their SHA-256 and their archive lines;")
     with open_store(store_url) as store, store.engine.begin() as connection:
         connection.execute(
             sa.text("UPDATE records SET pdf = :b WHERE source_name = 'letter.pdf'"),
             {"b": b"Dear records officer!"},
         )
-    code, _, err = run("records", "--store", store_url, "verify")
+    code, stdout, err = run("records", "--store", store_url, "verify")
     assert code == 1
-    assert "1 of 4 stored PDFs do not match their SHA-256" in err
+    assert "its stored PDF hashes to" in stdout
+    assert "1 finding(s)" in err
 
 
 def test_registry_outstanding_and_changed_prefill(tmp_path, store_url):
