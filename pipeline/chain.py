@@ -125,9 +125,7 @@ class Verification:
         }
 
 
-def check_chain(
-    lines: Iterable[Any], report: Verification, expect_head: str | None = None
-) -> None:
+def check_chain(lines: Iterable[Any], report: Verification, expect_head: str | None = None) -> None:
     """Walk the log from its first line: each must follow the one before and hash to itself.
 
     ``lines`` are rows with the audit table's columns, in id order. With
@@ -315,4 +313,4 @@ def _purges(purge: Any, said: dict[str, Any]) -> bool:
     except (TypeError, ValueError):
         return False
     sha = detail.get("sha256") if isinstance(detail, dict) else None
-    return sha == said["sha256"]
+    return bool(sha == said["sha256"])

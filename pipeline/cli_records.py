@@ -16,6 +16,7 @@ from pipeline.data import load_records
 from pipeline.export import DEFAULT_FIELDS, due_records, export_rows, to_csv, to_jsonl
 from pipeline.private import write_private
 from pipeline.report import describe_result
+from pipeline.roles import roles_sql
 from pipeline.store import RecordStore, open_store, store_url
 from pipeline.transcribe import transcribe
 from schemas.errors import PipelineError
@@ -187,7 +188,8 @@ def verify_command(ctx: click.Context, expect_head: str | None, as_json: bool) -
         for finding in report.findings:
             click.echo(printable(finding.message))
     if report.findings:
-        click.echo(f"supforms: {len(report.findings)} finding(s): the store is not as recorded", err=True)
+        count = len(report.findings)
+        click.echo(f"supforms: {count} finding(s): the store is not as recorded", err=True)
         sys.exit(1)
     if not as_json:
         click.echo(
@@ -198,7 +200,7 @@ def verify_command(ctx: click.Context, expect_head: str | None, as_json: bool) -
 
 
 @records_group.command("head")
-@click.option("--json", "as_json", is_flag=True, help="{\"id\": …, \"hash\": …}")
+@click.option("--json", "as_json", is_flag=True, help='{"id": …, "hash": …}')
 @click.pass_context
 def head_command(ctx: click.Context, as_json: bool) -> None:
     """The audit log's head hash: note it outside the store (a ticket, an email).
@@ -210,6 +212,22 @@ def head_command(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps({"id": head.id, "hash": head.hash}))
     else:
         click.echo(f"{head.hash}  (audit line {head.id})")
+
+
+@records_group.command("roles")
+@click.option("--owner", required=True, help="Owns the tables; runs migrations, transcribe, purge.")
+@click.option("--ingest", required=True, help="Adds records, audit lines, issued copies; reads.")
+@click.option("--auditor", required=True, help="Reads only (verify, head, list).")
+def roles_command(owner: str, ingest: str, auditor: str) -> None:
+    """Print the SQL for least-privilege PostgreSQL roles (run it with psql as a superuser).
+
+    \b
+    Example:
+      supforms records roles --owner records_owner --ingest records_ingest \\
+          --auditor records_auditor | psql postgresql://postgres@db.local/supforms
+    """
+    with handle_errors():
+        click.echo(roles_sql(owner, ingest, auditor), nl=False)
 
 
 @records_group.command("outstanding")

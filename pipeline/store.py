@@ -349,9 +349,10 @@ class RecordStore:
         }
         try:
             self.log("verify", detail)
-        except sa.exc.DBAPIError as exc:
-            if getattr(exc.orig, "sqlstate", None) != "42501":  # other than "not allowed"
-                raise
+        except StoreError as exc:
+            cause = exc.__cause__
+            if not (isinstance(cause, sa.exc.DBAPIError) and is_refusal(cause)):
+                raise  # a read-only role may not write the line; anything else is a failure
         return report
 
     def head(self) -> Head:
@@ -443,7 +444,8 @@ class RecordStore:
             except sa.exc.OperationalError as exc:
                 raise StoreError(f"records store unreachable: {exc.orig}") from exc
         try:
-            yield self._writer
+            with _refusals():
+                yield self._writer
         except sa.exc.DBAPIError as exc:
             if exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError):
                 self._writer.close()  # the next archive starts on a fresh connection
@@ -461,10 +463,29 @@ class RecordStore:
             connection = self.engine.connect()
         except sa.exc.OperationalError as exc:
             raise StoreError(f"records store unreachable: {exc.orig}") from exc
-        with connection, connection.begin():
+        with connection, _refusals(), connection.begin():
             if self.dialect != "postgresql":
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             yield connection
+
+
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """A write the connected role may not make is a StoreError, saying so."""
+    try:
+        yield
+    except sa.exc.DBAPIError as exc:
+        if not is_refusal(exc):
+            raise
+        raise StoreError(
+            f"the records store refused: {str(exc.orig).strip().splitlines()[0]} "
+            "(changing or deleting records is for the store's owner role)"
+        ) from exc
+
+
+def is_refusal(exc: sa.exc.DBAPIError) -> bool:
+    """Whether the database refused for want of a privilege (PostgreSQL SQLSTATE 42501)."""
+    return getattr(exc.orig, "sqlstate", None) == "42501"
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from pipeline.chain import GENESIS, line_hash, state_detail
+from schemas.errors import StoreError
 
 __all__ = [
     "CHAIN_LOCK",
@@ -292,20 +293,20 @@ def append_line(
     must already hold the write lock (``BEGIN IMMEDIATE``, or a write before
     this), so the last line it reads stays the last until it commits.
     """
-    row = {
-        "at": at or datetime.now(UTC),
+    moment = (at or datetime.now(UTC)).astimezone(UTC)  # SQLite keeps the wall clock only
+    text = json.dumps(detail, ensure_ascii=False)
+    row: dict[str, Any] = {
+        "at": moment,
         "actor": who or actor(),
         "action": action,
         "record_id": record_id,
-        "detail": json.dumps(detail, ensure_ascii=False),
+        "detail": text,
     }
     if connection.dialect.name != "postgresql":
         last = connection.execute(_LAST_LINE).one_or_none()
-        row["id"] = (last.id if last else 0) + 1
-        row["prev_hash"] = last.hash if last else GENESIS
-        row["hash"] = line_hash(
-            row["id"], row["at"], row["actor"], action, record_id, row["detail"], row["prev_hash"]
-        )
+        line_id, prev = (last.id + 1, last.hash) if last else (1, GENESIS)
+        row["id"], row["prev_hash"] = line_id, prev
+        row["hash"] = line_hash(line_id, moment, row["actor"], action, record_id, text, prev)
     connection.execute(_INSERT_LINE, row)
 
 
@@ -334,7 +335,17 @@ def migrate(engine: Engine) -> None:
         try:
             _migrate_once(engine)
             return
-        except (sa.exc.IntegrityError, sa.exc.OperationalError, sa.exc.ProgrammingError):
+        except sa.exc.ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) == "42501":  # insufficient privilege
+                raise StoreError(
+                    f"the records store needs its tables at schema version {len(MIGRATIONS)}, "
+                    "which only the role that owns them may create or upgrade: run any "
+                    "supforms records command (e.g. records head) as the owner role once"
+                ) from exc
+            if engine.dialect.name != "sqlite" or attempt == 9:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+        except (sa.exc.IntegrityError, sa.exc.OperationalError):
             # SQLite has no advisory locks: two processes creating a new store at the
             # same moment collide on CREATE TABLE; the loser tries again after the winner.
             if engine.dialect.name != "sqlite" or attempt == 9:

@@ -7,6 +7,7 @@ superuser on PostgreSQL), on SQLite and on a real PostgreSQL server.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 
 import pytest
@@ -67,7 +68,7 @@ def test_an_untouched_store_verifies_and_says_so(filled, store_url):
     assert [line["action"] for line in log] == ["archive"] * 3 + ["verify"] * 3
     assert [line["id"] for line in log] == [1, 2, 3, 4, 5, 6]
     assert log[0]["prev_hash"] == "0" * 64
-    assert all(b["prev_hash"] == a["hash"] for a, b in zip(log, log[1:], strict=False))
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(log))
     archive = json.loads(log[0]["detail"])
     assert set(archive) == {"sha256", "result", "status"}
 
@@ -283,4 +284,5 @@ def test_an_older_store_is_chained_when_it_upgrades(store_url, monkeypatch):
 
 def rejected(data: bytes) -> dict:
     sha = hashlib.sha256(data).hexdigest()
-    return {"source": {"sha256": sha, "filename": "x.pdf", "bytes": len(data)}, "status": "rejected"}
+    source = {"sha256": sha, "filename": "x.pdf", "bytes": len(data)}
+    return {"source": source, "status": "rejected"}
