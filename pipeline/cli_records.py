@@ -226,8 +226,11 @@ def roles_command(owner: str, ingest: str, auditor: str) -> None:
       supforms records roles --owner records_owner --ingest records_ingest \\
           --auditor records_auditor | psql postgresql://postgres@db.local/supforms
     """
-    with handle_errors():
-        click.echo(roles_sql(owner, ingest, auditor), nl=False)
+    try:
+        sql = roles_sql(owner, ingest, auditor)
+    except PipelineError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(sql, nl=False)
 
 
 @records_group.command("outstanding")

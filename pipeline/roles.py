@@ -58,8 +58,8 @@ def roles_sql(owner: str, ingest: str, auditor: str) -> str:
 BEGIN;
 DO $$ BEGIN
 {create}
-    EXECUTE format('GRANT CONNECT ON DATABASE %I TO {owner}, {ingest}, {auditor}',
-                   current_database());
+    EXECUTE 'GRANT CONNECT ON DATABASE ' || quote_ident(current_database())
+        || ' TO {owner}, {ingest}, {auditor}';
 END $$;
 
 -- Only the owner creates tables: it runs the migrations.

@@ -515,7 +515,11 @@ def open_store(url: str) -> RecordStore:
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = sa.create_engine(parsed)
-        migrate(engine)
+        try:
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
         raise StoreError(
             f"records store {parsed.render_as_string(hide_password=True)} "
