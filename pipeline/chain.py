@@ -160,7 +160,7 @@ def check_chain(lines: Iterable[Any], report: Verification, expect_head: str | N
                     "its content no longer hashes to its hash",
                 )
             )
-        if line.hash == expect_head:
+        if computed == expect_head:  # what the line hashes to, not what it claims
             seen_expected = True
         previous = Head(line.id, line.hash)
     report.head = previous
