@@ -11,7 +11,6 @@ is opened.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -24,7 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from pipeline.chain import GENESIS, Head, Verification, check_chain, check_records, state_detail
+from pipeline.chain import GENESIS, state_detail
+from pipeline.proof import Head, Verification, verify_store
 from pipeline.tables import actor, append_line, audit, issued, migrate, records
 from schemas.errors import StoreError
 
@@ -321,26 +321,8 @@ class RecordStore:
         snapshot, so an ingest running meanwhile is no finding. Leaves an audit
         line saying what it found, when the role may write one (an auditor may not).
         """
-        report = Verification()
         with self._snapshot() as connection:
-            lines = connection.execute(sa.select(audit).order_by(audit.c.id))
-            check_chain(lines, report, expect_head)
-            stored = connection.execute(
-                sa.select(
-                    records.c.id,
-                    records.c.sha256,
-                    records.c.status,
-                    records.c.result,
-                    records.c.pdf,
-                ).order_by(records.c.id),
-                execution_options={"yield_per": 50},
-            )
-            named = connection.execute(
-                sa.select(audit.c.id, audit.c.record_id, audit.c.action, audit.c.detail)
-                .where(audit.c.record_id.is_not(None))
-                .order_by(audit.c.record_id, audit.c.id)
-            )
-            check_records(stored, named, report, lambda r: hashlib.sha256(bytes(r.pdf)).hexdigest())
+            report = verify_store(connection, expect_head)
         detail = {
             "checked": report.pdfs,
             "lines": report.lines,
