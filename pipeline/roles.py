@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.tables import MIGRATIONS
 from schemas.errors import PipelineError
 
 __all__ = ["roles_sql"]
@@ -41,7 +42,7 @@ def roles_sql(owner: str, ingest: str, auditor: str) -> str:
     owner, ingest, auditor = (_check(n) for n in (owner, ingest, auditor))
     if len({owner, ingest, auditor}) != 3:
         raise PipelineError("the owner, ingest and auditor roles must be three different roles")
-    tables = ", ".join(_TABLES)
+    tables, version = ", ".join(_TABLES), len(MIGRATIONS)
     create = "\n".join(
         f"    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN\n"
         f"        CREATE ROLE {name} LOGIN;\n    END IF;"
@@ -57,6 +58,12 @@ def roles_sql(owner: str, ingest: str, auditor: str) -> str:
 -- The roles log in without a password until you give them one (\\password, or certificates).
 BEGIN;
 DO $$ BEGIN
+    IF to_regclass('store_meta') IS NULL THEN
+        RAISE EXCEPTION 'no supforms store in this database: open it once first';
+    END IF;
+    IF (SELECT value FROM store_meta WHERE key = 'schema_version') <> '{version}' THEN
+        RAISE EXCEPTION 'the store is not at schema version {version}: open it once first';
+    END IF;
 {create}
     EXECUTE 'GRANT CONNECT ON DATABASE ' || quote_ident(current_database())
         || ' TO {owner}, {ingest}, {auditor}';

@@ -207,3 +207,36 @@ def test_role_names_are_checked():
     code, _, err = run("records", "roles", "--owner", "a; DROP", "--ingest", "b", "--auditor", "c")
     assert code == 2
     assert "not a role name" in err
+
+
+def test_the_roles_need_the_store_first():
+    url = os.environ.get("SUPFORMS_TEST_PG_URL")
+    if not url:
+        pytest.skip("no PostgreSQL (set SUPFORMS_TEST_PG_URL)")
+    _fresh_postgres(url)
+    suffix = secrets.token_hex(4)
+    sql = run(
+        "records",
+        "roles",
+        "--owner",
+        f"o_{suffix}",
+        "--ingest",
+        f"i_{suffix}",
+        "--auditor",
+        f"a_{suffix}",
+    )[1]
+    engine = _admin(url)
+    try:
+        with (
+            pytest.raises(sa.exc.DBAPIError, match="no supforms store in this database"),
+            engine.connect() as connection,
+        ):
+            connection.exec_driver_sql(sql)
+        with engine.connect() as connection:
+            created = connection.execute(
+                sa.text("SELECT count(*) FROM pg_roles WHERE rolname = ANY(:names)"),
+                {"names": [f"o_{suffix}", f"i_{suffix}", f"a_{suffix}"]},
+            ).scalar()
+        assert created == 0  # nothing was created
+    finally:
+        engine.dispose()
