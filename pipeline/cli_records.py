@@ -11,11 +11,12 @@ from typing import Any
 
 import click
 
-from pipeline.cli_common import handle_errors
+from pipeline.cli_common import handle_errors, printable
 from pipeline.data import load_records
 from pipeline.export import DEFAULT_FIELDS, due_records, export_rows, to_csv, to_jsonl
 from pipeline.private import write_private
 from pipeline.report import describe_result
+from pipeline.roles import roles_sql
 from pipeline.store import RecordStore, open_store, store_url
 from pipeline.transcribe import transcribe
 from schemas.errors import PipelineError
@@ -162,18 +163,74 @@ def export_command(
 
 
 @records_group.command("verify")
+@click.option(
+    "--expect-head",
+    metavar="HASH",
+    help="A head noted earlier (records head): prove nothing up to it was rewritten.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: counts and findings.")
 @click.pass_context
-def verify_command(ctx: click.Context) -> None:
-    """Re-hash every stored PDF against its SHA-256; exit 1 on any mismatch."""
-    checked, bad = _store(ctx).verify()
-    if bad:
-        click.echo(
-            f"supforms: {len(bad)} of {checked} stored PDFs do not match their SHA-256: "
-            f"records {', '.join(map(str, bad))}",
-            err=True,
-        )
+def verify_command(ctx: click.Context, expect_head: str | None, as_json: bool) -> None:
+    """Prove the store intact: PDFs, records against the audit log, the log's chain.
+
+    \b
+    Re-hashes every stored PDF; checks every record against its latest archive
+    line (PDF SHA-256, result JSON, status), that every archive line still has
+    its record (or a purge line for it), and each audit line's hash and link to
+    the line before. Exit 1 on any finding.
+    """
+    store = _store(ctx)
+    with handle_errors():
+        report = store.verify(expect_head.strip().lower() if expect_head else None)
+    if as_json:
+        click.echo(json.dumps(report.as_json()))
+    else:
+        for finding in report.findings:
+            click.echo(printable(finding.message))
+    if report.findings:
+        count = len(report.findings)
+        click.echo(f"supforms: {count} finding(s): the store is not as recorded", err=True)
         sys.exit(1)
-    click.echo(f"All {checked} stored PDFs match their SHA-256.")
+    if not as_json:
+        click.echo(
+            f"All {report.pdfs} stored PDFs match their SHA-256 and their archive lines; "
+            f"the audit log's {report.lines} lines chain to head {report.head.hash} "
+            f"(line {report.head.id})."
+        )
+
+
+@records_group.command("head")
+@click.option("--json", "as_json", is_flag=True, help='{"id": …, "hash": …}')
+@click.pass_context
+def head_command(ctx: click.Context, as_json: bool) -> None:
+    """The audit log's head hash: note it outside the store (a ticket, an email).
+
+    `records verify --expect-head HASH` later proves nothing up to it was rewritten.
+    """
+    head = _store(ctx).head()
+    if as_json:
+        click.echo(json.dumps({"id": head.id, "hash": head.hash}))
+    else:
+        click.echo(f"{head.hash}  (audit line {head.id})")
+
+
+@records_group.command("roles")
+@click.option("--owner", required=True, help="Owns the tables; runs migrations, transcribe, purge.")
+@click.option("--ingest", required=True, help="Adds records, audit lines, issued copies; reads.")
+@click.option("--auditor", required=True, help="Reads only (verify, head, list).")
+def roles_command(owner: str, ingest: str, auditor: str) -> None:
+    """Print the SQL for least-privilege PostgreSQL roles (run it with psql as a superuser).
+
+    \b
+    Example:
+      supforms records roles --owner records_owner --ingest records_ingest \\
+          --auditor records_auditor | psql postgresql://postgres@db.local/supforms
+    """
+    try:
+        sql = roles_sql(owner, ingest, auditor)
+    except PipelineError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(sql, nl=False)
 
 
 @records_group.command("outstanding")

@@ -11,13 +11,11 @@ is opened.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from pipeline.tables import audit, issued, migrate, records
+from pipeline.chain import GENESIS, state_detail
+from pipeline.proof import Head, Verification, verify_store
+from pipeline.tables import actor, append_line, audit, issued, migrate, records
 from schemas.errors import StoreError
 
 __all__ = ["DEFAULT_STORE", "RecordStore", "Stored", "open_store", "store_url"]
@@ -51,14 +51,6 @@ def _private_sqlite_file(url: sa.URL) -> None:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-@cache
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid:{os.getuid()}"
 
 
 @dataclass(frozen=True)
@@ -118,7 +110,6 @@ class RecordStore:
             .scalar_subquery()
             .label("earlier"),
         )
-        self._insert_audit = audit.insert()
         self._writer: Connection | None = None
 
     def close(self) -> None:
@@ -151,10 +142,12 @@ class RecordStore:
         not issued from this store), ``earlier`` how many other returns of it are
         kept. It may add problems to ``result``.
 
-        The record is one statement, its own transaction: the row, and the audit
-        line the database writes for it, or nothing. (Reading the facts in the same
-        transaction would not make them any fresher: each statement of a
-        READ COMMITTED transaction sees what was committed when it began.)
+        The record and its archive line (pipeline.chain) are one transaction, or
+        nothing: on PostgreSQL one statement, whose trigger writes the line; on
+        SQLite the store writes it, holding the write lock from the start. (Reading
+        the facts in the same transaction would not make them any fresher: each
+        statement of a READ COMMITTED transaction sees what was committed when it
+        began.)
         """
         sha = result["source"]["sha256"]
         with self._archiving() as connection:
@@ -176,11 +169,14 @@ class RecordStore:
                 "status": result["status"],
                 "source_name": result["source"]["filename"][:500],
                 "received_at": _now(),
-                "archived_by": _actor(),
+                "archived_by": actor(),
                 **_facts(result),
             }
-            # The database writes the audit line of a new record (pipeline.tables, v3).
-            new_id = connection.execute(self._insert_record, row).scalar()
+            with self._chained(connection):
+                new_id = connection.execute(self._insert_record, row).scalar()
+                if new_id is not None and self.dialect != "postgresql":
+                    detail = state_detail(sha, row["result"], row["status"])
+                    append_line(connection, "archive", new_id, detail, row["received_at"])
             if new_id is not None:
                 return Stored(int(new_id), True, result)
             found = connection.execute(
@@ -221,32 +217,30 @@ class RecordStore:
     def _audit(
         self, connection: Connection, action: str, record_id: int | None, detail: dict[str, Any]
     ) -> None:
-        connection.execute(
-            self._insert_audit,
-            {
-                "at": _now(),
-                "actor": _actor(),
-                "action": action,
-                "record_id": record_id,
-                "detail": json.dumps(detail, ensure_ascii=False),
-            },
-        )
+        """Append one line to the hash-chained audit log, in ``connection``'s transaction."""
+        append_line(connection, action, record_id, detail)
 
     def update_result(self, record_id: int, result: dict[str, Any], action: str) -> None:
-        """Replace a record's JSON and status (a transcription of a scan); audited."""
+        """Replace a record's JSON and status (a transcription of a scan); audited.
+
+        The audit line states the record anew (PDF hash, result hash, status):
+        ``verify`` holds the record to its latest such line.
+        """
+        text = json.dumps(result, ensure_ascii=False)
         with self._begin() as connection:
-            connection.execute(
+            sha = connection.execute(
                 records.update()
                 .where(records.c.id == record_id)
                 .values(
-                    result=json.dumps(result, ensure_ascii=False),
+                    result=text,
                     status=result["status"],
                     form=result.get("form"),
                     version=result.get("version"),
                     **_facts(result),
                 )
-            )
-            self._audit(connection, action, record_id, {"status": result["status"]})
+                .returning(records.c.sha256)
+            ).scalar_one()
+            self._audit(connection, action, record_id, state_detail(sha, text, result["status"]))
 
     def log(self, action: str, detail: dict[str, Any], record_id: int | None = None) -> None:
         """Append one line to the audit log (exports, verifications, purges)."""
@@ -318,18 +312,38 @@ class RecordStore:
             raise StoreError(f"no record {record_id}")
         return json.loads(row.result), bytes(row.pdf), row.sha256
 
-    def verify(self) -> tuple[int, list[int]]:
-        """Re-hash every stored PDF: how many were checked, and which no longer match."""
-        import hashlib
+    def verify(self, expect_head: str | None = None) -> Verification:
+        """Hold the store to its audit chain (pipeline.chain); every finding, named.
 
-        checked, bad = 0, []
+        Re-hashes every stored PDF, checks every record against its latest state
+        line, the chain from its first line to its last, and (with
+        ``expect_head``) that the chain still leads through that hash. Reads one
+        snapshot, so an ingest running meanwhile is no finding. Leaves an audit
+        line saying what it found, when the role may write one (an auditor may not).
+        """
+        with self._snapshot() as connection:
+            report = verify_store(connection, expect_head)
+        detail = {
+            "checked": report.pdfs,
+            "lines": report.lines,
+            "head": report.head.hash,
+            "findings": len(report.findings),
+        }
+        try:
+            self.log("verify", detail)
+        except StoreError as exc:
+            cause = exc.__cause__
+            if not (isinstance(cause, sa.exc.DBAPIError) and is_refusal(cause)):
+                raise  # a read-only role may not write the line; anything else is a failure
+        return report
+
+    def head(self) -> Head:
+        """The audit chain's last line, to note down outside the store."""
         with self.engine.connect() as connection:
-            for row in connection.execute(sa.select(records.c.id, records.c.pdf, records.c.sha256)):
-                checked += 1
-                if hashlib.sha256(bytes(row.pdf)).hexdigest() != row.sha256:
-                    bad.append(row.id)
-        self.log("verify", {"checked": checked, "mismatched": bad})
-        return checked, bad
+            last = connection.execute(
+                sa.select(audit.c.id, audit.c.hash).order_by(audit.c.id.desc()).limit(1)
+            ).one_or_none()
+        return Head(last.id, last.hash) if last is not None else Head(0, GENESIS)
 
     def outstanding(self) -> list[dict[str, Any]]:
         """Issued copies with no return (rejected and duplicate returns do not count)."""
@@ -365,6 +379,41 @@ class RecordStore:
 
     # -- plumbing ------------------------------------------------------------
     @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """One read-only view of the whole store, however long the reading takes."""
+        try:
+            connection = self.engine.connect()
+        except sa.exc.OperationalError as exc:
+            raise StoreError(f"records store unreachable: {exc.orig}") from exc
+        with connection:
+            if self.dialect == "postgresql":
+                connection = connection.execution_options(
+                    isolation_level="REPEATABLE READ", stream_results=True
+                )
+            else:
+                connection.exec_driver_sql("BEGIN")  # WAL: one snapshot from the first read
+            yield connection
+
+    @contextlib.contextmanager
+    def _chained(self, connection: Connection) -> Iterator[None]:
+        """On SQLite, an explicit transaction holding the write lock from its start.
+
+        The audit line's hash needs the last line, which must stay the last until
+        the commit. PostgreSQL's trigger takes its own lock (pipeline.tables).
+        """
+        if self.dialect == "postgresql":
+            yield
+            return
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+                connection.exec_driver_sql("ROLLBACK")
+            raise
+        connection.exec_driver_sql("COMMIT")
+
+    @contextlib.contextmanager
     def _archiving(self) -> Iterator[Connection]:
         """The connection kept for archiving (one per process), each statement committed.
 
@@ -377,18 +426,48 @@ class RecordStore:
             except sa.exc.OperationalError as exc:
                 raise StoreError(f"records store unreachable: {exc.orig}") from exc
         try:
-            yield self._writer
+            with _refusals():
+                yield self._writer
         except sa.exc.DBAPIError as exc:
             if exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError):
                 self._writer.close()  # the next archive starts on a fresh connection
                 self._writer = None
             raise
 
-    def _begin(self) -> Any:
+    @contextlib.contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A write transaction; on SQLite it holds the write lock from the start.
+
+        Every write ends with an audit line, whose hash needs the last line: that
+        line must stay the last until the commit (pipeline.tables.append_line).
+        """
         try:
-            return self.engine.begin()
+            connection = self.engine.connect()
         except sa.exc.OperationalError as exc:
             raise StoreError(f"records store unreachable: {exc.orig}") from exc
+        with connection, _refusals(), connection.begin():
+            if self.dialect != "postgresql":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield connection
+
+
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """A write the connected role may not make is a StoreError, saying so."""
+    try:
+        yield
+    except sa.exc.DBAPIError as exc:
+        if not is_refusal(exc):
+            raise
+        raise StoreError(
+            f"the records store refused: {str(exc.orig).strip().splitlines()[0]} "
+            "(changing or deleting records is for the store's owner role)"
+        ) from exc
+
+
+def is_refusal(exc: sa.exc.DBAPIError) -> bool:
+    """Whether the database refused for want of a privilege (PostgreSQL SQLSTATE 42501)."""
+    return getattr(exc.orig, "sqlstate", None) == "42501"
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -418,7 +497,11 @@ def open_store(url: str) -> RecordStore:
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = sa.create_engine(parsed)
-        migrate(engine)
+        try:
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
         raise StoreError(
             f"records store {parsed.render_as_string(hide_password=True)} "

@@ -8,13 +8,32 @@ migration says otherwise.
 
 from __future__ import annotations
 
+import getpass
+import json
+import os
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["MIGRATIONS", "audit", "issued", "metadata", "migrate", "records"]
+from pipeline.chain import GENESIS, line_hash, state_detail
+from schemas.errors import StoreError
+
+__all__ = [
+    "CHAIN_LOCK",
+    "MIGRATIONS",
+    "actor",
+    "append_line",
+    "audit",
+    "issued",
+    "metadata",
+    "migrate",
+    "records",
+]
 
 metadata = sa.MetaData()
 
@@ -65,6 +84,9 @@ audit = sa.Table(
     sa.Column("action", sa.String(32), nullable=False),
     sa.Column("record_id", sa.Integer),
     sa.Column("detail", sa.Text, nullable=False),
+    # The hash chain (pipeline.chain): the hash of the line before, and of this line.
+    sa.Column("prev_hash", sa.String(64)),
+    sa.Column("hash", sa.String(64)),
 )
 
 
@@ -87,6 +109,12 @@ _ARCHIVE_AUDIT = (
     f"{_ARCHIVE_DETAIL})"
 )
 _APPEND_ONLY = "the audit log is append-only"
+_SQLITE_APPEND_ONLY = [
+    f"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
+    f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
+    f"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
+    f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
+]
 
 
 def _v3(connection: Connection) -> None:
@@ -119,16 +147,183 @@ def _v3(connection: Connection) -> None:
         statements = [
             f"CREATE TRIGGER records_audit_archive AFTER INSERT ON records "
             f"BEGIN {_ARCHIVE_AUDIT}; END",
-            f"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
-            f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
-            f"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
-            f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
+            *_SQLITE_APPEND_ONLY,
         ]
     for statement in statements:
         connection.execute(sa.text(statement))
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+CHAIN_LOCK = 0x5F10
+"""PostgreSQL advisory lock: one transaction at a time appends to the audit chain."""
+
+# What a state line says about a record (pipeline.chain.state_detail), in SQL.
+_PG_STATE = (
+    "json_build_object('sha256', {row}.sha256, "
+    "'result', encode(sha256(convert_to({row}.result, 'UTF8')), 'hex'), "
+    "'status', {row}.status)::text"
+)
+# pipeline.chain.line_hash, in SQL: the same canonical JSON, byte for byte.
+_PG_LINE_HASH = """encode(sha256(convert_to('{"action":' || to_json(NEW.action)::text
+        || ',"actor":' || to_json(NEW.actor)::text
+        || ',"at":"' || to_char(NEW.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+        || '","detail":' || to_json(NEW.detail)::text
+        || ',"id":' || NEW.id
+        || ',"prev":"' || NEW.prev_hash
+        || '","record_id":' || COALESCE(NEW.record_id::text, 'null') || '}', 'UTF8')), 'hex')"""
+_PG_CHAIN = f"""
+CREATE OR REPLACE FUNCTION supforms_audit_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    last_id integer;
+    last_hash varchar(64);
+BEGIN
+    -- Held to the end of the transaction; each statement below sees what the last
+    -- holder committed (a volatile function takes a new snapshot per statement).
+    PERFORM pg_advisory_xact_lock({CHAIN_LOCK});
+    SELECT id, hash INTO last_id, last_hash FROM audit ORDER BY id DESC LIMIT 1;
+    NEW.id := COALESCE(last_id, 0) + 1;
+    NEW.prev_hash := COALESCE(last_hash, repeat('0', 64));
+    NEW.hash := {_PG_LINE_HASH};
+    RETURN NEW;
+END $$
+"""
+_PG_ARCHIVE = f"""
+CREATE OR REPLACE FUNCTION supforms_audit_archive() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO audit (at, actor, action, record_id, detail) VALUES (NEW.received_at,
+        COALESCE(NEW.archived_by, 'unknown'), 'archive', NEW.id, {_PG_STATE.format(row="NEW")});
+    RETURN NULL;
+END $$
+"""
+
+
+def _chain_existing(connection: Connection) -> None:
+    """Hash the lines written before the chain, in order (the append-only triggers paused)."""
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        connection.execute(sa.text("ALTER TABLE audit DISABLE TRIGGER audit_append_only"))
+    else:
+        connection.execute(sa.text("DROP TRIGGER IF EXISTS audit_no_update"))
+    previous, last_id = GENESIS, 0
+    while True:
+        batch = connection.execute(
+            sa.select(audit).where(audit.c.id > last_id).order_by(audit.c.id).limit(2000)
+        ).all()
+        if not batch:
+            break
+        updates = []
+        for line in batch:
+            digest = line_hash(
+                line.id, line.at, line.actor, line.action, line.record_id, line.detail, previous
+            )
+            updates.append({"line": line.id, "prev": previous, "digest": digest})
+            previous, last_id = digest, line.id
+        connection.execute(
+            audit.update()
+            .where(audit.c.id == sa.bindparam("line"))
+            .values(prev_hash=sa.bindparam("prev"), hash=sa.bindparam("digest")),
+            updates,
+        )
+    if postgres:
+        connection.execute(sa.text("ALTER TABLE audit ENABLE TRIGGER audit_append_only"))
+    else:
+        connection.execute(sa.text(_SQLITE_APPEND_ONLY[0]))
+
+
+def _v4(connection: Connection) -> None:
+    """The audit log becomes a hash chain (pipeline.chain), and archive lines say more.
+
+    Lines already written are chained in order, and each record already stored
+    gets a ``baseline`` line stating its PDF hash, result hash and status, so a
+    store verifies clean right after its upgrade (what changed before cannot be
+    told). PostgreSQL chains every line in a trigger, whoever inserts it; SQLite
+    has no SHA-256 in SQL, so the store writes archive lines and their hashes
+    from Python, in the record's transaction (pipeline.tables.append_line).
+    """
+    columns = {column["name"] for column in sa.inspect(connection).get_columns("audit")}
+    for name in ("prev_hash", "hash"):
+        if name not in columns:
+            connection.execute(sa.text(f"ALTER TABLE audit ADD COLUMN {name} VARCHAR(64)"))
+    _chain_existing(connection)
+    if connection.dialect.name == "postgresql":
+        for statement in (
+            _PG_CHAIN,
+            "CREATE TRIGGER audit_chain BEFORE INSERT ON audit "
+            "FOR EACH ROW EXECUTE FUNCTION supforms_audit_chain()",
+            _PG_ARCHIVE,
+        ):
+            # Not sa.text: the time format's colons are not bind parameters.
+            connection.exec_driver_sql(statement)
+        connection.execute(
+            sa.text(
+                "INSERT INTO audit (at, actor, action, record_id, detail) "
+                f"SELECT now(), :actor, 'baseline', r.id, {_PG_STATE.format(row='r')} "
+                "FROM records r ORDER BY r.id"
+            ),
+            {"actor": actor()},
+        )
+        return
+    connection.execute(sa.text("DROP TRIGGER IF EXISTS records_audit_archive"))
+    last_id = 0
+    while True:
+        batch = connection.execute(
+            sa.select(records.c.id, records.c.sha256, records.c.result, records.c.status)
+            .where(records.c.id > last_id)
+            .order_by(records.c.id)
+            .limit(2000)
+        ).all()
+        if not batch:
+            break
+        for record in batch:
+            detail = state_detail(record.sha256, record.result, record.status)
+            append_line(connection, "baseline", record.id, detail)
+            last_id = record.id
+
+
+def append_line(
+    connection: Connection,
+    action: str,
+    record_id: int | None,
+    detail: dict[str, Any],
+    at: datetime | None = None,
+    who: str | None = None,
+) -> None:
+    """Append one line to the audit chain, in ``connection``'s transaction.
+
+    PostgreSQL's trigger numbers and hashes the line. On SQLite the transaction
+    must already hold the write lock (``BEGIN IMMEDIATE``, or a write before
+    this), so the last line it reads stays the last until it commits.
+    """
+    moment = (at or datetime.now(UTC)).astimezone(UTC)  # SQLite keeps the wall clock only
+    text = json.dumps(detail, ensure_ascii=False)
+    row: dict[str, Any] = {
+        "at": moment,
+        "actor": who or actor(),
+        "action": action,
+        "record_id": record_id,
+        "detail": text,
+    }
+    if connection.dialect.name != "postgresql":
+        last = connection.execute(_LAST_LINE).one_or_none()
+        line_id, prev = (last.id + 1, last.hash) if last else (1, GENESIS)
+        row["id"], row["prev_hash"] = line_id, prev
+        row["hash"] = line_hash(line_id, moment, row["actor"], action, record_id, text, prev)
+    connection.execute(_INSERT_LINE, row)
+
+
+_LAST_LINE = sa.select(audit.c.id, audit.c.hash).order_by(audit.c.id.desc()).limit(1)
+_INSERT_LINE = audit.insert()
+
+
+@cache
+def actor() -> str:
+    """Who writes: the operating-system user."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid:{os.getuid()}"
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
 """Schema versions in order; a store at version n runs migrations n+1.. when opened."""
 
 MIGRATION_LOCK = 0x5F0F  # PostgreSQL advisory lock: one process upgrades the store at a time
@@ -140,7 +335,17 @@ def migrate(engine: Engine) -> None:
         try:
             _migrate_once(engine)
             return
-        except (sa.exc.IntegrityError, sa.exc.OperationalError, sa.exc.ProgrammingError):
+        except sa.exc.ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) == "42501":  # insufficient privilege
+                raise StoreError(
+                    f"the records store needs its tables at schema version {len(MIGRATIONS)}, "
+                    "which only the role that owns them may create or upgrade: run any "
+                    "supforms records command (e.g. records head) as the owner role once"
+                ) from exc
+            if engine.dialect.name != "sqlite" or attempt == 9:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+        except (sa.exc.IntegrityError, sa.exc.OperationalError):
             # SQLite has no advisory locks: two processes creating a new store at the
             # same moment collide on CREATE TABLE; the loser tries again after the winner.
             if engine.dialect.name != "sqlite" or attempt == 9:

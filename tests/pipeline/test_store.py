@@ -80,15 +80,16 @@ def test_verify_finds_a_changed_pdf(inbox, tmp_path, store_url):
     run("ingest", str(inbox), "--out", str(tmp_path / "o"), "--store", store_url)
     code, stdout, _ = run("records", "--store", store_url, "verify")
     assert code == 0
-    assert stdout.strip() == "All 4 stored PDFs match their SHA-256."
+    assert stdout.startswith("All 4 stored PDFs match their SHA-256 and their archive lines;")
     with open_store(store_url) as store, store.engine.begin() as connection:
         connection.execute(
             sa.text("UPDATE records SET pdf = :b WHERE source_name = 'letter.pdf'"),
             {"b": b"Dear records officer!"},
         )
-    code, _, err = run("records", "--store", store_url, "verify")
+    code, stdout, err = run("records", "--store", store_url, "verify")
     assert code == 1
-    assert "1 of 4 stored PDFs do not match their SHA-256" in err
+    assert "its stored PDF hashes to" in stdout
+    assert "1 finding(s)" in err
 
 
 def test_registry_outstanding_and_changed_prefill(tmp_path, store_url):
@@ -223,7 +224,11 @@ def test_an_older_store_upgrades_in_place(store_url, monkeypatch):
         assert upgraded.record(1)[1] == data
         result = {"source": {"sha256": "cd" * 32, "filename": "new.pdf", "bytes": 3}}
         upgraded.archive({**result, "status": "rejected"}, b"new")
-        assert [line["record_id"] for line in upgraded.audit_log()] == [2]
+        # The record kept across the upgrade is stated as it was then (pipeline.chain).
+        assert [(line["action"], line["record_id"]) for line in upgraded.audit_log()] == [
+            ("baseline", 1),
+            ("archive", 2),
+        ]
 
 
 def test_unreachable_store_exits_1(tmp_path):
@@ -289,7 +294,9 @@ def test_the_database_keeps_the_audit_log(tmp_path, store_url):
         stored = store.archive({**result, "status": "rejected"}, b"abc")
         (line,) = store.audit_log()
         assert (line["action"], line["record_id"]) == ("archive", stored.id)
-        assert json.loads(line["detail"]) == {"status": "rejected", "sha256": "cd" * 32}
+        detail = json.loads(line["detail"])  # and the hash of the result (pipeline.chain)
+        assert (detail["status"], detail["sha256"]) == ("rejected", "cd" * 32)
+        assert set(detail) == {"sha256", "result", "status"}
         assert line["actor"] == getpass.getuser()
         for statement in ("UPDATE audit SET actor = 'someone else'", "DELETE FROM audit"):
             with (

@@ -89,8 +89,8 @@ def test_killed_at_random_then_completed_keeps_each_input_once(tmp_path, store_u
         text=True,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "All 500 stored PDFs match their SHA-256."
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("All 500 stored PDFs match their SHA-256 and their archive")
 
 
 def test_two_ingests_at_once_archive_each_file_once(tmp_path, store_url):
@@ -103,6 +103,11 @@ def test_two_ingests_at_once_archive_each_file_once(tmp_path, store_url):
     assert second.returncode in (0, 3), errors[1]
     assert "Traceback" not in "".join(errors)
     assert archived(store_url) == (240, 240)
+    # Both appended to one audit chain, one line at a time: it verifies whole.
+    with open_store(store_url) as store:
+        report = store.verify()
+    assert report.findings == []
+    assert (report.pdfs, report.lines) == (240, 240)
 
 
 @pytest.fixture(autouse=True)

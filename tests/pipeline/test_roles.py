@@ -1,0 +1,242 @@
+"""Least privilege on a real PostgreSQL server: what `records roles` grants, and what it refuses.
+
+The roles are cluster-wide, so each test run names its own and drops them after.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from forms.template import compiled_form
+from pipeline.generate import issue_copy
+from pipeline.store import open_store
+from schemas.errors import StoreError
+from tests.cli import run
+from tests.conftest import ISSUED_AT, _fresh_postgres, sample_record
+
+pytestmark = pytest.mark.postgres
+
+
+@dataclass(frozen=True)
+class Roles:
+    admin: str  # the superuser's URL
+    owner: str
+    ingest: str
+    auditor: str
+
+    def url(self, role: str) -> str:
+        return sa.make_url(self.admin).set(username=role).render_as_string(hide_password=False)
+
+
+def _admin(url: str) -> sa.Engine:
+    return sa.create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+
+
+@pytest.fixture
+def roles(tmp_path) -> Iterator[Roles]:
+    url = os.environ.get("SUPFORMS_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("SUPFORMS_TEST_PG_URL is not set: .ci/run must start PostgreSQL")
+        pytest.skip("no PostgreSQL (set SUPFORMS_TEST_PG_URL, e.g. via .ci/postgres start)")
+    _fresh_postgres(url)
+    open_store(url).close()  # the store exists (made by the superuser) before the roles
+    suffix = secrets.token_hex(4)
+    names = Roles(url, f"sf_owner_{suffix}", f"sf_ingest_{suffix}", f"sf_auditor_{suffix}")
+    code, sql, err = run(
+        "records",
+        "roles",
+        "--owner",
+        names.owner,
+        "--ingest",
+        names.ingest,
+        "--auditor",
+        names.auditor,
+    )
+    assert code == 0, err
+    engine = _admin(url)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(sql)
+            connection.exec_driver_sql(sql)  # and again: it is idempotent
+        yield names
+    finally:
+        with engine.connect() as connection:
+            # One role at a time: the owner's default privileges name the other two.
+            for role in (names.owner, names.ingest, names.auditor):
+                connection.exec_driver_sql(f"DROP OWNED BY {role} CASCADE")
+                connection.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
+        engine.dispose()
+
+
+def refused(url: str, statement: str) -> bool:
+    """Whether PostgreSQL refuses ``statement`` to this role for want of a privilege."""
+    engine = _admin(url)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(statement)
+    except sa.exc.DBAPIError as exc:
+        return getattr(exc.orig, "sqlstate", None) == "42501"  # insufficient privilege
+    finally:
+        engine.dispose()
+    return False
+
+
+CHANGES = [
+    "UPDATE records SET status = 'complete'",
+    "UPDATE records SET pdf = 'x'::bytea, sha256 = 'x'",
+    "DELETE FROM records",
+    "UPDATE audit SET actor = 'someone else'",
+    "DELETE FROM audit",
+    "UPDATE issued SET recipient = 'x'",
+    "DELETE FROM issued",
+    "UPDATE store_meta SET value = '3'",
+    "TRUNCATE records",
+    "TRUNCATE audit",
+    "TRUNCATE issued",
+    "ALTER TABLE audit DISABLE TRIGGER ALL",
+    "ALTER TABLE audit DISABLE TRIGGER audit_chain",
+    "ALTER TABLE records DISABLE TRIGGER records_audit_archive",
+    "DROP TRIGGER audit_append_only ON audit",
+    "DROP TRIGGER records_audit_archive ON records",
+    "ALTER TABLE records ADD COLUMN note text",
+    "ALTER TABLE audit DROP COLUMN hash",
+    "DROP TABLE audit",
+    "CREATE TABLE elsewhere (id int)",
+    "CREATE OR REPLACE FUNCTION supforms_audit_chain() RETURNS trigger "
+    "LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+]
+ADDITIONS = [
+    "INSERT INTO records (sha256, pdf, result, status, source_name, received_at) "
+    "VALUES ('ab', 'x'::bytea, '{}', 'rejected', 'x.pdf', now())",
+    "INSERT INTO audit (at, actor, action, detail) VALUES (now(), 'me', 'export', '{}')",
+    "INSERT INTO issued (document_id, form, version, file, issued_at, prefill) "
+    "VALUES ('d', 'contract', '1', 'f.pdf', now(), '{}')",
+]
+
+
+def test_the_ingest_role_adds_and_changes_nothing(roles, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for form_id in ("contract", "agreement"):
+        data = issue_copy(compiled_form(form_id), sample_record(form_id), issued_at=ISSUED_AT)[1]
+        (inbox / f"{form_id}.pdf").write_bytes(data)
+    ingest = roles.url(roles.ingest)
+    code, stdout, err = run(
+        "ingest", str(inbox), "--out", str(tmp_path / "o"), "--store", ingest, "--json"
+    )
+    assert code == 3, err  # archived (the returns are unsigned)
+    assert {json.loads(line)["record_id"] for line in stdout.splitlines()} == {1, 2}
+    code, stdout, err = run(  # registering issued copies is an ingest role's job too
+        "generate",
+        "agreement",
+        "--data",
+        str(_pairs(tmp_path)),
+        "-o",
+        str(tmp_path / "issued"),
+        "--store",
+        ingest,
+    )
+    assert code == 0, err
+    with open_store(ingest) as store:
+        store.log("export", {"records": 2})
+        with pytest.raises(StoreError, match="permission denied for table records"):
+            store.update_result(1, store.record(1)[0], "transcribe")
+    for statement in CHANGES:
+        assert refused(ingest, statement), statement
+    for statement in ADDITIONS:
+        assert not refused(ingest, statement), statement
+    code, stdout, err = run("records", "--store", roles.url(roles.auditor), "verify", "--json")
+    report = json.loads(stdout)
+    # The raw record added above has no PDF of its hash; all else is as recorded.
+    assert {f["problem"] for f in report["findings"]} == {"pdf_changed"}
+
+
+def _pairs(tmp_path):
+    data = tmp_path / "pairs.jsonl"
+    data.write_text('{"supervisee.name": "Zoë Ó Briain"}\n', encoding="utf-8")
+    return data
+
+
+def test_the_auditor_reads_and_writes_nothing(roles, tmp_path):
+    with open_store(roles.url(roles.ingest)) as store:
+        data = b"%PDF-1.7 kept"
+        sha = __import__("hashlib").sha256(data).hexdigest()
+        store.archive(
+            {"source": {"sha256": sha, "filename": "k.pdf", "bytes": 13}, "status": "rejected"},
+            data,
+        )
+    auditor = roles.url(roles.auditor)
+    for statement in [*ADDITIONS, *CHANGES]:
+        assert refused(auditor, statement), statement
+    code, stdout, err = run("records", "--store", auditor, "head", "--json")
+    assert code == 0, err
+    head = json.loads(stdout)
+    assert head["id"] == 1
+    code, stdout, err = run("records", "--store", auditor, "verify", "--expect-head", head["hash"])
+    assert code == 0, err
+    assert "chain to head" in stdout
+    with open_store(roles.admin) as store:
+        assert [line["action"] for line in store.audit_log()] == ["archive"]  # no line written
+
+
+def test_the_owner_runs_upgrades_and_nobody_else(roles):
+    admin = _admin(roles.admin)
+    with admin.connect() as connection:
+        connection.exec_driver_sql("UPDATE store_meta SET value = '3'")  # as if a version behind
+    admin.dispose()
+    with pytest.raises(StoreError, match="only the role that owns them may create or upgrade"):
+        open_store(roles.url(roles.ingest))
+    code, _, err = run("records", "--store", roles.url(roles.auditor), "head")
+    assert code == 1
+    assert "owner role" in err
+    assert "Traceback" not in err
+    assert not refused(roles.url(roles.owner), "ALTER TABLE records ADD COLUMN note text")
+
+
+def test_role_names_are_checked():
+    code, _, err = run("records", "roles", "--owner", "a; DROP", "--ingest", "b", "--auditor", "c")
+    assert code == 2
+    assert "not a role name" in err
+
+
+def test_the_roles_need_the_store_first():
+    url = os.environ.get("SUPFORMS_TEST_PG_URL")
+    if not url:
+        pytest.skip("no PostgreSQL (set SUPFORMS_TEST_PG_URL)")
+    _fresh_postgres(url)
+    suffix = secrets.token_hex(4)
+    sql = run(
+        "records",
+        "roles",
+        "--owner",
+        f"o_{suffix}",
+        "--ingest",
+        f"i_{suffix}",
+        "--auditor",
+        f"a_{suffix}",
+    )[1]
+    engine = _admin(url)
+    try:
+        with (
+            pytest.raises(sa.exc.DBAPIError, match="no supforms store in this database"),
+            engine.connect() as connection,
+        ):
+            connection.exec_driver_sql(sql)
+        with engine.connect() as connection:
+            created = connection.execute(
+                sa.text("SELECT count(*) FROM pg_roles WHERE rolname = ANY(:names)"),
+                {"names": [f"o_{suffix}", f"i_{suffix}", f"a_{suffix}"]},
+            ).scalar()
+        assert created == 0  # nothing was created
+    finally:
+        engine.dispose()
