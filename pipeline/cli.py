@@ -28,6 +28,7 @@ from pipeline.data import load_records
 from pipeline.generate import MANIFEST, generate
 from pipeline.ingest import ingest_bytes
 from pipeline.mailbox import pdfs_from_emails
+from pipeline.preflight import check_folder, writable_store
 from pipeline.report import describe_result
 from pipeline.store import open_store, store_url
 from pipeline.workers import Limits
@@ -148,6 +149,10 @@ def generate_command(
     """
     with handle_errors():
         records = load_records(data) if data else None
+        if records is not None:  # before anything is written: can it be kept and registered?
+            check_folder(out)
+            with writable_store(store_url(store)):
+                pass
         copies = generate(
             form,
             out,
