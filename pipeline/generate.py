@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -196,4 +197,8 @@ def generate(
                 key=row_key(form_id, row) if row else None,
             )
             manifest.write(json.dumps(asdict(issued), ensure_ascii=False) + "\n")
+            # On disk before anyone is told of the copy: ``send`` emails it next, and a
+            # resumed batch finds it here by its row's key.
+            manifest.flush()
+            os.fsync(manifest.fileno())
             yield issued

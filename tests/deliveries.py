@@ -76,7 +76,7 @@ def check_agreement(
         assert message.date, "every message has a Date"
         state = states[(message.document_id, message.to)]
         assert state["message_id"] == message.message_id
-        assert state["status"] in (("sent",) if finished else ("sent", "sending"))
+        assert state["status"] in (("sent",) if finished else ("sent", "sending")), state
     arrived = Counter((m.document_id, m.to) for m in received)
     twice = [pair for pair, count in arrived.items() if count > 1]
     assert len(twice) <= resent, arrived
