@@ -262,7 +262,7 @@ class SmtpServer:
                         "use smtps://, or --smtp-insecure for a relay on this machine"
                     )
             if self.user:
-                connection.login(self.user, self.password or "")
+                self._login(connection)
         except DeliveryStoppedError:
             self._quit(connection)
             raise
@@ -288,6 +288,21 @@ class SmtpServer:
                 f"cannot reach the SMTP server {self.where}: {self._clean(_describe(exc))}"
             ) from exc
         return connection
+
+    def _login(self, connection: smtplib.SMTP) -> None:
+        """One attempt, with one mechanism.
+
+        ``smtplib.login()`` tries each mechanism offered in turn: a wrong password
+        would count several times, and accounts get locked out.
+        """
+        connection.ehlo_or_helo_if_needed()
+        offered = connection.esmtp_features.get("auth", "").upper().split()
+        mechanism = next((m for m in ("PLAIN", "LOGIN") if m in offered), None)
+        if mechanism is None:
+            raise smtplib.SMTPNotSupportedError("no PLAIN or LOGIN authentication")
+        connection.user, connection.password = self.user or "", self.password or ""
+        authenticate = connection.auth_plain if mechanism == "PLAIN" else connection.auth_login
+        connection.auth(mechanism, authenticate)
 
     def deliver(self, message: EmailMessage, name: str) -> str:
         """Send one message; a failure of this message alone is ``MessageFailedError``."""

@@ -72,7 +72,7 @@ class Mailbox:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.datas += 1
-        if session.ssl is not None:
+        if session.ssl is not None or server.transport.get_extra_info("ssl_object"):
             self.tls_sessions += 1
         if self.hang_up_at == self.datas:
             server.transport.close()
@@ -93,7 +93,7 @@ class Mailbox:
         user, password = auth_data.login.decode(), auth_data.password.decode()
         accepted = self.users.get(user) == password
         self.logins.append((user, accepted))
-        return AuthResult(success=accepted)
+        return AuthResult(success=accepted, handled=False)
 
     # -- helpers -------------------------------------------------------------
     def _keep(self, envelope) -> None:
