@@ -14,6 +14,7 @@ from pipeline.data import load_records
 from pipeline.deliver import check_roster, send
 from pipeline.deliver import dry_run as dry_run_of
 from pipeline.delivery_log import Delivery
+from pipeline.generate import check_records
 from pipeline.notify import (
     EmlFolder,
     SmtpServer,
@@ -128,6 +129,7 @@ def send_command(
             for delivery in dry_run_of(form, records, out):
                 _show(delivery, settings, as_json, show_bar=False)
             sys.exit(0)
+        check_records(form, records, str(roster), settings.wording())
         check_folder(out)
         with writable_store(store_url(store)) as registry:
             transport.open()
