@@ -151,3 +151,14 @@ def test_every_message_has_date_and_message_id(tmp_path, smtp):
     assert message["Message-ID"].endswith("@council.example>")
     assert message["To"].addresses[0].addr_spec == "zoe@example.org"
     assert message.get_all("Bcc") is None
+
+
+def test_a_return_address_with_a_line_break_is_refused(tmp_path, smtp):
+    mailbox, url = smtp
+    roster = _roster(tmp_path, [GOOD])
+    code, _, err = _send(tmp_path, roster, url, "--return-address", "returns@x.org\nBcc: e@x.org")
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "supforms: --return-address contains control characters (\\n): give one line"
+    ]
+    assert mailbox.mails == 0
