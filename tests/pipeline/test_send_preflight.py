@@ -1,16 +1,16 @@
 """Pre-flight: nothing is generated or sent unless the copies can be kept and registered.
 
 A read-only store folder is made real for root too: the sender runs in a child
-process whose capability to override file permissions is dropped. A store that
+process whose capability to override file permissions is dropped (setpriv). A store that
 fails mid-batch is a real PostgreSQL role whose INSERT right is revoked when the
 server receives the first message.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +25,6 @@ from tests.smtp import Mailbox, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = [("Alice Adams", "alice@example.org"), ("Bob Brown", "bob@example.org")]
-CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, PR_CAPBSET_DROP = 1, 2, 24
 
 
 @pytest.fixture
@@ -35,22 +34,18 @@ def smtp():
         yield mailbox, url
 
 
-def _without_permission_override() -> None:
-    """In the child, before exec: file permissions bind root too (no CAP_DAC_*)."""
-    if os.geteuid() == 0:
-        libc = ctypes.CDLL(None, use_errno=True)
-        for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
-            if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
-                raise OSError(ctypes.get_errno(), "prctl")
-
-
 def _supforms(*args: str) -> subprocess.CompletedProcess:
+    """``supforms ARGS`` in a child where file permissions bind root too (no CAP_DAC_*)."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")  # util-linux
+        assert setpriv, "running as root, the test needs setpriv to drop CAP_DAC_OVERRIDE"
+        prefix = [setpriv, "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search"]
     return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
+        [*prefix, sys.executable, "-m", "pipeline", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        preexec_fn=_without_permission_override,  # only prctl runs between fork and exec
         check=False,
     )
 
