@@ -25,9 +25,10 @@ from pipeline.cli_common import STORE_OPTION_HELP, Settings, handle_errors, plai
 from pipeline.cli_delivery import print_command, send_command
 from pipeline.cli_records import records_group
 from pipeline.data import load_records
-from pipeline.generate import MANIFEST, generate
+from pipeline.generate import MANIFEST, check_records, generate
 from pipeline.ingest import ingest_bytes
 from pipeline.mailbox import pdfs_from_emails
+from pipeline.preflight import check_folder, writable_store
 from pipeline.report import describe_result
 from pipeline.store import open_store, store_url
 from pipeline.workers import Limits
@@ -148,6 +149,11 @@ def generate_command(
     """
     with handle_errors():
         records = load_records(data) if data else None
+        if records is not None:  # before anything is written: can it be kept and registered?
+            check_records(form, records, str(data), settings.wording())
+            check_folder(out)
+            with writable_store(store_url(store)):
+                pass
         copies = generate(
             form,
             out,

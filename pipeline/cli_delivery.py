@@ -9,14 +9,24 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli_common import STORE_OPTION_HELP, Settings, handle_errors, plain
+from pipeline.cli_common import STORE_OPTION_HELP, Settings, handle_errors, plain, printable
 from pipeline.data import load_records
-from pipeline.deliver import recipients_of, send
-from pipeline.generate import Issued
-from pipeline.notify import EmlFolder, SmtpServer
+from pipeline.deliver import check_roster, send
+from pipeline.deliver import dry_run as dry_run_of
+from pipeline.delivery_log import Delivery
+from pipeline.generate import check_records
+from pipeline.notify import (
+    EmlFolder,
+    SmtpServer,
+    Transport,
+    check_setting,
+    parse_sender,
+)
+from pipeline.preflight import check_folder, store_errors, writable_store
 from pipeline.printing import print_pack
 from pipeline.private import write_private
-from pipeline.store import open_store, store_url
+from pipeline.roster import recipients_of
+from pipeline.store import store_url
 from schemas.errors import PipelineError
 from schemas.registry import form_ids
 
@@ -47,9 +57,15 @@ __all__ = ["print_command", "send_command"]
 )
 @click.option(
     "--smtp",
-    help="Send through this server: smtp://HOST:PORT (STARTTLS when "
-    "offered) or smtps://HOST:PORT. User and password: SUPFORMS_SMTP_USER, "
-    "SUPFORMS_SMTP_PASSWORD.",
+    help="Send through this server: smtps://HOST:PORT (TLS) or smtp://HOST:PORT "
+    "(STARTTLS, required). User and password: SUPFORMS_SMTP_USER, "
+    "SUPFORMS_SMTP_PASSWORD. Certificates are checked against the system's "
+    "(or SSL_CERT_FILE's) authorities.",
+)
+@click.option(
+    "--smtp-insecure",
+    is_flag=True,
+    help="Allow a relay on this machine (localhost) that offers no STARTTLS.",
 )
 @click.option(
     "--from",
@@ -76,6 +92,7 @@ def send_command(
     out: Path,
     eml_dir: Path | None,
     smtp: str | None,
+    smtp_insecure: bool,
     sender: str,
     return_address: str | None,
     templates: Path | None,
@@ -87,67 +104,79 @@ def send_command(
     """Email FORM, prefilled, to everyone on a roster (or write .eml files).
 
     \b
-    Each row gets one prefilled copy (as `generate` makes it, recorded in the
-    store's issuance registry) and each of its recipients one email with the
-    copy attached and what to do: fill, sign, return. Failures (a refused
-    address, a dropped connection) do not stop the batch; OUT/delivery.jsonl
-    says who got which document, and --resume sends only what did not go.
+    Each row gets one prefilled copy (as `generate` makes it, registered in the
+    store before any email of it leaves) and each of its recipients one email
+    with the copy attached and what to do: fill, sign, return. A refused address
+    or a dropped connection does not stop the batch; OUT/delivery.jsonl says
+    who got which document, and --resume sends only what did not go, each row
+    the copy made from the same recipients and values.
 
     \b
     Examples:
       supforms send agreement --roster pairs.csv --dry-run
       supforms send agreement --roster pairs.csv                 # .eml files
-      supforms send agreement --roster pairs.csv --smtp smtp://mail.local:587
+      supforms send agreement --roster pairs.csv --smtp smtps://mail.local:465
     """
+    failed = 0
     with handle_errors():
-        transport = (
-            None if dry_run else (SmtpServer(smtp) if smtp else EmlFolder(eml_dir or out / "eml"))
+        sender = parse_sender(sender)
+        check_setting("--return-address", return_address)
+        transport: Transport = (
+            SmtpServer(smtp, insecure=smtp_insecure) if smtp else EmlFolder(eml_dir or out / "eml")
         )
-        issued: list[Issued] = []
-        failed = 0
-        total = sum(len(recipients_of(r)) for r in load_records(roster))
-        deliveries = send(
-            form,
-            roster,
-            out,
-            transport,
-            sender=sender,
-            resume=resume,
-            templates=templates,
-            wording=settings.wording(),
-            return_address=return_address,
-            issued=issued,
-        )
-        show_bar = total > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
-        progress = (
-            click.progressbar(deliveries, length=total, label="Sending", file=sys.stderr)
-            if show_bar
-            else plain(deliveries)
-        )
-        try:
-            with progress as bar:
-                for delivery in bar:
-                    failed += delivery.status == "failed"
-                    if as_json:
-                        click.echo(json.dumps(asdict(delivery), ensure_ascii=False))
-                    elif delivery.status == "failed":
-                        click.echo(f"{delivery.recipient}: not sent: {delivery.detail}", err=True)
-                    elif not (settings.quiet or show_bar):
-                        click.echo(
-                            f"{delivery.status:<8} {delivery.document_id or '-':<20} "
-                            f"{delivery.recipient}"
-                        )
-        finally:
-            if transport is not None:
+        records = check_roster(roster)
+        if dry_run:
+            for delivery in dry_run_of(form, records, out):
+                _show(delivery, settings, as_json, show_bar=False)
+            sys.exit(0)
+        check_records(form, records, str(roster), settings.wording())
+        check_folder(out)
+        with writable_store(store_url(store)) as registry:
+            transport.open()
+            deliveries = send(
+                form,
+                records,
+                out,
+                transport,
+                registry,
+                sender=sender,
+                source=str(roster),
+                resume=resume,
+                templates=templates,
+                wording=settings.wording(),
+                return_address=return_address,
+            )
+            total = sum(len(recipients_of(r)) for r in records)
+            show_bar = total > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
+            progress = (
+                click.progressbar(deliveries, length=total, label="Sending", file=sys.stderr)
+                if show_bar
+                else plain(deliveries)
+            )
+            try:
+                with progress as bar:
+                    for delivery in bar:
+                        failed += delivery.status == "failed"
+                        _show(delivery, settings, as_json, show_bar)
+            finally:
                 transport.close()
-            if issued:
-                with open_store(store_url(store)) as registry:
-                    registry.register([asdict(c) for c in issued])
     if failed and not settings.quiet:
         click.echo(
             f"{failed} email(s) not sent: fix the cause and run again with --resume.", err=True
         )
     sys.exit(3 if failed else 0)
+
+
+def _show(delivery: Delivery, settings: Settings, as_json: bool, show_bar: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(asdict(delivery), ensure_ascii=False))
+    elif delivery.status == "failed":
+        click.echo(f"{delivery.recipient}: not sent: {printable(delivery.detail)}", err=True)
+    elif not (settings.quiet or show_bar):
+        click.echo(
+            f"{delivery.status:<8} {delivery.document_id or '-':<20} "
+            f"{printable(delivery.recipient)}"
+        )
 
 
 @click.command("print")
@@ -195,22 +224,23 @@ def print_command(
     with handle_errors():
         records = load_records(data) if data else None
         target = out or Path("output/print") / f"{form}-pack-{len(records or []) or count}.pdf"
-        pdf, issued = print_pack(
-            form,
-            records,
-            count,
-            source=str(data or ""),
-            wording=settings.wording(),
-            file=target.name,
-        )
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_private(target, pdf)
-        except OSError as exc:
-            raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
+        check_folder(target.parent)
         # Paper copies, blank ones too, are issued: a scan of one is matched by its id.
-        with open_store(store_url(store)) as registry:
-            registry.register([asdict(c) for c in issued])
+        with writable_store(store_url(store)) as registry:
+            pdf, issued = print_pack(
+                form,
+                records,
+                count,
+                source=str(data or ""),
+                wording=settings.wording(),
+                file=target.name,
+            )
+            try:
+                write_private(target, pdf)
+            except OSError as exc:
+                raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
+            with store_errors("registering the copies"):
+                registry.register([asdict(c) for c in issued])
     if not settings.quiet:
         click.echo(
             f"Wrote {len(issued)} {form} cop{'y' if len(issued) == 1 else 'ies'} to {target}"

@@ -38,29 +38,88 @@ def _split(row: int, raw: dict[str, Any]) -> Record:
     return Record(row, values, meta)
 
 
+HINT_UTF8 = (
+    'save it as UTF-8 (in Excel: Save As, "CSV UTF-8 (Comma delimited)"; '
+    "in LibreOffice: character set Unicode (UTF-8))"
+)
+
+
+def _refused(path: Path, message: str) -> InvalidRecordError:
+    """A data file that must be fixed before anything is done with it (exit 2)."""
+    return InvalidRecordError(message, (), path=str(path))
+
+
+def _delimiter(header: str) -> str:
+    """The header line's separator: Excel in much of Europe saves CSV with semicolons."""
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _csv_rows(path: Path, text: str) -> list[dict[str, Any]]:
+    lines = text.splitlines()
+    if not lines:
+        return []
+    reader = csv.reader(lines, delimiter=_delimiter(lines[0]))
+    header = next(reader)
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise _refused(path, f"the column {name!r} appears twice: keep one")
+        seen.add(name)
+    rows = []
+    for number, cells in enumerate(reader, start=1):
+        if len(cells) > len(header) and any(cells[len(header) :]):
+            raise _refused(path, f"row {number} has more cells than the header has columns")
+        rows.append(dict(zip(header, cells, strict=False)))
+    return rows
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's members; the same key twice would let the second silently win."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(key)
+        result[key] = value
+    return result
+
+
+def _json(path: Path, text: str) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        raise PipelineError(
+            f"not valid JSON (line {exc.lineno}: {exc.msg})", path=str(path)
+        ) from exc
+    except ValueError as exc:
+        raise _refused(path, f"the key {str(exc)!r} appears twice in one record: keep one") from exc
+
+
 def load_records(path: Path) -> list[Record]:
-    """Every record of a CSV, JSON (object or list) or JSON Lines file, numbered from 1."""
+    """Every record of a CSV, JSON (object or list) or JSON Lines file, numbered from 1.
+
+    A CSV may be separated by commas or semicolons (as Excel saves it where the
+    comma is the decimal mark): the header line says which. A column or key
+    named twice is refused, and so is text that is not UTF-8, with a hint.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise PipelineError(f"cannot read data file: {exc.strerror}", path=str(path)) from exc
     except UnicodeDecodeError as exc:
-        raise PipelineError("data file is not UTF-8 text", path=str(path)) from exc
+        raise _refused(path, f"the data file is not UTF-8 text: {HINT_UTF8}") from exc
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            rows: list[Any] = list(csv.DictReader(text.splitlines()))
+            rows: list[Any] = _csv_rows(path, text)
         elif suffix in (".jsonl", ".ndjson"):
-            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+            rows = [_json(path, line) for line in text.splitlines() if line.strip()]
         elif suffix == ".json":
-            loaded = json.loads(text)
+            loaded = _json(path, text)
             rows = loaded if isinstance(loaded, list) else [loaded]
         else:
             raise PipelineError("unknown data format: use .csv, .json or .jsonl", path=str(path))
-    except json.JSONDecodeError as exc:
-        raise PipelineError(
-            f"not valid JSON (line {exc.lineno}: {exc.msg})", path=str(path)
-        ) from exc
     except csv.Error as exc:
         raise PipelineError(f"not valid CSV ({exc})", path=str(path)) from exc
     records = []

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Generator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,11 +27,12 @@ from forms.wording import Wording
 from pipeline.data import Record, validate_records
 from pipeline.filenames import slug as filename_slug
 from pipeline.private import append_private, write_private
+from pipeline.roster import control_characters, meta_problems, row_key
 from schemas.common import FormModel
 from schemas.errors import InvalidRecordError, PipelineError, Problem
 from schemas.registry import latest
 
-__all__ = ["MANIFEST", "Issued", "flatten_pdf", "generate", "issue_copy"]
+__all__ = ["MANIFEST", "Issued", "check_records", "flatten_pdf", "generate", "issue_copy"]
 
 MANIFEST = "manifest.jsonl"
 
@@ -49,6 +51,8 @@ class Issued:
     bytes: int
     row: int | None = None
     prefill: dict[str, str | bool] = field(default_factory=dict)
+    key: str | None = None
+    """The identity of the roster row it was made from (``pipeline.roster.row_key``)."""
 
 
 def _subject(model: type[FormModel], values: dict[str, str | bool]) -> str:
@@ -91,11 +95,27 @@ def issue_copy(
     return identity, (flatten_pdf(data) if flatten else data), values
 
 
-def _check_printable(form: CompiledForm, records: list[FormModel], rows: list[Record]) -> None:
-    problems = []
+def _check_printable(
+    form: CompiledForm, model: type[FormModel], records: list[FormModel], rows: list[Record]
+) -> None:
+    problems = meta_problems(rows)
+    multiline = {spec.path for spec in field_specs(model) if spec.kind == "multiline"}
     for record, row in zip(records, rows, strict=True):
         for path, value in display_values(record).items():
-            if isinstance(value, str) and not form.field_font.covers(value):
+            if not isinstance(value, str):
+                continue
+            # A line break belongs in a multi-line box; anywhere else a control
+            # character would end up in a file name, an email header or a terminal.
+            bad = control_characters(value, allowed="\n" if path in multiline else "")
+            if bad:
+                problems.append(
+                    Problem(
+                        f"row {row.row}: {path}",
+                        "control_character",
+                        f"contains control characters ({bad})",
+                    )
+                )
+            elif not form.field_font.covers(value):
                 missing = form.field_font.missing(value)
                 problems.append(
                     Problem(
@@ -110,6 +130,16 @@ def _check_printable(form: CompiledForm, records: list[FormModel], rows: list[Re
         )
 
 
+def check_records(
+    form_id: str, records: list[Record], source: str = "", wording: Wording | None = None
+) -> list[FormModel]:
+    """Every record as a model, or every problem (row and field) in one error."""
+    model = latest(form_id)
+    valid = validate_records(model, records, source)
+    _check_printable(compiled_form(form_id, wording=wording), model, valid, records)
+    return valid
+
+
 def generate(
     form_id: str,
     out_dir: Path,
@@ -118,17 +148,15 @@ def generate(
     source: str = "",
     flatten: bool = False,
     wording: Wording | None = None,
-) -> Iterator[Issued]:
+) -> Generator[Issued, None, None]:
     """Write a blank copy (no records) or one prefilled copy per record into ``out_dir``.
 
     Records are all validated first, so a bad row stops the batch before any file
     is written. Yields each copy as it is written, for progress and reports.
     """
     model = latest(form_id)
-    valid = validate_records(model, records, source) if records is not None else []
+    valid = check_records(form_id, records, source, wording) if records is not None else []
     form = compiled_form(form_id, wording=wording)
-    if records is not None:
-        _check_printable(form, valid, records)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         manifest = open(  # noqa: PTH123, SIM115 (closed by the with below)
@@ -166,6 +194,11 @@ def generate(
                 bytes=len(data),
                 row=row.row if row else None,
                 prefill=values,
+                key=row_key(form_id, row) if row else None,
             )
             manifest.write(json.dumps(asdict(issued), ensure_ascii=False) + "\n")
+            # On disk before anyone is told of the copy: ``send`` emails it next, and a
+            # resumed batch finds it here by its row's key.
+            manifest.flush()
+            os.fsync(manifest.fileno())
             yield issued

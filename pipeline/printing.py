@@ -13,9 +13,8 @@ import pikepdf
 
 from forms.template import compiled_form
 from forms.wording import Wording
-from pipeline.data import Record, validate_records
-from pipeline.generate import Issued, issue_copy
-from schemas.registry import latest
+from pipeline.data import Record
+from pipeline.generate import Issued, check_records, issue_copy
 
 __all__ = ["print_pack"]
 
@@ -31,9 +30,8 @@ def print_pack(
 ) -> tuple[bytes, list[Issued]]:
     """One PDF holding a flattened copy per record, or ``count`` blank copies."""
     form = compiled_form(form_id, wording=wording)
-    model = latest(form_id)
     plan = (
-        list(zip(validate_records(model, records, source), records, strict=True))
+        list(zip(check_records(form_id, records, source, wording), records, strict=True))
         if records is not None
         else [(None, None)] * count
     )
