@@ -9,7 +9,13 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli_common import STORE_OPTION_HELP, Settings, handle_errors, plain
+from pipeline.cli_common import (
+    STORE_OPTION_HELP,
+    Settings,
+    check_store_option,
+    handle_errors,
+    plain,
+)
 from pipeline.data import load_records
 from pipeline.deliver import recipients_of, send
 from pipeline.generate import Issued
@@ -66,7 +72,7 @@ __all__ = ["print_command", "send_command"]
 )
 @click.option("--dry-run", is_flag=True, help="Show what would go where; send nothing.")
 @click.option("--resume", is_flag=True, help="Send only what did not go last time.")
-@click.option("--store", help=STORE_OPTION_HELP)
+@click.option("--store", callback=check_store_option, help=STORE_OPTION_HELP)
 @click.option("--json", "as_json", is_flag=True, help="One delivery per line on stdout.")
 @click.pass_obj
 def send_command(
@@ -170,7 +176,7 @@ def send_command(
     type=click.Path(dir_okay=False, path_type=Path),
     help="The pack's file (default: output/print/FORM-pack-N.pdf).",
 )
-@click.option("--store", help=STORE_OPTION_HELP)
+@click.option("--store", callback=check_store_option, help=STORE_OPTION_HELP)
 @click.pass_obj
 def print_command(
     settings: Settings,

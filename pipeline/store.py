@@ -26,9 +26,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from pipeline.tables import audit, issued, migrate, records
+from pipeline.urls import check_store_url
 from schemas.errors import StoreError
 
-__all__ = ["DEFAULT_STORE", "RecordStore", "Stored", "open_store", "store_url"]
+__all__ = [
+    "DEFAULT_STORE",
+    "FORGOTTEN",
+    "Purged",
+    "RecordStore",
+    "Stored",
+    "open_store",
+    "store_url",
+]
 
 DEFAULT_STORE = "sqlite:///output/records.db"
 
@@ -59,6 +68,22 @@ def _actor() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return f"uid:{os.getuid()}"
+
+
+FORGOTTEN = "null"
+"""An issued copy's prefill once a purge has forgotten it: JSON ``null``, "not known".
+
+(A registered copy's prefill is always a JSON object, ``{}`` at least.)
+"""
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What a purge removed: records, forgotten copies, and the SHA-256 of each record."""
+
+    records: int
+    copies: int
+    sha256: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -332,7 +357,10 @@ class RecordStore:
         return checked, bad
 
     def outstanding(self) -> list[dict[str, Any]]:
-        """Issued copies with no return (rejected and duplicate returns do not count)."""
+        """Issued copies with no return (rejected and duplicate returns do not count).
+
+        A copy a purge has forgotten is accounted for: its return, if any, is gone.
+        """
         returned = sa.select(records.c.document_id).where(
             records.c.status.notin_(["rejected", "duplicate"]),
             records.c.document_id.is_not(None),
@@ -346,19 +374,57 @@ class RecordStore:
                 issued.c.file,
                 issued.c.issued_at,
             )
-            .where(issued.c.document_id.notin_(returned))
+            .where(issued.c.document_id.notin_(returned), issued.c.prefill != FORGOTTEN)
             .order_by(issued.c.issued_at)
         )
         return list(self.rows(query))
 
-    def purge(self, before: datetime) -> int:
-        """Delete records received before ``before`` (a retention schedule); audited."""
+    def purge(self, before: datetime) -> Purged:
+        """Forget the records received before ``before``, and the copies of that period.
+
+        A retention schedule: each record goes with its PDF and JSON, and leaves one
+        audit line with its id and SHA-256 (never a name). An issued copy of the
+        period (issued before ``before``, or returned by a record purged now) keeps
+        its document id, form, version and date, but loses its prefilled values,
+        recipient and file name, and is no longer outstanding; a copy whose return
+        is kept stays as it is. SQLite then rewrites its file (``VACUUM``), so the
+        deleted bytes are not left in free pages or in the write-ahead log.
+        """
         with self._begin() as connection:
-            count = connection.execute(
-                records.delete().where(records.c.received_at < before)
+            gone = connection.execute(
+                sa.select(records.c.id, records.c.sha256, records.c.document_id)
+                .where(records.c.received_at < before)
+                .order_by(records.c.id)
+            ).all()
+            ids = [row.id for row in gone]
+            for start in range(0, len(ids), 500):
+                connection.execute(
+                    records.delete().where(records.c.id.in_(ids[start : start + 500]))
+                )
+            for row in gone:
+                self._audit(connection, "purge", row.id, {"sha256": row.sha256})
+            returned = {row.document_id for row in gone if row.document_id}
+            kept = sa.select(records.c.document_id).where(records.c.document_id.is_not(None))
+            copies = connection.execute(
+                issued.update()
+                .where(
+                    issued.c.prefill != FORGOTTEN,
+                    sa.or_(issued.c.issued_at < before, issued.c.document_id.in_(returned)),
+                    issued.c.document_id.notin_(kept),
+                )
+                .values(prefill=FORGOTTEN, recipient=None, file="")
             ).rowcount
-            self._audit(connection, "purge", None, {"before": before.isoformat(), "records": count})
-        return int(count)
+        if self.dialect == "sqlite":
+            self._compact()
+        return Purged(len(gone), int(copies), tuple(row.sha256 for row in gone))
+
+    def _compact(self) -> None:
+        """Rewrite the SQLite file without its free pages, and empty the write-ahead log."""
+        self.close()  # no connection of ours may hold a read open on the old pages
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM")
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.engine.dispose()
 
     def audit_log(self) -> list[dict[str, Any]]:
         return list(self.rows(sa.select(audit).order_by(audit.c.id)))
@@ -394,18 +460,15 @@ class RecordStore:
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # What is deleted (a purge) is overwritten with zeros, not left in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 def open_store(url: str) -> RecordStore:
     """The store at ``url`` (``sqlite:///…`` or ``postgresql://…``), upgraded to this version."""
-    try:
-        parsed = sa.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        raise StoreError(
-            f"not a store URL: {url!r} (use sqlite:///FILE or postgresql://…)"
-        ) from exc
+    parsed = check_store_url(url)
     if parsed.drivername.startswith("postgresql") and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername.startswith("sqlite"):

@@ -1,0 +1,101 @@
+"""A retention schedule: forget what was received before a date, in the store and on disk.
+
+The store forgets its records and the issued copies of the period
+(``RecordStore.purge``). An ingest output folder holds copies too: the result
+JSON of every input (names and all) and the original bytes of every rejected one
+in ``quarantine/``. Those of the purged records, and any written before the date,
+go as well, with their lines in ``index.jsonl`` (or a later batch would take the
+same bytes for a duplicate of a result that is gone).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from pipeline.private import write_private
+from pipeline.store import RecordStore
+from schemas.errors import PipelineError
+
+__all__ = ["Retention", "purge"]
+
+
+@dataclass(frozen=True)
+class Retention:
+    """What one purge removed."""
+
+    records: int
+    copies: int
+    files: int
+
+
+def purge(store: RecordStore, before: datetime, ingest_out: Path | None) -> Retention:
+    """Forget every record received before ``before``, and its files under ``ingest_out``.
+
+    Audited: one line per record (by ``RecordStore.purge``), then one for the run,
+    with counts and the date, never a name.
+    """
+    purged = store.purge(before)
+    files = 0
+    if ingest_out is not None and ingest_out.is_dir():
+        files = _forget_files(ingest_out, set(purged.sha256), before)
+    store.log(
+        "purge-summary",
+        {
+            "before": before.isoformat(),
+            "records": purged.records,
+            "copies": purged.copies,
+            "files": files,
+        },
+    )
+    return Retention(purged.records, purged.copies, files)
+
+
+def _older(path: Path, before: datetime) -> bool:
+    try:
+        return path.stat().st_mtime < before.timestamp()
+    except FileNotFoundError:
+        return True
+
+
+def _forget_files(out: Path, shas: set[str], before: datetime) -> int:
+    """Delete the results and quarantined inputs of the period; keep the index true."""
+    removed = 0
+
+    def remove(path: Path) -> None:
+        nonlocal removed
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
+            removed += 1
+
+    index = out / "index.jsonl"
+    kept: list[str] = []
+    if index.is_file():
+        try:
+            lines = index.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PipelineError(f"cannot read the ingest index: {exc}", path=str(index)) from exc
+        for line in lines:
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            sha, result = entry.get("sha256", ""), out / entry.get("result", "")
+            if sha in shas or (entry.get("result") and _older(result, before)):
+                if entry.get("result"):
+                    remove(result)
+                for quarantined in (out / "quarantine").glob(f"{sha}.*") if sha else ():
+                    remove(quarantined)
+            else:
+                kept.append(line)
+        write_private(index, "".join(f"{line}\n" for line in kept))
+    # What the index does not name: inputs quarantined or results written by hand, or by
+    # a batch that stopped before its index line. Results are named NAME-SHA[:12].json.
+    short = {sha[:12] for sha in shas}
+    for folder in ("quarantine", "results"):
+        for path in sorted((out / folder).glob("*")) if (out / folder).is_dir() else ():
+            ours = path.name.split(".")[0] in shas or path.stem.rsplit("-", 1)[-1] in short
+            if ours or _older(path, before):
+                remove(path)
+    return removed
