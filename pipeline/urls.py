@@ -29,7 +29,7 @@ def check_store_url(url: str) -> sa.URL:
     """
     try:
         parsed = sa.make_url(url)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is no number
         raise StoreError(
             "not a store URL (use sqlite:///FILE or postgresql://USER@HOST/DB)"
         ) from None
