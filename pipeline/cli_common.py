@@ -37,19 +37,23 @@ STORE_OPTION_HELP = (
 
 @contextmanager
 def handle_errors() -> Iterator[None]:
-    """Map each ``PipelineError`` to one clear line on stderr and its exit code."""
+    """Map each ``PipelineError`` to one clear line on stderr and its exit code.
+
+    Messages name paths, fields and values that came from outside: printed escaped.
+    """
     try:
         yield
     except InvalidRecordError as exc:
-        click.echo(f"supforms: {exc.path + ': ' if exc.path else ''}{exc.message}", err=True)
+        where = f"{exc.path}: " if exc.path else ""
+        click.echo(f"supforms: {printable(where + exc.message)}", err=True)
         for problem in exc.problems:
-            click.echo(f"  {problem.field}: {problem.message}", err=True)
+            click.echo(f"  {printable(problem.field)}: {printable(problem.message)}", err=True)
         sys.exit(2)
     except UnknownFormError as exc:
-        click.echo(f"supforms: {exc}", err=True)
+        click.echo(f"supforms: {printable(str(exc))}", err=True)
         sys.exit(2)
     except PipelineError as exc:
-        click.echo(f"supforms: {exc}", err=True)
+        click.echo(f"supforms: {printable(str(exc))}", err=True)
         sys.exit(1)
 
 

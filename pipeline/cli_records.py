@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import sqlalchemy as sa
 
 from forms.normalise import ValueProblemError, parse_date
 from pipeline.cli_common import (
@@ -26,7 +27,7 @@ from pipeline.report import describe_result
 from pipeline.retention import purge
 from pipeline.store import RecordStore, open_store, store_url
 from pipeline.transcribe import transcribe
-from schemas.errors import PipelineError
+from schemas.errors import PipelineError, StoreError
 from schemas.registry import form_ids
 
 __all__ = ["records_group"]
@@ -66,9 +67,16 @@ class Day(click.ParamType):  # type: ignore[type-arg]
 DAY = Day()
 
 
-def _read(store: RecordStore, how: str, ids: list[int]) -> None:
-    """Audit who read which records (ids, never values); the actor is on the line."""
-    store.log("read", {"how": how, "records": ids})
+def _read(store: RecordStore, how: str, ids: list[int], **detail: Any) -> None:
+    """Audit who read which records (ids, never values); the actor is on the line.
+
+    Written before anything is shown: a read the log cannot record is refused.
+    """
+    try:
+        store.log("read", {"how": how, "records": ids, **detail})
+    except sa.exc.DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise StoreError(f"this read could not be audited, so nothing is shown: {reason}") from exc
 
 
 def _duration(text: str) -> timedelta:
@@ -187,13 +195,11 @@ def export_command(
     listed = list(records.rows(records.select(**chosen)))
     rows = list(export_rows(records, iter(listed), columns))
     with handle_errors():
-        records.log(
-            "read",
-            {
-                "how": f"export --format {fmt}",
-                "fields": list(columns),
-                "records": [row["id"] for row in listed],
-            },
+        _read(
+            records,
+            f"export --format {fmt}",
+            [row["id"] for row in listed],
+            fields=list(columns),
         )
     lines = to_csv(rows, columns) if fmt == "csv" else to_jsonl(rows)
     for line in lines:
@@ -351,3 +357,10 @@ def purge_command(
         f"Purged {done.records} record(s) received before {shown}; "
         f"forgot {done.copies} issued copy(ies) and {done.files} ingest file(s)."
     )
+    if not done.compacted:
+        click.echo(
+            "supforms: another process is reading the store, so its write-ahead log "
+            "(-wal) may still hold deleted bytes: purge again when it has finished",
+            err=True,
+        )
+        sys.exit(1)

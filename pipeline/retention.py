@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from pipeline.private import write_private
 from pipeline.store import RecordStore
-from schemas.errors import PipelineError
+from schemas.errors import PipelineError, StoreError
 
 __all__ = ["Retention", "purge"]
 
@@ -29,6 +31,7 @@ class Retention:
     records: int
     copies: int
     files: int
+    compacted: bool = True
 
 
 def purge(store: RecordStore, before: datetime, ingest_out: Path | None) -> Retention:
@@ -37,7 +40,11 @@ def purge(store: RecordStore, before: datetime, ingest_out: Path | None) -> Rete
     Audited: one line per record (by ``RecordStore.purge``), then one for the run,
     with counts and the date, never a name.
     """
-    purged = store.purge(before)
+    try:
+        purged = store.purge(before)
+    except sa.exc.DBAPIError as exc:  # e.g. a role that may not delete (the ingest role)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise StoreError(f"the store refused the purge: {reason}") from exc
     files = 0
     if ingest_out is not None and ingest_out.is_dir():
         files = _forget_files(ingest_out, set(purged.sha256), before)
@@ -50,7 +57,7 @@ def purge(store: RecordStore, before: datetime, ingest_out: Path | None) -> Rete
             "files": files,
         },
     )
-    return Retention(purged.records, purged.copies, files)
+    return Retention(purged.records, purged.copies, files, purged.compacted)
 
 
 def _older(path: Path, before: datetime) -> bool:

@@ -84,6 +84,7 @@ class Purged:
     records: int
     copies: int
     sha256: tuple[str, ...]
+    compacted: bool = True  # False: a reader kept SQLite's write-ahead log from being emptied
 
 
 @dataclass(frozen=True)
@@ -414,17 +415,31 @@ class RecordStore:
                 )
                 .values(prefill=FORGOTTEN, recipient=None, file="")
             ).rowcount
-        if self.dialect == "sqlite":
-            self._compact()
-        return Purged(len(gone), int(copies), tuple(row.sha256 for row in gone))
+        compacted = self._compact() if self.dialect == "sqlite" else True
+        return Purged(len(gone), int(copies), tuple(row.sha256 for row in gone), compacted)
 
-    def _compact(self) -> None:
-        """Rewrite the SQLite file without its free pages, and empty the write-ahead log."""
+    def _compact(self) -> bool:
+        """Rewrite the SQLite file without its free pages, and empty the write-ahead log.
+
+        False if another process, reading, kept the log from being emptied.
+        """
         self.close()  # no connection of ours may hold a read open on the old pages
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM")
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        self.engine.dispose()
+        try:
+            with self.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            ) as connection:
+                connection.exec_driver_sql("VACUUM")
+                # A reader that has not finished in a few seconds is not waited for: the
+                # caller hears of it, and purges again later.
+                connection.exec_driver_sql("PRAGMA busy_timeout=5000")
+                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+        except sa.exc.OperationalError as exc:
+            raise StoreError(
+                f"records purged, but the file could not be rewritten: {exc.orig}"
+            ) from exc
+        finally:
+            self.engine.dispose()
+        return not busy
 
     def audit_log(self) -> list[dict[str, Any]]:
         return list(self.rows(sa.select(audit).order_by(audit.c.id)))

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,7 +23,7 @@ from pipeline.cli_common import json_line, printable
 from pipeline.generate import issue_copy
 from pipeline.store import open_store
 from tests.cli import run
-from tests.conftest import sample_record
+from tests.conftest import _fresh_postgres, sample_record
 
 NAME = "Łukasz Wiśniewski"
 EVIL = "Ann\x1b[31mRed\r\nFORGED line\u202eevil\u2066"
@@ -153,6 +155,35 @@ def test_a_purge_keeps_copies_whose_return_is_kept(tmp_path, store_url):
     with open_store(store_url) as store, store.engine.connect() as connection:
         kept = dict(connection.execute(sa.text("SELECT document_id, recipient FROM issued")).all())
     assert kept == {"D1": "person 1", "D2": None}
+
+
+def test_a_purge_a_reader_keeps_from_finishing_says_so(tmp_path):
+    url = f"sqlite:///{tmp_path}/records.db"
+    with open_store(url) as store:
+        store.archive(
+            {
+                "status": "rejected",
+                "source": {"filename": f"{NAME}.pdf", "sha256": "ef" * 32, "bytes": 1},
+                "signatures": [],
+                "problems": [],
+            },
+            b"x",
+        )
+    reader = sqlite3.connect(tmp_path / "records.db", isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM records").fetchall()  # a read in progress
+        code, stdout, err = run(
+            "records", "purge", "--before", _tomorrow(), "--yes", "--store", url
+        )
+    finally:
+        reader.close()
+    assert code == 1
+    assert stdout.startswith("Purged 1 record(s)")
+    assert "purge again" in err
+    code, _, err = run("records", "purge", "--before", _tomorrow(), "--yes", "--store", url)
+    assert (code, err) == (0, "")
+    assert not [p for p in tmp_path.iterdir() if NAME.encode() in p.read_bytes()]
 
 
 @pytest.mark.parametrize(
@@ -296,6 +327,9 @@ def test_stored_text_is_escaped_by_every_command(tmp_path, store_url):
         assert code in (0, 3), (command, err)
         assert EVIL[:3] in stdout + err, command
         _assert_escaped(stdout + err)
+    code, stdout, err = run("ingest", str(tmp_path / f"missing {EVIL}"), "--no-archive")
+    assert code == 1  # an error message quoting what it was given, escaped too
+    _assert_escaped(stdout + err)
     json_commands = [
         ("records", "list", "--json"),
         ("records", "show", "1", "--json"),
@@ -453,3 +487,40 @@ def test_every_records_subcommand_takes_store_after_its_name(tmp_path, store_url
         "records", "--store", "sqlite:///nowhere/x.db", "list", "--store", store_url
     )
     assert "Łukasz" in stdout  # the nearer one wins
+
+
+@pytest.mark.postgres
+def test_a_read_the_log_cannot_record_shows_nothing(tmp_path):
+    url = os.environ.get("SUPFORMS_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("SUPFORMS_TEST_PG_URL is not set: .ci/run must start PostgreSQL")
+        pytest.skip("no PostgreSQL")
+    url = _fresh_postgres(url)
+    with open_store(url) as store:
+        store.archive(
+            {
+                "status": "rejected",
+                "source": {"filename": f"{NAME}.pdf", "sha256": "ab" * 32, "bytes": 1},
+                "signatures": [],
+                "problems": [],
+            },
+            b"x",
+        )
+        role = f"supforms_reader_{secrets.token_hex(4)}"
+        with store.engine.begin() as connection:
+            connection.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+            connection.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+        try:
+            as_reader = sa.make_url(url).set(username=role).render_as_string()
+            code, stdout, err = run("records", "list", "--store", as_reader)
+            assert code == 1
+            assert "could not be audited" in err
+            assert NAME not in stdout + err
+            code, stdout, err = run("records", "show", "1", "--store", as_reader)
+            assert code == 1
+            assert NAME not in stdout + err
+        finally:
+            with store.engine.begin() as connection:
+                connection.exec_driver_sql(f"DROP OWNED BY {role}")
+                connection.exec_driver_sql(f"DROP ROLE {role}")
