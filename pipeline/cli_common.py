@@ -95,13 +95,6 @@ def check_store_option(ctx: click.Context, param: click.Parameter, value: str | 
 _HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
 
 
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
-
-
 def printable(text: str) -> str:
     """``text`` safe for a terminal or a log: every character that is not seen, escaped.
 
@@ -111,7 +104,10 @@ def printable(text: str) -> str:
     every command prints stored or received text through.
     """
     return "".join(
-        _escape(ch) if ch != " " and unicodedata.category(ch) in _HIDDEN else ch for ch in text
+        ch.encode("unicode_escape").decode("ascii")  # \n, \x1b, \u202e, \U000e0041
+        if ch != " " and unicodedata.category(ch) in _HIDDEN
+        else ch
+        for ch in text
     )
 
 
