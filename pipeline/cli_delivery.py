@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -14,7 +13,9 @@ from pipeline.cli_common import (
     Settings,
     check_store_option,
     handle_errors,
+    json_line,
     plain,
+    printable,
 )
 from pipeline.data import load_records
 from pipeline.deliver import recipients_of, send
@@ -135,13 +136,17 @@ def send_command(
                 for delivery in bar:
                     failed += delivery.status == "failed"
                     if as_json:
-                        click.echo(json.dumps(asdict(delivery), ensure_ascii=False))
+                        click.echo(json_line(asdict(delivery)))
                     elif delivery.status == "failed":
-                        click.echo(f"{delivery.recipient}: not sent: {delivery.detail}", err=True)
+                        click.echo(
+                            f"{printable(delivery.recipient)}: not sent: "
+                            f"{printable(delivery.detail)}",
+                            err=True,
+                        )
                     elif not (settings.quiet or show_bar):
                         click.echo(
                             f"{delivery.status:<8} {delivery.document_id or '-':<20} "
-                            f"{delivery.recipient}"
+                            f"{printable(delivery.recipient)}"
                         )
         finally:
             if transport is not None:
