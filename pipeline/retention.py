@@ -10,6 +10,7 @@ same bytes for a duplicate of a result that is gone).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,41 +69,48 @@ def _older(path: Path, before: datetime) -> bool:
 
 
 def _forget_files(out: Path, shas: set[str], before: datetime) -> int:
-    """Delete the results and quarantined inputs of the period; keep the index true."""
+    """Delete the ingest files of the period; keep the index true. How many went."""
     removed = 0
 
     def remove(path: Path) -> None:
         nonlocal removed
         if path.is_file() and not path.is_symlink():
-            path.unlink()
+            try:
+                path.unlink()
+            except OSError as exc:
+                raise PipelineError(f"cannot delete: {exc.strerror}", path=str(path)) from exc
             removed += 1
 
     index = out / "index.jsonl"
-    kept: list[str] = []
     if index.is_file():
+        kept: list[str] = []
         try:
-            lines = index.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
+            entries = [(line, json.loads(line)) for line in index.read_text("utf-8").splitlines()]
+        except (OSError, ValueError) as exc:
             raise PipelineError(f"cannot read the ingest index: {exc}", path=str(index)) from exc
-        for line in lines:
-            if not line.strip():
-                continue
-            entry = json.loads(line)
-            sha, result = entry.get("sha256", ""), out / entry.get("result", "")
-            if sha in shas or (entry.get("result") and _older(result, before)):
-                if entry.get("result"):
-                    remove(result)
+        for line, entry in entries:
+            sha, result = entry.get("sha256") or "", entry.get("result") or ""
+            if sha in shas or (result and _older(out / result, before)):
+                if result:
+                    remove(out / result)
                 for quarantined in (out / "quarantine").glob(f"{sha}.*") if sha else ():
                     remove(quarantined)
             else:
                 kept.append(line)
         write_private(index, "".join(f"{line}\n" for line in kept))
-    # What the index does not name: inputs quarantined or results written by hand, or by
-    # a batch that stopped before its index line. Results are named NAME-SHA[:12].json.
+    # What the index does not name: inputs quarantined, or results written, by a batch
+    # that stopped before its index line (results are named NAME-SHA[:12].json); PDFs
+    # taken from emails (mail/); the summary of a batch that finished before the date.
     short = {sha[:12] for sha in shas}
-    for folder in ("quarantine", "results"):
+    for folder in ("quarantine", "results", "mail"):
         for path in sorted((out / folder).glob("*")) if (out / folder).is_dir() else ():
-            ours = path.name.split(".")[0] in shas or path.stem.rsplit("-", 1)[-1] in short
+            if folder == "mail" and path.is_file():
+                ours = hashlib.sha256(path.read_bytes()).hexdigest() in shas
+            else:
+                ours = path.name.split(".")[0] in shas or path.stem.rsplit("-", 1)[-1] in short
             if ours or _older(path, before):
                 remove(path)
+    for summary in (out / "summary.json", out / "summary.csv"):
+        if _older(summary, before):
+            remove(summary)
     return removed

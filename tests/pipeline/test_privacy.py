@@ -524,3 +524,38 @@ def test_a_read_the_log_cannot_record_shows_nothing(tmp_path):
             with store.engine.begin() as connection:
                 connection.exec_driver_sql(f"DROP OWNED BY {role}")
                 connection.exec_driver_sql(f"DROP ROLE {role}")
+
+
+def test_purge_forgets_the_ingest_files_of_the_period(tmp_path, store_url):
+    from email.message import EmailMessage
+
+    inbox, out = tmp_path / "inbox", tmp_path / "ingest"
+    inbox.mkdir()
+    filled = issue_copy(compiled_form("agreement"), sample_record("agreement"))[1]
+    (inbox / "a.pdf").write_bytes(filled)
+    (inbox / "letter.pdf").write_bytes(f"from {NAME}".encode())
+    message = EmailMessage()
+    message["Subject"] = "my contract"
+    message.add_attachment(
+        issue_copy(compiled_form("contract"), sample_record("contract"))[1],
+        maintype="application",
+        subtype="pdf",
+        filename="contract.pdf",
+    )
+    (inbox / "msg.eml").write_bytes(message.as_bytes())
+    run("ingest", str(inbox), "--out", str(out), "--store", store_url)
+    before = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert [p for p in before if p.startswith("mail/")]
+    assert [p for p in before if p.startswith("quarantine/")]
+    assert len([p for p in before if p.startswith("results/")]) == 3
+    yesterday = (date.today() - timedelta(days=1)).strftime("%d/%m/%Y")
+    purge = ("records", "purge", "--yes", "--store", store_url, "--ingest-out", str(out))
+    code, stdout, _ = run(*purge, "--before", yesterday)
+    assert "Purged 0 record(s)" in stdout
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == before
+    code, stdout, _ = run(*purge, "--before", _tomorrow())
+    assert code == 0
+    assert f"and {len(before) - 1} ingest file(s)" in stdout  # all but the index, emptied
+    assert [p.name for p in out.rglob("*") if p.is_file()] == ["index.jsonl"]
+    code, stdout, _ = run("ingest", str(inbox), "--out", str(out), "--store", store_url, "--json")
+    assert {r["status"] for r in lines(stdout)} >= {"incomplete", "rejected"}  # not duplicates
