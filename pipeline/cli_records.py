@@ -268,7 +268,7 @@ def register_command(ctx: click.Context, manifest: Path, store: str | None) -> N
         if line.strip()
     ]
     new = _store(ctx).register([c for c in copies if c.get("row") is not None])
-    click.echo(f"Registered {new} new issued copies from {manifest}.")
+    click.echo(f"Registered {new} new issued copies from {printable(str(manifest))}.")
 
 
 @records_group.command("transcribe")

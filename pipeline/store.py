@@ -404,17 +404,17 @@ class RecordStore:
                 )
             for row in gone:
                 self._audit(connection, "purge", row.id, {"sha256": row.sha256})
-            returned = {row.document_id for row in gone if row.document_id}
             kept = sa.select(records.c.document_id).where(records.c.document_id.is_not(None))
-            copies = connection.execute(
+            forget = (
                 issued.update()
-                .where(
-                    issued.c.prefill != FORGOTTEN,
-                    sa.or_(issued.c.issued_at < before, issued.c.document_id.in_(returned)),
-                    issued.c.document_id.notin_(kept),
-                )
+                .where(issued.c.prefill != FORGOTTEN, issued.c.document_id.notin_(kept))
                 .values(prefill=FORGOTTEN, recipient=None, file="")
-            ).rowcount
+            )
+            copies = connection.execute(forget.where(issued.c.issued_at < before)).rowcount
+            returned = sorted({row.document_id for row in gone if row.document_id})
+            for start in range(0, len(returned), 500):  # a statement's parameters are limited
+                chunk = returned[start : start + 500]
+                copies += connection.execute(forget.where(issued.c.document_id.in_(chunk))).rowcount
         compacted = self._compact() if self.dialect == "sqlite" else True
         return Purged(len(gone), int(copies), tuple(row.sha256 for row in gone), compacted)
 

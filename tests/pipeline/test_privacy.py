@@ -559,3 +559,39 @@ def test_purge_forgets_the_ingest_files_of_the_period(tmp_path, store_url):
     assert [p.name for p in out.rglob("*") if p.is_file()] == ["index.jsonl"]
     code, stdout, _ = run("ingest", str(inbox), "--out", str(out), "--store", store_url, "--json")
     assert {r["status"] for r in lines(stdout)} >= {"incomplete", "rejected"}  # not duplicates
+
+
+def test_a_purged_return_takes_its_copy_whenever_it_was_issued(tmp_path, store_url):
+    later = datetime.now(UTC) + timedelta(days=3)  # a clock that was wrong, say
+    with open_store(store_url) as store:
+        store.register(
+            [
+                {
+                    "document_id": f"L{n}",
+                    "form": "agreement",
+                    "version": "1",
+                    "file": f"{n}.pdf",
+                    "recipient": NAME,
+                    "issued_at": later.isoformat(),
+                    "prefill": {"supervisee.name": NAME},
+                }
+                for n in range(3)
+            ]
+        )
+        for n in range(2):
+            store.archive(
+                {
+                    "form": "agreement",
+                    "version": "1",
+                    "document_id": f"L{n}",
+                    "status": "incomplete",
+                    "source": {"filename": f"{n}.pdf", "sha256": f"{n:064x}", "bytes": 1},
+                    "data": None,
+                    "signatures": [],
+                    "problems": [],
+                },
+                b"x",
+            )
+    run("records", "purge", "--before", _tomorrow(), "--yes", "--store", store_url)
+    _, stdout, _ = run("records", "outstanding", "--json", "--store", store_url)
+    assert [(r["document_id"], r["recipient"]) for r in lines(stdout)] == [("L2", NAME)]
