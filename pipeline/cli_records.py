@@ -33,9 +33,7 @@ from schemas.registry import form_ids
 __all__ = ["records_group"]
 
 # Accepted after the subcommand's name (DESIGN.md, contract 8), and before it as well.
-store_option = click.option(
-    "--store", "store", callback=check_store_option, expose_value=True, help=STORE_OPTION_HELP
-)
+store_option = click.option("--store", "store", callback=check_store_option, help=STORE_OPTION_HELP)
 
 
 def _store(ctx: click.Context) -> RecordStore:
