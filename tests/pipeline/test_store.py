@@ -186,7 +186,7 @@ def test_due_purge_and_audit(tmp_path, store_url):
     )
     assert stdout.strip() == (
         "Purged 1 record(s) received before 01/01/2999; forgot 0 issued copy(ies)"
-        " and 1 ingest file(s)."
+        " and 3 ingest file(s)."  # its result, and the batch summary (json, csv)
     )
     with open_store(store_url) as store:
         log = store.audit_log()
