@@ -21,7 +21,15 @@ import click
 from forms.read import read_fields
 from forms.spec import field_specs
 from pipeline.batch import NEEDS_ACTION, Batch, find_inputs
-from pipeline.cli_common import STORE_OPTION_HELP, Settings, handle_errors, plain, printable
+from pipeline.cli_common import (
+    STORE_OPTION_HELP,
+    Settings,
+    check_store_option,
+    handle_errors,
+    json_line,
+    plain,
+    printable,
+)
 from pipeline.cli_delivery import print_command, send_command
 from pipeline.cli_records import records_group
 from pipeline.data import load_records
@@ -118,8 +126,8 @@ def schema_command(form: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per copy on stdout.")
 @click.option(
     "--store",
-    help="Records store whose issuance registry records the prefilled "
-    "copies. Env: SUPFORMS_STORE. Default: sqlite:///output/records.db.",
+    callback=check_store_option,
+    help="Records store whose issuance registry records the prefilled copies. " + STORE_OPTION_HELP,
 )
 @click.pass_obj
 def generate_command(
@@ -181,14 +189,14 @@ def generate_command(
                 if copy.row is not None:  # a blank form is a template, not issued to anyone
                     issued.append(asdict(copy))
                 if as_json:
-                    click.echo(json.dumps(asdict(copy), ensure_ascii=False))
+                    click.echo(json_line(asdict(copy)))
         if issued:
             with open_store(store_url(store)) as registry:
                 registry.register(issued)
         if not (settings.quiet or as_json):
             click.echo(
-                f"Wrote {written} {form} PDF(s) to {out}/ (issued copies are listed in "
-                f"{out / MANIFEST})"
+                f"Wrote {written} {form} PDF(s) to {printable(str(out))}/ (issued copies are "
+                f"listed in {printable(str(out / MANIFEST))})"
             )
 
 
@@ -202,15 +210,16 @@ def fields_command(pdf: Path, as_json: bool) -> None:
     if as_json:
         for field in fields:
             row = {k: v for k, v in asdict(field).items() if k != "widgets"}
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(json_line(row))
         return
     if not fields:
-        click.echo(f"{pdf}: no form fields")
+        click.echo(f"{printable(str(pdf))}: no form fields")
         return
-    width = max(len(field.name) for field in fields)
-    for field in fields:
-        value = "" if field.value is None else field.value.replace("\n", "⏎")
-        click.echo(f"{field.name:<{width}}  {field.type:<10} {value}")
+    names = [printable(field.name) for field in fields]
+    width = max(len(name) for name in names)
+    for name, field in zip(names, fields, strict=True):
+        value = "" if field.value is None else printable(field.value.replace("\n", "⏎"))
+        click.echo(f"{name:<{width}}  {field.type:<10} {value}")
 
 
 @cli.command("ingest")
@@ -247,7 +256,7 @@ def fields_command(pdf: Path, as_json: bool) -> None:
 @click.option(
     "--json", "as_json", is_flag=True, help="One result (ingest JSON) per line on stdout."
 )
-@click.option("--store", help=STORE_OPTION_HELP)
+@click.option("--store", callback=check_store_option, help=STORE_OPTION_HELP)
 @click.option(
     "--no-archive",
     is_flag=True,
@@ -304,7 +313,7 @@ def ingest_command(
         ):
             for result in progress:
                 if as_json:
-                    click.echo(json.dumps(result, ensure_ascii=False))
+                    click.echo(json_line(result))
                 elif result["status"] in NEEDS_ACTION and not settings.quiet:
                     first = result["problems"][0] if result["problems"] else None
                     reason = f"{first['field']}: {first['message']}" if first else ""
@@ -316,10 +325,10 @@ def ingest_command(
                     )
         counts = batch.summary.counts
         if not (settings.quiet or as_json):
-            parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            parts = ", ".join(f"{n} {printable(s)}" for s, n in sorted(counts.items()))
             click.echo(
                 f"Ingested {total} file(s): {parts or 'nothing'}. "
-                f"Results in {out}/ (summary.csv lists each file)."
+                f"Results in {printable(str(out))}/ (summary.csv lists each file)."
             )
     sys.exit(3 if batch.summary.needs_action else 0)
 
@@ -338,7 +347,7 @@ def inspect_command(settings: Settings, pdf: Path, as_json: bool) -> None:
     with handle_errors():
         result = ingest_bytes(pdf.read_bytes(), pdf.name, settings.wording()).as_json()
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        click.echo(json_line(result, indent=1))
     else:
         click.echo(describe_result(result))
     sys.exit(3 if result["status"] in NEEDS_ACTION else 0)

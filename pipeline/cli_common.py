@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import sys
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,31 +15,45 @@ from typing import Any
 import click
 
 from forms.wording import Wording, load_wording
+from pipeline.urls import check_store_url
 from schemas.errors import InvalidRecordError, PipelineError, UnknownFormError
 
-__all__ = ["STORE_OPTION_HELP", "Settings", "handle_errors", "plain", "printable"]
+__all__ = [
+    "STORE_OPTION_HELP",
+    "Settings",
+    "check_store_option",
+    "handle_errors",
+    "json_line",
+    "plain",
+    "printable",
+]
 
 STORE_OPTION_HELP = (
-    "Records store to archive into: sqlite:///FILE or postgresql://USER@HOST/DB. "
+    "Records store: sqlite:///FILE or postgresql://USER@HOST/DB (the password from "
+    "PGPASSWORD, ~/.pgpass or a service file, never in the URL). "
     "Env: SUPFORMS_STORE. Default: sqlite:///output/records.db."
 )
 
 
 @contextmanager
 def handle_errors() -> Iterator[None]:
-    """Map each ``PipelineError`` to one clear line on stderr and its exit code."""
+    """Map each ``PipelineError`` to one clear line on stderr and its exit code.
+
+    Messages name paths, fields and values that came from outside: printed escaped.
+    """
     try:
         yield
     except InvalidRecordError as exc:
-        click.echo(f"supforms: {exc.path + ': ' if exc.path else ''}{exc.message}", err=True)
+        where = f"{exc.path}: " if exc.path else ""
+        click.echo(f"supforms: {printable(where + exc.message)}", err=True)
         for problem in exc.problems:
-            click.echo(f"  {problem.field}: {problem.message}", err=True)
+            click.echo(f"  {printable(problem.field)}: {printable(problem.message)}", err=True)
         sys.exit(2)
     except UnknownFormError as exc:
-        click.echo(f"supforms: {exc}", err=True)
+        click.echo(f"supforms: {printable(str(exc))}", err=True)
         sys.exit(2)
     except PipelineError as exc:
-        click.echo(f"supforms: {exc}", err=True)
+        click.echo(f"supforms: {printable(str(exc))}", err=True)
         sys.exit(1)
 
 
@@ -54,13 +72,66 @@ def plain(items: Iterator[Any]) -> Iterator[Iterator[Any]]:
     yield items
 
 
-def printable(text: str) -> str:
-    """``text`` safe for a terminal or a log: control characters shown as escapes.
+def check_store_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    """Refuse a store URL with a password (``--store``, else ``SUPFORMS_STORE``), unechoed.
 
-    A file name may hold a newline or an escape sequence; printed raw, it would
-    forge a line of the report or recolour the terminal.
+    Checked when the command line is parsed, before anything is written or sent.
+    """
+    url, where = (value, None) if value else (os.environ.get("SUPFORMS_STORE"), "SUPFORMS_STORE")
+    if url:
+        try:
+            check_store_url(url)
+        except PipelineError as exc:
+            message = f"{where}: {exc}" if where else str(exc)
+            raise click.BadParameter(message, ctx=ctx, param=param) from None
+    return value
+
+
+# Shown escaped: controls (Cc: ESC, CR, LF, DEL, C1 such as CSI), formats (Cf: the bidi
+# overrides U+202A-U+202E, isolates U+2066-U+2069, marks U+200E/U+200F/U+061C, zero-width
+# characters), line and paragraph separators (Zl, Zp), and surrogates, private-use and
+# unassigned code points, whose look no one can predict. Spaces other than " " too (Zs):
+# a no-break space would pass for a space in a column that someone reads or copies.
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal or a log: every character that is not seen, escaped.
+
+    A file name or a name in a form may hold a newline, an escape sequence or a
+    bidi override; printed raw, it would forge a line of the report, recolour the
+    terminal or reorder what follows it on the line. This is the one function
+    every command prints stored or received text through.
     """
     return "".join(
-        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        ch.encode("unicode_escape").decode("ascii")  # \n, \x1b, \u202e, \U000e0041
+        if ch != " " and unicodedata.category(ch) in _HIDDEN
+        else ch
         for ch in text
     )
+
+
+_BEYOND_ASCII = re.compile("[^\\x00-\\x7e]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    ch = match[0]
+    if ch != "\x7f" and unicodedata.category(ch) not in _HIDDEN:
+        return ch
+    units = ch.encode("utf-16-be")
+    return "".join(
+        f"\\u{int.from_bytes(units[i : i + 2], 'big'):04x}" for i in range(0, len(units), 2)
+    )
+
+
+def json_line(value: Any, **options: Any) -> str:
+    """``value`` as JSON for stdout: readable UTF-8, but no character that acts on a terminal.
+
+    ``json.dumps`` escapes C0 controls; C1 controls (CSI), DEL, bidi controls and
+    line separators are valid raw in JSON, so they are escaped here as ``\\uXXXX``:
+    the same JSON to a parser, inert on a screen. Names stay readable (ensure_ascii
+    would turn every "ł" into an escape).
+    """
+    # json.dumps escapes every ASCII control inside a string, and writes none outside
+    # one but the newlines of ``indent``: only what lies beyond ASCII is left to judge.
+    return _BEYOND_ASCII.sub(_json_escape, json.dumps(value, ensure_ascii=False, **options))

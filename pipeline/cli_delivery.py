@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from pipeline.cli_common import STORE_OPTION_HELP, Settings, handle_errors, plain, printable
+from pipeline.cli_common import (
+    STORE_OPTION_HELP,
+    Settings,
+    check_store_option,
+    handle_errors,
+    json_line,
+    plain,
+    printable,
+)
 from pipeline.data import load_records
 from pipeline.deliver import check_roster, send
 from pipeline.deliver import dry_run as dry_run_of
@@ -82,7 +89,7 @@ __all__ = ["print_command", "send_command"]
 )
 @click.option("--dry-run", is_flag=True, help="Show what would go where; send nothing.")
 @click.option("--resume", is_flag=True, help="Send only what did not go last time.")
-@click.option("--store", help=STORE_OPTION_HELP)
+@click.option("--store", callback=check_store_option, help=STORE_OPTION_HELP)
 @click.option("--json", "as_json", is_flag=True, help="One delivery per line on stdout.")
 @click.pass_obj
 def send_command(
@@ -169,9 +176,11 @@ def send_command(
 
 def _show(delivery: Delivery, settings: Settings, as_json: bool, show_bar: bool) -> None:
     if as_json:
-        click.echo(json.dumps(asdict(delivery), ensure_ascii=False))
+        click.echo(json_line(asdict(delivery)))
     elif delivery.status == "failed":
-        click.echo(f"{delivery.recipient}: not sent: {printable(delivery.detail)}", err=True)
+        click.echo(
+            f"{printable(delivery.recipient)}: not sent: {printable(delivery.detail)}", err=True
+        )
     elif not (settings.quiet or show_bar):
         click.echo(
             f"{delivery.status:<8} {delivery.document_id or '-':<20} "
@@ -199,7 +208,7 @@ def _show(delivery: Delivery, settings: Settings, as_json: bool, show_bar: bool)
     type=click.Path(dir_okay=False, path_type=Path),
     help="The pack's file (default: output/print/FORM-pack-N.pdf).",
 )
-@click.option("--store", help=STORE_OPTION_HELP)
+@click.option("--store", callback=check_store_option, help=STORE_OPTION_HELP)
 @click.pass_obj
 def print_command(
     settings: Settings,

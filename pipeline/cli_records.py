@@ -10,32 +10,74 @@ from pathlib import Path
 from typing import Any
 
 import click
+import sqlalchemy as sa
 
-from pipeline.cli_common import handle_errors, printable
+from forms.normalise import ValueProblemError, parse_date
+from pipeline.cli_common import (
+    STORE_OPTION_HELP,
+    check_store_option,
+    handle_errors,
+    json_line,
+    printable,
+)
 from pipeline.data import load_records
 from pipeline.export import DEFAULT_FIELDS, due_records, export_rows, to_csv, to_jsonl
 from pipeline.private import write_private
 from pipeline.report import describe_result
+from pipeline.retention import purge
 from pipeline.roles import roles_sql
 from pipeline.store import RecordStore, open_store, store_url
 from pipeline.transcribe import transcribe
-from schemas.errors import PipelineError
+from schemas.errors import PipelineError, StoreError
 from schemas.registry import form_ids
 
 __all__ = ["records_group"]
 
-STORE_HELP = "Records store URL (sqlite:///FILE or postgresql://…). Env: SUPFORMS_STORE."
+# Accepted after the subcommand's name (DESIGN.md, contract 8), and before it as well.
+store_option = click.option("--store", "store", callback=check_store_option, help=STORE_OPTION_HELP)
 
 
 def _store(ctx: click.Context) -> RecordStore:
+    """The store named after the subcommand, else before it, else SUPFORMS_STORE or the default."""
     with handle_errors():
-        store = open_store(store_url(ctx.obj.store))
+        store = open_store(store_url(ctx.params.get("store") or ctx.obj.store))
     ctx.call_on_close(store.close)
     return store
 
 
-def _day(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
+class Day(click.ParamType):  # type: ignore[type-arg]
+    """A date as every date in supforms is typed (31/12/2019, 2019-12-31, 31 Dec 2019).
+
+    Midnight UTC at its start.
+    """
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        try:
+            day = parse_date(str(value))
+        except ValueProblemError as exc:
+            self.fail(exc.message, param, ctx)
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+DAY = Day()
+
+
+def _read(store: RecordStore, how: str, ids: list[int], **detail: Any) -> None:
+    """Audit who read which records (ids, never values); the actor is on the line.
+
+    Written before anything is shown: a read the log cannot record is refused.
+    """
+    try:
+        store.log("read", {"how": how, "records": ids, **detail})
+    except StoreError as exc:
+        raise StoreError(f"this read could not be audited, so nothing is shown: {exc}") from exc
+    except sa.exc.DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise StoreError(f"this read could not be audited, so nothing is shown: {reason}") from exc
 
 
 def _duration(text: str) -> timedelta:
@@ -55,8 +97,9 @@ _filters = [
     ),
     click.option("--person", help="Supervisee or supervisor name contains this."),
     click.option("--team", help="Team (or department) is this."),
-    click.option("--since", help="Received on or after this date (yyyy-mm-dd)."),
-    click.option("--until", help="Received before this date (yyyy-mm-dd)."),
+    click.option("--since", type=DAY, help="Received on or after this date (dd/mm/yyyy)."),
+    click.option("--until", type=DAY, help="Received before this date (dd/mm/yyyy)."),
+    store_option,
 ]
 
 
@@ -67,14 +110,14 @@ def filters(function: Any) -> Any:
 
 
 @click.group("records")
-@click.option("--store", "store", help=STORE_HELP)
+@click.option("--store", "store", callback=check_store_option, help=STORE_OPTION_HELP)
 @click.pass_context
 def records_group(ctx: click.Context, store: str | None) -> None:
     """The records store: every return archived with its original PDF and its JSON.
 
     \b
     Examples:
-      supforms records list --form agreement --status incomplete
+      supforms records list --form agreement --status incomplete --store sqlite:///r.db
       supforms records show 42 --pdf copy.pdf
       supforms records export --format csv --fields id,supervisee,data.agreed_on > out.csv
       supforms records outstanding
@@ -88,19 +131,20 @@ def records_group(ctx: click.Context, store: str | None) -> None:
 @filters
 @click.option("--json", "as_json", is_flag=True, help="One record per line (the listed columns).")
 @click.pass_context
-def list_command(
-    ctx: click.Context, /, as_json: bool, since: str | None, until: str | None, **chosen: Any
-) -> None:
-    """List archived records (newest last)."""
-    store = _store(ctx)
-    for row in store.rows(store.select(since=_day(since), until=_day(until), **chosen)):
+def list_command(ctx: click.Context, /, as_json: bool, store: str | None, **chosen: Any) -> None:
+    """List archived records (newest last). Audited: who listed which records."""
+    records = _store(ctx)
+    rows = list(records.rows(records.select(**chosen)))
+    with handle_errors():  # logged before anything is shown: no reading without its line
+        _read(records, "list --json" if as_json else "list", [row["id"] for row in rows])
+    for row in rows:
         if as_json:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(json_line(row))
         else:
             click.echo(
-                f"{row['id']:>6}  {row['received_at'][:10]}  {row['form'] or '-':<13}"
-                f"{row['status']:<11}{row['document_id'] or '-':<21}"
-                f"{row['supervisee'] or row['case_reference'] or row['source_name']}"
+                f"{row['id']:>6}  {row['received_at'][:10]}  {printable(row['form'] or '-'):<13}"
+                f"{row['status']:<11}{printable(row['document_id'] or '-'):<21}"
+                + printable(row["supervisee"] or row["case_reference"] or row["source_name"])
             )
 
 
@@ -113,18 +157,22 @@ def list_command(
     help="Write the original PDF, byte for byte, to this file.",
 )
 @click.option("--json", "as_json", is_flag=True, help="The ingest JSON instead of the report.")
+@store_option
 @click.pass_context
-def show_command(ctx: click.Context, record_id: int, pdf_out: Path | None, as_json: bool) -> None:
-    """Show one record; --pdf gets its original back."""
-    store = _store(ctx)
+def show_command(
+    ctx: click.Context, record_id: int, pdf_out: Path | None, as_json: bool, store: str | None
+) -> None:
+    """Show one record; --pdf gets its original back. Audited: who read it."""
+    records = _store(ctx)
     with handle_errors():
-        result, pdf, _ = store.record(record_id)
-    if pdf_out:
-        write_private(pdf_out, pdf)
-        store.log("retrieve", {"to": str(pdf_out)}, record_id)
-    click.echo(
-        json.dumps(result, ensure_ascii=False, indent=1) if as_json else describe_result(result)
-    )
+        result, pdf, _ = records.record(record_id)
+        if pdf_out:
+            write_private(pdf_out, pdf)
+        # Logged before anything is shown: no reading without its line.
+        _read(
+            records, "show --pdf" if pdf_out else "show --json" if as_json else "show", [record_id]
+        )
+    click.echo(json_line(result, indent=1) if as_json else describe_result(result))
 
 
 @records_group.command("export")
@@ -140,26 +188,23 @@ def show_command(ctx: click.Context, record_id: int, pdf_out: Path | None, as_js
 )
 @click.pass_context
 def export_command(
-    ctx: click.Context,
-    /,
-    fmt: str,
-    fields: str,
-    since: str | None,
-    until: str | None,
-    **chosen: Any,
+    ctx: click.Context, /, fmt: str, fields: str, store: str | None, **chosen: Any
 ) -> None:
-    """Export records for a spreadsheet (csv) or another system (jsonl)."""
-    store = _store(ctx)
+    """Export records for a spreadsheet (csv) or another system (jsonl). Audited."""
+    records = _store(ctx)
     columns = tuple(f.strip() for f in fields.split(",") if f.strip())
-    rows = list(
-        export_rows(
-            store, store.rows(store.select(since=_day(since), until=_day(until), **chosen)), columns
+    listed = list(records.rows(records.select(**chosen)))
+    rows = list(export_rows(records, iter(listed), columns))
+    with handle_errors():
+        _read(
+            records,
+            f"export --format {fmt}",
+            [row["id"] for row in listed],
+            fields=list(columns),
         )
-    )
     lines = to_csv(rows, columns) if fmt == "csv" else to_jsonl(rows)
     for line in lines:
         click.echo(line, nl=False)
-    store.log("export", {"format": fmt, "fields": list(columns), "records": len(rows)})
 
 
 @records_group.command("verify")
@@ -169,8 +214,11 @@ def export_command(
     help="A head noted earlier (records head): prove nothing up to it was rewritten.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: counts and findings.")
+@store_option
 @click.pass_context
-def verify_command(ctx: click.Context, expect_head: str | None, as_json: bool) -> None:
+def verify_command(
+    ctx: click.Context, expect_head: str | None, as_json: bool, store: str | None
+) -> None:
     """Prove the store intact: PDFs, records against the audit log, the log's chain.
 
     \b
@@ -201,8 +249,9 @@ def verify_command(ctx: click.Context, expect_head: str | None, as_json: bool) -
 
 @records_group.command("head")
 @click.option("--json", "as_json", is_flag=True, help='{"id": …, "hash": …}')
+@store_option
 @click.pass_context
-def head_command(ctx: click.Context, as_json: bool) -> None:
+def head_command(ctx: click.Context, as_json: bool, store: str | None) -> None:
     """The audit log's head hash: note it outside the store (a ticket, an email).
 
     `records verify --expect-head HASH` later proves nothing up to it was rewritten.
@@ -235,39 +284,43 @@ def roles_command(owner: str, ingest: str, auditor: str) -> None:
 
 @records_group.command("outstanding")
 @click.option("--json", "as_json", is_flag=True)
+@store_option
 @click.pass_context
-def outstanding_command(ctx: click.Context, as_json: bool) -> None:
+def outstanding_command(ctx: click.Context, as_json: bool, store: str | None) -> None:
     """Issued copies not yet returned."""
     for row in _store(ctx).outstanding():
         if as_json:
-            click.echo(json.dumps(row, ensure_ascii=False, default=str))
+            click.echo(json_line(row, default=str))
         else:
             click.echo(
-                f"{row['document_id']}  {row['form']:<13}{row['recipient'] or ''}"
-                f"  (issued {str(row['issued_at'])[:10]}, {row['file']})"
+                f"{printable(row['document_id'])}  {printable(row['form']):<13}"
+                f"{printable(row['recipient'] or '')}"
+                f"  (issued {str(row['issued_at'])[:10]}, {printable(row['file'])})"
             )
 
 
 @records_group.command("due")
 @click.option("--within", default="30d", show_default=True, help="Days (30d) or weeks (6w).")
 @click.option("--json", "as_json", is_flag=True)
+@store_option
 @click.pass_context
-def due_command(ctx: click.Context, within: str, as_json: bool) -> None:
+def due_command(ctx: click.Context, within: str, as_json: bool, store: str | None) -> None:
     """Contracts due for annual re-signing, agreements for their 12-month review."""
     for row in due_records(_store(ctx), _duration(within), date.today()):
         if as_json:
-            click.echo(json.dumps(row, ensure_ascii=False, default=str))
+            click.echo(json_line(row, default=str))
         else:
             click.echo(
-                f"{row['due']}  {row['action']:<22} {row['supervisee']}"
-                f"  (record {row['id']}, {row['document_id']})"
+                f"{row['due']}  {row['action']:<22} {printable(row['supervisee'] or '')}"
+                f"  (record {row['id']}, {printable(row['document_id'] or '-')})"
             )
 
 
 @records_group.command("register")
 @click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@store_option
 @click.pass_context
-def register_command(ctx: click.Context, manifest: Path) -> None:
+def register_command(ctx: click.Context, manifest: Path, store: str | None) -> None:
     """Record the copies listed in a generate manifest (manifest.jsonl) as issued."""
     copies = [
         json.loads(line)
@@ -275,7 +328,7 @@ def register_command(ctx: click.Context, manifest: Path) -> None:
         if line.strip()
     ]
     new = _store(ctx).register([c for c in copies if c.get("row") is not None])
-    click.echo(f"Registered {new} new issued copies from {manifest}.")
+    click.echo(f"Registered {new} new issued copies from {printable(str(manifest))}.")
 
 
 @records_group.command("transcribe")
@@ -287,9 +340,14 @@ def register_command(ctx: click.Context, manifest: Path) -> None:
     help="The keyed-in values (JSON object, or a one-row CSV).",
 )
 @click.option("--json", "as_json", is_flag=True)
+@store_option
 @click.pass_context
 def transcribe_command(
-    ctx: click.Context, record_id: int | None, data_file: Path | None, as_json: bool
+    ctx: click.Context,
+    record_id: int | None,
+    data_file: Path | None,
+    as_json: bool,
+    store: str | None,
 ) -> None:
     """The queue of scans to key in; with ID and --data, key one in.
 
@@ -298,14 +356,15 @@ def transcribe_command(
       {"supervisee.name": "Zoë Ó Briain", "signatures.date": "03/04/2026",
        "signatures.supervisee": {"kind": "drawn"}}
     """
-    store = _store(ctx)
+    records = _store(ctx)
     if record_id is None:
-        for row in store.rows(store.select(status="scanned")):
+        for row in records.rows(records.select(status="scanned")):
             click.echo(
-                json.dumps(row, ensure_ascii=False)
+                json_line(row)
                 if as_json
-                else f"{row['id']:>6}  {row['received_at'][:10]}  {row['form'] or '?':<13}"
-                f"{row['document_id'] or '-':<21}{row['source_name']}"
+                else f"{row['id']:>6}  {row['received_at'][:10]}  "
+                f"{printable(row['form'] or '?'):<13}{printable(row['document_id'] or '-'):<21}"
+                + printable(row["source_name"])
             )
         return
     if data_file is None:
@@ -314,21 +373,54 @@ def transcribe_command(
         keyed = load_records(data_file)
         if not keyed:
             raise PipelineError("the data file holds no record", path=str(data_file))
-        result = transcribe(store, record_id, keyed[0])
-    click.echo(
-        json.dumps(result, ensure_ascii=False, indent=1) if as_json else describe_result(result)
-    )
+        result = transcribe(records, record_id, keyed[0])
+    click.echo(json_line(result, indent=1) if as_json else describe_result(result))
 
 
 @records_group.command("purge")
-@click.option("--before", required=True, help="Delete records received before this date.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--before", required=True, type=DAY, help="Forget what was received before this date."
+)
+@click.option(
+    "--ingest-out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output/ingest"),
+    show_default=True,
+    help="Ingest output folder (ingest --out) whose result files and quarantined inputs "
+    "of the period go too (skipped if it does not exist).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed off a terminal).")
+@store_option
 @click.pass_context
-def purge_command(ctx: click.Context, before: str, yes: bool) -> None:
-    """Delete records received before a date (a retention schedule). Audited."""
-    moment = _day(before)
-    assert moment is not None
+def purge_command(
+    ctx: click.Context, before: datetime, ingest_out: Path, yes: bool, store: str | None
+) -> None:
+    """Forget every record received before a date (a retention schedule). Audited.
+
+    \b
+    Each record goes with its PDF and JSON; issued copies of the period lose their
+    prefilled values and recipients (and are no longer outstanding); result files
+    and quarantined inputs of the period in --ingest-out go too. The audit log keeps
+    each purged record's id and SHA-256, never a name. A SQLite store is rewritten
+    so the deleted bytes do not stay in its file.
+    """
+    shown = before.date().strftime("%d/%m/%Y")
     if not yes:
-        click.confirm(f"Delete every record received before {before}?", abort=True)
-    count = _store(ctx).purge(moment)
-    click.echo(f"Purged {count} record(s) received before {before}.")
+        if not sys.stdin.isatty():
+            raise click.UsageError(
+                "purge deletes records for good; off a terminal, confirm with --yes"
+            )
+        click.confirm(f"Delete every record received before {shown}?", abort=True)
+    with handle_errors():
+        done = purge(_store(ctx), before, ingest_out)
+    click.echo(
+        f"Purged {done.records} record(s) received before {shown}; "
+        f"forgot {done.copies} issued copy(ies) and {done.files} ingest file(s)."
+    )
+    if not done.compacted:
+        click.echo(
+            "supforms: another process is reading the store, so its write-ahead log "
+            "(-wal) may still hold deleted bytes: purge again when it has finished",
+            err=True,
+        )
+        sys.exit(1)

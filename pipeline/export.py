@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
 from forms.values import flatten
+from pipeline.cli_common import json_line
 from pipeline.store import RecordStore
 
 __all__ = ["DEFAULT_FIELDS", "due_records", "export_rows", "safe_cell", "to_csv", "to_jsonl"]
@@ -67,7 +67,7 @@ def to_csv(rows: Iterable[dict[str, Any]], fields: tuple[str, ...]) -> Iterator[
 
 def to_jsonl(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     for row in rows:
-        yield json.dumps(row, ensure_ascii=False, default=str) + "\n"
+        yield json_line(row, default=str) + "\n"
 
 
 def due_records(store: RecordStore, within: timedelta, today: date) -> list[dict[str, Any]]:

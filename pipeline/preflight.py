@@ -48,6 +48,8 @@ def store_errors(doing: str) -> Iterator[None]:
         yield
     except sa.exc.SQLAlchemyError as exc:
         raise StoreError(f"records store failed while {doing}: {_reason(exc)}") from exc
+    except StoreError as exc:  # a refusal the store has put in words already
+        raise StoreError(f"records store failed while {doing}: {exc}") from exc
 
 
 def check_store(store: RecordStore) -> None:

@@ -13,7 +13,7 @@ __all__ = ["describe_result"]
 def describe_result(result: dict[str, Any]) -> str:
     source = result["source"]
     lines = [
-        f"File:        {printable(source['filename'])} ({source['bytes']:,} bytes,"
+        f"File:        {source['filename']} ({source['bytes']:,} bytes,"
         f" sha256 {source['sha256'][:16]}…)",
         f"Status:      {result['status']}",
     ]
@@ -36,7 +36,7 @@ def describe_result(result: dict[str, Any]) -> str:
             {k: v for k, v in result["data"].items() if k not in ("form_id", "schema_version")}
         )
         for path, value in values.items():
-            shown = "" if value is None else printable(str(value).replace("\n", " ⏎ "))
+            shown = "" if value is None else str(value).replace("\n", " ⏎ ")
             lines.append(f"  {path:<40} {shown}")
             lines += [f"  {'':<40} ! {m}" for m in problems.pop(path, [])]
         for path, messages in problems.items():
@@ -55,4 +55,6 @@ def describe_result(result: dict[str, Any]) -> str:
             elif sig.get("signer"):
                 detail = f" ({sig['signer']})"
             lines.append(f"  {sig['field']:<40} {sig['kind']}{detail}")
-    return "\n".join(lines)
+    # Every line through the one escaping function: a name, a file name, a signer, a
+    # problem's message quoting what it found, none reaches the terminal raw.
+    return "\n".join(printable(line) for line in lines)

@@ -8,8 +8,11 @@
   them; it cannot update or delete any, alter a table, or drop or disable a
   trigger (only a table's owner may). ``ingest``, ``generate --store`` and
   ``records register`` run as this role.
-- The **auditor** reads, and writes nothing (``records verify``, ``head``,
-  ``list``); its verifications leave no audit line.
+- The **auditor** reads (``records verify``, ``head``, ``list``, ``show``,
+  ``export``) and changes nothing. Reading is audited, so it may add audit lines
+  of its own reads and verifications, and no others: a row-level security
+  policy holds its inserts to those actions, and the chain trigger, not the
+  auditor, gives each line its place and hash.
 
 The SQL is idempotent: run it again after an upgrade that adds a table. It is
 run by a superuser in the store's database, after the store exists.
@@ -84,6 +87,18 @@ GRANT SELECT ON {tables} TO {ingest}, {auditor};
 GRANT INSERT ON records, issued, audit TO {ingest};
 REVOKE ALL ON SEQUENCE records_id_seq, audit_id_seq FROM PUBLIC, {ingest}, {auditor};
 GRANT USAGE ON SEQUENCE records_id_seq, audit_id_seq TO {ingest};
+
+-- Reading is audited: the auditor adds lines of its own reads and verifications, no others.
+GRANT INSERT ON audit TO {auditor};
+GRANT USAGE ON SEQUENCE audit_id_seq TO {auditor};
+ALTER TABLE audit ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS supforms_{ingest}_adds ON audit;
+CREATE POLICY supforms_{ingest}_adds ON audit TO {ingest} USING (true) WITH CHECK (true);
+DROP POLICY IF EXISTS supforms_{auditor}_reads ON audit;
+CREATE POLICY supforms_{auditor}_reads ON audit FOR SELECT TO {auditor} USING (true);
+DROP POLICY IF EXISTS supforms_{auditor}_notes ON audit;
+CREATE POLICY supforms_{auditor}_notes ON audit FOR INSERT TO {auditor}
+    WITH CHECK (action IN ('read', 'verify'));
 
 -- Tables a later schema version adds are readable by both; run this again to grant more.
 ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public

@@ -26,9 +26,18 @@ from sqlalchemy.engine import Connection, Engine
 from pipeline.chain import GENESIS, state_detail
 from pipeline.proof import Head, Verification, verify_store
 from pipeline.tables import actor, append_line, audit, issued, migrate, records
+from pipeline.urls import check_store_url
 from schemas.errors import StoreError
 
-__all__ = ["DEFAULT_STORE", "RecordStore", "Stored", "open_store", "store_url"]
+__all__ = [
+    "DEFAULT_STORE",
+    "FORGOTTEN",
+    "Purged",
+    "RecordStore",
+    "Stored",
+    "open_store",
+    "store_url",
+]
 
 DEFAULT_STORE = "sqlite:///output/records.db"
 
@@ -51,6 +60,23 @@ def _private_sqlite_file(url: sa.URL) -> None:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+FORGOTTEN = "null"
+"""An issued copy's prefill once a purge has forgotten it: JSON ``null``, "not known".
+
+(A registered copy's prefill is always a JSON object, ``{}`` at least.)
+"""
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What a purge removed: records, forgotten copies, and the SHA-256 of each record."""
+
+    records: int
+    copies: int
+    sha256: tuple[str, ...]
+    compacted: bool = True  # False: a reader kept SQLite's write-ahead log from being emptied
 
 
 @dataclass(frozen=True)
@@ -346,7 +372,10 @@ class RecordStore:
         return Head(last.id, last.hash) if last is not None else Head(0, GENESIS)
 
     def outstanding(self) -> list[dict[str, Any]]:
-        """Issued copies with no return (rejected and duplicate returns do not count)."""
+        """Issued copies with no return (rejected and duplicate returns do not count).
+
+        A copy a purge has forgotten is accounted for: its return, if any, is gone.
+        """
         returned = sa.select(records.c.document_id).where(
             records.c.status.notin_(["rejected", "duplicate"]),
             records.c.document_id.is_not(None),
@@ -360,19 +389,71 @@ class RecordStore:
                 issued.c.file,
                 issued.c.issued_at,
             )
-            .where(issued.c.document_id.notin_(returned))
+            .where(issued.c.document_id.notin_(returned), issued.c.prefill != FORGOTTEN)
             .order_by(issued.c.issued_at)
         )
         return list(self.rows(query))
 
-    def purge(self, before: datetime) -> int:
-        """Delete records received before ``before`` (a retention schedule); audited."""
+    def purge(self, before: datetime) -> Purged:
+        """Forget the records received before ``before``, and the copies of that period.
+
+        A retention schedule: each record goes with its PDF and JSON, and leaves one
+        audit line with its id and SHA-256 (never a name). An issued copy of the
+        period (issued before ``before``, or returned by a record purged now) keeps
+        its document id, form, version and date, but loses its prefilled values,
+        recipient and file name, and is no longer outstanding; a copy whose return
+        is kept stays as it is. SQLite then rewrites its file (``VACUUM``), so the
+        deleted bytes are not left in free pages or in the write-ahead log.
+        """
         with self._begin() as connection:
-            count = connection.execute(
-                records.delete().where(records.c.received_at < before)
-            ).rowcount
-            self._audit(connection, "purge", None, {"before": before.isoformat(), "records": count})
-        return int(count)
+            gone = connection.execute(
+                sa.select(records.c.id, records.c.sha256, records.c.document_id)
+                .where(records.c.received_at < before)
+                .order_by(records.c.id)
+            ).all()
+            ids = [row.id for row in gone]
+            for start in range(0, len(ids), 500):
+                connection.execute(
+                    records.delete().where(records.c.id.in_(ids[start : start + 500]))
+                )
+            for row in gone:
+                self._audit(connection, "purge", row.id, {"sha256": row.sha256})
+            kept = sa.select(records.c.document_id).where(records.c.document_id.is_not(None))
+            forget = (
+                issued.update()
+                .where(issued.c.prefill != FORGOTTEN, issued.c.document_id.notin_(kept))
+                .values(prefill=FORGOTTEN, recipient=None, file="")
+            )
+            copies = connection.execute(forget.where(issued.c.issued_at < before)).rowcount
+            returned = sorted({row.document_id for row in gone if row.document_id})
+            for start in range(0, len(returned), 500):  # a statement's parameters are limited
+                chunk = returned[start : start + 500]
+                copies += connection.execute(forget.where(issued.c.document_id.in_(chunk))).rowcount
+        compacted = self._compact() if self.dialect == "sqlite" else True
+        return Purged(len(gone), int(copies), tuple(row.sha256 for row in gone), compacted)
+
+    def _compact(self) -> bool:
+        """Rewrite the SQLite file without its free pages, and empty the write-ahead log.
+
+        False if another process, reading, kept the log from being emptied.
+        """
+        self.close()  # no connection of ours may hold a read open on the old pages
+        try:
+            with self.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            ) as connection:
+                connection.exec_driver_sql("VACUUM")
+                # A reader that has not finished in a few seconds is not waited for: the
+                # caller hears of it, and purges again later.
+                connection.exec_driver_sql("PRAGMA busy_timeout=5000")
+                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+        except sa.exc.OperationalError as exc:
+            raise StoreError(
+                f"records purged, but the file could not be rewritten: {exc.orig}"
+            ) from exc
+        finally:
+            self.engine.dispose()
+        return not busy
 
     def audit_log(self) -> list[dict[str, Any]]:
         return list(self.rows(sa.select(audit).order_by(audit.c.id)))
@@ -473,18 +554,15 @@ def is_refusal(exc: sa.exc.DBAPIError) -> bool:
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # What is deleted (a purge) is overwritten with zeros, not left in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 def open_store(url: str) -> RecordStore:
     """The store at ``url`` (``sqlite:///…`` or ``postgresql://…``), upgraded to this version."""
-    try:
-        parsed = sa.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        raise StoreError(
-            f"not a store URL: {url!r} (use sqlite:///FILE or postgresql://…)"
-        ) from exc
+    parsed = check_store_url(url)
     if parsed.drivername.startswith("postgresql") and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername.startswith("sqlite"):

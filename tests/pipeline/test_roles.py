@@ -167,7 +167,7 @@ def _pairs(tmp_path):
     return data
 
 
-def test_the_auditor_reads_and_writes_nothing(roles, tmp_path):
+def test_the_auditor_reads_and_notes_only_its_reads(roles, tmp_path):
     with open_store(roles.url(roles.ingest)) as store:
         data = b"%PDF-1.7 kept"
         sha = __import__("hashlib").sha256(data).hexdigest()
@@ -185,8 +185,17 @@ def test_the_auditor_reads_and_writes_nothing(roles, tmp_path):
     code, stdout, err = run("records", "--store", auditor, "verify", "--expect-head", head["hash"])
     assert code == 0, err
     assert "chain to head" in stdout
+    code, stdout, err = run("records", "show", "1", "--json", "--store", auditor)
+    assert code == 0, err
+    for statement in (
+        "INSERT INTO audit (at, actor, action, detail) VALUES (now(), 'me', 'archive', '{}')",
+        "INSERT INTO audit (at, actor, action, detail) VALUES (now(), 'me', 'purge', '{}')",
+    ):
+        assert refused(auditor, statement), statement
     with open_store(roles.admin) as store:
-        assert [line["action"] for line in store.audit_log()] == ["archive"]  # no line written
+        assert [line["action"] for line in store.audit_log()] == ["archive", "verify", "read"]
+    code, stdout, err = run("records", "verify", "--store", auditor)
+    assert code == 0, err
 
 
 def test_the_owner_runs_upgrades_and_nobody_else(roles):

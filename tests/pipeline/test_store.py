@@ -175,12 +175,23 @@ def test_due_purge_and_audit(tmp_path, store_url):
     assert due["due"] == signed_on.replace(year=signed_on.year + 1).isoformat()
     assert lines(run("records", "--store", store_url, "due", "--within", "1d", "--json")[1]) == []
     _code, stdout, _ = run(
-        "records", "--store", store_url, "purge", "--before", "2999-01-01", "--yes"
+        "records",
+        "--store",
+        store_url,
+        "purge",
+        "--before",
+        "2999-01-01",
+        "--yes",
+        "--ingest-out",
+        str(tmp_path / "o"),
     )
-    assert stdout.strip() == "Purged 1 record(s) received before 2999-01-01."
+    assert stdout.strip() == (
+        "Purged 1 record(s) received before 01/01/2999; forgot 0 issued copy(ies)"
+        " and 3 ingest file(s)."  # its result, and the batch summary (json, csv)
+    )
     with open_store(store_url) as store:
         log = store.audit_log()
-    assert [e["action"] for e in log] == ["archive", "purge"]
+    assert [e["action"] for e in log] == ["archive", "purge", "purge-summary"]
     assert all(e["actor"] for e in log)
 
 
@@ -236,7 +247,7 @@ def test_unreachable_store_exits_1(tmp_path):
     assert code == 1
     assert "is unreachable" in err
     code, _, err = run("records", "--store", "nonsense", "list")
-    assert code == 1
+    assert code == 2  # a usage error, found before anything is done
     assert "not a store URL" in err
 
 
