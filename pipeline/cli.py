@@ -28,7 +28,7 @@ from pipeline.data import load_records
 from pipeline.generate import MANIFEST, generate
 from pipeline.ingest import ingest_bytes
 from pipeline.mailbox import pdfs_from_emails
-from pipeline.report import describe_result
+from pipeline.report import describe_result, signature_lines
 from pipeline.store import open_store, store_url
 from pipeline.workers import Limits
 from schemas.registry import FORMS, TITLES, form_ids, latest
@@ -308,6 +308,9 @@ def ingest_command(
                         f"{printable(reason)}" + (f" (+{more} more)" if more > 0 else ""),
                         err=True,
                     )
+                if log.isEnabledFor(logging.INFO):
+                    for line in signature_lines(result):
+                        log.info("%s", line)
         counts = batch.summary.counts
         if not (settings.quiet or as_json):
             parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
