@@ -60,6 +60,7 @@ INVALID_CODES = frozenset(
         "signature_invalid",
         "changed_after_signing",
         "form_removed",
+        "field_removed",
     }
 )
 _PYDANTIC = {
@@ -323,9 +324,12 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
         specs = field_specs(model)
         recovered = not any(name in spec_by_path(model) for name in raw)
         signature_specs = [s for s in specs if s.kind == "signature"]
-        if recovered and _form_removed(data, specs):
-            # The values an earlier revision held are not what the file now says:
-            # a person decides, nothing is read from them.
+        removed = _removed_fields(data, specs, raw)
+        form_removed = recovered and bool(removed)
+        if form_removed:
+            # What an earlier revision held is not what the file now says: a person
+            # decides, and no value is read, neither from it nor from the page.
+            recovered = False
             result.problems.append(
                 Problem(
                     "(file)",
@@ -334,16 +338,10 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
                     "filled in before that are not used",
                 )
             )
-            blocks = _block_boxes(signature_specs, boxes, found, wording)
-            result.signatures = [
-                v
-                for v in _signature_verdicts(pdf, data, signature_specs, fields, {}, blocks, True)
-                if v.kind == "digital"
-            ]
-            result.data = _validate(model, {}, result.problems)
-            _signature_problems(result)
-            result.status = _status(result.problems)
-            return result
+        for path in () if form_removed else sorted(removed):
+            result.problems.append(
+                Problem(path, "field_removed", "a later revision of the file removed this field")
+            )
         if recovered and not contents_fit(pdf, every_page):
             return _reject(
                 result,
@@ -367,15 +365,7 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
                     "the page text",
                 )
             )
-        flat: dict[str, Any] = {}
-        for spec in specs:
-            if spec.kind == "signature":
-                continue
-            value, problem = normalise_value(spec, raw.get(spec.path))
-            if problem:
-                result.problems.append(problem)
-            elif value is not None:
-                flat[spec.path] = value
+        flat = {} if form_removed else _values(specs, raw, result.problems)
         blocks = _block_boxes(signature_specs, boxes, found, wording)
         result.signatures = _signature_verdicts(
             pdf, data, signature_specs, fields, raw, blocks, recovered
@@ -387,19 +377,42 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
                 {"kind": verdict.kind, "signer": verdict.signer, "signed_at": verdict.signed_at},
             )
     result.data = _validate(model, flat, result.problems)
-    result.status = complete_status(specs, result)
+    if form_removed:  # nothing is missing: the form is gone, and that is the problem
+        _signature_problems(result)
+        result.status = _status(result.problems)
+    else:
+        result.status = complete_status(specs, result)
     return result
 
 
-def _form_removed(data: bytes, specs: tuple[FieldSpec, ...]) -> bool:
-    """Whether an earlier revision of the file held the form's fields, which are gone now.
+def _values(
+    specs: tuple[FieldSpec, ...], raw: dict[str, str | None], problems: list[Problem]
+) -> dict[str, Any]:
+    """Each value the return holds, normalised; what cannot be becomes a problem."""
+    flat: dict[str, Any] = {}
+    for spec in specs:
+        if spec.kind == "signature":
+            continue
+        value, problem = normalise_value(spec, raw.get(spec.path))
+        if problem:
+            problems.append(problem)
+        elif value is not None:
+            flat[spec.path] = value
+    return flat
 
-    Only a file with more than one revision can say so (each revision ends with a
+
+def _removed_fields(
+    data: bytes, specs: tuple[FieldSpec, ...], raw: dict[str, str | None]
+) -> set[str]:
+    """The form's fields that an earlier revision of the file held and the latest lacks.
+
+    Only a file with more than one revision can have any (each revision ends with a
     ``startxref``), so a single-revision file costs no second parse.
     """
-    if data.count(b"startxref") < 2:
-        return False
-    return bool({s.path for s in specs} & earlier_field_names(data))
+    absent = {s.path for s in specs} - raw.keys()
+    if not absent or data.count(b"startxref") < 2:
+        return set()
+    return absent & earlier_field_names(data)
 
 
 def complete_status(specs: tuple[FieldSpec, ...], result: IngestResult) -> Status:

@@ -11,6 +11,7 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
@@ -209,19 +210,23 @@ def test_certified_then_filled_and_signed_as_allowed_is_not_a_change(filled):
 # --- earlier revisions and a form removed -----------------------------------------------------
 
 
-def remove_form(data: bytes) -> bytes:
-    """An incremental update that deletes every form field and its widgets from the pages."""
+def remove_fields(data: bytes, keep: Callable[[str], bool] = lambda name: False) -> bytes:
+    """An update deleting form fields (all, or those whose top name ``keep`` refuses)."""
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     acroform = writer.root["/AcroForm"]
-    acroform["/Fields"] = generic.ArrayObject()
+    kept = [f for f in acroform["/Fields"] if keep(str(f.get_object()["/T"]))]
+    acroform["/Fields"] = generic.ArrayObject(kept)
     writer.update_container(acroform)
     writer.update_root()
     for index in range(int(writer.root["/Pages"]["/Count"])):
         page = writer.find_page_for_modification(index)[0].get_object()
-        page["/Annots"] = generic.ArrayObject()
+        widgets = page["/Annots"] if "/Annots" in page else []  # noqa: SIM401 (resolves it)
+        page["/Annots"] = generic.ArrayObject(
+            w for w in widgets if keep(engines._pyhanko_name(w.get_object()).split(".")[0])
+        )
         writer.update_container(page)
     out = io.BytesIO()
     writer.write(out)
@@ -229,22 +234,35 @@ def remove_form(data: bytes) -> bytes:
 
 
 def test_a_revision_removing_the_form_is_its_own_problem(filled):
-    result = ingest(remove_form(filled))
+    result = ingest(remove_fields(filled))
     assert result["status"] == "invalid"
     assert ("(file)", "form_removed") in problems(result)
     codes = {code for _, code in problems(result)}
     assert not codes & {"missing", "unsigned"}, "not incomplete: the form is gone, not blank"
     assert result["data"]["supervisee"]["name"] is None, "earlier values are not used"
+    assert [s["kind"] for s in result["signatures"]] == ["none", "none"]
 
 
 def test_signature_in_a_revision_whose_form_was_removed_is_still_judged(filled):
-    result = ingest(remove_form(engines.sign(filled, SUPERVISEE)))
+    result = ingest(remove_fields(engines.sign(filled, SUPERVISEE)))
     assert ("(file)", "form_removed") in problems(result)
-    (signed,) = result["signatures"]
-    assert (signed["field"], signed["block"], signed["intact"]) == (SUPERVISEE, SUPERVISEE, True)
+    signed = on_block(result, SUPERVISEE)
+    assert (signed["field"], signed["kind"], signed["intact"]) == (SUPERVISEE, "digital", True)
     assert signed["modified_after_signing"] is True
     assert "supervisee.job_title" in signed["changes"]
     assert (SUPERVISEE, "changed_after_signing") in problems(result)
+    assert result["status"] == "invalid"
+
+
+def test_a_revision_removing_one_field_names_it(filled):
+    """The supervisor's signature field deleted in a later revision: not simply unsigned."""
+    result = ingest(remove_fields(filled, keep=lambda name: name != "signatures"))
+    assert ("(file)", "form_removed") not in problems(result)
+    removed = {field for field, code in problems(result) if code == "field_removed"}
+    assert SUPERVISOR in removed
+    assert result["status"] == "invalid"
+    assert (SUPERVISOR, "unsigned") not in problems(result)
+    assert result["data"]["supervisee"]["name"] == "Łukasz Wiśniewski"
 
 
 # --- Apple markup --------------------------------------------------------------------------------
