@@ -118,6 +118,23 @@ def test_broken_signature_covering_no_block_still_makes_the_return_invalid(fille
     assert ("Witness", "signature_invalid") in problems(result)
 
 
+def test_document_timestamp_is_listed_and_breaks_nothing(filled):
+    """A document timestamp (Acrobat adds one for long-term validation) is a digital entry."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    signed = engines.sign(engines.sign(filled, SUPERVISEE), SUPERVISOR)
+    signer = engines._signer()
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed), strict=False)
+    stamper = PdfTimeStamper(DummyTimeStamper(signer.signing_cert, signer.signing_key))
+    result = ingest(stamper.timestamp_pdf(writer, md_algorithm="sha256").getvalue())
+    (stamp,) = result["signatures"][2:]
+    assert (stamp["kind"], stamp["block"], stamp["intact"]) == ("digital", None, True)
+    assert not any(s["modified_after_signing"] for s in result["signatures"])
+    assert result["status"] == "complete", result["problems"]
+
+
 # --- certification ------------------------------------------------------------------------------
 
 
