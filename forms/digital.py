@@ -121,18 +121,27 @@ def _walk(root: Any, want_signed: bool) -> Iterator[tuple[str, Any]]:
             yield name, node
 
 
-def _every_signature(reader: Any) -> Iterator[_Found]:
-    """Each signature once, the latest revision's first, then those only earlier ones hold."""
+def _every_signature(reader: Any, written: int) -> Iterator[_Found]:
+    """Each signature once, the latest revision's first, then those only earlier ones hold.
+
+    ``written``: how many signature dictionaries the file's bytes hold (each has a
+    ``/ByteRange``); once that many are found, no earlier revision is walked.
+    """
     seen: set[tuple[int, int]] = set()
+    count = 0
     revisions = int(reader.total_revisions)
     for revision in range(revisions - 1, -1, -1):
+        if count >= written:
+            return
         root = reader.root if revision == revisions - 1 else reader.get_historical_root(revision)
         for name, node in _walk(root, want_signed=True):
             value = node.raw_get("/V")
-            key = (getattr(value, "idnum", -1), getattr(value, "generation", -1))
-            if key[0] != -1 and key in seen:
-                continue
-            seen.add(key)
+            if isinstance(getattr(value, "idnum", None), int):
+                key = (value.idnum, value.generation)
+                if key in seen:
+                    continue
+                seen.add(key)
+            count += 1
             yield _Found(name, node)
 
 
@@ -284,7 +293,7 @@ def digital_signatures(
         context = ValidationContext(trust_roots=list(trust_roots), allow_fetching=False)
         try:
             reader = PdfFileReader(io.BytesIO(data), strict=False)
-            found = list(_every_signature(reader))
+            found = list(_every_signature(reader, max(1, data.count(b"/ByteRange"))))
         except Exception as exc:  # pyHanko cannot read the file's structure at all
             log.debug("signatures could not be read: %s", type(exc).__name__)
             return [
