@@ -145,20 +145,26 @@ def _every_signature(reader: Any, written: int) -> Iterator[_Found]:
             yield _Found(name, node)
 
 
-def earlier_field_names(data: bytes) -> set[str]:
-    """The qualified names of the fields each earlier revision of the file had."""
+def earlier_field_names(data: bytes, wanted: set[str]) -> set[str]:
+    """Which of the ``wanted`` field names an earlier revision of the file had.
+
+    Revisions are read newest first, and the reading stops once every wanted
+    name is found, so a file of many revisions costs one walk in the usual case.
+    """
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    names: set[str] = set()
+    found: set[str] = set()
     with _quiet():
         try:
             reader = PdfFileReader(io.BytesIO(data), strict=False)
-            for revision in range(int(reader.total_revisions) - 1):
+            for revision in range(int(reader.total_revisions) - 2, -1, -1):
                 root = reader.get_historical_root(revision)
-                names.update(name for name, _ in _walk(root, want_signed=False))
+                found.update(wanted.intersection(n for n, _ in _walk(root, want_signed=False)))
+                if found == wanted:
+                    break
         except Exception as exc:  # pyHanko raises many kinds on a damaged file
             log.debug("earlier revisions could not be read: %s", type(exc).__name__)
-    return names
+    return found
 
 
 def _opened_fields(data: bytes) -> list[PdfField] | None:

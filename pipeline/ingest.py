@@ -412,7 +412,7 @@ def _removed_fields(
     absent = {s.path for s in specs} - raw.keys()
     if not absent or data.count(b"startxref") < 2:
         return set()
-    return absent & earlier_field_names(data)
+    return earlier_field_names(data, absent)
 
 
 def complete_status(specs: tuple[FieldSpec, ...], result: IngestResult) -> Status:
