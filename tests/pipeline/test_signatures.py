@@ -368,3 +368,14 @@ def test_valid_self_signed_signature_prints_no_validation_chatter(signed_elsewhe
     assert "Traceback" not in verbose.stderr
     assert "pyhanko" not in verbose.stderr.lower()
     assert "self-signed" not in verbose.stderr
+
+
+def test_validation_logs_nothing_even_at_debug(signed_elsewhere, caplog):
+    """Not on stderr, and not in any log a caller keeps: pyHanko is quiet at every level."""
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        result = ingest(signed_elsewhere)
+    assert result["status"] == "complete"
+    assert not [r for r in caplog.records if r.name.startswith("pyhanko")], caplog.text
+    assert logging.getLogger("pyhanko").level == logging.NOTSET, "the level comes back"
