@@ -1,7 +1,7 @@
 """How each signature block of a returned form was signed, if at all.
 
-``digital``: a PKCS#7/CAdES signature in the ``/Sig`` field, verified with
-pyHanko (integrity, signer, signing time, and what changed in later revisions);
+``digital``: a PKCS#7/CAdES signature in any ``/Sig`` field of the file, verified
+with pyHanko (``forms.digital``); it covers the block its widget lies over.
 ``drawn``: an ink or stamp annotation over the signature box, as Preview and
 Acrobat Fill & Sign make (or, in a flattened return, ink inside the box);
 ``typed``: a free-text annotation (or, flattened, text) over the box; ``none``.
@@ -9,9 +9,7 @@ Acrobat Fill & Sign make (or, in a flattened return, ink inside the box);
 
 from __future__ import annotations
 
-import io
-import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from dataclasses import field as dc_field
 from typing import Any, Literal
@@ -19,24 +17,39 @@ from typing import Any, Literal
 import pikepdf
 from pikepdf import Name
 
-from forms.read import fields_of
-
-__all__ = ["SignatureVerdict", "annotation_signature", "digital_signatures"]
-
-log = logging.getLogger(__name__)
+__all__ = ["Box", "SignatureVerdict", "annotation_signature", "covered_block"]
 
 SignatureKind = Literal["digital", "drawn", "typed", "none"]
+Box = tuple[int, tuple[float, float, float, float]]
+"""A page index and a rectangle on it."""
+
 _DRAWN = {"/Ink", "/Stamp", "/Polygon", "/PolyLine"}
+# Apple's markup (Preview, iPad, Files) draws freehand ink as a /Square (or any
+# shape) whose look is its appearance stream and whose strokes sit in the private
+# /AAPL:AKExtras entry; such an annotation is ink, whatever its subtype says.
+_APPLE_INK = Name("/AAPL:AKExtras")
+_NOT_INK = {"/FreeText", "/Text", "/Popup", "/Link", "/Widget"}
+_DIGITAL_ONLY = ("intact", "trusted", "certification", "modified_after_signing")
 
 
 @dataclass(frozen=True)
 class SignatureVerdict:
+    """One signature: a block of the form, or a digital signature elsewhere in the file.
+
+    ``field`` is the PDF field holding it (a block's own path when it is not
+    digital); ``block`` the form's signature block it covers, ``None`` for none.
+    ``certification`` is a certifying signature's DocMDP permission (``no_changes``,
+    ``fill_forms``, ``annotate``); ``None`` for an ordinary (approval) signature.
+    """
+
     field: str
     kind: SignatureKind
+    block: str | None = None
     signer: str | None = None
     signed_at: str | None = None
     intact: bool | None = None
     trusted: bool | None = None
+    certification: str | None = None
     modified_after_signing: bool | None = None
     changes: tuple[str, ...] = dc_field(default_factory=tuple)
 
@@ -49,7 +62,7 @@ class SignatureVerdict:
         data = asdict(self)
         data["changes"] = list(self.changes)
         if self.kind != "digital":
-            for key in ("intact", "trusted", "modified_after_signing"):
+            for key in _DIGITAL_ONLY:
                 data.pop(key)
         return data
 
@@ -69,96 +82,56 @@ def _norm(rect: Iterable[float]) -> tuple[float, float, float, float]:
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
 
+def _covers(box: Iterable[float], rect: Iterable[float]) -> bool:
+    """Whether a mark at ``rect`` lies over the signature box ``box``.
+
+    Mostly inside the box, or over a good part of it: a signature drawn a little
+    large, or a signing box drawn roughly around the line, still counts.
+    """
+    box, rect = tuple(box), tuple(rect)
+    return _overlap(box, rect) >= 0.5 or _overlap(rect, box) >= 0.25
+
+
+def covered_block(widgets: Iterable[Box], blocks: Mapping[str, Box]) -> str | None:
+    """The signature block that one of ``widgets`` lies over (the one it covers most)."""
+    best: tuple[float, str] | None = None
+    for page, rect in widgets:
+        for path, (block_page, box) in blocks.items():
+            if page != block_page or not _covers(box, rect):
+                continue
+            share = _overlap(rect, box)
+            if best is None or share > best[0]:
+                best = (share, path)
+    return best[1] if best else None
+
+
+def _is_ink(annot: pikepdf.Dictionary, subtype: str) -> bool:
+    return subtype in _DRAWN or (subtype not in _NOT_INK and _APPLE_INK in annot)
+
+
 def annotation_signature(
     pdf: pikepdf.Pdf, path: str, page: int, box: tuple[float, float, float, float]
 ) -> SignatureVerdict:
     """A drawn or typed signature: an annotation lying mostly over the signature box."""
     if page >= len(pdf.pages):
-        return SignatureVerdict(path, "none")
+        return SignatureVerdict(path, "none", block=path)
     annots = pdf.pages[page].obj.get(Name.Annots)
     if not isinstance(annots, pikepdf.Array):
-        return SignatureVerdict(path, "none")
+        return SignatureVerdict(path, "none", block=path)
     for annot in annots:
         if not isinstance(annot, pikepdf.Dictionary) or Name.Rect not in annot:
             continue
         subtype = str(annot.get(Name.Subtype, ""))
-        if subtype not in _DRAWN and subtype != "/FreeText":
+        if subtype != "/FreeText" and not _is_ink(annot, subtype):
             continue
-        rect = [float(v) for v in annot.Rect]
-        if _overlap(box, rect) < 0.5 and _overlap(rect, box) < 0.25:
+        rect = annot.Rect
+        if not isinstance(rect, pikepdf.Array) or len(rect) != 4:
+            continue
+        if not _covers(box, [float(v) for v in rect]):
             continue
         author = str(annot.get(Name.T, "")) or None
         if subtype == "/FreeText":
-            return SignatureVerdict(path, "typed", signer=str(annot.get(Name.Contents, "")))
-        return SignatureVerdict(path, "drawn", signer=author)
-    return SignatureVerdict(path, "none")
-
-
-def _values(data: bytes) -> dict[str, str | None]:
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        return {f.name: f.value for f in fields_of(pdf) if f.type != "signature"}
-
-
-def changed_fields(data: bytes, signed_until: int) -> tuple[str, ...]:
-    """The fields whose value differs between the signed revision and the file as it is.
-
-    The signed revision is the file's first ``signed_until`` bytes (the end of the
-    signature's byte range), so this compares what was signed with what came back.
-    """
-    before = _values(data[:signed_until])
-    after = _values(data)
-    return tuple(sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n)))
-
-
-def digital_signatures(data: bytes, trust_roots: Sequence[Any] = ()) -> dict[str, SignatureVerdict]:
-    """Every digital signature in the file, verified with pyHanko, by field name.
-
-    ``intact``: the signed bytes are unchanged and the signature is cryptographically
-    valid. ``trusted``: the signer's certificate chains to one of ``trust_roots``
-    (none are configured by default, so a self-signed certificate is intact but not
-    trusted). ``modified_after_signing``: a later revision changed a field's value,
-    or made changes beyond filling and signing fields; ``changes`` says which.
-    """
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.diff_analysis import ModificationLevel
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
-
-    context = ValidationContext(trust_roots=list(trust_roots), allow_fetching=False)
-    harmless = {
-        ModificationLevel.NONE,
-        ModificationLevel.LTA_UPDATES,
-        ModificationLevel.FORM_FILLING,
-    }
-    verdicts: dict[str, SignatureVerdict] = {}
-    reader = PdfFileReader(io.BytesIO(data), strict=False)
-    for embedded in reader.embedded_signatures:
-        name = embedded.field_name
-        try:
-            status = validate_pdf_signature(embedded, context)
-        except Exception as exc:  # pyHanko raises many kinds; the verdict is the same
-            log.info("signature %s could not be verified: %s", name, type(exc).__name__)
-            verdicts[name] = SignatureVerdict(
-                name, "digital", intact=False, changes=("unverifiable",)
-            )
-            continue
-        changes: tuple[str, ...] = ()
-        if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-            byte_range = embedded.byte_range
-            changes = changed_fields(data, int(byte_range[2]) + int(byte_range[3]))
-            level = getattr(status.diff_result, "modification_level", None)
-            if level not in harmless:
-                changes += (f"other changes ({level.name.lower() if level else 'unrecognised'})",)
-        when = status.signer_reported_dt or embedded.self_reported_timestamp
-        verdicts[name] = SignatureVerdict(
-            field=name,
-            kind="digital",
-            signer=status.signing_cert.subject.human_friendly if status.signing_cert else None,
-            signed_at=when.isoformat() if when else None,
-            intact=bool(status.intact and status.valid),
-            trusted=bool(status.trusted),
-            modified_after_signing=bool(changes),
-            changes=changes,
-        )
-    return verdicts
+            text = str(annot.get(Name.Contents, ""))
+            return SignatureVerdict(path, "typed", block=path, signer=text)
+        return SignatureVerdict(path, "drawn", block=path, signer=author)
+    return SignatureVerdict(path, "none", block=path)

@@ -37,7 +37,7 @@ from pipeline.generate import MANIFEST, check_records, generate
 from pipeline.ingest import ingest_bytes
 from pipeline.mailbox import pdfs_from_emails
 from pipeline.preflight import check_folder, writable_store
-from pipeline.report import describe_result
+from pipeline.report import describe_result, signature_lines
 from pipeline.store import open_store, store_url
 from pipeline.workers import Limits
 from schemas.registry import FORMS, TITLES, form_ids, latest
@@ -323,6 +323,9 @@ def ingest_command(
                         f"{printable(reason)}" + (f" (+{more} more)" if more > 0 else ""),
                         err=True,
                     )
+                if log.isEnabledFor(logging.INFO):
+                    for line in signature_lines(result):
+                        log.info("%s", line)
         counts = batch.summary.counts
         if not (settings.quiet or as_json):
             parts = ", ".join(f"{n} {printable(s)}" for s, n in sorted(counts.items()))

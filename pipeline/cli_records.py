@@ -227,11 +227,11 @@ def verify_command(
     its record (or a purge line for it), and each audit line's hash and link to
     the line before. Exit 1 on any finding.
     """
-    store = _store(ctx)
+    opened = _store(ctx)
     with handle_errors():
-        report = store.verify(expect_head.strip().lower() if expect_head else None)
+        report = opened.verify(expect_head.strip().lower() if expect_head else None)
     if as_json:
-        click.echo(json.dumps(report.as_json()))
+        click.echo(json_line(report.as_json()))
     else:
         for finding in report.findings:
             click.echo(printable(finding.message))
@@ -258,7 +258,7 @@ def head_command(ctx: click.Context, as_json: bool, store: str | None) -> None:
     """
     head = _store(ctx).head()
     if as_json:
-        click.echo(json.dumps({"id": head.id, "hash": head.hash}))
+        click.echo(json_line({"id": head.id, "hash": head.hash}))
     else:
         click.echo(f"{head.hash}  (audit line {head.id})")
 

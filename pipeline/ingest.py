@@ -19,12 +19,13 @@ from typing import Any, Literal
 import pikepdf
 from pydantic import ValidationError
 
+from forms.digital import digital_signatures, earlier_field_names, may_be_signed
 from forms.identify import Identified, identify, identify_by_fields, identify_by_text
 from forms.normalise import normalise_value
-from forms.read import fields_of
+from forms.read import PdfField, fields_of
 from forms.recover import CONTENT_LIMIT, contents_fit, page_text, recover_values
 from forms.scan import PageCode, read_page_codes
-from forms.signatures import SignatureVerdict, annotation_signature, digital_signatures
+from forms.signatures import Box, SignatureVerdict, annotation_signature
 from forms.spec import FieldSpec, field_specs, spec_by_path
 from forms.template import compiled_form
 from forms.values import display_values, flatten, nest
@@ -58,6 +59,8 @@ INVALID_CODES = frozenset(
         "invalid_value",
         "signature_invalid",
         "changed_after_signing",
+        "form_removed",
+        "field_removed",
     }
 )
 _PYDANTIC = {
@@ -210,33 +213,57 @@ def _identify(pdf: pikepdf.Pdf, data: bytes, names: set[str]) -> Identified | No
     return found
 
 
+def _block_boxes(
+    specs: list[FieldSpec],
+    boxes: dict[str, Box],
+    found: Identified,
+    wording: Wording | None,
+) -> dict[str, Box]:
+    """Where each signature block sits: its own field's widget, else the form's layout."""
+    paths = [s.path for s in specs]
+    if all(p in boxes for p in paths):
+        return {p: boxes[p] for p in paths}
+    layout = compiled_form(found.form_id, found.version, wording)
+    drawn = {w.path: (w.page, w.rect) for w in layout.widgets if w.path in paths}
+    return {p: boxes.get(p) or drawn[p] for p in paths if p in boxes or p in drawn}
+
+
 def _signature_verdicts(
     pdf: pikepdf.Pdf,
     data: bytes,
     specs: list[FieldSpec],
+    fields: list[PdfField],
     raw: dict[str, str | None],
-    boxes: dict[str, tuple[int, tuple[float, float, float, float]]],
+    blocks: dict[str, Box],
     recovered: bool,
 ) -> list[SignatureVerdict]:
-    paths = {s.path for s in specs}
-    signed = {p for p in paths if raw.get(p) == "(signed)"}
-    digital = digital_signatures(data) if signed else {}
+    """One verdict per signature block, then every other digital signature in the file.
+
+    A digital signature covers the block its widget lies over, whatever its field
+    is called; a block no digital signature covers may be drawn or typed.
+    """
+    digital = digital_signatures(data, fields, blocks) if may_be_signed(data, fields) else []
+    left = list(digital)
     verdicts = []
     for spec in specs:
-        if spec.path in digital:
-            verdicts.append(digital[spec.path])
+        mine = [v for v in left if v.block == spec.path]
+        if mine:
+            # Its own field's signature first, if it has one among several.
+            chosen = next((v for v in mine if v.field == spec.path), mine[0])
+            left.remove(chosen)
+            verdicts.append(chosen)
         elif recovered:
             mark = raw.get(spec.path)
             if mark and mark.startswith("typed:"):
-                verdicts.append(SignatureVerdict(spec.path, "typed", signer=mark[6:]))
+                verdicts.append(SignatureVerdict(spec.path, "typed", spec.path, signer=mark[6:]))
             else:
-                verdicts.append(SignatureVerdict(spec.path, "drawn" if mark else "none"))
-        elif spec.path in boxes:
-            page, box = boxes[spec.path]
+                verdicts.append(SignatureVerdict(spec.path, "drawn" if mark else "none", spec.path))
+        elif spec.path in blocks:
+            page, box = blocks[spec.path]
             verdicts.append(annotation_signature(pdf, spec.path, page, box))
         else:
-            verdicts.append(SignatureVerdict(spec.path, "none"))
-    return verdicts
+            verdicts.append(SignatureVerdict(spec.path, "none", spec.path))
+    return verdicts + left
 
 
 def _validate(model: Any, flat: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
@@ -296,6 +323,25 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
             return _reject(result, "unknown_form_version", exc.message)
         specs = field_specs(model)
         recovered = not any(name in spec_by_path(model) for name in raw)
+        signature_specs = [s for s in specs if s.kind == "signature"]
+        removed = _removed_fields(data, specs, raw)
+        form_removed = recovered and bool(removed)
+        if form_removed:
+            # What an earlier revision held is not what the file now says: a person
+            # decides, and no value is read, neither from it nor from the page.
+            recovered = False
+            result.problems.append(
+                Problem(
+                    "(file)",
+                    "form_removed",
+                    "a later revision of the file removed the form's fields; the values "
+                    "filled in before that are not used",
+                )
+            )
+        for path in () if form_removed else sorted(removed):
+            result.problems.append(
+                Problem(path, "field_removed", "a later revision of the file removed this field")
+            )
         if recovered and not contents_fit(pdf, every_page):
             return _reject(
                 result,
@@ -319,27 +365,54 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
                     "the page text",
                 )
             )
-        flat: dict[str, Any] = {}
-        for spec in specs:
-            if spec.kind == "signature":
-                continue
-            value, problem = normalise_value(spec, raw.get(spec.path))
-            if problem:
-                result.problems.append(problem)
-            elif value is not None:
-                flat[spec.path] = value
-        signature_specs = [s for s in specs if s.kind == "signature"]
-        result.signatures = _signature_verdicts(pdf, data, signature_specs, raw, boxes, recovered)
+        flat = {} if form_removed else _values(specs, raw, result.problems)
+        blocks = _block_boxes(signature_specs, boxes, found, wording)
+        result.signatures = _signature_verdicts(
+            pdf, data, signature_specs, fields, raw, blocks, recovered
+        )
     for verdict in result.signatures:
-        if verdict.kind != "none":
-            flat[verdict.field] = {
-                "kind": verdict.kind,
-                "signer": verdict.signer,
-                "signed_at": verdict.signed_at,
-            }
+        if verdict.kind != "none" and verdict.block is not None:
+            flat.setdefault(
+                verdict.block,
+                {"kind": verdict.kind, "signer": verdict.signer, "signed_at": verdict.signed_at},
+            )
     result.data = _validate(model, flat, result.problems)
-    result.status = complete_status(specs, result)
+    if form_removed:  # nothing is missing: the form is gone, and that is the problem
+        _signature_problems(result)
+        result.status = _status(result.problems)
+    else:
+        result.status = complete_status(specs, result)
     return result
+
+
+def _values(
+    specs: tuple[FieldSpec, ...], raw: dict[str, str | None], problems: list[Problem]
+) -> dict[str, Any]:
+    """Each value the return holds, normalised; what cannot be becomes a problem."""
+    flat: dict[str, Any] = {}
+    for spec in specs:
+        if spec.kind == "signature":
+            continue
+        value, problem = normalise_value(spec, raw.get(spec.path))
+        if problem:
+            problems.append(problem)
+        elif value is not None:
+            flat[spec.path] = value
+    return flat
+
+
+def _removed_fields(
+    data: bytes, specs: tuple[FieldSpec, ...], raw: dict[str, str | None]
+) -> set[str]:
+    """The form's fields that an earlier revision of the file held and the latest lacks.
+
+    Only a file with more than one revision can have any (each revision ends with a
+    ``startxref``), so a single-revision file costs no second parse.
+    """
+    absent = {s.path for s in specs} - raw.keys()
+    if not absent or data.count(b"startxref") < 2:
+        return set()
+    return earlier_field_names(data, absent)
 
 
 def complete_status(specs: tuple[FieldSpec, ...], result: IngestResult) -> Status:
@@ -355,32 +428,36 @@ def returned_values(result: dict[str, Any]) -> dict[str, Any]:
     return dict(display_values(record))
 
 
+def _signature_problems(result: IngestResult) -> None:
+    """A problem for each digital signature anywhere in the file that is broken."""
+    for verdict in result.signatures:
+        if not verdict.is_broken:
+            continue
+        where = verdict.block or verdict.field
+        if not verdict.intact:
+            why = (
+                "could not be verified"
+                if "unverifiable" in verdict.changes
+                else "does not match the document (damaged or forged)"
+            )
+            result.problems.append(
+                Problem(where, "signature_invalid", f"the digital signature {why}")
+            )
+        else:
+            changed = ", ".join(verdict.changes) or "the document"
+            result.problems.append(
+                Problem(where, "changed_after_signing", f"{changed} changed after it was signed")
+            )
+
+
 def _completeness(specs: tuple[FieldSpec, ...], result: IngestResult) -> None:
     """Problems for each required value or signature that is missing, or signed then broken."""
+    _signature_problems(result)
     present = flatten(result.data or {})
     bad = {p.field for p in result.problems}
-    verdicts = {v.field: v for v in result.signatures}
+    verdicts = {v.block: v for v in reversed(result.signatures) if v.block is not None}
     for spec in specs:
         verdict = verdicts.get(spec.path)
-        if verdict is not None and verdict.is_broken:
-            if not verdict.intact:
-                why = (
-                    "could not be verified"
-                    if "unverifiable" in verdict.changes
-                    else "does not match the document (damaged or forged)"
-                )
-                result.problems.append(
-                    Problem(spec.path, "signature_invalid", f"the digital signature {why}")
-                )
-            else:
-                changed = ", ".join(verdict.changes) or "the document"
-                result.problems.append(
-                    Problem(
-                        spec.path,
-                        "changed_after_signing",
-                        f"{changed} changed after it was signed",
-                    )
-                )
         filled = (verdict.kind != "none") if verdict else present.get(spec.path) is not None
         if not spec.required or spec.path in bad or filled:
             continue

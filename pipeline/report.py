@@ -7,7 +7,7 @@ from typing import Any
 from forms.values import flatten
 from pipeline.cli_common import printable
 
-__all__ = ["describe_result"]
+__all__ = ["describe_result", "signature_lines"]
 
 
 def describe_result(result: dict[str, Any]) -> str:
@@ -46,15 +46,35 @@ def describe_result(result: dict[str, Any]) -> str:
         for sig in result["signatures"]:
             detail = ""
             if sig["kind"] == "digital":
-                detail = (
-                    f" by {sig.get('signer') or 'unknown'} at {sig.get('signed_at') or '?'};"
-                    f" intact: {'yes' if sig.get('intact') else 'NO'};"
-                    " changed after signing: "
-                    f"{'YES' if sig.get('modified_after_signing') else 'no'}"
-                )
+                detail = f" in field {printable(sig['field'])}; {_digital(sig)}"
             elif sig.get("signer"):
-                detail = f" ({sig['signer']})"
-            lines.append(f"  {sig['field']:<40} {sig['kind']}{detail}")
+                detail = f" ({printable(sig['signer'])})"
+            block = printable(sig.get("block") or "(no signature block)")
+            lines.append(f"  {block:<40} {sig['kind']}{detail}")
     # Every line through the one escaping function: a name, a file name, a signer, a
     # problem's message quoting what it found, none reaches the terminal raw.
     return "\n".join(printable(line) for line in lines)
+
+
+def _digital(sig: dict[str, Any]) -> str:
+    """A digital signature's verdict in a few words."""
+    text = (
+        f"by {printable(sig.get('signer') or 'unknown')} at {sig.get('signed_at') or '?'};"
+        f" intact: {'yes' if sig.get('intact') else 'NO'};"
+        f" trusted: {'yes' if sig.get('trusted') else 'no'};"
+    )
+    if sig.get("certification"):
+        text += f" certifies the document ({sig['certification']});"
+    changes = ", ".join(sig.get("changes") or ())
+    return text + f" changed after signing: {printable(changes) if changes else 'no'}"
+
+
+def signature_lines(result: dict[str, Any]) -> list[str]:
+    """One line per digital signature of a result, for ``ingest -v``."""
+    name = printable(result["source"]["filename"])
+    return [
+        f"{name}: signature in field {printable(sig['field'])} on "
+        f"{printable(sig.get('block') or 'no signature block')}: {_digital(sig)}"
+        for sig in result["signatures"]
+        if sig["kind"] == "digital"
+    ]

@@ -47,7 +47,7 @@ def transcribe(store: RecordStore, record_id: int, keyed: Record) -> dict[str, A
     data = record.model_dump(mode="json")
     signed = flatten(data)
     verdicts = [
-        SignatureVerdict(s.path, signed.get(f"{s.path}.kind") or "none")
+        SignatureVerdict(s.path, signed.get(f"{s.path}.kind") or "none", block=s.path)
         for s in field_specs(model)
         if s.kind == "signature"
     ]

@@ -36,6 +36,7 @@ __all__ = [
     "need_tool",
     "print_to_pdf",
     "sign",
+    "sign_new_field",
     "tamper",
 ]
 
@@ -435,6 +436,36 @@ def sign(pdf: bytes, field: str) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     meta = signers.PdfSignatureMetadata(field_name=field)
     out = signers.sign_pdf(writer, meta, signer=_signer(), existing_fields_only=True)
+    return out.getvalue()
+
+
+def sign_new_field(
+    pdf: bytes,
+    field: str,
+    page: int,
+    box: tuple[float, float, float, float] | None,
+    *,
+    certify: str | None = None,
+) -> bytes:
+    """``pdf`` signed into a NEW signature field, as Acrobat does when someone draws a box.
+
+    pyHanko creates the field ``field`` (not one of ours) with its widget at ``box``
+    on ``page`` (``None``: an invisible signature), then signs it in the same
+    incremental update. ``certify``: a certification signature with that DocMDP
+    permission (``"no_changes"``, ``"fill_forms"``, ``"annotate"``).
+    """
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    permission = fields.MDPPerm[certify.upper()] if certify else None
+    meta = signers.PdfSignatureMetadata(
+        field_name=field,
+        certify=permission is not None,
+        docmdp_permissions=permission or fields.MDPPerm.FILL_FORMS,
+    )
+    spec = fields.SigFieldSpec(field, on_page=page, box=box)
+    out = signers.sign_pdf(writer, meta, signer=_signer(), new_field_spec=spec)
     return out.getvalue()
 
 

@@ -149,4 +149,8 @@ def test_the_latest_revision_counts():
 
     removed = ingest_bytes(_incremental(original, unform), "removed.pdf").as_json()
     assert removed["data"]["supervisee"]["name"] is None  # not read from the old revision
-    assert removed["recovered_from"] == "flattened-text"
+    # ...and not taken for a blank form either: the removal is the problem
+    assert removed["status"] == "invalid"
+    codes = {p["code"] for p in removed["problems"]}
+    assert "form_removed" in codes
+    assert not codes & {"missing", "unsigned", "recovered_from_text"}
