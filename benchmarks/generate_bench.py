@@ -134,14 +134,14 @@ def _reportlab(inp: Inputs) -> Maker:
     from forms.layout import PAGE_HEIGHT, PAGE_WIDTH, REGULAR, register_fonts
     from forms.spec import field_specs
     from forms.wording import load_wording, parse_blocks, render_wording
-    from schemas.registry import TITLES, latest
+    from schemas.registry import latest
 
     register_fonts()
     wording = load_wording()
     blocks, specs = parse_blocks(render_wording(inp.fid, wording)), field_specs(latest(inp.fid))
 
     def make(i: int) -> bytes:
-        static = compose(TITLES[inp.fid], blocks, specs, wording.logo)
+        static = compose(latest(inp.fid).declaration.title, blocks, specs, wording.logo)
         shown, ink = inp.values[i % len(inp.values)], io.BytesIO()
         canvas = Canvas(ink, pagesize=(PAGE_WIDTH, PAGE_HEIGHT))
         for page in range(static.pages):

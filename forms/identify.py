@@ -17,7 +17,7 @@ import pikepdf
 from pikepdf import Name
 
 from forms.spec import field_specs
-from schemas.registry import FORMS
+from schemas.registry import versions
 
 __all__ = ["FOOTER", "Identified", "identify", "identify_by_fields", "identify_by_text"]
 
@@ -107,7 +107,8 @@ def identify_by_text(text: str) -> Identified | None:
 @cache
 def _field_sets() -> dict[tuple[str, str], frozenset[str]]:
     return {
-        key: frozenset(spec.path for spec in field_specs(model)) for key, model in FORMS.items()
+        (form_id, version): frozenset(spec.path for spec in field_specs(model))
+        for form_id, version, model in versions()
     }
 
 

@@ -25,7 +25,7 @@ from forms.layout import Widget
 from forms.spec import FieldKind, field_specs
 from forms.wording import Wording, load_wording, parse_blocks, render_wording
 from schemas.errors import LayoutError
-from schemas.registry import TITLES, latest, model_for
+from schemas.registry import latest, model_for
 
 __all__ = ["CompiledForm", "Slot", "compiled_form"]
 
@@ -127,7 +127,8 @@ def _slots(pdf: Pdf) -> dict[str, Slot]:
 def _compile(form_id: str, version: str, wording: Wording) -> CompiledForm:
     model = model_for(form_id, version)
     specs = field_specs(model)
-    title = TITLES[form_id]
+    declaration = latest(form_id).declaration
+    title = declaration.title if declaration else form_id
     markup = render_wording(form_id, wording, version)
     static = compose(title, parse_blocks(markup), specs, wording.logo)
     font = field_font()

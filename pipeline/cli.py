@@ -20,6 +20,7 @@ import click
 
 from forms.read import read_fields
 from forms.spec import field_specs
+from forms.wording import default_config
 from pipeline.batch import NEEDS_ACTION, Batch, find_inputs
 from pipeline.cli_common import (
     STORE_OPTION_HELP,
@@ -40,7 +41,7 @@ from pipeline.preflight import check_folder, writable_store
 from pipeline.report import describe_result, signature_lines
 from pipeline.store import open_store, store_url
 from pipeline.workers import Limits
-from schemas.registry import FORMS, TITLES, form_ids, latest
+from schemas.registry import broken_plugins, form_ids, latest, origin_of, versions
 
 __all__ = ["main"]
 
@@ -77,24 +78,53 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, config: Path | None) -> N
     )
     logging.basicConfig(level=level, format="supforms: %(message)s", stream=sys.stderr)
     ctx.obj = Settings(verbose, quiet, config)
+    for broken in broken_plugins():  # the other forms keep working; this one is named
+        log.warning("%s", printable(str(broken)))
 
 
 @cli.command("forms")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per form version.")
-def forms_command(as_json: bool) -> None:
-    """List the forms and their schema versions."""
-    for (form_id, version), model in FORMS.items():
+@click.option("--ids", is_flag=True, help="Only the form ids, one per line (for scripts).")
+@click.option(
+    "--wording", is_flag=True, help="The wording config with every default, to copy and edit."
+)
+def forms_command(as_json: bool, ids: bool, wording: bool) -> None:
+    """List the forms (built in, and from installed packages) and their schema versions.
+
+    \b
+    A form another package adds (entry point supforms.forms) is listed with its
+    package; one that cannot be loaded is named on stderr, with why.
+
+    \b
+    Examples:
+      supforms forms
+      supforms forms --json
+      supforms forms --wording > council.toml     # then: supforms --config council.toml …
+    """
+    if wording:
+        click.echo(default_config(), nl=False)
+        return
+    if ids:
+        click.echo("\n".join(form_ids()))
+        return
+    for form_id, version, model in versions():
+        title = model.declaration.title if model.declaration else form_id
+        package = origin_of(form_id)
         row = {
             "form": form_id,
             "version": version,
-            "title": TITLES[form_id],
+            "title": title,
             "fields": len(field_specs(model)),
             "latest": latest(form_id) is model,
+            "package": package,
         }
         if as_json:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(json_line(row))
         else:
-            click.echo(f"{form_id:<14} {version:<8} {row['fields']:>3} fields  {TITLES[form_id]}")
+            source = "" if package == "supforms" else f"  [{printable(package)}]"
+            click.echo(
+                f"{form_id:<14} {version:<8} {row['fields']:>3} fields  {printable(title)}{source}"
+            )
 
 
 @cli.command("schema")

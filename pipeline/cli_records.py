@@ -12,7 +12,6 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from forms.normalise import ValueProblemError, parse_date
 from pipeline.cli_common import (
     STORE_OPTION_HELP,
     check_store_option,
@@ -28,6 +27,7 @@ from pipeline.retention import purge
 from pipeline.roles import roles_sql
 from pipeline.store import RecordStore, open_store, store_url
 from pipeline.transcribe import transcribe
+from schemas.dates import DateProblemError, parse_date
 from schemas.errors import PipelineError, StoreError
 from schemas.registry import form_ids
 
@@ -58,7 +58,7 @@ class Day(click.ParamType):  # type: ignore[type-arg]
             return value
         try:
             day = parse_date(str(value))
-        except ValueProblemError as exc:
+        except DateProblemError as exc:
             self.fail(exc.message, param, ctx)
         return datetime(day.year, day.month, day.day, tzinfo=UTC)
 

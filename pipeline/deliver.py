@@ -30,7 +30,7 @@ from pipeline.preflight import store_errors
 from pipeline.roster import Recipient, recipients_of, roster_problems, row_key
 from pipeline.store import RecordStore
 from schemas.errors import InvalidRecordError, PipelineError
-from schemas.registry import TITLES
+from schemas.registry import latest
 
 __all__ = ["check_roster", "dry_run", "send"]
 
@@ -104,6 +104,7 @@ def send(
     made: Generator[Issued, None, None]
     made = generate(form_id, out, to_make, source=source, wording=wording)
     outcomes = earlier.outcomes if earlier else {}
+    declaration = latest(form_id).declaration
     with DeliveryLog(out) as log, closing(made):
         for record in records:
             key = keys[record.row]
@@ -129,10 +130,10 @@ def send(
                     or _message_id(copy["document_id"], recipient.address, sender),
                     again=before is not None and before.status == "sending",
                     variables={
-                        "title": TITLES[form_id],
+                        "title": declaration.title if declaration else form_id,
+                        "subject": declaration.subject if declaration else form_id,
                         "return_address": return_address,
-                        "subject_person": record.values.get("supervisee.name")
-                        or record.values.get("case_reference"),
+                        "subject_person": declaration.about(copy["prefill"]) if declaration else "",
                         "sender_name": policy.default.header_factory("From", sender)
                         .addresses[0]
                         .display_name

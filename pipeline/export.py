@@ -16,6 +16,8 @@ from typing import Any
 from forms.values import flatten
 from pipeline.cli_common import json_line
 from pipeline.store import RecordStore
+from schemas.declaration import value_at
+from schemas.registry import declaration_of, form_ids
 
 __all__ = ["DEFAULT_FIELDS", "due_records", "export_rows", "safe_cell", "to_csv", "to_jsonl"]
 
@@ -70,34 +72,49 @@ def to_jsonl(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield json_line(row, default=str) + "\n"
 
 
-def due_records(store: RecordStore, within: timedelta, today: date) -> list[dict[str, Any]]:
-    """Contracts due for their annual re-signing and agreements for their 12-month review.
+def _add_months(day: date, months: int) -> date:
+    """``day`` ``months`` later; the 29th–31st become the month's last day where it has none."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("every month has a 28th")
 
-    The newest complete record per form and supervisee counts; it is due when its
-    date plus a year falls before ``today + within`` (overdue ones included).
+
+def due_records(store: RecordStore, within: timedelta, today: date) -> list[dict[str, Any]]:
+    """Returns due again under their form's renewal rule (``Declaration.renewal``).
+
+    The newest complete record per form and person (or case) counts; it is due
+    when its date (``Declaration.dated``) plus the rule's months falls before
+    ``today + within`` (overdue ones included).
     """
     latest: dict[tuple[str, str], dict[str, Any]] = {}
-    query = store.select(status="complete")
-    for row in store.rows(query):
-        if row["form"] not in ("contract", "agreement") or not row["supervisee"]:
-            continue
-        result, _, _ = store.record(int(row["id"]))
-        data = result.get("data") or {}
-        signed = data.get("agreed_on") or (data.get("signatures") or {}).get("date")
-        if not isinstance(signed, str):
-            continue
-        row["dated"] = signed
-        key = (row["form"], row["supervisee"].lower())
-        if key not in latest or latest[key]["dated"] < signed:
-            latest[key] = row
+    renewing = {
+        form_id: declaration
+        for form_id in form_ids()
+        if (declaration := declaration_of(form_id)) is not None and declaration.renewal
+    }
+    for form_id, declaration in renewing.items():
+        for row in store.rows(store.select(status="complete", form=form_id)):
+            whom = row["supervisee"] or row["case_reference"]
+            if not whom or declaration.dated is None:
+                continue
+            result, _, _ = store.record(int(row["id"]))
+            dated = value_at(result.get("data") or {}, declaration.dated)
+            if not isinstance(dated, str):
+                continue
+            row["dated"] = dated
+            key = (form_id, whom.lower())
+            if key not in latest or latest[key]["dated"] < dated:
+                latest[key] = row
     due = []
     for row in latest.values():
-        anniversary = date.fromisoformat(row["dated"])
-        try:
-            anniversary = anniversary.replace(year=anniversary.year + 1)
-        except ValueError:  # 29 February
-            anniversary = anniversary.replace(year=anniversary.year + 1, day=28)
+        renewal = renewing[row["form"]].renewal
+        assert renewal is not None
+        anniversary = _add_months(date.fromisoformat(row["dated"]), renewal.months)
         if anniversary <= today + within:
-            what = "re-sign the contract" if row["form"] == "contract" else "review the agreement"
-            due.append({**row, "due": anniversary.isoformat(), "action": what})
+            due.append({**row, "due": anniversary.isoformat(), "action": renewal.action})
     return sorted(due, key=lambda r: r["due"])

@@ -56,11 +56,8 @@ class Issued:
 
 
 def _subject(model: type[FormModel], values: dict[str, str | bool]) -> str:
-    """Who or what a copy is about: its first required text value (a name, a case)."""
-    for spec in field_specs(model):
-        if spec.required and spec.kind == "text" and isinstance(values.get(spec.path), str):
-            return str(values[spec.path])
-    return ""
+    """Who or what a copy is about, as its form declares: the supervisee, else the case."""
+    return model.declaration.about(values) if model.declaration else ""
 
 
 def flatten_pdf(data: bytes) -> bytes:

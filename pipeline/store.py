@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,9 @@ from pipeline.chain import GENESIS, state_detail
 from pipeline.proof import Head, Verification, verify_store
 from pipeline.tables import actor, append_line, audit, issued, migrate, records
 from pipeline.urls import check_store_url
+from schemas.declaration import value_at
 from schemas.errors import StoreError
+from schemas.registry import declaration_of
 
 __all__ = [
     "DEFAULT_STORE",
@@ -87,17 +89,24 @@ class Stored:
 
 
 def _facts(result: dict[str, Any]) -> dict[str, Any]:
-    """Who and what a return concerns, for finding it later."""
+    """Who and what a return concerns, for finding it later: as its form declares it."""
+    declaration = declaration_of(result.get("form"))
     data = result.get("data") or {}
-    supervisee = data.get("supervisee") or {}
-    supervisor = data.get("supervisor") or {}
-    agreed = data.get("agreed_on") or (data.get("signatures") or {}).get("date")
+    if declaration is None:
+        return dict.fromkeys(("supervisee", "supervisor", "team", "case_reference", "agreed_on"))
+
+    def text(path: str | None) -> str | None:
+        value = value_at(data, path) if path else None
+        return str(value)[:200] if value not in (None, "") else None
+
+    concerns = declaration.concerns
+    dated = value_at(data, declaration.dated) if declaration.dated else None
     return {
-        "supervisee": supervisee.get("name"),
-        "supervisor": supervisor.get("name"),
-        "team": data.get("team") or supervisee.get("department"),
-        "case_reference": data.get("case_reference"),
-        "agreed_on": datetime.fromisoformat(agreed).date() if isinstance(agreed, str) else None,
+        "supervisee": text(concerns.supervisee),
+        "supervisor": text(concerns.supervisor),
+        "team": text(concerns.team),
+        "case_reference": text(concerns.case),
+        "agreed_on": date.fromisoformat(dated) if isinstance(dated, str) else None,
     }
 
 

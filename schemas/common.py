@@ -6,12 +6,13 @@ default to ``None``; ``Required`` hints say what a complete return must hold.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from schemas.dates import to_date
+from schemas.declaration import Declaration
 from schemas.hints import Required
 
 __all__ = [
@@ -24,27 +25,7 @@ __all__ = [
     "SignatureBlock",
     "SignatureInfo",
     "UKDate",
-    "parse_uk_date",
 ]
-
-_UK_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
-
-
-def parse_uk_date(value: Any) -> Any:
-    """Accept a UK ``dd/mm/yyyy`` date as people type it, besides ISO dates.
-
-    Anything else is passed on for Pydantic to accept (ISO ``yyyy-mm-dd``) or
-    reject with its own message.
-    """
-    if isinstance(value, str):
-        match = _UK_DATE.match(value)
-        if match:
-            day, month, year = (int(part) for part in match.groups())
-            try:
-                return date(year, month, day)
-            except ValueError as exc:
-                raise ValueError(f"{value.strip()} is not a calendar date ({exc})") from exc
-    return value
 
 
 def _no_control_characters(value: str) -> str:
@@ -58,8 +39,11 @@ class FormModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
+    declaration: ClassVar[Declaration | None] = None
+    """A whole form's title, parties, renewal and more (``schemas.declaration``); None on parts."""
 
-UKDate = Annotated[date, BeforeValidator(parse_uk_date)]
+
+UKDate = Annotated[date, BeforeValidator(to_date)]
 PersonName = Annotated[
     str, Field(min_length=1, max_length=100), AfterValidator(_no_control_characters)
 ]

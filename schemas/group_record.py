@@ -6,7 +6,7 @@ has one part per step; the appendix 3 questions are printed as prompts.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -19,6 +19,7 @@ from schemas.common import (
     SignatureBlock,
     UKDate,
 )
+from schemas.declaration import Concerns, Declaration
 from schemas.hints import Multiline, Required, Scale, Section
 
 __all__ = [
@@ -85,6 +86,30 @@ class GroupSignatures(FormModel):
 
 class GroupRecord(FormModel):
     """What a Signs of Safety group supervision of one case found and decided."""
+
+    declaration: ClassVar[Declaration] = Declaration(
+        title="Group Supervision Record (Signs of Safety)",
+        concerns=Concerns(team="team", case="case_reference"),
+        dated="held_on",
+        wording={"case_system": "Mosaic"},
+        sample={
+            "held_on": "21/11/2026",
+            "case_reference": "CF-0042",
+            "team": "East",
+            "participants": [
+                {"name": "Zoë Ó Briain", "role": "Facilitator", "team": "East"},
+                {"name": "Ελένη Παπαδοπούλου", "role": "Observer/participant"},
+            ],
+            "genogram": "Mother (Ayşe, 34)\nFather (Łukasz, 36)\nMaya (7), Jon (3)",
+            "description": "Maya has missed twelve days of school this term.",
+            "workers_goal": "Decide whether a conference is needed.",
+            "scales": {"safety": 4, "plan_confidence": 7},
+            "review": {"enough_for_now": True},
+            "actions": [
+                {"action": "Visit with grandmother", "by_whom": "Ахмед", "by_when": "28/11/2026"}
+            ],
+        },
+    )
 
     form_id: Literal["group-record"] = "group-record"
     schema_version: Literal["1.0.0"] = "1.0.0"
