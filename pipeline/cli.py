@@ -12,9 +12,9 @@ import json
 import logging
 import os
 import sys
+from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -28,8 +28,8 @@ from pipeline.cli_common import (
     check_store_option,
     handle_errors,
     json_line,
-    plain,
     printable,
+    progress,
 )
 from pipeline.cli_delivery import print_command, send_command
 from pipeline.cli_records import records_group
@@ -185,13 +185,13 @@ def generate_command(
       supforms generate agreement --data pairs.csv --out output/agreements
       supforms generate group-record --data sessions.jsonl --flatten
     """
-    with handle_errors():
+    with handle_errors(), ExitStack() as stack:
         records = load_records(data) if data else None
+        registry = None
         if records is not None:  # before anything is written: can it be kept and registered?
             check_records(form, records, str(data), settings.wording())
             check_folder(out)
-            with writable_store(store_url(store)):
-                pass
+            registry = stack.enter_context(writable_store(store_url(store)))
         copies = generate(
             form,
             out,
@@ -199,30 +199,15 @@ def generate_command(
             source=str(data or ""),
             flatten=flatten,
             wording=settings.wording(),
+            store=registry,
         )
-        count = len(records) if records is not None else 1
-        show_bar = count > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
         written = 0
-        issued: list[dict[str, Any]] = []
-        with (
-            click.progressbar(
-                copies,
-                length=count,
-                label=f"Generating {form}",
-                file=sys.stderr,
-            )
-            if show_bar
-            else plain(copies) as progress
-        ):
-            for copy in progress:
+        count = len(records) if records is not None else 1
+        with progress(copies, count, f"Generating {form}", settings, as_json) as shown:
+            for copy in shown:
                 written += 1
-                if copy.row is not None:  # a blank form is a template, not issued to anyone
-                    issued.append(asdict(copy))
                 if as_json:
                     click.echo(json_line(asdict(copy)))
-        if issued:
-            with open_store(store_url(store)) as registry:
-                registry.register(issued)
         if not (settings.quiet or as_json):
             click.echo(
                 f"Wrote {written} {form} PDF(s) to {printable(str(out))}/ (issued copies are "
@@ -335,13 +320,8 @@ def ingest_command(
         batch = Batch(out, workers, Limits(time_limit, memory_limit), settings.config, records)
         results = batch.run(found, refused)
         total = len(found) + len(refused)
-        show_bar = total > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
-        with (
-            click.progressbar(results, length=total, label="Ingesting", file=sys.stderr)
-            if show_bar
-            else plain(results) as progress
-        ):
-            for result in progress:
+        with progress(results, total, "Ingesting", settings, as_json) as shown:
+            for result in shown:
                 if as_json:
                     click.echo(json_line(result))
                 elif result["status"] in NEEDS_ACTION and not settings.quiet:

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -24,9 +24,11 @@ __all__ = [
     "check_store_option",
     "handle_errors",
     "json_line",
-    "plain",
     "printable",
+    "progress",
 ]
+
+T = TypeVar("T")
 
 STORE_OPTION_HELP = (
     "Records store: sqlite:///FILE or postgresql://USER@HOST/DB (the password from "
@@ -68,8 +70,18 @@ class Settings:
 
 
 @contextmanager
-def plain(items: Iterator[Any]) -> Iterator[Iterator[Any]]:
-    yield items
+def progress(
+    items: Iterator[T], length: int, label: str, settings: Settings, as_json: bool = False
+) -> Iterator[Iterator[T]]:
+    """``items``, with a progress bar on stderr when a person is watching.
+
+    Only on a terminal, for more than one item, and never with ``--quiet`` or ``--json``.
+    """
+    if length > 1 and not (settings.quiet or as_json) and sys.stderr.isatty():
+        with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
+            yield bar
+    else:
+        yield items
 
 
 def check_store_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:

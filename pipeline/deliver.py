@@ -102,18 +102,21 @@ def send(
     to_make = [record for record in records if keys[record.row] not in copies]
     check_records(form_id, to_make, source, wording)  # every row, before any copy or email
     made: Generator[Issued, None, None]
-    made = generate(form_id, out, to_make, source=source, wording=wording)
+    made = generate(form_id, out, to_make, source=source, wording=wording, store=registry)
     outcomes = earlier.outcomes if earlier else {}
     declaration = latest(form_id).declaration
     with DeliveryLog(out) as log, closing(made):
         for record in records:
             key = keys[record.row]
-            copy = copies[key] if key in copies else asdict(next(made))
+            if key in copies:
+                copy = copies[key]
+                # Registered before any email of it can leave: a return is always matched.
+                with store_errors(f"registering row {record.row}'s copy; nothing more was sent"):
+                    registry.register([copy])
+            else:  # generate registers each copy it makes before yielding it
+                copy = asdict(next(made))
             if copy["key"] != key:  # generate yields in the order it was given
                 raise PipelineError(f"row {record.row}: copy made for another row")
-            # Registered before any email of it can leave: a return is always matched.
-            with store_errors(f"registering row {record.row}'s copy; nothing more was sent"):
-                registry.register([copy])
             pdf = _pdf(out, copy)
             for recipient in recipients_of(record):
                 before = outcomes.get((copy["document_id"], address_key(recipient.address)))

@@ -26,8 +26,10 @@ from forms.values import display_values
 from forms.wording import Wording
 from pipeline.data import Record, validate_records
 from pipeline.filenames import slug as filename_slug
+from pipeline.preflight import store_errors
 from pipeline.private import append_private, write_private
 from pipeline.roster import control_characters, meta_problems, row_key
+from pipeline.store import RecordStore
 from schemas.common import FormModel
 from schemas.errors import InvalidRecordError, PipelineError, Problem
 from schemas.registry import latest
@@ -145,11 +147,14 @@ def generate(
     source: str = "",
     flatten: bool = False,
     wording: Wording | None = None,
+    store: RecordStore | None = None,
 ) -> Generator[Issued, None, None]:
     """Write a blank copy (no records) or one prefilled copy per record into ``out_dir``.
 
     Records are all validated first, so a bad row stops the batch before any file
-    is written. Yields each copy as it is written, for progress and reports.
+    is written. With a ``store``, each copy made from a record is registered there
+    as issued once it is written, before it is yielded (a blank form is a template,
+    issued to no one). Yields each copy, for progress and reports.
     """
     model = latest(form_id)
     valid = check_records(form_id, records, source, wording) if records is not None else []
@@ -198,4 +203,7 @@ def generate(
             # resumed batch finds it here by its row's key.
             manifest.flush()
             os.fsync(manifest.fileno())
+            if store is not None and row is not None:
+                with store_errors(f"registering row {row.row}'s copy"):
+                    store.register([asdict(issued)])
             yield issued

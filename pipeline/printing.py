@@ -7,7 +7,9 @@ sheet that comes back filled in by hand can be matched to the copy it was.
 from __future__ import annotations
 
 import io
+from dataclasses import asdict
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pikepdf
 
@@ -15,6 +17,10 @@ from forms.template import compiled_form
 from forms.wording import Wording
 from pipeline.data import Record
 from pipeline.generate import Issued, check_records, issue_copy
+from pipeline.preflight import store_errors
+from pipeline.private import write_private
+from pipeline.store import RecordStore
+from schemas.errors import PipelineError
 
 __all__ = ["print_pack"]
 
@@ -24,11 +30,16 @@ def print_pack(
     records: list[Record] | None,
     count: int,
     *,
+    target: Path,
     source: str = "",
     wording: Wording | None = None,
-    file: str = "",
-) -> tuple[bytes, list[Issued]]:
-    """One PDF holding a flattened copy per record, or ``count`` blank copies."""
+    store: RecordStore | None = None,
+) -> list[Issued]:
+    """Write one PDF holding a flattened copy per record, or ``count`` blank copies, to ``target``.
+
+    Paper copies, blank ones too, are issued: a scan of one is matched by its id.
+    With a ``store``, every copy is registered there once the pack is written.
+    """
     form = compiled_form(form_id, wording=wording)
     plan = (
         list(zip(check_records(form_id, records, source, wording), records, strict=True))
@@ -47,7 +58,7 @@ def print_pack(
                 document_id=identity.document_id,
                 form=form_id,
                 version=form.version,
-                file=file,
+                file=target.name,
                 recipient=(row.meta.get("recipient") if row else None) or "",
                 issued_at=identity.issued_at.isoformat(timespec="seconds"),
                 sha256="",
@@ -63,4 +74,11 @@ def print_pack(
     pack.save(out, deterministic_id=True)
     for opened in sources:
         opened.close()
-    return out.getvalue(), issued
+    try:
+        write_private(target, out.getvalue())
+    except OSError as exc:
+        raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
+    if store is not None:
+        with store_errors("registering the copies"):
+            store.register([asdict(copy) for copy in issued])
+    return issued
