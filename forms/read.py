@@ -199,9 +199,9 @@ def fields_of(pdf: pikepdf.Pdf) -> list[PdfField]:
     return walk.out
 
 
-def read_fields(source: Path | bytes) -> list[PdfField]:
-    """Every terminal field of the PDF at ``source`` (a path or its bytes)."""
-    where = "(bytes)" if isinstance(source, bytes) else str(source)
+def read_fields(source: Path | bytes, name: str | None = None) -> list[PdfField]:
+    """Every terminal field of the PDF at ``source`` (a path or its bytes, ``name``d)."""
+    where = name or ("(bytes)" if isinstance(source, bytes) else str(source))
     try:
         pdf = pikepdf.open(io.BytesIO(source) if isinstance(source, bytes) else source)
     except pikepdf.PasswordError as exc:

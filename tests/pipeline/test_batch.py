@@ -23,8 +23,7 @@ def inbox(tmp_path):
     for form_id in ("contract", "agreement", "group-record"):
         data = issue_copy(compiled_form(form_id), sample_record(form_id), issued_at=ISSUED_AT)[1]
         (folder / "team-a" / f"{form_id}.pdf").write_bytes(data)
-    (folder / "letter.pdf").write_bytes(b"Dear records officer")
-    (folder / "notes.txt").write_text("not looked at: not a .pdf")
+    (folder / "letter.pdf").write_bytes(b"Dear records officer")  # named as a PDF: rejected
     return folder
 
 
@@ -171,14 +170,15 @@ def test_unwritable_out_exits_1(inbox, tmp_path):
 
 
 def test_a_file_gone_before_it_is_read_is_rejected_as_unreadable(inbox, tmp_path):
-    from pipeline.batch import Batch, find_inputs
+    from pipeline.batch import Batch
+    from pipeline.inputs import find_inputs
     from pipeline.workers import Limits
 
-    found, refused = find_inputs([str(inbox)])
+    found = find_inputs([str(inbox)])
     vanished = inbox / "team-a" / "contract.pdf"
     vanished.unlink()
     batch = Batch(tmp_path / "out", 1, Limits())
-    results = {r["source"]["filename"]: r for r in batch.run(found, refused)}
+    results = {r["source"]["filename"]: r for r in batch.run(found.pdfs, found.refused)}
     assert results["contract.pdf"]["status"] == "rejected"
     assert results["contract.pdf"]["problems"][0]["code"] == "unreadable"
     assert results["agreement.pdf"]["status"] == "incomplete"
