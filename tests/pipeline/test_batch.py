@@ -106,6 +106,8 @@ def _misbehave(data: bytes, filename: str, wording=None):
         time.sleep(30)
     if filename == "crash.pdf":
         os.kill(os.getpid(), signal.SIGKILL)
+    if filename == "bug.pdf":  # a reader's bug: a worker that raises, not one that dies
+        raise KeyError("/Kids")
     if filename == "greedy.pdf":
         hoard = bytearray(600 * 2**20)
         time.sleep(30)
@@ -119,7 +121,7 @@ _real = pipeline.ingest.ingest_bytes
 def test_a_file_past_its_limits_is_rejected_and_the_batch_goes_on(inbox, tmp_path, monkeypatch):
     # Workers fork from this process, so they read files with this stand-in parser.
     monkeypatch.setattr(pipeline.ingest, "ingest_bytes", _misbehave)
-    for name in ("slow.pdf", "crash.pdf", "greedy.pdf"):
+    for name in ("slow.pdf", "crash.pdf", "greedy.pdf", "bug.pdf"):
         (inbox / name).write_bytes(b"%PDF-1.7 placeholder " + name.encode())
     out = tmp_path / "out"
     started = time.monotonic()
@@ -142,7 +144,12 @@ def test_a_file_past_its_limits_is_rejected_and_the_batch_goes_on(inbox, tmp_pat
     assert results["slow.pdf"]["problems"][0]["code"] == "too_slow"
     assert results["crash.pdf"]["problems"][0]["code"] == "crashed"
     assert results["greedy.pdf"]["problems"][0]["code"] == "too_big"
-    for name in ("slow.pdf", "crash.pdf", "greedy.pdf"):
+    assert results["bug.pdf"]["problems"][0] == {
+        "field": "(file)",
+        "code": "crashed",
+        "message": "the reader failed (KeyError)",
+    }
+    for name in ("slow.pdf", "crash.pdf", "greedy.pdf", "bug.pdf"):
         assert results[name]["status"] == "rejected"
         assert (out / results[name]["quarantined"]).read_bytes().endswith(name.encode())
     assert results["agreement.pdf"]["status"] == "incomplete"  # the good ones unaffected
