@@ -231,6 +231,7 @@ def read_fields(source: Path | bytes, name: str | None = None) -> list[PdfField]
     except pikepdf.PasswordError as exc:
         raise ExtractionError("needs a password to open", path=where) from exc
     except (pikepdf.PdfError, OSError) as exc:
-        raise ExtractionError(f"not a readable PDF ({exc})", path=where) from exc
+        why = re.sub(r"^stream <[^>]*>:?\s*", "", str(exc))  # qpdf's name for the bytes
+        raise ExtractionError(f"not a readable PDF ({why})", path=where) from exc
     with pdf:
         return fields_of(pdf)

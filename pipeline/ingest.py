@@ -11,6 +11,7 @@ import hashlib
 import io
 import logging
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -193,7 +194,8 @@ def _open(data: bytes, result: IngestResult) -> pikepdf.Pdf | None:
     except pikepdf.PasswordError:
         _reject(result, "needs_password", "needs a password to open; ask for an unprotected copy")
     except pikepdf.PdfError as exc:
-        _reject(result, "damaged", f"is damaged beyond repair ({str(exc)[:160]})")
+        why = re.sub(r"^/proc/self/fd/\d+:?\s*", "", str(exc))  # the memfd's name says nothing
+        _reject(result, "damaged", f"is damaged beyond repair ({why[:160]})")
     return None
 
 
