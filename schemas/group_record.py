@@ -46,14 +46,17 @@ class Participant(FormModel):
 class Scales(FormModel):
     safety: Annotated[
         ScaleValue | None,
-        Field(title="Safety scale: where do you rate the child’s safety on a scale of 0–10?"),
+        Field(
+            title="Safety scale: Where do you rate the child’s safety with this mother "
+            "on a scale of 0–10?"
+        ),
         Scale(0, 10),
     ] = None
     plan_confidence: Annotated[
         ScaleValue | None,
         Field(
-            title="Confidence scale: what confidence would the parents say they have "
-            "in the plan keeping the child safe, on a scale of 0–10?"
+            title="Confidence scale: Is this a plan that the parents believe in? On a scale "
+            "of 0–10, what confidence would they say that they have in it keeping the child safe?"
         ),
         Scale(0, 10),
     ] = None
