@@ -4,7 +4,9 @@ Field names are the dotted paths of the values (DESIGN.md, contract 1), built as
 a hierarchy because a partial name may not contain a period. Every widget has a
 tooltip (``/TU``, its accessible name) and sits in its page's ``/Annots`` in
 reading order, which viewers follow as the tab order. No ``/MaxLen`` is set:
-the schema, not the viewer, decides what is too long, so nothing typed is cut.
+the schema, not the viewer, decides what is too long, so nothing typed is cut. A
+text box sized for more than one line of its longest value is multiline, so
+viewers wrap what people type.
 Each page gets an empty footer stream and the document placeholders for its
 identity, which ``forms.fill`` replaces per copy.
 """
@@ -16,12 +18,12 @@ import io
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 
-from forms.appearance import FONT_RESOURCE, check_on, dot_on
+from forms.appearance import FONT_RESOURCE, VALUE_SIZE, check_on, dot_on
 from forms.fonts import FieldFont
 from forms.layout import StaticPages, Widget
 from forms.spec import FieldSpec
 
-__all__ = ["FIELD_FLAGS", "build_acroform"]
+__all__ = ["FIELD_FLAGS", "MULTILINE", "build_acroform"]
 
 MULTILINE, RADIO, NO_TOGGLE_OFF, COMBO = 1 << 12, 1 << 15, 1 << 14, 1 << 17
 FIELD_FLAGS = {
@@ -46,7 +48,8 @@ FIELD_TYPES = {
 }
 DATE_FORMAT = "dd/mm/yyyy"
 PRINT = 4
-DEFAULT_APPEARANCE = f"/{FONT_RESOURCE} 0 Tf 0 g"  # 0: auto size, so long text shrinks, not cut
+DEFAULT_APPEARANCE = f"/{FONT_RESOURCE} {VALUE_SIZE:g} Tf 0 g"
+"""What people type shows at 9 pt in every text field; boxes are sized to hold their values."""
 
 
 def _font_objects(pdf: Pdf, font: FieldFont) -> pikepdf.Object:
@@ -208,8 +211,9 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
             annot.FT = Name(FIELD_TYPES[spec.kind])
             annot.T = String(spec.parts[-1])
             annot.TU = String(spec.tooltip)
-            if FIELD_FLAGS[spec.kind]:
-                annot.Ff = FIELD_FLAGS[spec.kind]
+            flags = FIELD_FLAGS[spec.kind] | (MULTILINE if widget.lines > 1 else 0)
+            if flags:
+                annot.Ff = flags
             if spec.kind == "checkbox":
                 annot.AS = Name.Off
                 annot.MK = Dictionary(CA=String("4"))

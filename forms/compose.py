@@ -6,6 +6,8 @@ twice, or not at all, is a ``LayoutError`` before any PDF exists.
 
 from __future__ import annotations
 
+from forms.appearance import PAD, VALUE_SIZE, box_height, wide_lines
+from forms.fonts import field_font
 from forms.layout import (
     BOTTOM,
     BOX_HEIGHT,
@@ -40,13 +42,16 @@ def compose(
     for index, block in enumerate(blocks):
         if block.kind == "fields" and (index == 0 or blocks[index - 1].kind != "fields"):
             # A run of field rows (the signature lines with their date) stays on one page.
-            run = 0.0
-            for following in blocks[index:]:
-                if following.kind != "fields":
-                    break
-                run += _estimate(following, by_path)
+            run = _run_height(blocks, index, by_path)
             if run < TOP - BOTTOM:
                 flow.ensure(run)
+        elif block.kind in ("paragraph", "bullet", "numbered"):
+            # The clause before a signature block goes with it: signatures never stand alone.
+            after = next(
+                (i for i in range(index + 1, len(blocks)) if blocks[i].kind != "gap"), None
+            )
+            if after is not None and _signs(blocks, after, by_path):
+                flow.ensure(_text_height(flow, block) + 10 + _run_height(blocks, after, by_path))
         _BLOCKS[block.kind](flow, block, by_path)
     pages = flow.finish()
     placed = [w.path for w in pages.widgets if w.option in (None, _first_option(by_path, w.path))]
@@ -59,10 +64,37 @@ def compose(
     return pages
 
 
+def _run_height(blocks: list[Block], start: int, specs: dict[str, FieldSpec]) -> float:
+    """Roughly how tall the run of field rows starting at ``start`` draws."""
+    run = 0.0
+    for following in blocks[start:]:
+        if following.kind != "fields":
+            break
+        run += _estimate(following, specs)
+    return run
+
+
+def _signs(blocks: list[Block], start: int, specs: dict[str, FieldSpec]) -> bool:
+    """Whether the run of field rows starting at ``start`` holds a signature."""
+    for following in blocks[start:]:
+        if following.kind != "fields":
+            return False
+        for ref in following.refs:
+            if any(spec.kind == "signature" for spec in _expand(ref, specs)):
+                return True
+    return False
+
+
+def _text_height(flow: Flow, block: Block) -> float:
+    indent = 0.0 if block.kind == "paragraph" else 16.0
+    return len(flow.wrap(block.text, WIDTH - indent)) * LEADING + 1.5
+
+
 def _estimate(block: Block, specs: dict[str, FieldSpec]) -> float:
     """Roughly how tall a row of fields draws, to keep runs of rows together."""
     if len(block.refs) > 1:
-        return BOX_HEIGHT + 18
+        tall = any(_expand(ref, specs)[0].kind == "signature" for ref in block.refs)
+        return (SIGNATURE_HEIGHT if tall else BOX_HEIGHT + 8) + 30
     found = _expand(block.refs[0], specs)
     if found[0].list_path == block.refs[0].path:
         return 30.0 + 20.0 * len({s.row for s in found})
@@ -124,7 +156,7 @@ def _item(flow: Flow, block: Block, specs: dict[str, FieldSpec], marker: str) ->
     if flow.y > top:  # the item moved to a new page
         first_baseline = TOP - (top - first_baseline)
     flow.text(MARGIN + 4, first_baseline, marker)
-    flow.y -= 2.5
+    flow.y -= 1.5
 
 
 def _bullet(flow: Flow, block: Block, specs: dict[str, FieldSpec]) -> None:
@@ -208,36 +240,47 @@ def _label(spec: FieldSpec) -> str:
     return spec.title if spec.title.endswith(("?", ":")) else f"{spec.title}:"
 
 
-def _label_and_box(flow: Flow, spec: FieldSpec, label: str, height: float, width: float) -> None:
+def _value_lines(spec: FieldSpec, width: float) -> int:
+    """Lines a box ``width`` wide needs to show the longest value the schema accepts."""
+    if spec.kind != "text" or not spec.max_length:
+        return 1
+    return wide_lines(field_font(), spec.max_length, width)
+
+
+def _label_and_box(
+    flow: Flow, spec: FieldSpec, label: str, width: float, height: float | None = None
+) -> None:
     """Label in the left column and the box beside it; a long label goes above its box."""
-    if label and flow.width_of(label) > LABEL_COLUMN - 6:
+    above = bool(label) and flow.width_of(label) > LABEL_COLUMN - 6
+    x = MARGIN if above else MARGIN + LABEL_COLUMN
+    width = min(width, MARGIN + WIDTH - x)
+    lines = _value_lines(spec, width)
+    if height is None:
+        height = max(BOX_HEIGHT, box_height(lines))
+    if above:
         flow.ensure(height + 16)
         flow.y -= 12
         flow.text(MARGIN, flow.y, label)
-        x = MARGIN
-        width = min(width, WIDTH)
     else:
         flow.ensure(height + 6)
-        x = MARGIN + LABEL_COLUMN
-        width = min(width, WIDTH - LABEL_COLUMN)
     flow.y -= height + 4
     rect = (x, flow.y, x + width, flow.y + height)
-    if label and x > MARGIN:
-        flow.text(MARGIN, flow.y + height / 2 - 3.3, label)
+    if label and not above:
+        flow.text(MARGIN, flow.y + height - BOX_HEIGHT / 2 - 3.3, label)
     flow.box(rect)
-    flow.place(spec, rect)
+    flow.place(spec, rect, lines=lines)
     if spec.kind == "date":
         flow.text(x + width + 6, flow.y + height / 2 - 3, "dd/mm/yyyy", size=7.5, color=GREY)
 
 
 def _text_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     width = {"date": DATE_WIDTH, "integer": 60.0}.get(spec.kind, WIDTH)
-    _label_and_box(flow, spec, label, BOX_HEIGHT, width)
+    _label_and_box(flow, spec, label, width)
 
 
 def _signature_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     flow.y -= 4
-    _label_and_box(flow, spec, label, SIGNATURE_HEIGHT, WIDTH * 0.62)
+    _label_and_box(flow, spec, label, WIDTH * 0.62, SIGNATURE_HEIGHT)
 
 
 def _multiline_row(flow: Flow, spec: FieldSpec, label: str) -> None:
@@ -250,7 +293,7 @@ def _multiline_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     flow.y -= height + 4
     rect = (MARGIN, flow.y, MARGIN + WIDTH, flow.y + height)
     flow.box(rect)
-    flow.place(spec, rect)
+    flow.place(spec, rect, lines=spec.lines)
 
 
 def _checkbox_row(flow: Flow, spec: FieldSpec, label: str) -> None:
@@ -281,7 +324,7 @@ def _scale_row(flow: Flow, spec: FieldSpec, label: str) -> None:
 
 
 def _columns(flow: Flow, refs: tuple[FieldRef, ...], specs: dict[str, FieldSpec]) -> None:
-    """Several fields side by side, each with its label above its box."""
+    """Several fields side by side, each with its label above its box, tops aligned."""
     gap = 10.0
     weights = []
     fields = []
@@ -290,50 +333,78 @@ def _columns(flow: Flow, refs: tuple[FieldRef, ...], specs: dict[str, FieldSpec]
         fields.append((spec, ref.label if ref.label is not None else _label(spec)))
         weights.append(0.6 if spec.kind == "date" else 1.0)
     unit = (WIDTH - gap * (len(refs) - 1)) / sum(weights)
-    flow.ensure(BOX_HEIGHT + 18)
+    boxes = []
+    for (spec, _), weight in zip(fields, weights, strict=True):
+        lines = _value_lines(spec, unit * weight)
+        height = SIGNATURE_HEIGHT if spec.kind == "signature" else box_height(lines)
+        boxes.append((unit * weight, max(BOX_HEIGHT, height), lines))
+    tallest = max(height for _, height, _ in boxes)
+    flow.ensure(tallest + 18)
     flow.y -= 12
     label_y = flow.y
-    flow.y -= BOX_HEIGHT + 3
+    top = flow.y - 3
     x = MARGIN
-    for (spec, label), weight in zip(fields, weights, strict=True):
-        width = unit * weight
+    for (spec, label), (width, height, lines) in zip(fields, boxes, strict=True):
         flow.text(x, label_y, label, size=8.5)
-        rect = (x, flow.y, x + width, flow.y + BOX_HEIGHT)
+        rect = (x, top - height, x + width, top)
         flow.box(rect)
-        flow.place(spec, rect)
+        flow.place(spec, rect, lines=lines)
+        if spec.kind == "date":
+            flow.text(x + 2, top - height - 9, "dd/mm/yyyy", size=7.5, color=GREY)
         x += width + gap
+    flow.y = top - tallest - (12 if any(s.kind == "date" for s, _ in fields) else 0)
+
+
+def _column_widths(columns: list[FieldSpec], width: float) -> list[float]:
+    """Choices and dates as wide as their longest value; text columns share the rest."""
+    font = field_font()
+    fixed: dict[int, float] = {}
+    for index, column in enumerate(columns):
+        if column.kind == "choice":
+            longest = max(font.width(option, VALUE_SIZE) for option in column.options)
+            fixed[index] = longest + 2 * PAD + 4
+        elif column.kind == "date":
+            fixed[index] = font.width("00/00/0000", VALUE_SIZE) + 2 * PAD + 14
+    rest = width - sum(fixed.values())
+    weights = {i: float(c.max_length or 60) for i, c in enumerate(columns) if i not in fixed}
+    total = sum(weights.values())
+    return [fixed.get(i, rest * weights.get(i, 0.0) / total) for i in range(len(columns))]
 
 
 def _list_table(flow: Flow, list_path: str, specs: list[FieldSpec]) -> None:
     """Repeated rows (participants, actions) as a table with numbered rows."""
     rows = sorted({s.row for s in specs if s.row is not None})
     columns = [s for s in specs if s.row == rows[0]]
-    weight = {"date": 1.5, "choice": 2.4, "text": 2.6}
-    weights = [
-        weight.get(c.kind, 2.6) * (1.6 if (c.max_length or 0) > 150 else 1.0) for c in columns
-    ]
     number = 18.0
-    unit = (WIDTH - number) / sum(weights)
-    row_height = 20.0
+    widths = _column_widths(columns, WIDTH - number)
+    lines = [_value_lines(c, w) for c, w in zip(columns, widths, strict=True)]
+    row_height = max(20.0, box_height(max(lines)))
     flow.ensure(16 + row_height * min(len(rows), 3))
     flow.y -= 14
     x = MARGIN + number
-    for column, w in zip(columns, weights, strict=True):
+    for column, width in zip(columns, widths, strict=True):
         flow.text(x + 2, flow.y + 2, column.title, size=8.5, bold=True)
-        x += unit * w
+        x += width
     for row in rows:
         flow.ensure(row_height)
         flow.y -= row_height
-        flow.text(MARGIN + number - 6, flow.y + 6, str(row + 1), size=8, color=GREY, align="right")
+        flow.text(
+            MARGIN + number - 6,
+            flow.y + row_height - 14,
+            str(row + 1),
+            size=8,
+            color=GREY,
+            align="right",
+        )
         x = MARGIN + number
-        for column, w in zip(columns, weights, strict=True):
+        for column, width, count in zip(columns, widths, lines, strict=True):
             spec = next(
                 s for s in specs if s.row == row and s.path.endswith("." + column.parts[-1])
             )
-            rect = (x, flow.y, x + unit * w, flow.y + row_height)
+            rect = (x, flow.y, x + width, flow.y + row_height)
             flow.box(rect)
-            flow.place(spec, rect)
-            x += unit * w
+            flow.place(spec, rect, lines=max(lines) if column.kind == "text" else count)
+            x += width
     choices = [c for c in columns if c.kind == "choice"]
     for choice in choices:
         flow.y -= 11

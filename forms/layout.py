@@ -28,6 +28,7 @@ __all__ = [
     "MARGIN",
     "PAGE_HEIGHT",
     "PAGE_WIDTH",
+    "PRINTER_SAFE",
     "TOP",
     "Flow",
     "StaticPages",
@@ -37,12 +38,13 @@ __all__ = [
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 48.0
-TOP = PAGE_HEIGHT - 46.0
-BOTTOM = 70.0  # the footer with its QR code lives below this line
+TOP = PAGE_HEIGHT - 40.0
+BOTTOM = 88.0  # the footer with its QR code lives below this line (forms.identity)
+PRINTER_SAFE = 28.35  # 10 mm: nothing is printed nearer any edge of the paper
 WIDTH = PAGE_WIDTH - 2 * MARGIN
 
 REGULAR, BOLD = "SF-Regular", "SF-Bold"
-BODY, LEADING = 9.5, 12.6
+BODY, LEADING = 9.5, 12.0
 INK, GREY, RULE = (0.1, 0.1, 0.12), (0.42, 0.42, 0.45), (0.35, 0.35, 0.38)
 BOX_HEIGHT = 22.0  # 7.8 mm: room for handwriting on a printed copy
 INLINE_WIDTH, INLINE_HEIGHT = 34.0, 16.0
@@ -57,6 +59,7 @@ class Widget:
     page: int
     rect: tuple[float, float, float, float]
     option: str | None = None
+    lines: int = 1  # lines of value the box holds; more than one: the value wraps
 
 
 @dataclass(frozen=True)
@@ -227,10 +230,14 @@ class Flow:
         c.line(x0, y, x1, y)
 
     def place(
-        self, spec: FieldSpec, rect: tuple[float, float, float, float], option: str | None = None
+        self,
+        spec: FieldSpec,
+        rect: tuple[float, float, float, float],
+        option: str | None = None,
+        lines: int = 1,
     ) -> None:
         rounded = tuple(round(v, 2) for v in rect)
-        self.widgets.append(Widget(spec.path, spec.kind, self.page, rounded, option))  # type: ignore[arg-type]
+        self.widgets.append(Widget(spec.path, spec.kind, self.page, rounded, option, lines))  # type: ignore[arg-type]
 
     @staticmethod
     def spec_for(path: str, specs: dict[str, FieldSpec]) -> FieldSpec:

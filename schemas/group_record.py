@@ -13,10 +13,12 @@ from pydantic import Field
 from schemas.common import (
     FormModel,
     LongText,
+    NextStep,
     PersonName,
     ScaleValue,
     ShortText,
     SignatureBlock,
+    TeamName,
     UKDate,
 )
 from schemas.hints import Multiline, Required, Scale, Section
@@ -40,7 +42,7 @@ GroupRole = Literal[
 class Participant(FormModel):
     name: Annotated[PersonName | None, Field(title="Name")] = None
     role: Annotated[GroupRole | None, Field(title="Role")] = None
-    team: Annotated[ShortText | None, Field(title="Team")] = None
+    team: Annotated[TeamName | None, Field(title="Team")] = None
 
 
 class Scales(FormModel):
@@ -77,7 +79,7 @@ class Review(FormModel):
 
 
 class Action(FormModel):
-    action: Annotated[ShortText | None, Field(title="Next step")] = None
+    action: Annotated[NextStep | None, Field(title="Next step")] = None
     by_whom: Annotated[PersonName | None, Field(title="By whom")] = None
     by_when: Annotated[UKDate | None, Field(title="By when")] = None
 
@@ -90,13 +92,13 @@ class GroupRecord(FormModel):
     """What a Signs of Safety group supervision of one case found and decided."""
 
     form_id: Literal["group-record"] = "group-record"
-    schema_version: Literal["1.0.0"] = "1.0.0"
+    schema_version: Literal["1.1.0"] = "1.1.0"
 
     held_on: Annotated[UKDate | None, Field(title="Date of supervision"), Required()] = None
     case_reference: Annotated[
         ShortText | None, Field(title="Child / family case reference"), Required()
     ] = None
-    team: Annotated[ShortText | None, Field(title="Team")] = None
+    team: Annotated[TeamName | None, Field(title="Team")] = None
     participants: Annotated[
         list[Participant],
         Field(title="Participant", max_length=10, default_factory=list),
