@@ -12,6 +12,8 @@ from forms.layout import (
     BOTTOM,
     BOX_HEIGHT,
     GREY,
+    INLINE_BASELINE,
+    INLINE_LEADING,
     LEADING,
     MARGIN,
     TOP,
@@ -30,6 +32,7 @@ SIGNATURE_HEIGHT = 36.0
 DATE_WIDTH = 104.0
 CHECK = 11.0
 DOT = 14.0
+TABLE_NUMBER = 18.0  # the column of row numbers
 MULTILINE_LINE = 15.0  # points of box per line of handwriting
 
 
@@ -41,10 +44,27 @@ def compose(
     by_path = {spec.path: spec for spec in specs}
     for index, block in enumerate(blocks):
         if block.kind == "fields" and (index == 0 or blocks[index - 1].kind != "fields"):
-            # A run of field rows (the signature lines with their date) stays on one page.
+            # A run of field rows with a signature (the signature lines with their date)
+            # stays on one page.
             run = _run_height(blocks, index, by_path)
-            if run < TOP - BOTTOM:
+            if _signs(blocks, index, by_path) and run < TOP - BOTTOM:
                 flow.ensure(run)
+        elif block.kind == "heading":
+            # A heading stays with the first thing under it (a box with its label, a clause).
+            after = next(
+                (i for i in range(index + 1, len(blocks)) if blocks[i].kind != "gap"), None
+            )
+            if after is not None:
+                first = blocks[after]
+                need = (
+                    _estimate(first, by_path, rows=3)
+                    if first.kind == "fields"
+                    else _text_height(flow, first)
+                    if first.kind in ("paragraph", "bullet", "numbered", "note")
+                    else 60.0
+                )
+                lines = len(flow.wrap(block.text, WIDTH, 10.5, bold=True))
+                flow.ensure(min(14 * lines + 10 + need, TOP - BOTTOM))
         elif block.kind in ("paragraph", "bullet", "numbered"):
             # The clause before a signature block goes with it: signatures never stand alone.
             after = next(
@@ -90,14 +110,17 @@ def _text_height(flow: Flow, block: Block) -> float:
     return len(flow.wrap(block.text, WIDTH - indent)) * LEADING + 1.5
 
 
-def _estimate(block: Block, specs: dict[str, FieldSpec]) -> float:
+def _estimate(block: Block, specs: dict[str, FieldSpec], rows: int | None = None) -> float:
     """Roughly how tall a row of fields draws, to keep runs of rows together."""
     if len(block.refs) > 1:
         tall = any(_expand(ref, specs)[0].kind == "signature" for ref in block.refs)
         return (SIGNATURE_HEIGHT if tall else BOX_HEIGHT + 8) + 30
     found = _expand(block.refs[0], specs)
     if found[0].list_path == block.refs[0].path:
-        return 30.0 + 20.0 * len({s.row for s in found})
+        numbers = sorted({s.row for s in found if s.row is not None})
+        return 30.0 + _table_row_height([s for s in found if s.row == numbers[0]]) * min(
+            len(numbers), rows or len(numbers)
+        )
     return sum(_row_height(spec) for spec in found)
 
 
@@ -149,7 +172,7 @@ def _item(flow: Flow, block: Block, specs: dict[str, FieldSpec], marker: str) ->
     top = flow.y
     if "[[" in block.text:
         flow.inline_paragraph(block.text, specs, x=MARGIN + indent, width=WIDTH - indent)
-        first_baseline = top - LEADING - 5 + 5
+        first_baseline = top - INLINE_LEADING + INLINE_BASELINE
     else:
         flow.paragraph(block.text, x=MARGIN + indent, width=WIDTH - indent, leading=LEADING)
         first_baseline = top - LEADING + LEADING * 0.25
@@ -371,22 +394,34 @@ def _column_widths(columns: list[FieldSpec], width: float) -> list[float]:
     return [fixed.get(i, rest * weights.get(i, 0.0) / total) for i in range(len(columns))]
 
 
+def _table_row_height(columns: list[FieldSpec]) -> float:
+    widths = _column_widths(columns, WIDTH - TABLE_NUMBER)
+    lines = [_value_lines(c, w) for c, w in zip(columns, widths, strict=True)]
+    return max(20.0, box_height(max(lines)))
+
+
 def _list_table(flow: Flow, list_path: str, specs: list[FieldSpec]) -> None:
     """Repeated rows (participants, actions) as a table with numbered rows."""
     rows = sorted({s.row for s in specs if s.row is not None})
     columns = [s for s in specs if s.row == rows[0]]
-    number = 18.0
+    number = TABLE_NUMBER
     widths = _column_widths(columns, WIDTH - number)
     lines = [_value_lines(c, w) for c, w in zip(columns, widths, strict=True)]
-    row_height = max(20.0, box_height(max(lines)))
+    row_height = _table_row_height(columns)
     flow.ensure(16 + row_height * min(len(rows), 3))
-    flow.y -= 14
-    x = MARGIN + number
-    for column, width in zip(columns, widths, strict=True):
-        flow.text(x + 2, flow.y + 2, column.title, size=8.5, bold=True)
-        x += width
+
+    def header() -> None:
+        flow.y -= 14
+        x = MARGIN + number
+        for column, width in zip(columns, widths, strict=True):
+            flow.text(x + 2, flow.y + 2, column.title, size=8.5, bold=True)
+            x += width
+
+    header()
     for row in rows:
-        flow.ensure(row_height)
+        if flow.y - row_height < BOTTOM:
+            flow.new_page()  # the table goes on, under its column titles again
+            header()
         flow.y -= row_height
         flow.text(
             MARGIN + number - 6,

@@ -47,7 +47,9 @@ REGULAR, BOLD = "SF-Regular", "SF-Bold"
 BODY, LEADING = 9.5, 12.0
 INK, GREY, RULE = (0.1, 0.1, 0.12), (0.42, 0.42, 0.45), (0.35, 0.35, 0.38)
 BOX_HEIGHT = 22.0  # 7.8 mm: room for handwriting on a printed copy
-INLINE_WIDTH, INLINE_HEIGHT = 34.0, 16.0
+INLINE_WIDTH, INLINE_HEIGHT = 44.0, 22.0  # 15.5 × 7.8 mm: two digits written by hand
+INLINE_LEADING = LEADING + INLINE_HEIGHT - 10  # a line of text with boxes in it
+INLINE_BASELINE = 8.0  # the text's baseline above the bottom of its line
 
 
 @dataclass(frozen=True)
@@ -188,11 +190,11 @@ class Flow:
                 used = 0.0
             used += (space if lines[-1] else 0.0) + w
             lines[-1].append(word)
-        leading = LEADING + 5  # room for the boxes
+        leading = INLINE_LEADING
         self.ensure(leading * len(lines))
         for line in lines:
             self.y -= leading
-            baseline = self.y + 5
+            baseline = self.y + INLINE_BASELINE
             cursor = x
             for index, word in enumerate(line):
                 if index:
@@ -201,9 +203,9 @@ class Flow:
                     spec = self.spec_for(word.path, specs)
                     rect = (
                         cursor,
-                        baseline - 4,
+                        baseline - INLINE_BASELINE + 1,
                         cursor + INLINE_WIDTH,
-                        baseline - 4 + INLINE_HEIGHT,
+                        baseline - INLINE_BASELINE + 1 + INLINE_HEIGHT,
                     )
                     self.box(rect)
                     self.place(spec, rect)

@@ -73,7 +73,7 @@ class Review(FormModel):
     most_helpful: Annotated[
         LongText | None,
         Field(title="What has been most helpful for the practitioner?"),
-        Multiline(3),
+        Multiline(6),
     ] = None
     enough_for_now: Annotated[bool | None, Field(title="Is this enough for now?")] = None
 
