@@ -114,25 +114,37 @@ def fit_lines(font: FieldFont, value: str, width: float, height: float, wrap: bo
 def wrap_text(
     font: FieldFont, text: str, width: float, size: float, anywhere: bool = False
 ) -> list[str]:
-    """Lines of ``text`` no wider than ``width``: broken between words, or between any letters."""
+    """Lines of ``text`` no wider than ``width``: broken between words, or between any letters.
+
+    A word longer than a line (a long email address) is broken between letters anyway.
+    """
+    scale = size / 1000.0
+    widths, gids = font.widths, font.gids
+    space = widths[gids.get(32, 0)] * scale
     lines: list[str] = []
     for paragraph in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        current = ""
+        current: list[str] = []
+        used = 0.0
         for word in [paragraph] if anywhere else paragraph.split(" "):
-            candidate = f"{current} {word}" if current else word
-            if current and font.width(candidate, size) > width:
-                lines.append(current)
-                current = word
-            else:
-                current = candidate
-            while font.width(current, size) > width and len(current) > 1:
-                # A word longer than the line (a long email address): break it by characters.
-                cut = len(current)
-                while cut > 1 and font.width(current[:cut], size) > width:
-                    cut -= 1
-                lines.append(current[:cut])
-                current = current[cut:]
-        lines.append(current)
+            letters = [widths[gids.get(ord(ch), 0)] * scale for ch in word]
+            whole = sum(letters)
+            if current and used + space + whole <= width:
+                current += [" ", word]
+                used += space + whole
+                continue
+            if current:
+                lines.append("".join(current))
+                current, used = [], 0.0
+            if whole <= width:
+                current, used = [word], whole
+                continue
+            for ch, advance in zip(word, letters, strict=True):
+                if current and used + advance > width:
+                    lines.append("".join(current))
+                    current, used = [], 0.0
+                current.append(ch)
+                used += advance
+        lines.append("".join(current))
     return lines
 
 
