@@ -125,7 +125,9 @@ def test_the_longest_values_fit_their_boxes_at_8pt(form_id, pattern):
         # Too long for its box: the last line says where it goes on, and that page has the rest.
         *kept, last = [text for text, *_ in appearance.lines]
         match = re.fullmatch(r"… continued on page (\d+)", last)
-        assert match, f"{path}: shows {shown[:40]!r}… but not the whole value, nor where the rest is"
+        assert match, (
+            f"{path}: shows {shown[:40]!r}… but not the whole value, nor where the rest is"
+        )
         assert specs[path].kind == "multiline", f"{path}: only free text may continue elsewhere"
         rest = _squash(str(value))[len(_squash("".join(kept))) :]
         assert _squash(str(value)).startswith(_squash("".join(kept)))
@@ -151,7 +153,9 @@ def test_a_long_description_continues_on_a_continuation_page():
     appearance, _, _ = _appearances(data)["description"]
     assert appearance.lines[-1][0] == f"… continued on page {form.pages + 1}"
     continuation = " ".join(texts[form.pages :])
-    heading = f"continued from page {box_page}: Description of the child or young person’s situation"
+    heading = (
+        f"continued from page {box_page}: Description of the child or young person’s situation"
+    )
     assert _squash(heading) in _squash(continuation)
     kept = "".join(text for text, *_ in appearance.lines[:-1])
     following = _squash(continuation).split(_squash(heading), 1)[1]
@@ -160,7 +164,10 @@ def test_a_long_description_continues_on_a_continuation_page():
     for number, text in enumerate(texts, start=1):
         assert f"Page {number} of {pages}" in text
     assert "workers_goal" in display_values(record)
-    assert _appearances(data)["workers_goal"][0].lines[0][0] == "Decide whether a conference is needed."
+    assert (
+        _appearances(data)["workers_goal"][0].lines[0][0]
+        == "Decide whether a conference is needed."
+    )
     with pikepdf.open(io.BytesIO(data)) as pdf:
         assert len(pdf.pages) == pages
     assert qr_payload(identity.document_id, pages, pages).endswith(f"{pages}/{pages}")
