@@ -4,7 +4,8 @@
 #
 # System packages: fonts-dejavu-core (the Unicode font the forms embed); for the
 # tests, poppler-utils (render, read), pdftk-java and ghostscript (fill, "print to
-# PDF") and postgresql (a throwaway server started by .ci/postgres).
+# PDF"), postgresql (a throwaway server started by .ci/postgres), and qpdf and
+# mupdf-tools (which check every generated PDF for faults).
 # Python packages go into .venv, with the development extras the tests need.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,7 +13,7 @@ cd "$(dirname "$0")"
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || { echo "setup.sh: supforms needs Python 3.11 or newer" >&2; exit 1; }
 
-packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript postgresql)
+packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript postgresql qpdf mupdf-tools)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -96,7 +96,9 @@ def _font_objects(pdf: Pdf, font: FieldFont) -> pikepdf.Object:
 
 
 def _form_xobject(pdf: Pdf, content: bytes, width: float, height: float) -> pikepdf.Object:
-    stream = pdf.make_stream(content)
+    # An empty appearance draws "q Q" (nothing): qpdf would write an empty stream as
+    # /FlateDecode with /Length 0, which is not valid Flate data (MuPDF warns).
+    stream = pdf.make_stream(content or b"q Q")
     stream.Type = Name.XObject
     stream.Subtype = Name.Form
     stream.BBox = Array([0, 0, round(width, 2), round(height, 2)])
