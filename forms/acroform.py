@@ -33,6 +33,7 @@ FIELD_FLAGS = {
     "multiline": MULTILINE,
     "choice": COMBO,
     "checkbox": 0,
+    "yesno": RADIO | NO_TOGGLE_OFF,
     "scale": RADIO | NO_TOGGLE_OFF,
     "signature": 0,
 }
@@ -43,6 +44,7 @@ FIELD_TYPES = {
     "multiline": "/Tx",
     "choice": "/Ch",
     "checkbox": "/Btn",
+    "yesno": "/Btn",
     "scale": "/Btn",
     "signature": "/Sig",
 }
@@ -175,14 +177,14 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
         annot = _widget(page, widget)
         x0, y0, x1, y1 = widget.rect
         w, h = x1 - x0, y1 - y0
-        if spec.kind == "scale":
+        if spec.kind in ("scale", "yesno"):
             group = radios.get(spec.path)
             if group is None:
                 parent = _parent(pdf, parents, roots, spec.parts)
                 group = pdf.make_indirect(
                     Dictionary(
                         FT=Name.Btn,
-                        Ff=FIELD_FLAGS["scale"],
+                        Ff=FIELD_FLAGS[spec.kind],
                         T=String(spec.parts[-1]),
                         TU=String(spec.tooltip),
                         Kids=Array(),

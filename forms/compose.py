@@ -125,7 +125,12 @@ def _estimate(block: Block, specs: dict[str, FieldSpec], rows: int | None = None
 
 
 def _row_height(spec: FieldSpec) -> float:
-    fixed = {"signature": SIGNATURE_HEIGHT + 8, "scale": DOT + 46, "checkbox": CHECK + 6}
+    fixed = {
+        "signature": SIGNATURE_HEIGHT + 8,
+        "scale": DOT + 46,
+        "checkbox": CHECK + 6,
+        "yesno": DOT + 10,
+    }
     if spec.kind == "multiline":
         return spec.lines * MULTILINE_LINE + 24
     return fixed.get(spec.kind, BOX_HEIGHT + 4)
@@ -133,7 +138,7 @@ def _row_height(spec: FieldSpec) -> float:
 
 def _first_option(by_path: dict[str, FieldSpec], path: str) -> str | None:
     options = by_path[path].options
-    return options[0] if by_path[path].kind == "scale" else None
+    return options[0] if by_path[path].kind in ("scale", "yesno") else None
 
 
 # -- text blocks ---------------------------------------------------------------
@@ -329,6 +334,21 @@ def _checkbox_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     flow.y -= 6
 
 
+def _yesno_row(flow: Flow, spec: FieldSpec, label: str) -> None:
+    """The question, then a circle to mark for each answer, each with its word beside it."""
+    flow.ensure(DOT + 10)
+    flow.y -= DOT + 6
+    flow.text(MARGIN, flow.y + 3.5, label)
+    x = MARGIN + max(LABEL_COLUMN, flow.width_of(label) + 12)
+    for option in spec.options:
+        rect = (x, flow.y, x + DOT, flow.y + DOT)
+        flow.box(rect, round_=True)
+        flow.place(spec, rect, option)
+        flow.text(x + DOT + 4, flow.y + 3.5, option)
+        x += DOT + 4 + flow.width_of(option) + 18
+    flow.y -= 4
+
+
 def _scale_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     lines = flow.wrap(label, WIDTH)
     flow.ensure(12 * len(lines) + DOT + 26)
@@ -475,5 +495,6 @@ _FIELD_ROWS = {
     "multiline": _multiline_row,
     "signature": _signature_row,
     "checkbox": _checkbox_row,
+    "yesno": _yesno_row,
     "scale": _scale_row,
 }

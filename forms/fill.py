@@ -196,7 +196,7 @@ def fill_form(form: CompiledForm, values: Mapping[str, str | bool], identity: Id
                 copy.changed[slot.objnum] = _obj(
                     slot.objnum, b"<< %s /V /Yes /AS /Yes >>" % slot.base
                 )
-        elif slot.kind == "scale":
+        elif slot.kind in ("scale", "yesno"):
             option = str(value)
             kid = next((k for k in slot.kids if k[0] == option), None)
             if kid is None:

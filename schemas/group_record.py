@@ -21,7 +21,7 @@ from schemas.common import (
     TeamName,
     UKDate,
 )
-from schemas.hints import Multiline, Required, Scale, Section
+from schemas.hints import Multiline, Required, Scale, Section, YesNo
 
 __all__ = [
     "Action",
@@ -75,7 +75,7 @@ class Review(FormModel):
         Field(title="What has been most helpful for the practitioner?"),
         Multiline(6),
     ] = None
-    enough_for_now: Annotated[bool | None, Field(title="Is this enough for now?")] = None
+    enough_for_now: Annotated[bool | None, Field(title="Is this enough for now?"), YesNo()] = None
 
 
 class Action(FormModel):

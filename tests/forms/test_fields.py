@@ -21,6 +21,7 @@ FT = {
     "integer": "/Tx",
     "choice": "/Ch",
     "checkbox": "/Btn",
+    "yesno": "/Btn",
     "scale": "/Btn",
     "signature": "/Sig",
 }
@@ -60,7 +61,7 @@ def test_every_schema_field_is_one_pdf_field_of_its_type(form_id, blank_pdfs):
         flags = int(field.get("/Ff", 0))
         if spec.kind != "text":  # a text box sized for more than one line wraps too
             assert bool(flags & (1 << 12)) == (spec.kind == "multiline"), spec.path
-        assert bool(flags & (1 << 15)) == (spec.kind == "scale"), spec.path
+        assert bool(flags & (1 << 15)) == (spec.kind in ("scale", "yesno")), spec.path
         assert bool(flags & (1 << 17)) == (spec.kind == "choice"), spec.path
 
 
@@ -130,7 +131,7 @@ def test_choices_dates_and_scales(form_id, blank_pdfs):
             actions = field["/AA"]
             assert 'AFDate_FormatEx("dd/mm/yyyy")' in actions["/F"].get_object()["/JS"]
             assert "AFDate_KeystrokeEx" in actions["/K"].get_object()["/JS"]
-        if spec.kind == "scale":
+        if spec.kind in ("scale", "yesno"):
             states = field["/_States_"]
             assert sorted(s for s in states if s != "/Off") == sorted(f"/{o}" for o in spec.options)
 
