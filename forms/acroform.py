@@ -23,7 +23,7 @@ from forms.fonts import FieldFont
 from forms.layout import StaticPages, Widget
 from forms.spec import FieldSpec
 
-__all__ = ["FIELD_FLAGS", "MULTILINE", "build_acroform"]
+__all__ = ["FIELD_FLAGS", "MULTILINE", "build_acroform", "button_name"]
 
 MULTILINE, RADIO, NO_TOGGLE_OFF, COMBO = 1 << 12, 1 << 15, 1 << 14, 1 << 17
 FIELD_FLAGS = {
@@ -95,6 +95,17 @@ def _font_objects(pdf: Pdf, font: FieldFont) -> pikepdf.Object:
             ToUnicode=pdf.make_stream(font.to_unicode_cmap()),
         )
     )
+
+
+def button_name(spec: FieldSpec, option: str) -> str:
+    """The accessible name of one radio button: its group's short name and its value.
+
+    The spec gives a radio button (a kid widget) no ``/TU`` of its own, only its group;
+    the annotation's ``/Contents`` is its alternate description, so each button says
+    "Safety scale: 7" rather than the group's question eleven times.
+    """
+    head = spec.title.split(": ", 1)[0]
+    return f"{head} {option}" if head.endswith("?") else f"{head}: {option}"
 
 
 def _form_xobject(pdf: Pdf, content: bytes, width: float, height: float) -> pikepdf.Object:
@@ -198,6 +209,7 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
                     parent.Kids.append(group)
                 radios[spec.path] = group
             annot.Parent = group
+            annot.Contents = String(button_name(spec, str(widget.option)))
             annot.AS = Name.Off
             annot.MK = Dictionary(CA=String("l"))
             annot.AP = Dictionary(
