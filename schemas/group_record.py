@@ -105,7 +105,7 @@ class GroupRecord(FormModel):
         Section("Introductions"),
     ]
     genogram: Annotated[
-        LongText | None, Field(title="Genogram: family structure"), Multiline(9)
+        LongText | None, Field(title="Genogram: family structure"), Multiline(14)
     ] = None
     description: Annotated[
         LongText | None,
