@@ -4,8 +4,9 @@
 #
 # System packages: fonts-dejavu-core (the Unicode font the forms embed); for the
 # tests, poppler-utils (render, read), pdftk-java and ghostscript (fill, "print to
-# PDF"), postgresql (a throwaway server started by .ci/postgres), and a Java runtime
-# with Maven, which fetch veraPDF (the PDF/UA validator) for the tests (.ci/verapdf).
+# PDF"), postgresql (a throwaway server started by .ci/postgres), qpdf and
+# mupdf-tools (which check every generated PDF for faults), and a Java runtime with
+# Maven, which fetch veraPDF (the PDF/UA validator) for the tests (.ci/verapdf).
 # Python packages go into .venv, with the development extras the tests need.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,7 +14,7 @@ cd "$(dirname "$0")"
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || { echo "setup.sh: supforms needs Python 3.11 or newer" >&2; exit 1; }
 
-packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript postgresql)
+packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript postgresql qpdf mupdf-tools)
 command -v java >/dev/null || packages+=(default-jre-headless)  # any Java 11+ will do
 command -v mvn >/dev/null || packages+=(maven)
 missing=()

@@ -30,7 +30,7 @@ from pipeline.notify import (
     parse_sender,
 )
 from pipeline.preflight import check_folder, writable_store
-from pipeline.printing import print_pack
+from pipeline.printing import write_pack
 from pipeline.roster import recipients_of
 from pipeline.store import store_url
 from schemas.registry import form_ids
@@ -228,7 +228,7 @@ def print_command(
         check_folder(target.parent)
         # Paper copies, blank ones too, are issued: a scan of one is matched by its id.
         with writable_store(store_url(store)) as registry:
-            issued = print_pack(
+            issued = write_pack(
                 form,
                 records,
                 count,

@@ -22,7 +22,7 @@ from pipeline.private import write_private
 from pipeline.store import RecordStore
 from schemas.errors import PipelineError
 
-__all__ = ["print_pack"]
+__all__ = ["print_pack", "write_pack"]
 
 
 def print_pack(
@@ -30,16 +30,11 @@ def print_pack(
     records: list[Record] | None,
     count: int,
     *,
-    target: Path,
     source: str = "",
     wording: Wording | None = None,
-    store: RecordStore | None = None,
-) -> list[Issued]:
-    """Write one PDF holding a flattened copy per record, or ``count`` blank copies, to ``target``.
-
-    Paper copies, blank ones too, are issued: a scan of one is matched by its id.
-    With a ``store``, every copy is registered there once the pack is written.
-    """
+    file: str = "",
+) -> tuple[bytes, list[Issued]]:
+    """One PDF holding a flattened copy per record, or ``count`` blank copies."""
     form = compiled_form(form_id, wording=wording)
     plan = (
         list(zip(check_records(form_id, records, source, wording), records, strict=True))
@@ -58,7 +53,7 @@ def print_pack(
                 document_id=identity.document_id,
                 form=form_id,
                 version=form.version,
-                file=target.name,
+                file=file,
                 recipient=(row.meta.get("recipient") if row else None) or "",
                 issued_at=identity.issued_at.isoformat(timespec="seconds"),
                 sha256="",
@@ -74,8 +69,29 @@ def print_pack(
     pack.save(out, deterministic_id=True)
     for opened in sources:
         opened.close()
+    return out.getvalue(), issued
+
+
+def write_pack(
+    form_id: str,
+    records: list[Record] | None,
+    count: int,
+    *,
+    target: Path,
+    source: str = "",
+    wording: Wording | None = None,
+    store: RecordStore | None = None,
+) -> list[Issued]:
+    """Write a print pack (``print_pack``) to ``target``; with a ``store``, register its copies.
+
+    Paper copies, blank ones too, are issued: a scan of one is matched by its id.
+    They are registered once the pack is written whole.
+    """
+    pdf, issued = print_pack(
+        form_id, records, count, source=source, wording=wording, file=target.name
+    )
     try:
-        write_private(target, out.getvalue())
+        write_private(target, pdf)
     except OSError as exc:
         raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
     if store is not None:

@@ -21,6 +21,7 @@ from schemas.common import FormModel
 from schemas.declaration import Declaration, missing_paths
 from schemas.errors import UnknownFormError
 from schemas.group_record import GroupRecord
+from schemas.legacy import LEGACY
 from schemas.supervision_agreement import SupervisionAgreement
 from schemas.supervision_contract import SupervisionContract
 
@@ -42,6 +43,7 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "supforms.forms"
 BUILT_IN: tuple[type[FormModel], ...] = (SupervisionContract, SupervisionAgreement, GroupRecord)
+_LEGACY: tuple[type[FormModel], ...] = LEGACY
 _FORM_ID = re.compile(r"^[a-z][a-z0-9-]{0,31}$")  # as the footer prints it; a store column fits
 
 
@@ -64,7 +66,11 @@ def _key(model: type[FormModel]) -> tuple[str, str]:
     )
 
 
-FORMS: dict[tuple[str, str], type[FormModel]] = {_key(model): model for model in BUILT_IN}
+FORMS: dict[tuple[str, str], type[FormModel]] = {
+    # Newest first: a form identified by its field names alone is read as the newest version.
+    _key(model): model
+    for model in (*BUILT_IN, *_LEGACY)
+}
 """Every (form id, schema version) and its model; plugins join on first use of the registry."""
 
 _origins: dict[str, str] = {_key(model)[0]: "supforms" for model in BUILT_IN}

@@ -61,7 +61,7 @@ class SupervisionContract(FormModel):
     )
 
     form_id: Literal["contract"] = "contract"
-    schema_version: Literal["1.0.0"] = "1.0.0"
+    schema_version: Literal["1.1.0"] = "1.1.0"
 
     supervisee: Annotated[ContractSupervisee, Field(title="Supervisee")] = ContractSupervisee()
     supervisor: Annotated[ContractSupervisor, Field(title="Supervisor")] = ContractSupervisor()
