@@ -21,11 +21,12 @@ import click
 from forms.read import read_fields
 from forms.spec import field_specs
 from forms.wording import default_config
-from pipeline.batch import NEEDS_ACTION, Batch
+from pipeline.batch import Batch
 from pipeline.cli_common import (
     STORE_OPTION_HELP,
     Settings,
     check_store_option,
+    exit_for,
     handle_errors,
     json_line,
     printable,
@@ -40,6 +41,7 @@ from pipeline.inputs import find_inputs, read_input
 from pipeline.mailbox import pdfs_from_emails
 from pipeline.preflight import check_folder, writable_store
 from pipeline.report import describe_result, signature_lines
+from pipeline.result import needs_person
 from pipeline.store import open_store, store_url
 from pipeline.workers import Limits
 from schemas.registry import broken_plugins, form_ids, latest, origin_of, versions
@@ -327,19 +329,18 @@ def ingest_command(
         with progress(results, total, "Ingesting", settings, as_json) as shown:
             for result in shown:
                 if as_json:
-                    click.echo(json_line(result))
-                elif result["status"] in NEEDS_ACTION and not settings.quiet:
-                    first = result["problems"][0] if result["problems"] else None
-                    reason = f"{first['field']}: {first['message']}" if first else ""
-                    more = len(result["problems"]) - 1
+                    click.echo(json_line(result.as_json()))
+                elif needs_person(result) and not settings.quiet:
+                    first = result.problems[0] if result.problems else None
+                    reason = f"{first.field}: {first.message}" if first else ""
+                    more = len(result.problems) - 1
                     click.echo(
-                        f"{printable(result.get('file') or result['source']['filename'])}: "
-                        f"{result['status']}: "
+                        f"{printable(result.file or result.filename)}: {result.status}: "
                         f"{printable(reason)}" + (f" (+{more} more)" if more > 0 else ""),
                         err=True,
                     )
                 if log.isEnabledFor(logging.INFO):
-                    for line in signature_lines(result):
+                    for line in signature_lines(result.as_json()):
                         log.info("%s", line)
         counts = batch.summary.counts
         if not (settings.quiet or as_json):
@@ -352,7 +353,7 @@ def ingest_command(
                 f"Ingested {sum(read.values())} file(s): {parts or 'nothing'}.{skipped} "
                 f"Results in {printable(str(out))}/ (summary.csv lists each file)."
             )
-    sys.exit(3 if batch.summary.needs_action else 0)
+    exit_for(needs_person=batch.summary.needs_action)
 
 
 @cli.command("inspect")
@@ -367,12 +368,12 @@ def inspect_command(settings: Settings, pdf: Path, as_json: bool) -> None:
     problem, and each signature's verdict.
     """
     with handle_errors():
-        result = ingest_bytes(read_input(pdf), pdf.name, settings.wording()).as_json()
+        result = ingest_bytes(read_input(pdf), pdf.name, settings.wording())
     if as_json:
-        click.echo(json_line(result, indent=1))
+        click.echo(json_line(result.as_json(), indent=1))
     else:
-        click.echo(describe_result(result))
-    sys.exit(3 if result["status"] in NEEDS_ACTION else 0)
+        click.echo(describe_result(result.as_json()))
+    exit_for(needs_person=needs_person(result))
 
 
 cli.add_command(records_group)

@@ -12,6 +12,7 @@ from pipeline.cli_common import (
     STORE_OPTION_HELP,
     Settings,
     check_store_option,
+    exit_for,
     handle_errors,
     json_line,
     printable,
@@ -163,7 +164,7 @@ def send_command(
         click.echo(
             f"{failed} email(s) not sent: fix the cause and run again with --resume.", err=True
         )
-    sys.exit(3 if failed else 0)
+    exit_for(needs_person=failed > 0)
 
 
 def _show(delivery: Delivery, settings: Settings, as_json: bool, show_bar: bool) -> None:

@@ -373,7 +373,7 @@ def transcribe_command(
         keyed = load_records(data_file)
         if not keyed:
             raise PipelineError("the data file holds no record", path=str(data_file))
-        result = transcribe(records, record_id, keyed[0])
+        result = transcribe(records, record_id, keyed[0]).as_json()
     click.echo(json_line(result, indent=1) if as_json else describe_result(result))
 
 

@@ -13,10 +13,8 @@ import logging
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pikepdf
 from pydantic import ValidationError
@@ -33,22 +31,19 @@ from forms.template import compiled_form
 from forms.values import display_values, flatten, nest
 from forms.wording import Wording
 from pipeline.data import problems_from
+from pipeline.result import IngestResult, Status
 from schemas.errors import ExtractionError, Problem, UnknownFormError
 from schemas.registry import model_for
 
 __all__ = [
     "INCOMPLETE_CODES",
     "INVALID_CODES",
-    "IngestResult",
-    "Status",
     "complete_status",
     "ingest_bytes",
     "returned_values",
 ]
 
 log = logging.getLogger("supforms")
-
-Status = Literal["complete", "incomplete", "invalid", "rejected", "duplicate", "scanned"]
 
 INCOMPLETE_CODES = frozenset({"missing", "unsigned"})
 NOTE_CODES = frozenset({"recovered_from_text", "repaired"})
@@ -76,46 +71,6 @@ _PYDANTIC = {
     "greater_than": "out_of_range",
     "string_too_short": "missing",
 }
-
-
-@dataclass
-class IngestResult:
-    """One input's verdict, in the shape of the ingest JSON."""
-
-    filename: str
-    sha256: str
-    size: int
-    status: Status = "rejected"
-    form: str | None = None
-    version: str | None = None
-    document_id: str | None = None
-    identified_by: str | None = None
-    recovered_from: str | None = None
-    data: dict[str, Any] | None = None
-    signatures: list[SignatureVerdict] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    ingested_at: str = field(
-        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
-    )
-
-    def as_json(self) -> dict[str, Any]:
-        result: dict[str, Any] = {
-            "form": self.form,
-            "version": self.version,
-            "document_id": self.document_id,
-            "status": self.status,
-            "source": {"filename": self.filename, "sha256": self.sha256, "bytes": self.size},
-        }
-        if self.status != "rejected":
-            result["data"] = self.data
-        result["signatures"] = [s.as_json() for s in self.signatures]
-        result["problems"] = [
-            {"field": p.field, "code": p.code, "message": p.message} for p in self.problems
-        ]
-        result["identified_by"] = self.identified_by
-        result["recovered_from"] = self.recovered_from
-        result["ingested_at"] = self.ingested_at
-        return result
 
 
 def _reject(result: IngestResult, code: str, message: str) -> IngestResult:
@@ -447,10 +402,10 @@ def complete_status(specs: tuple[FieldSpec, ...], result: IngestResult) -> Statu
     return _status(result.problems)
 
 
-def returned_values(result: dict[str, Any]) -> dict[str, Any]:
+def returned_values(result: IngestResult) -> dict[str, Any]:
     """A result's values as the form shows them (``03/04/2026``), to compare with an issue."""
-    model = model_for(str(result["form"]), str(result["version"]))
-    record = model.model_validate(result["data"])
+    model = model_for(str(result.form), str(result.version))
+    record = model.model_validate(result.data)
     return dict(display_values(record))
 
 
