@@ -133,7 +133,13 @@ def forms_command(as_json: bool, ids: bool, wording: bool) -> None:
 @cli.command("schema")
 @click.argument("form", type=click.Choice(form_ids()), metavar="FORM")
 def schema_command(form: str) -> None:
-    """Print the JSON Schema of FORM's newest version (what --data records must satisfy)."""
+    """Print the JSON Schema of FORM's newest version (what --data records must satisfy).
+
+    \b
+    Examples:
+      supforms schema agreement
+      supforms schema group-record > group-record.schema.json
+    """
     click.echo(json.dumps(latest(form).model_json_schema(), indent=2, ensure_ascii=False))
 
 
@@ -222,7 +228,13 @@ def generate_command(
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per field on stdout.")
 def fields_command(pdf: Path, as_json: bool) -> None:
-    """List the form fields of any PDF: name, type and value."""
+    """List the form fields of any PDF: name, type and value.
+
+    \b
+    Examples:
+      supforms fields output/contract-blank.pdf
+      supforms fields return.pdf --json
+    """
     with handle_errors():
         fields = read_fields(read_input(pdf), str(pdf))
     if as_json:
@@ -365,7 +377,12 @@ def inspect_command(settings: Settings, pdf: Path, as_json: bool) -> None:
 
     What support staff run when someone asks "why was my form rejected?":
     the form, version and document id, every field with its value and any
-    problem, and each signature's verdict.
+    problem, and each signature's verdict. Exit 3 when the return needs a person.
+
+    \b
+    Examples:
+      supforms inspect return.pdf
+      supforms inspect return.pdf --json
     """
     with handle_errors():
         result = ingest_bytes(read_input(pdf), pdf.name, settings.wording())
