@@ -20,15 +20,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from pipeline.archive import archive_result, as_duplicate
 from pipeline.export import safe_cell
 from pipeline.filenames import slug
-from pipeline.private import append_private, write_private
+from pipeline.private import AppendLog, write_private
 from pipeline.store import RecordStore
 from pipeline.workers import Job, Limits, WorkerPool
-from schemas.errors import PipelineError
+from schemas.errors import PipelineError, WriteError
 
 __all__ = ["Batch", "BatchSummary", "find_inputs"]
 
@@ -107,7 +107,7 @@ class Batch:
                 entry = json.loads(line)
                 self.seen[entry["sha256"]] = entry["result"]
         self.summary = BatchSummary()
-        self._index: TextIO
+        self._index: AppendLog
 
     def run(
         self, paths: list[Path], refused: list[tuple[Path, str, str]]
@@ -121,14 +121,14 @@ class Batch:
         gc.collect()
         gc.freeze()
         try:
-            # Line-buffered: each input's index line is on disk once its result is.
-            with open(  # noqa: PTH123 (a descriptor made private by append_private)
-                append_private(self.index_path), "a", encoding="utf-8", buffering=1
-            ) as self._index:
+            # Each input's index line is on disk (whole, synced) once its result is.
+            with AppendLog(self.index_path) as self._index:
                 for path, code, reason in refused:
                     yield self._record(path, *_failure(path, code, reason))
                 for index, done in self.pool.run([str(p) for p in paths]):
                     path = paths[index]
+                    if "unwritten" in done:  # a worker could not write a result
+                        raise WriteError(done["unwritten"], path=done["path"])
                     if "failure" in done:
                         failure = _failure(path, done["failure"], done["message"])
                         yield self._record(path, *failure)
@@ -169,8 +169,12 @@ class Batch:
                 return {"result": result, "data": data}
             if sha in written:
                 return {"result": result}
+            try:
+                name = self._write_result(path, sha, result, data)
+            except WriteError as exc:
+                return {"unwritten": exc.message, "path": exc.path}
             written.add(sha)
-            return {"result": result, "written": self._write_result(path, sha, result, data)}
+            return {"result": result, "written": name}
 
         return read
 
@@ -180,7 +184,9 @@ class Batch:
         """Write one input's result JSON; a rejected input's bytes go to quarantine first."""
         if result["status"] == "rejected":
             result["quarantined"] = self._quarantine(path, sha, data)
-        name = f"results/{slug(path.stem) or 'input'}-{(sha or 'unread')[:12]}.json"
+        # The content's hash tells inputs apart; one never read, by the hash of its path.
+        key = sha or hashlib.sha256(str(path.absolute()).encode("utf-8", "replace")).hexdigest()
+        name = f"results/{slug(path.stem) or 'input'}-{key[:12]}.json"
         write_private(self.out / name, json.dumps(result, ensure_ascii=False) + "\n")
         return name
 
@@ -234,7 +240,7 @@ class Batch:
         if not sha or data is None:
             return None
         target = self.out / "quarantine" / f"{sha}{path.suffix.lower() or '.bin'}"
-        if not target.exists():
+        if target.is_symlink() or not target.is_file():  # a link there is refused
             write_private(target, data)
         return str(target.relative_to(self.out))
 

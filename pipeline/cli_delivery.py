@@ -15,9 +15,8 @@ from pipeline.deliver import recipients_of, send
 from pipeline.generate import Issued
 from pipeline.notify import EmlFolder, SmtpServer
 from pipeline.printing import print_pack
-from pipeline.private import write_private
+from pipeline.private import make_folder, write_private
 from pipeline.store import open_store, store_url
-from schemas.errors import PipelineError
 from schemas.registry import form_ids
 
 __all__ = ["print_command", "send_command"]
@@ -203,11 +202,8 @@ def print_command(
             wording=settings.wording(),
             file=target.name,
         )
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_private(target, pdf)
-        except OSError as exc:
-            raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
+        make_folder(target.parent)
+        write_private(target, pdf)
         # Paper copies, blank ones too, are issued: a scan of one is matched by its id.
         with open_store(store_url(store)) as registry:
             registry.register([asdict(c) for c in issued])

@@ -118,9 +118,9 @@ def show_command(ctx: click.Context, record_id: int, pdf_out: Path | None, as_js
     store = _store(ctx)
     with handle_errors():
         result, pdf, _ = store.record(record_id)
-    if pdf_out:
-        write_private(pdf_out, pdf)
-        store.log("retrieve", {"to": str(pdf_out)}, record_id)
+        if pdf_out:
+            write_private(pdf_out, pdf)  # whole, or WriteError: exit 1, nothing left
+            store.log("retrieve", {"to": str(pdf_out)}, record_id)
     click.echo(
         json.dumps(result, ensure_ascii=False, indent=1) if as_json else describe_result(result)
     )

@@ -23,7 +23,7 @@ from pipeline.data import Record, load_records
 from pipeline.filenames import slug
 from pipeline.generate import Issued, generate
 from pipeline.notify import Letter, Transport, compose_email
-from pipeline.private import append_private
+from pipeline.private import AppendLog
 from schemas.errors import InvalidRecordError, Problem
 from schemas.registry import TITLES
 
@@ -127,8 +127,7 @@ def send(
     if issued is not None:
         issued.extend(made.values())
     title = TITLES[form_id]
-    log = open(append_private(report), "a", encoding="utf-8")  # noqa: PTH123, SIM115
-    with log:
+    with AppendLog(report) as log:
         for record in records:
             copy = made.get(record.row)
             document_id = copy.document_id if copy else copies[record.row]["document_id"]
@@ -170,8 +169,7 @@ def send(
                     detail,
                     datetime.now(UTC).isoformat(timespec="seconds"),
                 )
-                log.write(json.dumps(asdict(delivery), ensure_ascii=False) + "\n")
-                log.flush()
+                log.write(json.dumps(asdict(delivery), ensure_ascii=False))
                 yield delivery
 
 

@@ -25,9 +25,9 @@ from forms.values import display_values
 from forms.wording import Wording
 from pipeline.data import Record, validate_records
 from pipeline.filenames import slug as filename_slug
-from pipeline.private import append_private, write_private
+from pipeline.private import AppendLog, make_folder, write_private
 from schemas.common import FormModel
-from schemas.errors import InvalidRecordError, PipelineError, Problem
+from schemas.errors import InvalidRecordError, Problem
 from schemas.registry import latest
 
 __all__ = ["MANIFEST", "Issued", "flatten_pdf", "generate", "issue_copy"]
@@ -129,15 +129,8 @@ def generate(
     form = compiled_form(form_id, wording=wording)
     if records is not None:
         _check_printable(form, valid, records)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        manifest = open(  # noqa: PTH123, SIM115 (closed by the with below)
-            append_private(out_dir / MANIFEST), "a", encoding="utf-8"
-        )
-    except OSError as exc:
-        raise PipelineError(
-            f"output folder is not writable: {exc.strerror}", path=str(out_dir)
-        ) from exc
+    make_folder(out_dir)
+    manifest = AppendLog(out_dir / MANIFEST)
     suffix = "-print.pdf" if flatten else ".pdf"
     plan: list[tuple[FormModel | None, Record | None]] = (
         list(zip(valid, records, strict=True)) if records is not None else [(None, None)]
@@ -150,11 +143,8 @@ def generate(
             else:
                 slug = filename_slug(_subject(model, values))
                 name = f"{form_id}-{row.row:04d}{'-' + slug if slug else ''}{suffix}"
-            target = out_dir / name
-            try:
-                write_private(target, data)
-            except OSError as exc:
-                raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
+            # Whole or not at all (WriteError): the manifest claims only what is on disk.
+            write_private(out_dir / name, data)
             issued = Issued(
                 document_id=identity.document_id,
                 form=form.form_id,

@@ -11,6 +11,7 @@ password from the environment, never the command line.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import smtplib
 import ssl
@@ -96,7 +97,16 @@ class EmlFolder:
         self.folder = folder
 
     def deliver(self, message: EmailMessage, name: str) -> str:
-        target = self.folder / f"{name}.eml"
+        """Write the message whole (or raise ``WriteError``: then it is not sent).
+
+        Addresses that differ only in case or punctuation (``jo.smith@``,
+        ``Jo_Smith@``) make the same readable ``name``, so the file name ends with
+        a short hash of the exact recipient addresses and the document id.
+        """
+        recipients = "\0".join(sorted(a.addr_spec for a in message["To"].addresses))
+        identity = f"{message['X-Supforms-Document-Id']}\0{recipients}"
+        key = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+        target = self.folder / f"{name}-{key}.eml"
         write_private(target, bytes(message))
         return str(target)
 
