@@ -1,4 +1,4 @@
-"""Every file supforms writes is complete or absent (DESIGN.md, contract 10), and names never collide.
+"""Every file supforms writes is complete or absent (DESIGN.md, contract 10); no names collide.
 
 Short writes are real: the command runs in a child process whose file-size limit
 (``RLIMIT_FSIZE``) is set below the size of what it must write, as on a disk that
@@ -47,7 +47,7 @@ def limited(limit: int, *args: str) -> subprocess.CompletedProcess[str]:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        preexec_fn=lower_limit,  # noqa: PLW1509 (the child only lowers its own limit)
+        preexec_fn=lower_limit,  # the child lowers its own limit only
         check=False,
         timeout=300,
     )
@@ -128,7 +128,7 @@ def test_a_line_cut_short_is_taken_back_whole(tmp_path):
         "resource.setrlimit(resource.RLIMIT_FSIZE, (20, 20))\n"
         "with AppendLog(Path(sys.argv[1])) as log:\n"
         "    try:\n"
-        "        log.write('{\"n\": 2, \"longer\": \"than the limit\"}')\n"
+        '        log.write(\'{"n": 2, "longer": "than the limit"}\')\n'
         "    except WriteError as exc:\n"
         "        print(exc)\n"
     )
@@ -160,7 +160,15 @@ def test_generate_short_write_fails_and_claims_nothing(tmp_path):
     out = tmp_path / "out"
     store = f"sqlite:///{tmp_path}/limited.db"
     done = limited(
-        smallest // 2, "generate", "agreement", "--data", str(data), "-o", str(out), "--store", store
+        smallest // 2,
+        "generate",
+        "agreement",
+        "--data",
+        str(data),
+        "-o",
+        str(out),
+        "--store",
+        store,
     )
     assert done.returncode == 1
     assert "cannot write: File too large" in one_line(done.stderr)
@@ -185,7 +193,16 @@ def test_send_short_write_of_an_eml_is_not_reported_sent(tmp_path):
     out = tmp_path / "out"
     store = f"sqlite:///{tmp_path}/limited.db"
     done = limited(
-        limit, "send", "agreement", "--roster", str(data), "--out", str(out), "--json", "--store", store
+        limit,
+        "send",
+        "agreement",
+        "--roster",
+        str(data),
+        "--out",
+        str(out),
+        "--json",
+        "--store",
+        store,
     )
     assert done.returncode == 1
     assert "cannot write: File too large" in one_line(done.stderr)
@@ -262,8 +279,11 @@ def test_ingest_short_write_of_a_result_in_a_worker_fails(tmp_path):
 
 @pytest.mark.postgres
 def test_ingest_short_write_of_a_result_in_the_parent_fails(tmp_path):
-    """With a store, the parent writes each result. The store is PostgreSQL: a server
-    the limit does not bind, as it would a SQLite file holding the PDF."""
+    """With a store, the parent writes each result.
+
+    The store is PostgreSQL: a server the limit does not bind, as it would a SQLite
+    file holding the PDF.
+    """
     url = os.environ.get("SUPFORMS_TEST_PG_URL")
     if not url:
         if os.environ.get("CI") == "true":
@@ -271,6 +291,28 @@ def test_ingest_short_write_of_a_result_in_the_parent_fails(tmp_path):
         pytest.skip("no PostgreSQL (set SUPFORMS_TEST_PG_URL)")
     url = _fresh_postgres(url)
     _ingest_with_a_result_too_big(tmp_path, "--store", url)
+
+
+def test_a_file_size_limit_never_cuts_what_ingest_reads(tmp_path):
+    """Ingest parses a copy of the input in memory (memfd), which the limit binds too."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    data = issue_copy(compiled_form("agreement"), sample_record("agreement"), issued_at=ISSUED_AT)
+    (inbox / "agreement.pdf").write_bytes(data[1])
+    probe = tmp_path / "probe"
+    run("ingest", str(inbox), "--out", str(probe), "--no-archive")
+    (result,) = (probe / "results").iterdir()
+    limit = 2 * result.stat().st_size  # room for the result, not for the PDF
+    assert limit < len(data[1]) // 10
+    out = tmp_path / "out"
+    done = limited(limit, "ingest", str(inbox), "--out", str(out), "--no-archive")
+    assert done.returncode == 3, done.stderr
+    (limited_result,) = (out / "results").iterdir()
+    read, expected = (json.loads(r.read_text()) for r in (limited_result, result))
+    # The same verdict as without the limit: not "damaged and repaired", no value lost.
+    assert read["problems"] == expected["problems"]
+    assert read["data"] == expected["data"]
+    assert read["data"]["supervisee"]["name"] == "Łukasz Wiśniewski"
 
 
 def test_an_attachment_cut_short_is_never_archived(tmp_path):
@@ -303,9 +345,7 @@ def test_same_named_emails_in_two_folders_are_both_archived(tmp_path):
         message = email.message.EmailMessage()
         message["Subject"] = "RE agreement"
         message.set_content("Here it is.")
-        message.add_attachment(
-            pdf, maintype="application", subtype="pdf", filename="agreement.pdf"
-        )
+        message.add_attachment(pdf, maintype="application", subtype="pdf", filename="agreement.pdf")
         (inbox / folder).mkdir(parents=True)
         (inbox / folder / "RE agreement.eml").write_bytes(bytes(message))
     code, stdout, _ = run("ingest", str(inbox), "--out", str(tmp_path / "out"), "--json")
@@ -320,9 +360,7 @@ def test_same_named_emails_in_two_folders_are_both_archived(tmp_path):
 
 def test_recipients_whose_addresses_slug_alike_get_one_eml_each(tmp_path):
     addresses = ["jo.smith@example.org", "jo-smith@example.org", "Jo_Smith@example.org"]
-    data = roster(
-        tmp_path, [{**ROWS[0], "_to": ", ".join(f"Jo Smith <{a}>" for a in addresses)}]
-    )
+    data = roster(tmp_path, [{**ROWS[0], "_to": ", ".join(f"Jo Smith <{a}>" for a in addresses)}])
     out = tmp_path / "out"
     code, stdout, _ = run("send", "agreement", "--roster", str(data), "--out", str(out), "--json")
     assert code == 0
