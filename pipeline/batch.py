@@ -25,7 +25,7 @@ from typing import Any
 from pipeline.archive import archive_result, as_duplicate
 from pipeline.export import safe_cell
 from pipeline.filenames import slug
-from pipeline.private import AppendLog, write_private
+from pipeline.private import AppendLog, sync_folder, write_private
 from pipeline.store import RecordStore
 from pipeline.workers import Job, Limits, WorkerPool
 from schemas.errors import PipelineError, WriteError
@@ -121,8 +121,9 @@ class Batch:
         gc.collect()
         gc.freeze()
         try:
-            # Each input's index line is on disk (whole, synced) once its result is.
-            with AppendLog(self.index_path) as self._index:
+            # Each input's index line is whole once its result is; the results' names
+            # and the index are synced once, at the end (see pipeline.private).
+            with AppendLog(self.index_path, sync_each=False) as self._index:
                 for path, code, reason in refused:
                     yield self._record(path, *_failure(path, code, reason))
                 for index, done in self.pool.run([str(p) for p in paths]):
@@ -136,6 +137,8 @@ class Batch:
                         yield self._record(
                             path, done["result"], done.get("data"), done.get("written")
                         )
+                for folder in ("results", "quarantine"):
+                    sync_folder(self.out / folder)
         finally:
             gc.unfreeze()
         self._write_summary()
@@ -187,7 +190,7 @@ class Batch:
         # The content's hash tells inputs apart; one never read, by the hash of its path.
         key = sha or hashlib.sha256(str(path.absolute()).encode("utf-8", "replace")).hexdigest()
         name = f"results/{slug(path.stem) or 'input'}-{key[:12]}.json"
-        write_private(self.out / name, json.dumps(result, ensure_ascii=False) + "\n")
+        write_private(self.out / name, json.dumps(result, ensure_ascii=False) + "\n", sync=False)
         return name
 
     def _record(
@@ -241,7 +244,7 @@ class Batch:
             return None
         target = self.out / "quarantine" / f"{sha}{path.suffix.lower() or '.bin'}"
         if target.is_symlink() or not target.is_file():  # a link there is refused
-            write_private(target, data)
+            write_private(target, data, sync=False)
         return str(target.relative_to(self.out))
 
     def _write_summary(self) -> None:

@@ -25,7 +25,7 @@ from forms.values import display_values
 from forms.wording import Wording
 from pipeline.data import Record, validate_records
 from pipeline.filenames import slug as filename_slug
-from pipeline.private import AppendLog, make_folder, write_private
+from pipeline.private import AppendLog, make_folder, sync_folder, write_private
 from schemas.common import FormModel
 from schemas.errors import InvalidRecordError, Problem
 from schemas.registry import latest
@@ -130,7 +130,9 @@ def generate(
     if records is not None:
         _check_printable(form, valid, records)
     make_folder(out_dir)
-    manifest = AppendLog(out_dir / MANIFEST)
+    # One sync of the folder and the manifest at the end, not three per copy: each
+    # copy is synced before it takes its name, and so whole or absent regardless.
+    manifest = AppendLog(out_dir / MANIFEST, sync_each=False)
     suffix = "-print.pdf" if flatten else ".pdf"
     plan: list[tuple[FormModel | None, Record | None]] = (
         list(zip(valid, records, strict=True)) if records is not None else [(None, None)]
@@ -144,7 +146,7 @@ def generate(
                 slug = filename_slug(_subject(model, values))
                 name = f"{form_id}-{row.row:04d}{'-' + slug if slug else ''}{suffix}"
             # Whole or not at all (WriteError): the manifest claims only what is on disk.
-            write_private(out_dir / name, data)
+            write_private(out_dir / name, data, sync=False)
             issued = Issued(
                 document_id=identity.document_id,
                 form=form.form_id,
@@ -159,3 +161,6 @@ def generate(
             )
             manifest.write(json.dumps(asdict(issued), ensure_ascii=False) + "\n")
             yield issued
+        # The copies' names are made durable before the manifest claiming them (which
+        # is synced as it closes). After a failed write, the manifest syncs alone.
+        sync_folder(out_dir)
