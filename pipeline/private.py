@@ -13,7 +13,7 @@ sync; a line cut short is truncated away, so a reader never meets half a line.
 
 A sync costs milliseconds (about 6 ms on this project's machine, more than making
 a copy), so a batch of many files may sync their folder, and its log, once at its
-end (``sync_folder=False``, ``AppendLog(..., sync_each=False)``, then
+end (``write_private(..., sync=False)``, ``AppendLog(..., sync_each=False)``, then
 ``sync_folder()`` and ``AppendLog.sync()``): each file is still synced before it
 takes its name, so it is whole or absent whatever happens; only whether the
 name survives a power cut is settled at the end.
