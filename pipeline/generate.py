@@ -25,9 +25,9 @@ from forms.values import display_values
 from forms.wording import Wording
 from pipeline.data import Record, validate_records
 from pipeline.filenames import slug as filename_slug
-from pipeline.private import AppendLog, make_folder, sync_folder, write_private
+from pipeline.private import AppendLog, WriteQueue, make_folder, sync_folder
 from schemas.common import FormModel
-from schemas.errors import InvalidRecordError, Problem
+from schemas.errors import InvalidRecordError, Problem, WriteError
 from schemas.registry import latest
 
 __all__ = ["MANIFEST", "Issued", "flatten_pdf", "generate", "issue_copy"]
@@ -137,7 +137,19 @@ def generate(
     plan: list[tuple[FormModel | None, Record | None]] = (
         list(zip(valid, records, strict=True)) if records is not None else [(None, None)]
     )
-    with manifest:
+    with manifest, WriteQueue[Issued]() as queue:
+
+        def claim(copies: Iterator[Issued]) -> Iterator[Issued]:
+            # Only a copy whole on disk is listed in the manifest and handed on; one
+            # the manifest cannot list is not left behind.
+            for issued in copies:
+                try:
+                    manifest.write(json.dumps(asdict(issued), ensure_ascii=False))
+                except WriteError:
+                    (out_dir / issued.file).unlink(missing_ok=True)
+                    raise
+                yield issued
+
         for record, row in plan:
             identity, data, values = issue_copy(form, record, flatten=flatten)
             if row is None:
@@ -145,8 +157,6 @@ def generate(
             else:
                 slug = filename_slug(_subject(model, values))
                 name = f"{form_id}-{row.row:04d}{'-' + slug if slug else ''}{suffix}"
-            # Whole or not at all (WriteError): the manifest claims only what is on disk.
-            write_private(out_dir / name, data, sync=False)
             issued = Issued(
                 document_id=identity.document_id,
                 form=form.form_id,
@@ -159,8 +169,9 @@ def generate(
                 row=row.row if row else None,
                 prefill=values,
             )
-            manifest.write(json.dumps(asdict(issued), ensure_ascii=False) + "\n")
-            yield issued
+            # Written and synced in the background while the next copy is made.
+            yield from claim(queue.put(out_dir / name, data, issued))
+        yield from claim(queue.drain())
         # The copies' names are made durable before the manifest claiming them (which
         # is synced as it closes). After a failed write, the manifest syncs alone.
         sync_folder(out_dir)

@@ -30,14 +30,26 @@ import errno
 import os
 import secrets
 import stat
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
+from typing import Generic, TypeVar
 
 from schemas.errors import WriteError
 
-__all__ = ["AppendLog", "append_private", "make_folder", "sync_folder", "write_private"]
+__all__ = [
+    "AppendLog",
+    "WriteQueue",
+    "append_private",
+    "make_folder",
+    "sync_folder",
+    "write_private",
+]
 
 MODE = 0o600
+T = TypeVar("T")
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _APPEND = os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -130,6 +142,60 @@ def make_folder(folder: Path) -> None:
         raise WriteError(
             f"output folder is not writable: {exc.strerror}", path=str(folder)
         ) from exc
+
+
+class WriteQueue(Generic[T]):
+    """Files of a batch written and synced in background threads, handed back in order.
+
+    A sync waits on the disk, not the processor: while one file syncs, the batch
+    makes the next. ``put`` hands back, in order, each item whose file is whole on
+    disk (so it may be claimed: listed, reported, registered); a failed write
+    raises its ``WriteError`` when its turn comes. On the way out after a failure,
+    the files written behind it, never handed back, are removed: nothing
+    unclaimed is left. Folders are not synced (``sync_folder`` at the end).
+    """
+
+    def __init__(self, depth: int = 4) -> None:
+        self.depth = depth
+        self.pool = ThreadPoolExecutor(max_workers=depth, thread_name_prefix="supforms-write")
+        self.pending: deque[tuple[Future[None], Path, T]] = deque()
+
+    def put(self, path: Path, data: bytes, item: T) -> Iterator[T]:
+        """Start writing ``path``; then hand back what is done while too many wait."""
+        self.pending.append((self.pool.submit(write_private, path, data, sync=False), path, item))
+        while len(self.pending) > self.depth:
+            yield self._next()
+
+    def drain(self) -> Iterator[T]:
+        """Hand back every item left, once its file is written."""
+        while self.pending:
+            yield self._next()
+
+    def _next(self) -> T:
+        future, _, item = self.pending[0]
+        future.result()  # raises the write's WriteError
+        self.pending.popleft()
+        return item
+
+    def close(self) -> None:
+        """Wait for every write; remove the files of those never handed back."""
+        self.pool.shutdown(wait=True)
+        for future, path, _ in self.pending:
+            if future.exception() is None:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        self.pending.clear()
+
+    def __enter__(self) -> WriteQueue[T]:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 class AppendLog:
