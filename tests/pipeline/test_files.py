@@ -180,6 +180,37 @@ def test_generate_short_write_fails_and_claims_nothing(tmp_path):
         assert registry.outstanding() == []
 
 
+def test_generate_failing_mid_batch_claims_only_the_copies_before(tmp_path):
+    """Row 2 is the larger copy: the limit lets rows 1 and 3 through, not row 2.
+
+    Row 3 is written in the background while row 2 fails; it was never handed
+    back, so it is removed: the manifest, the registry and the folder agree.
+    """
+    long = {
+        "genogram": "Mother (Ayşe, 34), father (Łukasz, 36) " * 20,
+        "description": "Maya has missed twelve days of school this term. " * 30,
+    }
+    rows = [{"case_reference": f"CF-{n}", "held_on": "21/11/2026"} for n in (1, 2, 3)]
+    data = roster(tmp_path, [rows[0], {**rows[1], **long}, rows[2]])
+    probe = tmp_path / "probe"
+    code, _, _ = run("generate", "group-record", "--data", str(data), "-o", str(probe))
+    assert code == 0
+    sizes = [p.stat().st_size for p in sorted(probe.glob("*.pdf"))]
+    assert sizes[1] > max(sizes[0], sizes[2]) + 2000
+    out = tmp_path / "out"
+    store = f"sqlite:///{tmp_path}/limited.db"
+    args = ("generate", "group-record", "--data", str(data), "-o", str(out), "--store", store)
+    done = limited((sizes[1] + max(sizes[0], sizes[2])) // 2, *args)
+    assert done.returncode == 1
+    assert "group-record-0002-cf-2.pdf: cannot write: File too large" in one_line(done.stderr)
+    assert sorted(p.name for p in out.glob("*.pdf")) == ["group-record-0001-cf-1.pdf"]
+    assert leftovers(out) == []
+    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert [m["file"] for m in manifest] == ["group-record-0001-cf-1.pdf"]
+    with open_store(store) as registry:
+        assert [c["document_id"] for c in registry.outstanding()] == [manifest[0]["document_id"]]
+
+
 def test_send_short_write_of_an_eml_is_not_reported_sent(tmp_path):
     rows = [{**ROWS[0], "_to": "Alice Archer <alice@example.org>"}]
     data = roster(tmp_path, rows)
