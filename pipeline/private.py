@@ -11,12 +11,13 @@ Logs that grow (``manifest.jsonl``, ``delivery.jsonl``, ``index.jsonl``) are
 appended a whole line at a time: one write, checked for its full length, then a
 sync; a line cut short is truncated away, so a reader never meets half a line.
 
-A sync costs milliseconds (about 6 ms on this project's machine, more than making
-a copy), so a batch of many files may sync their folder, and its log, once at its
-end (``write_private(..., sync=False)``, ``AppendLog(..., sync_each=False)``, then
-``sync_folder()`` and ``AppendLog.sync()``): each file is still synced before it
-takes its name, so it is whole or absent whatever happens; only whether the
-name survives a power cut is settled at the end.
+A sync waits on the disk (2-7 ms on this project's machine: more than making a
+copy). So ``generate`` writes through ``WriteQueue``, whose threads sync each
+file while the next is made, and a batch (``write_private(..., sync=False)``)
+syncs its folder and its log (``AppendLog(..., sync_each=False)``) once at its
+end: each file is still synced before it takes
+its name, so it is whole or absent whatever happens; only whether the name
+survives a power cut is settled at the end.
 
 A short write shows as a count below the length asked for, or as ``EFBIG`` at the
 file-size limit (``RLIMIT_FSIZE``): Python ignores ``SIGXFSZ`` at startup, so the
