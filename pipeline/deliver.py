@@ -102,7 +102,9 @@ def send(
     to_make = [record for record in records if keys[record.row] not in copies]
     check_records(form_id, to_make, source, wording)  # every row, before any copy or email
     made: Generator[Issued, None, None]
-    made = generate(form_id, out, to_make, source=source, wording=wording, store=registry)
+    made = generate(
+        form_id, out, to_make, source=source, wording=wording, durable=True, store=registry
+    )
     outcomes = earlier.outcomes if earlier else {}
     declaration = latest(form_id).declaration
     with DeliveryLog(out) as log, closing(made):

@@ -20,7 +20,6 @@ from pipeline.generate import Issued, check_records, issue_copy
 from pipeline.preflight import store_errors
 from pipeline.private import write_private
 from pipeline.store import RecordStore
-from schemas.errors import PipelineError
 
 __all__ = ["print_pack", "write_pack"]
 
@@ -90,10 +89,7 @@ def write_pack(
     pdf, issued = print_pack(
         form_id, records, count, source=source, wording=wording, file=target.name
     )
-    try:
-        write_private(target, pdf)
-    except OSError as exc:
-        raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
+    write_private(target, pdf)  # whole, or WriteError: nothing left, nothing registered
     if store is not None:
         with store_errors("registering the copies"):
             store.register([asdict(copy) for copy in issued])

@@ -18,6 +18,7 @@ __all__ = [
     "SignatureError",
     "StoreError",
     "UnknownFormError",
+    "WriteError",
 ]
 
 
@@ -85,3 +86,10 @@ class SignatureError(PipelineError):
 
 class StoreError(PipelineError):
     """The records store is unreachable or inconsistent."""
+
+
+class WriteError(PipelineError):
+    """A file could not be written whole (disk full, size limit, a link in the way).
+
+    Nothing is left under its name, and nothing may be reported as written.
+    """
