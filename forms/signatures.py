@@ -10,7 +10,7 @@ Acrobat Fill & Sign make (or, in a flattened return, ink inside the box);
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from dataclasses import field as dc_field
 from typing import Any, Literal
 
@@ -59,12 +59,16 @@ class SignatureVerdict:
         return self.kind == "digital" and (not self.intact or bool(self.modified_after_signing))
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # By hand: ``asdict`` deep-copies every value, and a batch asks this of every block.
+        data = {f.name: getattr(self, f.name) for f in _FIELDS}
         data["changes"] = list(self.changes)
         if self.kind != "digital":
             for key in _DIGITAL_ONLY:
                 data.pop(key)
         return data
+
+
+_FIELDS = fields(SignatureVerdict)
 
 
 def _overlap(a: Iterable[float], b: Iterable[float]) -> float:
