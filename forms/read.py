@@ -62,18 +62,6 @@ def _kind(ft: str | None, flags: int) -> str:
     return kind
 
 
-def _has_field_kids(kids: Any) -> bool:
-    """Whether a field's kids are fields (it is a non-terminal node) rather than widgets.
-
-    The PDF spec makes a field's kids all one or all the other, so the first decides;
-    looking at the rest would parse every widget of every radio group.
-    """
-    if not isinstance(kids, pikepdf.Array) or not len(kids):
-        return False
-    first = kids[0]
-    return isinstance(first, pikepdf.Dictionary) and Name.T in first
-
-
 def _button_value(
     field: pikepdf.Object, entries: dict[str, Any], kids: Callable[[], Sequence[pikepdf.Object]]
 ) -> str | None:
@@ -176,18 +164,20 @@ class _Walk:
         partial = entries.get("/T")
         name = f"{prefix}.{partial}" if prefix and partial is not None else str(partial or prefix)
         kids_array = entries.get("/Kids")
-        if kids_array is not None and _has_field_kids(kids_array):
+        # The PDF spec makes a field's kids all fields or all widgets: the first decides,
+        # and a field's kids are listed (each converted by pikepdf) only once.
+        listed = list(kids_array) if isinstance(kids_array, pikepdf.Array) else []
+        if listed and isinstance(listed[0], pikepdf.Dictionary) and Name.T in listed[0]:
             return [
                 (kid, name, here, depth + 1)
-                for kid in kids_array
+                for kid in listed
                 if isinstance(kid, pikepdf.Dictionary) and Name.T in kid
             ]
 
         def kids() -> list[pikepdf.Object]:
             # A terminal field's kids are its widgets; each costs a parse, so only
             # when needed (a radio value kept in /AS only, a signature's boxes).
-            items = kids_array if isinstance(kids_array, pikepdf.Array) else ()
-            return [k for k in items if isinstance(k, pikepdf.Dictionary)]
+            return [k for k in listed if isinstance(k, pikepdf.Dictionary)]
 
         ft = str(here["/FT"]) if "/FT" in here else None
         flags = int(here.get("/Ff", 0))
@@ -216,7 +206,9 @@ def _plain(rich: str) -> str:
     return html.unescape(text).strip()
 
 
-def fields_of(pdf: pikepdf.Pdf, *, tooltips: bool = False) -> list[PdfField]:
+def fields_of(
+    pdf: pikepdf.Pdf, *, tooltips: bool = False, visited: set[tuple[int, int]] | None = None
+) -> list[PdfField]:
     """Every terminal field of an open PDF, in field-tree order (``tooltips``: with ``/TU``).
 
     Raises:
@@ -229,6 +221,8 @@ def fields_of(pdf: pikepdf.Pdf, *, tooltips: bool = False) -> list[PdfField]:
     if not isinstance(fields, pikepdf.Array):  # damaged: a form with no list of fields
         return []
     walk = _Walk(pdf, tooltips)
+    if visited is not None:
+        walk.seen = visited  # the caller learns which objects are fields
     for field in fields:
         if isinstance(field, pikepdf.Dictionary):
             walk.walk(field)

@@ -10,6 +10,7 @@ Acrobat Fill & Sign make (or, in a flattened return, ink inside the box);
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, fields
 from dataclasses import field as dc_field
 from typing import Any, Literal
@@ -114,15 +115,25 @@ def _is_ink(annot: pikepdf.Dictionary, subtype: str) -> bool:
 
 
 def annotation_signature(
-    pdf: pikepdf.Pdf, path: str, page: int, box: tuple[float, float, float, float]
+    pdf: pikepdf.Pdf,
+    path: str,
+    page: int,
+    box: tuple[float, float, float, float],
+    fields: AbstractSet[tuple[int, int]] = frozenset(),
 ) -> SignatureVerdict:
-    """A drawn or typed signature: an annotation lying mostly over the signature box."""
+    """A drawn or typed signature: an annotation lying mostly over the signature box.
+
+    ``fields``: the objects already known to be form fields (their widgets), which
+    are passed over without being read.
+    """
     if page >= len(pdf.pages):
         return SignatureVerdict(path, "none", block=path)
     annots = pdf.pages[page].obj.get(Name.Annots)
     if not isinstance(annots, pikepdf.Array):
         return SignatureVerdict(path, "none", block=path)
     for annot in annots:
+        if annot.objgen in fields:
+            continue
         if not isinstance(annot, pikepdf.Dictionary) or Name.Rect not in annot:
             continue
         subtype = str(annot.get(Name.Subtype, ""))

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +202,7 @@ def _signature_verdicts(
     raw: dict[str, str | None],
     blocks: dict[str, Box],
     recovered: bool,
+    field_objects: AbstractSet[tuple[int, int]] = frozenset(),
 ) -> list[SignatureVerdict]:
     """One verdict per signature block, then every other digital signature in the file.
 
@@ -225,7 +227,7 @@ def _signature_verdicts(
                 verdicts.append(SignatureVerdict(spec.path, "drawn" if mark else "none", spec.path))
         elif spec.path in blocks:
             page, box = blocks[spec.path]
-            verdicts.append(annotation_signature(pdf, spec.path, page, box))
+            verdicts.append(annotation_signature(pdf, spec.path, page, box, field_objects))
         else:
             verdicts.append(SignatureVerdict(spec.path, "none", spec.path))
     return verdicts + left
@@ -283,8 +285,9 @@ def _judge(data: bytes, result: IngestResult, wording: Wording | None) -> Ingest
                     f"was damaged and repaired on reading ({len(pdf.get_warnings())} warning(s))",
                 )
             )
+        field_objects: set[tuple[int, int]] = set()
         try:
-            fields = fields_of(pdf)
+            fields = fields_of(pdf, visited=field_objects)
         except ExtractionError as exc:  # a field tree deeper than any form's
             return _reject(result, "too_deep", exc.message)
         raw: dict[str, str | None] = {f.name: f.value for f in fields}
@@ -354,7 +357,7 @@ def _judge(data: bytes, result: IngestResult, wording: Wording | None) -> Ingest
         flat = {} if form_removed else _values(specs, raw, result.problems)
         blocks = _block_boxes(signature_specs, boxes, found, wording)
         result.signatures = _signature_verdicts(
-            pdf, data, signature_specs, fields, raw, blocks, recovered
+            pdf, data, signature_specs, fields, raw, blocks, recovered, field_objects
         )
     for verdict in result.signatures:
         if verdict.kind != "none" and verdict.block is not None:
