@@ -15,7 +15,7 @@ from tests.pipeline.test_ingest import edit
 from tests.smtp import Mailbox, Tls, smtp_server
 
 PEOPLE = [("Alice Adams", "alice@example.org"), ("Bob Brown", "bob@example.org")]
-NAMES = dict((address, name) for name, address in PEOPLE)
+NAMES = {address: name for name, address in PEOPLE}
 
 
 @pytest.fixture
@@ -165,7 +165,8 @@ def test_a_return_to_put_right_gets_what_is_missing_not_the_values(tmp_path, ser
         assert "Date of Agreement is not filled in correctly." in text
         assert "Supervisor signature is missing." in text
         assert "Supervisee signature is missing." in text
-        assert "Quiet Harbour Lead" not in text and "31/02/2026" not in text
+        assert "Quiet Harbour Lead" not in text
+        assert "31/02/2026" not in text
 
 
 def test_a_complete_return_ends_the_reminders(tmp_path, server):
