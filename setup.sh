@@ -4,7 +4,8 @@
 #
 # System packages: fonts-dejavu-core (the Unicode font the forms embed); for the
 # tests, poppler-utils (render, read), pdftk-java and ghostscript (fill, "print to
-# PDF") and postgresql (a throwaway server started by .ci/postgres).
+# PDF"), postgresql (a throwaway server started by .ci/postgres), and a Java runtime
+# with Maven, which fetch veraPDF (the PDF/UA validator) for the tests (.ci/verapdf).
 # Python packages go into .venv, with the development extras the tests need.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,6 +14,8 @@ python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || { echo "setup.sh: supforms needs Python 3.11 or newer" >&2; exit 1; }
 
 packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript postgresql)
+command -v java >/dev/null || packages+=(default-jre-headless)  # any Java 11+ will do
+command -v mvn >/dev/null || packages+=(maven)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

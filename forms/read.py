@@ -2,7 +2,8 @@
 
 A walk of the field tree with pikepdf, honouring inherited ``/FT``, ``/V`` and
 ``/Ff`` (a kid inherits from its parent), radio values kept either in the
-parent's ``/V`` or only in a kid's ``/AS``, and loops in a hostile tree.
+parent's ``/V`` or only in a kid's ``/AS``, and loops in a hostile tree. The walk
+keeps its own stack, and refuses a tree deeper than any form needs.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from pikepdf import Name
 
 from schemas.errors import ExtractionError
 
-__all__ = ["PdfField", "fields_of", "read_fields"]
+__all__ = ["MAX_DEPTH", "PdfField", "fields_of", "read_fields"]
 
 _TYPES = {"/Tx": "text", "/Ch": "choice", "/Sig": "signature", "/Btn": "button"}
 RADIO, PUSH, MULTILINE, COMBO = 1 << 15, 1 << 16, 1 << 12, 1 << 17
+MAX_DEPTH = 100  # levels of a field tree; a form's dotted names have a handful
 
 
 @dataclass(frozen=True)
@@ -133,10 +135,26 @@ class _Walk:
                 found.append((self.page_of(widget, entries), box))
         return tuple(found)
 
-    def walk(self, field: pikepdf.Object, prefix: str, inherited: dict[str, Any]) -> None:
+    def walk(self, root: pikepdf.Object) -> None:
+        """Every terminal field under ``root``, in tree order, without recursion.
+
+        Raises:
+            ExtractionError: the tree is deeper than ``MAX_DEPTH`` (a hostile file).
+        """
+        stack: list[tuple[pikepdf.Object, str, dict[str, Any], int]] = [(root, "", {}, 1)]
+        while stack:
+            field, prefix, inherited, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                raise ExtractionError(f"its field tree is more than {MAX_DEPTH} levels deep")
+            stack.extend(reversed(self.visit(field, prefix, inherited, depth)))
+
+    def visit(
+        self, field: pikepdf.Object, prefix: str, inherited: dict[str, Any], depth: int
+    ) -> list[tuple[pikepdf.Object, str, dict[str, Any], int]]:
+        """Read one node: a terminal field goes to ``out``; a parent returns its kids."""
         if field.is_indirect:
             if field.objgen in self.seen:
-                return
+                return []
             self.seen.add(field.objgen)
         entries = _entries(field, _FIELD_KEYS)
         here = dict(inherited)
@@ -147,10 +165,11 @@ class _Walk:
         name = f"{prefix}.{partial}" if prefix and partial is not None else str(partial or prefix)
         kids_array = entries.get("/Kids")
         if kids_array is not None and _has_field_kids(kids_array):
-            for kid in kids_array:
-                if isinstance(kid, pikepdf.Dictionary) and "/T" in kid:
-                    self.walk(kid, name, here)
-            return
+            return [
+                (kid, name, here, depth + 1)
+                for kid in kids_array
+                if isinstance(kid, pikepdf.Dictionary) and "/T" in kid
+            ]
 
         def kids() -> list[pikepdf.Object]:
             # A terminal field's kids are its widgets; each costs a parse, so only
@@ -175,6 +194,7 @@ class _Walk:
                 boxes = self.boxes(widgets or [(field, _entries(field, _WIDGET_KEYS))])
         tooltip = str(entries.get("/TU", ""))
         self.out.append(PdfField(name, kind, value, flags, tooltip, boxes))
+        return []
 
 
 def _plain(rich: str) -> str:
@@ -185,7 +205,11 @@ def _plain(rich: str) -> str:
 
 
 def fields_of(pdf: pikepdf.Pdf) -> list[PdfField]:
-    """Every terminal field of an open PDF, in field-tree order."""
+    """Every terminal field of an open PDF, in field-tree order.
+
+    Raises:
+        ExtractionError: the field tree is deeper than any form needs (``MAX_DEPTH``).
+    """
     acroform = pdf.Root.get(Name.AcroForm)
     if not isinstance(acroform, pikepdf.Dictionary) or Name.Fields not in acroform:
         return []
@@ -195,18 +219,19 @@ def fields_of(pdf: pikepdf.Pdf) -> list[PdfField]:
     walk = _Walk(pdf)
     for field in fields:
         if isinstance(field, pikepdf.Dictionary):
-            walk.walk(field, "", {})
+            walk.walk(field)
     return walk.out
 
 
-def read_fields(source: Path | bytes) -> list[PdfField]:
-    """Every terminal field of the PDF at ``source`` (a path or its bytes)."""
-    where = "(bytes)" if isinstance(source, bytes) else str(source)
+def read_fields(source: Path | bytes, name: str | None = None) -> list[PdfField]:
+    """Every terminal field of the PDF at ``source`` (a path or its bytes, ``name``d)."""
+    where = name or ("(bytes)" if isinstance(source, bytes) else str(source))
     try:
         pdf = pikepdf.open(io.BytesIO(source) if isinstance(source, bytes) else source)
     except pikepdf.PasswordError as exc:
         raise ExtractionError("needs a password to open", path=where) from exc
     except (pikepdf.PdfError, OSError) as exc:
-        raise ExtractionError(f"not a readable PDF ({exc})", path=where) from exc
+        why = re.sub(r"^stream <[^>]*>:?\s*", "", str(exc))  # qpdf's name for the bytes
+        raise ExtractionError(f"not a readable PDF ({why})", path=where) from exc
     with pdf:
         return fields_of(pdf)

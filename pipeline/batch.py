@@ -4,14 +4,15 @@ Every input ends with a result JSON in ``OUT/results/``; a rejected one also
 keeps its original bytes in ``OUT/quarantine/``. ``OUT/index.jsonl`` remembers
 each input's SHA-256, so the same bytes again — in this batch or a later one —
 are reported as a duplicate and add nothing. ``OUT/summary.json`` and
-``OUT/summary.csv`` list the batch: file, form, status, problems.
+``OUT/summary.csv`` list the batch: file, form, status, problems; they also list,
+as ``skipped`` with the reason, each entry of an input folder that is not a PDF or
+an email (``pipeline.inputs``), which no worker reads.
 """
 
 from __future__ import annotations
 
 import csv
 import gc
-import glob
 import hashlib
 import io
 import json
@@ -25,45 +26,15 @@ from typing import Any, TextIO
 from pipeline.archive import archive_result, as_duplicate
 from pipeline.export import safe_cell
 from pipeline.filenames import slug
+from pipeline.inputs import Entry, read_input
 from pipeline.private import append_private, write_private
 from pipeline.store import RecordStore
 from pipeline.workers import Job, Limits, WorkerPool
-from schemas.errors import PipelineError
+from schemas.errors import ExtractionError, PipelineError
 
-__all__ = ["Batch", "BatchSummary", "find_inputs"]
+__all__ = ["NEEDS_ACTION", "Batch", "BatchSummary"]
 
-NEEDS_ACTION = frozenset({"rejected", "invalid", "incomplete"})
-
-
-def find_inputs(patterns: list[str]) -> tuple[list[Path], list[tuple[Path, str, str]]]:
-    """Files named, found in folders (recursively, ``*.pdf`` and ``*.eml``) or by globs.
-
-    Also returns what is refused outright: a symbolic link is never followed.
-    """
-    found: dict[Path, None] = {}
-    refused: list[tuple[Path, str, str]] = []
-
-    def add(path: Path) -> None:
-        if path.is_symlink():
-            refused.append((path, "refused", "is a symbolic link; supforms does not follow links"))
-        elif path.is_file():
-            found.setdefault(path, None)
-
-    for pattern in patterns:
-        path = Path(pattern)
-        if path.is_dir() and not path.is_symlink():
-            for child in sorted(path.rglob("*")):
-                if child.suffix.lower() in (".pdf", ".eml") or child.is_symlink():
-                    add(child)
-        elif path.exists() or path.is_symlink():
-            add(path)
-        else:
-            matches = sorted(glob.glob(pattern, recursive=True))  # noqa: PTH207 (a user's glob)
-            if not matches:
-                raise PipelineError(f"no such file or folder: {pattern}")
-            for match in matches:
-                add(Path(match))
-    return list(found), refused
+NEEDS_ACTION = frozenset({"rejected", "invalid", "incomplete", "skipped"})
 
 
 @dataclass
@@ -110,9 +81,13 @@ class Batch:
         self._index: TextIO
 
     def run(
-        self, paths: list[Path], refused: list[tuple[Path, str, str]]
+        self, paths: list[Path], refused: list[Entry], skipped: list[Entry] | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Ingest every path, yielding each input's result as it is written."""
+        """Ingest every path, yielding each input's result as it is written.
+
+        What was ``refused`` gets a rejected result; what was ``skipped`` (not an
+        input) is yielded and listed in the summary as such, and nothing else.
+        """
         if self.store is not None:
             # Workers are forked, and must not share open database connections.
             self.store.close()
@@ -125,6 +100,8 @@ class Batch:
             with open(  # noqa: PTH123 (a descriptor made private by append_private)
                 append_private(self.index_path), "a", encoding="utf-8", buffering=1
             ) as self._index:
+                for path, code, reason in skipped or ():
+                    yield self._skip(path, code, reason)
                 for path, code, reason in refused:
                     yield self._record(path, *_failure(path, code, reason))
                 for index, done in self.pool.run([str(p) for p in paths]):
@@ -160,9 +137,9 @@ class Batch:
         def read(name: str) -> dict[str, Any]:
             path = Path(name)
             try:
-                data = path.read_bytes()
-            except OSError as exc:
-                return {"failure": "unreadable", "message": f"cannot be read: {exc.strerror}"}
+                data = read_input(path)
+            except ExtractionError as exc:
+                return {"failure": "unreadable", "message": exc.message}
             result = pipeline.ingest.ingest_bytes(data, path.name, wording).as_json()
             sha = result["source"]["sha256"]
             if archiving:
@@ -229,11 +206,36 @@ class Batch:
         )
         return result
 
+    def _skip(self, path: Path, code: str, reason: str) -> dict[str, Any]:
+        """List an entry that is not an input; what ``--json`` prints for it."""
+        self.summary.counts["skipped"] += 1
+        self.summary.rows.append(
+            {
+                "file": str(path),
+                "form": None,
+                "status": "skipped",
+                "document_id": None,
+                "problems": [f"(file): {code}"],
+                "reason": reason,
+            }
+        )
+        return {
+            "form": None,
+            "version": None,
+            "document_id": None,
+            "status": "skipped",
+            "file": str(path),
+            "source": {"filename": path.name, "sha256": "", "bytes": 0},
+            "signatures": [],
+            "problems": [{"field": "(file)", "code": code, "message": reason}],
+        }
+
     def _quarantine(self, path: Path, sha: str, data: bytes | None) -> str | None:
         """A copy of the rejected input's bytes, named by their SHA-256 (None: no bytes)."""
         if not sha or data is None:
             return None
-        target = self.out / "quarantine" / f"{sha}{path.suffix.lower() or '.bin'}"
+        suffix = Path(path.name.strip()).suffix.lower()
+        target = self.out / "quarantine" / f"{sha}{suffix or '.bin'}"
         if not target.exists():
             write_private(target, data)
         return str(target.relative_to(self.out))
@@ -258,7 +260,8 @@ class Batch:
                     row["form"] or "",
                     row["status"],
                     row["document_id"] or "",
-                    "; ".join(row["problems"]),
+                    "; ".join(row["problems"])
+                    + (f" ({row['reason']})" if row.get("reason") else ""),
                 ]
             )
         write_private(self.out / "summary.csv", table.getvalue())
@@ -266,12 +269,10 @@ class Batch:
 
 def _failure(path: Path, code: str, message: str) -> tuple[dict[str, Any], bytes | None]:
     """The result of an input no worker could read: rejected, with its bytes kept if any."""
-    data: bytes | None = None
-    if not path.is_symlink():
-        try:
-            data = path.read_bytes()
-        except OSError:
-            data = None
+    try:
+        data: bytes | None = read_input(path)
+    except ExtractionError:
+        data = None  # a link, or gone: nothing to keep
     return (
         {
             "form": None,

@@ -20,7 +20,7 @@ import click
 
 from forms.read import read_fields
 from forms.spec import field_specs
-from pipeline.batch import NEEDS_ACTION, Batch, find_inputs
+from pipeline.batch import NEEDS_ACTION, Batch
 from pipeline.cli_common import (
     STORE_OPTION_HELP,
     Settings,
@@ -36,6 +36,7 @@ from pipeline.cli_records import records_group
 from pipeline.data import load_records
 from pipeline.generate import MANIFEST, check_records, generate
 from pipeline.ingest import ingest_bytes
+from pipeline.inputs import find_inputs, read_input
 from pipeline.mailbox import pdfs_from_emails
 from pipeline.preflight import check_folder, writable_store
 from pipeline.report import describe_result, signature_lines
@@ -207,7 +208,7 @@ def generate_command(
 def fields_command(pdf: Path, as_json: bool) -> None:
     """List the form fields of any PDF: name, type and value."""
     with handle_errors():
-        fields = read_fields(pdf)
+        fields = read_fields(read_input(pdf), str(pdf))
     if as_json:
         for field in fields:
             row = {k: v for k, v in asdict(field).items() if k != "widgets"}
@@ -278,17 +279,20 @@ def ingest_command(
     """Read returned forms back into validated JSON, whatever they were filled with.
 
     \b
-    PATHS are PDF files, .eml files (their PDF attachments are read), folders
-    (searched for *.pdf and *.eml) or globs. For each input:
-    its form, version and document id; every field read and normalised; a
-    status: complete, incomplete (names what is missing), invalid (names each
-    bad value), rejected (not a PDF, damaged, needs a password, not one of our
-    forms: its bytes kept in OUT/quarantine/) or duplicate (same bytes seen
-    before); and each signature's verdict (digital, drawn, typed or none).
+    PATHS are PDF files, emails saved as files (their PDF attachments are
+    read), folders or globs. In a folder (searched recursively) or a glob's
+    matches, PDFs and emails are known by their content, whatever their
+    names; anything else there is listed as skipped, with why. Symbolic links
+    are never followed. For each input: its form, version and document id;
+    every field read and normalised; a status: complete, incomplete (names
+    what is missing), invalid (names each bad value), rejected (not a PDF,
+    damaged, needs a password, not one of our forms: its bytes kept in
+    OUT/quarantine/) or duplicate (same bytes seen before); and each
+    signature's verdict (digital, drawn, typed or none).
 
     \b
     Exit 0 when every input is complete (or a duplicate), 3 when some need
-    action, 1 when supforms could not do its job.
+    action (skipped entries too), 1 when supforms could not do its job.
 
     \b
     Examples:
@@ -297,15 +301,15 @@ def ingest_command(
       supforms ingest scan.pdf --out output/ingest --workers 1
     """
     with handle_errors():
-        found, refused = find_inputs(list(paths))
-        found, unmailed = pdfs_from_emails(found, out / "mail")
-        refused += unmailed
+        inputs = find_inputs(list(paths))
+        attached, unmailed = pdfs_from_emails(inputs.emails, out / "mail")
+        found, refused = inputs.pdfs + attached, inputs.refused + unmailed
         records = None if no_archive else open_store(store_url(store))
         if records is not None:
             click.get_current_context().call_on_close(records.close)
         batch = Batch(out, workers, Limits(time_limit, memory_limit), settings.config, records)
-        results = batch.run(found, refused)
-        total = len(found) + len(refused)
+        results = batch.run(found, refused, inputs.skipped)
+        total = len(found) + len(refused) + len(inputs.skipped)
         show_bar = total > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
         with (
             click.progressbar(results, length=total, label="Ingesting", file=sys.stderr)
@@ -320,7 +324,8 @@ def ingest_command(
                     reason = f"{first['field']}: {first['message']}" if first else ""
                     more = len(result["problems"]) - 1
                     click.echo(
-                        f"{printable(result['source']['filename'])}: {result['status']}: "
+                        f"{printable(result.get('file') or result['source']['filename'])}: "
+                        f"{result['status']}: "
                         f"{printable(reason)}" + (f" (+{more} more)" if more > 0 else ""),
                         err=True,
                     )
@@ -329,9 +334,13 @@ def ingest_command(
                         log.info("%s", line)
         counts = batch.summary.counts
         if not (settings.quiet or as_json):
-            parts = ", ".join(f"{n} {printable(s)}" for s, n in sorted(counts.items()))
+            read = {status: n for status, n in counts.items() if status != "skipped"}
+            parts = ", ".join(f"{n} {printable(s)}" for s, n in sorted(read.items()))
+            skipped = (
+                f" Skipped {counts['skipped']}: not PDFs or emails." if counts["skipped"] else ""
+            )
             click.echo(
-                f"Ingested {total} file(s): {parts or 'nothing'}. "
+                f"Ingested {sum(read.values())} file(s): {parts or 'nothing'}.{skipped} "
                 f"Results in {printable(str(out))}/ (summary.csv lists each file)."
             )
     sys.exit(3 if batch.summary.needs_action else 0)
@@ -349,7 +358,7 @@ def inspect_command(settings: Settings, pdf: Path, as_json: bool) -> None:
     problem, and each signature's verdict.
     """
     with handle_errors():
-        result = ingest_bytes(pdf.read_bytes(), pdf.name, settings.wording()).as_json()
+        result = ingest_bytes(read_input(pdf), pdf.name, settings.wording()).as_json()
     if as_json:
         click.echo(json_line(result, indent=1))
     else:

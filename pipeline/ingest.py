@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +45,8 @@ __all__ = [
     "ingest_bytes",
     "returned_values",
 ]
+
+log = logging.getLogger("supforms")
 
 Status = Literal["complete", "incomplete", "invalid", "rejected", "duplicate", "scanned"]
 
@@ -193,7 +197,8 @@ def _open(data: bytes, result: IngestResult) -> pikepdf.Pdf | None:
     except pikepdf.PasswordError:
         _reject(result, "needs_password", "needs a password to open; ask for an unprotected copy")
     except pikepdf.PdfError as exc:
-        _reject(result, "damaged", f"is damaged beyond repair ({str(exc)[:160]})")
+        why = re.sub(r"^/proc/self/fd/\d+:?\s*", "", str(exc))  # the memfd's name says nothing
+        _reject(result, "damaged", f"is damaged beyond repair ({why[:160]})")
     return None
 
 
@@ -284,8 +289,26 @@ def _validate(model: Any, flat: dict[str, Any], problems: list[Problem]) -> dict
 
 
 def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> IngestResult:
-    """The verdict on one input file's bytes."""
+    """The verdict on one input file's bytes; a file that cannot be read is rejected.
+
+    Whatever a file does to the readers (a depth they cannot follow, a structure
+    they choke on), it ends as a named rejection, never a crash: ``-vv`` logs the
+    reader's traceback for whoever mends it.
+    """
     result = IngestResult(filename, hashlib.sha256(data).hexdigest(), len(data))
+    try:
+        return _judge(data, result, wording)
+    except RecursionError:
+        log.debug("%s: too deep to read", filename, exc_info=True)
+        fresh = IngestResult(result.filename, result.sha256, result.size)
+        return _reject(fresh, "too_deep", "is nested too deeply to read")
+    except Exception as exc:  # a reader's bug must not cost the batch, or show a traceback
+        log.debug("%s: the reader failed", filename, exc_info=True)
+        fresh = IngestResult(result.filename, result.sha256, result.size)
+        return _reject(fresh, "crashed", f"could not be read ({type(exc).__name__})")
+
+
+def _judge(data: bytes, result: IngestResult, wording: Wording | None) -> IngestResult:
     pdf = _open(data, result)
     if pdf is None:
         return result
@@ -300,7 +323,10 @@ def ingest_bytes(data: bytes, filename: str, wording: Wording | None = None) -> 
                     f"was damaged and repaired on reading ({len(pdf.get_warnings())} warning(s))",
                 )
             )
-        fields = fields_of(pdf)
+        try:
+            fields = fields_of(pdf)
+        except ExtractionError as exc:  # a field tree deeper than any form's
+            return _reject(result, "too_deep", exc.message)
         raw: dict[str, str | None] = {f.name: f.value for f in fields}
         boxes = {f.name: f.widgets[0] for f in fields if f.widgets}
         found = _identify(pdf, data, set(raw))

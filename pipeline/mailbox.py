@@ -1,4 +1,4 @@
-"""Returns that arrive by email: the PDFs attached to ``.eml`` files (a mailbox export).
+"""Returns that arrive by email: the PDFs attached to messages saved as files (``.eml``).
 
 Each PDF attachment becomes an input of its own, named after its message, in a
 private folder under the ingest output; a message with no PDF attached is
@@ -12,7 +12,9 @@ import email.policy
 from pathlib import Path
 
 from pipeline.filenames import slug
+from pipeline.inputs import read_input
 from pipeline.private import write_private
+from schemas.errors import ExtractionError
 
 __all__ = ["NO_PDF", "pdfs_from_emails"]
 
@@ -25,20 +27,16 @@ def _is_pdf(part: email.message.Message) -> bool:
 
 
 def pdfs_from_emails(
-    paths: list[Path], folder: Path
+    emails: list[Path], folder: Path
 ) -> tuple[list[Path], list[tuple[Path, str, str]]]:
-    """The inputs with each ``.eml`` replaced by its PDF attachments, and what was refused."""
+    """The PDFs attached to ``emails`` (saved in ``folder``), and the messages refused."""
     inputs: list[Path] = []
     refused: list[tuple[Path, str, str]] = []
-    for path in paths:
-        if path.suffix.lower() != ".eml":
-            inputs.append(path)
-            continue
+    for path in emails:
         try:
-            with path.open("rb") as handle:
-                message = email.message_from_binary_file(handle, policy=email.policy.default)
-        except OSError as exc:
-            refused.append((path, "unreadable", f"cannot be read: {exc.strerror}"))
+            message = email.message_from_bytes(read_input(path), policy=email.policy.default)
+        except ExtractionError as exc:
+            refused.append((path, "unreadable", exc.message))
             continue
         found = 0
         for part in message.walk():

@@ -75,6 +75,6 @@ def signature_lines(result: dict[str, Any]) -> list[str]:
     return [
         f"{name}: signature in field {printable(sig['field'])} on "
         f"{printable(sig.get('block') or 'no signature block')}: {_digital(sig)}"
-        for sig in result["signatures"]
+        for sig in result.get("signatures", ())  # a skipped entry has none
         if sig["kind"] == "digital"
     ]

@@ -8,14 +8,25 @@ its file reported as rejected with the reason.
 
 Each worker has the next file already waiting in its pipe (``DEPTH``), so it
 never sits idle while the parent records what it sent back.
+
+A worker dies with its batch, however the batch ends (``kill -9`` included): on
+Linux the kernel kills it when its parent dies (``PR_SET_PDEATHSIG``); anywhere,
+a watcher thread ends it when the parent's end of a lifeline pipe closes (only the
+parent holds it open) or the worker is handed to another parent.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
+import logging
 import multiprocessing as mp
 import os
+import select
+import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -28,6 +39,10 @@ __all__ = ["Job", "Limits", "WorkerPool"]
 
 CHECK_EVERY = 0.05  # seconds between looks at the workers' clocks and memory
 DEPTH = 2  # files handed to a worker at once: the one it reads and the next
+ORPHAN_CHECK = 0.25  # seconds between a watcher's looks at who its parent is
+PR_SET_PDEATHSIG = 1
+
+log = logging.getLogger("supforms")
 
 Job = Callable[[str], dict[str, Any]]
 """What a worker does with one path; returns what the parent is sent back."""
@@ -39,7 +54,31 @@ class Limits:
     memory_mb: int = 1024
 
 
-def _worker(conn: Connection, setup: Callable[[], Job]) -> None:
+def _die_with_parent(parent: int, lifeline: tuple[int, int]) -> None:
+    """End this worker as soon as ``parent`` is gone, whatever way it ended."""
+    reading, writing = lifeline
+    os.close(writing)  # inherited with the fork: only the parent may keep it open
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before the kernel was told to watch it
+        os._exit(1)
+
+    def watch() -> None:
+        # The pipe's end closes with the parent; a new parent means it has gone too.
+        while os.getppid() == parent:
+            ready, _, _ = select.select([reading], [], [], ORPHAN_CHECK)
+            if ready and not os.read(reading, 1):
+                break
+        os._exit(1)
+
+    threading.Thread(target=watch, name="supforms-lifeline", daemon=True).start()
+
+
+def _worker(
+    conn: Connection, setup: Callable[[], Job], parent: int, lifeline: tuple[int, int]
+) -> None:
+    _die_with_parent(parent, lifeline)
     # ``setup`` runs here, after the fork: what the job reads files with is what the
     # parent's modules hold then (tests put stand-in parsers there), and whatever it
     # opens (a database connection) belongs to this process alone.
@@ -55,7 +94,12 @@ def _worker(conn: Connection, setup: Callable[[], Job]) -> None:
         if task is None:
             return
         index, path = task
-        conn.send((index, job(path)))
+        try:
+            done = job(path)
+        except Exception as exc:  # the file is rejected; no traceback reaches the user
+            log.debug("%s: the worker failed", path, exc_info=True)
+            done = {"failure": "crashed", "message": f"the reader failed ({type(exc).__name__})"}
+        conn.send((index, done))
 
 
 def _rss_mb(pid: int) -> float:
@@ -67,9 +111,11 @@ def _rss_mb(pid: int) -> float:
 
 
 class _Worker:
-    def __init__(self, context: Any, setup: Callable[[], Job]) -> None:
+    def __init__(self, context: Any, setup: Callable[[], Job], lifeline: tuple[int, int]) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, setup), daemon=True)
+        self.process = context.Process(
+            target=_worker, args=(child, setup, os.getpid(), lifeline), daemon=True
+        )
         self.process.start()
         child.close()
         self.tasks: deque[tuple[int, str]] = deque()  # the first is the one being read
@@ -110,7 +156,20 @@ class WorkerPool:
 
     def run(self, paths: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
         pending = deque(enumerate(paths))
-        workers = [_Worker(self.context, self.setup) for _ in range(min(self.size, len(paths)))]
+        if not paths:
+            return
+        # Every worker watches the read end; the write end stays open in this process
+        # alone, so it closes when this process ends, however it ends.
+        self.lifeline = os.pipe()
+        try:
+            yield from self._run(pending)
+        finally:
+            for fd in self.lifeline:
+                os.close(fd)
+
+    def _run(self, pending: deque[tuple[int, str]]) -> Iterator[tuple[int, dict[str, Any]]]:
+        count = min(self.size, len(pending))
+        workers = [_Worker(self.context, self.setup, self.lifeline) for _ in range(count)]
 
         def feed(worker: _Worker) -> None:
             while pending and len(worker.tasks) < DEPTH:
@@ -181,5 +240,5 @@ class WorkerPool:
         pending.extendleft(reversed(worker.tasks))
         worker.kill()
         workers.remove(worker)
-        workers.append(_Worker(self.context, self.setup))
+        workers.append(_Worker(self.context, self.setup, self.lifeline))
         return index, {"failure": code, "message": message}

@@ -23,8 +23,7 @@ def inbox(tmp_path):
     for form_id in ("contract", "agreement", "group-record"):
         data = issue_copy(compiled_form(form_id), sample_record(form_id), issued_at=ISSUED_AT)[1]
         (folder / "team-a" / f"{form_id}.pdf").write_bytes(data)
-    (folder / "letter.pdf").write_bytes(b"Dear records officer")
-    (folder / "notes.txt").write_text("not looked at: not a .pdf")
+    (folder / "letter.pdf").write_bytes(b"Dear records officer")  # named as a PDF: rejected
     return folder
 
 
@@ -107,6 +106,8 @@ def _misbehave(data: bytes, filename: str, wording=None):
         time.sleep(30)
     if filename == "crash.pdf":
         os.kill(os.getpid(), signal.SIGKILL)
+    if filename == "bug.pdf":  # a reader's bug: a worker that raises, not one that dies
+        raise KeyError("/Kids")
     if filename == "greedy.pdf":
         hoard = bytearray(600 * 2**20)
         time.sleep(30)
@@ -120,7 +121,7 @@ _real = pipeline.ingest.ingest_bytes
 def test_a_file_past_its_limits_is_rejected_and_the_batch_goes_on(inbox, tmp_path, monkeypatch):
     # Workers fork from this process, so they read files with this stand-in parser.
     monkeypatch.setattr(pipeline.ingest, "ingest_bytes", _misbehave)
-    for name in ("slow.pdf", "crash.pdf", "greedy.pdf"):
+    for name in ("slow.pdf", "crash.pdf", "greedy.pdf", "bug.pdf"):
         (inbox / name).write_bytes(b"%PDF-1.7 placeholder " + name.encode())
     out = tmp_path / "out"
     started = time.monotonic()
@@ -143,7 +144,12 @@ def test_a_file_past_its_limits_is_rejected_and_the_batch_goes_on(inbox, tmp_pat
     assert results["slow.pdf"]["problems"][0]["code"] == "too_slow"
     assert results["crash.pdf"]["problems"][0]["code"] == "crashed"
     assert results["greedy.pdf"]["problems"][0]["code"] == "too_big"
-    for name in ("slow.pdf", "crash.pdf", "greedy.pdf"):
+    assert results["bug.pdf"]["problems"][0] == {
+        "field": "(file)",
+        "code": "crashed",
+        "message": "the reader failed (KeyError)",
+    }
+    for name in ("slow.pdf", "crash.pdf", "greedy.pdf", "bug.pdf"):
         assert results[name]["status"] == "rejected"
         assert (out / results[name]["quarantined"]).read_bytes().endswith(name.encode())
     assert results["agreement.pdf"]["status"] == "incomplete"  # the good ones unaffected
@@ -171,14 +177,15 @@ def test_unwritable_out_exits_1(inbox, tmp_path):
 
 
 def test_a_file_gone_before_it_is_read_is_rejected_as_unreadable(inbox, tmp_path):
-    from pipeline.batch import Batch, find_inputs
+    from pipeline.batch import Batch
+    from pipeline.inputs import find_inputs
     from pipeline.workers import Limits
 
-    found, refused = find_inputs([str(inbox)])
+    found = find_inputs([str(inbox)])
     vanished = inbox / "team-a" / "contract.pdf"
     vanished.unlink()
     batch = Batch(tmp_path / "out", 1, Limits())
-    results = {r["source"]["filename"]: r for r in batch.run(found, refused)}
+    results = {r["source"]["filename"]: r for r in batch.run(found.pdfs, found.refused)}
     assert results["contract.pdf"]["status"] == "rejected"
     assert results["contract.pdf"]["problems"][0]["code"] == "unreadable"
     assert results["agreement.pdf"]["status"] == "incomplete"

@@ -1,7 +1,14 @@
-"""Kill ingest at random moments, or run two at once: every input is archived exactly once."""
+"""Kill ingest at moments chosen from its progress, or run two at once: each input archived once.
+
+A kill point is a number of inputs archived, never a time: the test watches the
+results folder (a result is written once its input is archived) and kills when
+the count is reached, so it lands mid-batch however fast the machine is.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import random
 import signal
@@ -33,7 +40,9 @@ def make_inbox(folder: Path, count: int) -> None:
         (folder / f"{form}-{index:04d}.pdf").write_bytes(copies[form] + b"\n%%%d\n" % index)
 
 
-def ingest(inbox: Path, out: Path, store: str) -> subprocess.Popen[bytes]:
+def ingest(inbox: Path, out: Path, *store: str) -> subprocess.Popen[bytes]:
+    """``supforms ingest`` in a process group of its own; ``store``: a URL or ``--no-archive``."""
+    where = ["--store", *store] if "://" in "".join(store) else list(store)
     return subprocess.Popen(
         [
             sys.executable,
@@ -44,8 +53,7 @@ def ingest(inbox: Path, out: Path, store: str) -> subprocess.Popen[bytes]:
             str(inbox),
             "--out",
             str(out),
-            "--store",
-            store,
+            *where,
             "--workers",
             "2",
         ],
@@ -63,21 +71,43 @@ def archived(store_url: str) -> tuple[int, int]:
     return int(total), int(distinct)
 
 
+def results_written(out: Path) -> int:
+    try:
+        return sum(1 for _ in os.scandir(out / "results"))
+    except FileNotFoundError:
+        return 0
+
+
+def run_until(process: subprocess.Popen[bytes], out: Path, target: int) -> bool:
+    """Watch ``process`` until ``target`` results are written; whether it is still running.
+
+    The pause between looks only spares the CPU: what decides is the count.
+    """
+    while process.poll() is None:
+        if results_written(out) >= target:
+            return True
+        time.sleep(0.002)
+    return False
+
+
 def test_killed_at_random_then_completed_keeps_each_input_once(tmp_path, store_url):
     inbox, out = tmp_path / "inbox", tmp_path / "out"
-    make_inbox(inbox, 500)
+    total = 500
+    make_inbox(inbox, total)
     chance = random.Random(20261122)
-    kills, counts = 0, []
+    kills = []  # inputs archived when each kill landed
     for _ in range(4):
+        # The next kill point: a few more results than the runs before wrote.
+        target = min(results_written(out) + chance.randint(5, 60), total - 20)
         process = ingest(inbox, out, store_url)
-        time.sleep(chance.uniform(0.8, 2.5) if counts else 0.8)
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)  # the parent and its workers, mid-batch
-            kills += 1
+        if not run_until(process, out, target):
+            _, err = process.communicate()
+            pytest.fail(f"ingest ended before its kill point: {err.decode()}")
+        os.killpg(process.pid, signal.SIGKILL)  # the parent and its workers, mid-batch
         process.communicate()
-        counts.append(archived(store_url)[0])
-    assert kills >= 2, "the batch finished before it could be killed: make it bigger"
-    assert counts[0] < 500, "the first run was not interrupted mid-batch"
+        kills.append(archived(store_url)[0])
+    assert all(0 < count < total for count in kills), kills  # each kill landed mid-batch
+    assert all(a < b for a, b in itertools.pairwise(kills)), kills  # none undone
     final = ingest(inbox, out, store_url)
     _, err = final.communicate(timeout=300)
     assert final.returncode == 3, err.decode()  # done; the returns are unsigned
@@ -110,8 +140,50 @@ def test_two_ingests_at_once_archive_each_file_once(tmp_path, store_url):
     assert (report.pdfs, report.lines) == (240, 240)
 
 
-@pytest.fixture(autouse=True)
-def _no_stray_processes():
-    yield
-    # start_new_session put each run in its own group; nothing should be left running.
-    time.sleep(0.1)
+def children(pid: int) -> dict[int, str]:
+    """The processes whose parent is ``pid``, each with its start time (against pid reuse)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = process_fields(int(entry.name))
+            if fields and int(fields[1]) == pid:
+                found[int(entry.name)] = fields[19]
+    return found
+
+
+def process_fields(pid: int) -> list[str] | None:
+    """``/proc/PID/stat`` from the state on (the name may hold spaces), or None if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def alive(pid: int, started: str) -> bool:
+    fields = process_fields(pid)
+    return fields is not None and fields[19] == started and fields[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_workers_die_with_a_batch_killed_mid_way(tmp_path):
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    total = 300
+    make_inbox(inbox, total)
+    process = ingest(inbox, out, "--no-archive")
+    try:
+        assert run_until(process, out, 20), process.communicate()[1].decode()
+        workers = children(process.pid)
+        assert len(workers) == 2  # --workers 2
+        os.kill(process.pid, signal.SIGKILL)  # the parent alone: nobody kills the workers
+        process.wait()  # (not communicate: a surviving worker holds the stderr pipe open)
+        process.stderr.close()
+        assert 0 < results_written(out) < total  # it was killed mid-batch
+        bound = time.monotonic() + 2.0  # a bound on the wait, not a synchronisation
+        while any(alive(*worker) for worker in workers.items()) and time.monotonic() < bound:
+            time.sleep(0.01)
+        left = [pid for pid, started in workers.items() if alive(pid, started)]
+        assert left == [], f"workers {left} outlived their batch"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
