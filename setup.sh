@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || { echo "setup.sh: supforms needs Python 3.11 or newer" >&2; exit 1; }
 
-packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript postgresql)
+packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript postgresql dovecot-imapd)
 command -v java >/dev/null || packages+=(default-jre-headless)  # any Java 11+ will do
 command -v mvn >/dev/null || packages+=(maven)
 missing=()
