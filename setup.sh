@@ -5,7 +5,9 @@
 # System packages: fonts-dejavu-core (the Unicode font the forms embed); for the
 # tests, poppler-utils (render, read), pdftk-java and ghostscript (fill, "print to
 # PDF"), postgresql (a throwaway server started by .ci/postgres), and a Java runtime
-# with Maven, which fetch veraPDF (the PDF/UA validator) for the tests (.ci/verapdf).
+# with Maven, which fetch veraPDF (the PDF/UA validator) for the tests (.ci/verapdf),
+# and dovecot-imapd (an IMAP server the mailbox tests start on loopback themselves,
+# with their own configuration: no system service).
 # Python packages go into .venv, with the development extras the tests need.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,6 +28,10 @@ if ((${#missing[@]})); then
   echo "setup.sh: installing ${missing[*]}" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Installed only for the tests, which start their own: no mail service on this machine.
+  if [[ " ${missing[*]} " == *" dovecot-imapd "* ]] && command -v systemctl >/dev/null; then
+    $sudo systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true
+  fi
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
