@@ -142,10 +142,27 @@ def _binary() -> str:
 
 
 @contextmanager
-def dovecot(folder: Path) -> Iterator[Dovecot]:
-    """A Dovecot on a free loopback port with one user, ``USER``; yields how to reach it."""
+def dovecot(where: Path) -> Iterator[Dovecot]:
+    """A Dovecot on a free loopback port with one user, ``USER``; yields how to reach it.
+
+    Run by root (as CI is), Dovecot's own processes drop to Debian's unprivileged
+    ``dovecot`` and ``dovenull`` users, which must reach its files: then they sit
+    in a folder of their own under the system's temporary folder, removed after.
+    """
     binary = _binary()
+    root = os.getuid() == 0
+    folder = Path(tempfile.mkdtemp(prefix="supforms-dovecot-")) if root else where
     folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with _running(binary, folder, root) as server:
+            yield server
+    finally:
+        if root:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _running(binary: str, folder: Path, root: bool) -> Iterator[Dovecot]:
     authority = trustme.CA()
     server = authority.issue_cert("127.0.0.1", "localhost")
     server.cert_chain_pems[0].write_to_path(str(folder / "cert.pem"))
@@ -153,23 +170,20 @@ def dovecot(folder: Path) -> Iterator[Dovecot]:
     ca_file = folder / "ca.pem"
     authority.cert_pem.write_to_path(str(ca_file))
     (folder / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+    (folder / "mail" / USER).mkdir(parents=True)
     owner = pwd.getpwuid(os.getuid()).pw_name
     group = grp.getgrgid(os.getgid()).gr_name
+    if root:
+        folder.chmod(0o711)
+        entry = pwd.getpwnam("dovecot")
+        for path in (folder / "passwd", folder / "mail", folder / "mail" / USER):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
     port = free_port()
     config = folder / "dovecot.conf"
-    # Dovecot never gives mail to root: run by root, the mail belongs to Debian's
-    # ``dovecot`` user, in a folder of its own that user can reach.
-    mail = Path(tempfile.mkdtemp(prefix="supforms-dovecot-")) if os.getuid() == 0 else folder
-    if os.getuid() == 0:
-        mail.chmod(0o711)
-        (mail / USER).mkdir()
-        entry = pwd.getpwnam("dovecot")
-        os.chown(mail / USER, entry.pw_uid, entry.pw_gid)
-    config.write_text(_config(folder, port, owner, group, mail))
+    config.write_text(_config(folder, port, owner, group, folder / "mail"))
+    errors = (folder / "stderr").open("wb")
     process = subprocess.Popen(
-        [binary, "-F", "-c", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        [binary, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=errors
     )
     try:
         _wait(process, port, folder)
@@ -181,8 +195,7 @@ def dovecot(folder: Path) -> Iterator[Dovecot]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if mail != folder:
-            shutil.rmtree(mail, ignore_errors=True)
+        errors.close()
 
 
 def _wait(process: subprocess.Popen[bytes], port: int, folder: Path) -> None:
@@ -191,7 +204,7 @@ def _wait(process: subprocess.Popen[bytes], port: int, folder: Path) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             log = (folder / "dovecot.log").read_text() if (folder / "dovecot.log").exists() else ""
-            error = process.stderr.read().decode() if process.stderr else ""
+            error = (folder / "stderr").read_text()
             raise RuntimeError(f"dovecot exited: {error}{log}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
