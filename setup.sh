@@ -4,10 +4,11 @@
 #
 # System packages: fonts-dejavu-core (the Unicode font the forms embed); for the
 # tests, poppler-utils (render, read), pdftk-java and ghostscript (fill, "print to
-# PDF"), postgresql (a throwaway server started by .ci/postgres), and a Java runtime
-# with Maven, which fetch veraPDF (the PDF/UA validator) for the tests (.ci/verapdf),
-# and dovecot-imapd (an IMAP server the mailbox tests start on loopback themselves,
-# with their own configuration: no system service).
+# PDF"), postgresql (a throwaway server started by .ci/postgres), qpdf and
+# mupdf-tools (which check every generated PDF for faults), dovecot-imapd (an IMAP
+# server the mailbox tests start on loopback themselves, with their own
+# configuration: no system service), and a Java runtime with Maven, which fetch
+# veraPDF (the PDF/UA validator) for the tests (.ci/verapdf).
 # Python packages go into .venv, with the development extras the tests need.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,7 +16,8 @@ cd "$(dirname "$0")"
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || { echo "setup.sh: supforms needs Python 3.11 or newer" >&2; exit 1; }
 
-packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript postgresql dovecot-imapd)
+packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript postgresql qpdf mupdf-tools
+  dovecot-imapd)
 command -v java >/dev/null || packages+=(default-jre-headless)  # any Java 11+ will do
 command -v mvn >/dev/null || packages+=(maven)
 missing=()

@@ -4,7 +4,9 @@ Field names are the dotted paths of the values (DESIGN.md, contract 1), built as
 a hierarchy because a partial name may not contain a period. Every widget has a
 tooltip (``/TU``, its accessible name) and sits in its page's ``/Annots`` in
 reading order, which viewers follow as the tab order. No ``/MaxLen`` is set:
-the schema, not the viewer, decides what is too long, so nothing typed is cut.
+the schema, not the viewer, decides what is too long, so nothing typed is cut. A
+text box sized for more than one line of its longest value is multiline, so
+viewers wrap what people type.
 Each page gets an empty footer stream and the document placeholders for its
 identity, which ``forms.fill`` replaces per copy.
 """
@@ -16,12 +18,12 @@ import io
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 
-from forms.appearance import FONT_RESOURCE, check_on, dot_on
+from forms.appearance import FONT_RESOURCE, VALUE_SIZE, check_on, dot_on
 from forms.fonts import FieldFont
 from forms.layout import StaticPages, Widget
 from forms.spec import FieldSpec
 
-__all__ = ["FIELD_FLAGS", "build_acroform"]
+__all__ = ["FIELD_FLAGS", "MULTILINE", "build_acroform", "button_name"]
 
 MULTILINE, RADIO, NO_TOGGLE_OFF, COMBO = 1 << 12, 1 << 15, 1 << 14, 1 << 17
 FIELD_FLAGS = {
@@ -31,6 +33,7 @@ FIELD_FLAGS = {
     "multiline": MULTILINE,
     "choice": COMBO,
     "checkbox": 0,
+    "yesno": RADIO | NO_TOGGLE_OFF,
     "scale": RADIO | NO_TOGGLE_OFF,
     "signature": 0,
 }
@@ -41,12 +44,14 @@ FIELD_TYPES = {
     "multiline": "/Tx",
     "choice": "/Ch",
     "checkbox": "/Btn",
+    "yesno": "/Btn",
     "scale": "/Btn",
     "signature": "/Sig",
 }
 DATE_FORMAT = "dd/mm/yyyy"
 PRINT = 4
-DEFAULT_APPEARANCE = f"/{FONT_RESOURCE} 0 Tf 0 g"  # 0: auto size, so long text shrinks, not cut
+DEFAULT_APPEARANCE = f"/{FONT_RESOURCE} {VALUE_SIZE:g} Tf 0 g"
+"""What people type shows at 9 pt in every text field; boxes are sized to hold their values."""
 
 
 def _font_objects(pdf: Pdf, font: FieldFont) -> pikepdf.Object:
@@ -92,8 +97,21 @@ def _font_objects(pdf: Pdf, font: FieldFont) -> pikepdf.Object:
     )
 
 
+def button_name(spec: FieldSpec, option: str) -> str:
+    """The accessible name of one radio button: its group's short name and its value.
+
+    The spec gives a radio button (a kid widget) no ``/TU`` of its own, only its group;
+    the annotation's ``/Contents`` is its alternate description, so each button says
+    "Safety scale: 7" rather than the group's question eleven times.
+    """
+    head = spec.title.split(": ", 1)[0]
+    return f"{head} {option}" if head.endswith("?") else f"{head}: {option}"
+
+
 def _form_xobject(pdf: Pdf, content: bytes, width: float, height: float) -> pikepdf.Object:
-    stream = pdf.make_stream(content)
+    # An empty appearance draws "q Q" (nothing): qpdf would write an empty stream as
+    # /FlateDecode with /Length 0, which is not valid Flate data (MuPDF warns).
+    stream = pdf.make_stream(content or b"q Q")
     stream.Type = Name.XObject
     stream.Subtype = Name.Form
     stream.BBox = Array([0, 0, round(width, 2), round(height, 2)])
@@ -170,14 +188,14 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
         annot = _widget(page, widget)
         x0, y0, x1, y1 = widget.rect
         w, h = x1 - x0, y1 - y0
-        if spec.kind == "scale":
+        if spec.kind in ("scale", "yesno"):
             group = radios.get(spec.path)
             if group is None:
                 parent = _parent(pdf, parents, roots, spec.parts)
                 group = pdf.make_indirect(
                     Dictionary(
                         FT=Name.Btn,
-                        Ff=FIELD_FLAGS["scale"],
+                        Ff=FIELD_FLAGS[spec.kind],
                         T=String(spec.parts[-1]),
                         TU=String(spec.tooltip),
                         Kids=Array(),
@@ -191,6 +209,7 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
                     parent.Kids.append(group)
                 radios[spec.path] = group
             annot.Parent = group
+            annot.Contents = String(button_name(spec, str(widget.option)))
             annot.AS = Name.Off
             annot.MK = Dictionary(CA=String("l"))
             annot.AP = Dictionary(
@@ -208,8 +227,9 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
             annot.FT = Name(FIELD_TYPES[spec.kind])
             annot.T = String(spec.parts[-1])
             annot.TU = String(spec.tooltip)
-            if FIELD_FLAGS[spec.kind]:
-                annot.Ff = FIELD_FLAGS[spec.kind]
+            flags = FIELD_FLAGS[spec.kind] | (MULTILINE if widget.lines > 1 else 0)
+            if flags:
+                annot.Ff = flags
             if spec.kind == "checkbox":
                 annot.AS = Name.Off
                 annot.MK = Dictionary(CA=String("4"))

@@ -2,22 +2,33 @@
 
 A prefilled value must show in every viewer and on paper without relying on
 ``NeedAppearances`` (DESIGN.md, contract 3), so supforms writes the stream
-itself, in the embedded Unicode field font. Values shrink to fit their box
-rather than being cut off.
+itself, in the embedded Unicode field font, at 9 pt, shrinking to 8 pt at the least.
+Boxes are sized so that every value the schema accepts fits at 8 pt; a long free-text
+answer that outgrows its box continues on a continuation page (``forms.fill``).
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 from forms.fonts import FieldFont
 
 __all__ = [
     "FONT_RESOURCE",
-    "MAX_SIZE",
+    "LEADING",
     "MIN_SIZE",
+    "PAD",
+    "VALUE_SIZE",
+    "WIDE",
+    "Fitted",
+    "box_height",
     "check_on",
     "dot_on",
     "fit_lines",
     "text_appearance",
+    "wide_lines",
+    "wrap_text",
 ]
 
 FONT_RESOURCE = "Wingdings"
@@ -37,60 +48,113 @@ by key and read the font's own ``/BaseFont``, and MuPDF ignores ``/DA`` fonts it
 does not know either way.
 """
 
-MAX_SIZE, MIN_SIZE = 10.0, 5.0
+VALUE_SIZE = 9.0
+"""The size of every typed value: in ``/DA`` for what people type, and in supforms' own
+appearance streams. A fixed size rather than auto (``0 Tf``): iOS and Preview show
+auto-sized fields blank, and PDFium auto-sizes a short date in a tall box to 16 pt."""
+MIN_SIZE = 8.0
+"""No value is drawn smaller: a box is sized to hold its ``max_length`` at this size."""
+LEADING = 1.16
 PAD = 2.5
+WIDE = "Ш"
+"""The widest letter people type (1.07 em in DejaVu Sans; W is 0.99, Ω 0.76): boxes are sized
+for ``max_length`` of it."""
 
 
 def _num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def fit_lines(
-    font: FieldFont, value: str, width: float, height: float, multiline: bool
-) -> tuple[float, list[str]]:
-    """The largest size (≤ 10 pt) at which ``value`` fits the box, and its lines."""
-    size = MAX_SIZE
+def wide_lines(font: FieldFont, max_length: int, width: float) -> int:
+    """How many lines a box ``width`` wide needs to show ``max_length`` wide letters at 8 pt."""
+    per_line = max(1, math.floor((width - 2 * PAD) / font.width(WIDE, MIN_SIZE)))
+    return max(1, math.ceil(max_length / per_line))
+
+
+def box_height(lines: int) -> float:
+    """The height of a box holding ``lines`` lines of values at ``VALUE_SIZE``."""
+    return lines * VALUE_SIZE * LEADING + 2 * PAD
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A value laid out in its box: the size, the lines shown, and the lines that did not fit."""
+
+    size: float
+    lines: list[str]
+    overflow: list[str]
+
+
+def fit_lines(font: FieldFont, value: str, width: float, height: float, wrap: bool) -> Fitted:
+    """The largest size from 9 down to 8 pt at which ``value`` fits the box, and its lines.
+
+    A wrapping box that cannot hold the value at 8 pt, even broken between any two
+    letters, shows what fits and returns the rest as ``overflow`` (for a continuation page).
+    """
+    size = VALUE_SIZE
+    inner = width - 2 * PAD
     while True:
-        if multiline:
-            lines = _wrap(font, value, width - 2 * PAD, size)
-            fits = len(lines) * size * 1.16 <= height - 2 * PAD + 0.01
+        if wrap:
+            room = max(1, math.floor((height - 2 * PAD + 0.01) / (size * LEADING)))
+            lines = wrap_text(font, value, inner, size)
+            if len(lines) <= room:
+                return Fitted(size, lines, [])
+            if size <= MIN_SIZE:
+                dense = wrap_text(font, value, inner, size, anywhere=True)
+                if len(dense) <= room:
+                    return Fitted(size, dense, [])
+                return Fitted(size, lines[:room], lines[room:])
         else:
-            lines = [value.replace("\r", " ").replace("\n", " ")]
-            fits = font.width(lines[0], size) <= width - 2 * PAD
-        if fits or size <= MIN_SIZE:
-            return size, lines
+            line = value.replace("\r", " ").replace("\n", " ")
+            if font.width(line, size) <= inner or size <= MIN_SIZE:
+                return Fitted(size, [line], [])
         size = max(MIN_SIZE, size - 0.5)
 
 
-def _wrap(font: FieldFont, text: str, width: float, size: float) -> list[str]:
+def wrap_text(
+    font: FieldFont, text: str, width: float, size: float, anywhere: bool = False
+) -> list[str]:
+    """Lines of ``text`` no wider than ``width``: broken between words, or between any letters.
+
+    A word longer than a line (a long email address) is broken between letters anyway.
+    """
+    scale = size / 1000.0
+    widths, gids = font.widths, font.gids
+    space = widths[gids.get(32, 0)] * scale
     lines: list[str] = []
     for paragraph in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        current = ""
-        for word in paragraph.split(" "):
-            candidate = f"{current} {word}" if current else word
-            if current and font.width(candidate, size) > width:
-                lines.append(current)
-                current = word
-            else:
-                current = candidate
-            while font.width(current, size) > width and len(current) > 1:
-                # A word longer than the line (a long email address): break it by characters.
-                cut = len(current)
-                while cut > 1 and font.width(current[:cut], size) > width:
-                    cut -= 1
-                lines.append(current[:cut])
-                current = current[cut:]
-        lines.append(current)
+        current: list[str] = []
+        used = 0.0
+        for word in [paragraph] if anywhere else paragraph.split(" "):
+            letters = [widths[gids.get(ord(ch), 0)] * scale for ch in word]
+            whole = sum(letters)
+            if current and used + space + whole <= width:
+                current += [" ", word]
+                used += space + whole
+                continue
+            if current:
+                lines.append("".join(current))
+                current, used = [], 0.0
+            if whole <= width:
+                current, used = [word], whole
+                continue
+            for ch, advance in zip(word, letters, strict=True):
+                if current and used + advance > width:
+                    lines.append("".join(current))
+                    current, used = [], 0.0
+                current.append(ch)
+                used += advance
+        lines.append("".join(current))
     return lines
 
 
 def text_appearance(
-    font: FieldFont, value: str, width: float, height: float, multiline: bool
+    font: FieldFont, fitted: Fitted, width: float, height: float, wrap: bool
 ) -> bytes:
-    """Content of a text or choice field's normal appearance showing ``value``."""
-    size, lines = fit_lines(font, value, width, height, multiline)
-    leading = size * 1.16
-    if multiline:
+    """Content of a text or choice field's normal appearance showing ``fitted``'s lines."""
+    size = fitted.size
+    leading = size * LEADING
+    if wrap:
         y = height - PAD - size * font.ascent / 1000.0
     else:
         # Centre the cap height in the box, as viewers do for single-line fields.
@@ -101,7 +165,7 @@ def text_appearance(
     ]
     ops.extend(
         ("T* " if index else "") + font.encode(line).decode() + " Tj"
-        for index, line in enumerate(lines)
+        for index, line in enumerate(fitted.lines)
     )
     ops.append("ET Q EMC")
     return "\n".join(ops).encode("ascii")

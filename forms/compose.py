@@ -6,10 +6,14 @@ twice, or not at all, is a ``LayoutError`` before any PDF exists.
 
 from __future__ import annotations
 
+from forms.appearance import PAD, VALUE_SIZE, box_height, wide_lines
+from forms.fonts import field_font
 from forms.layout import (
     BOTTOM,
     BOX_HEIGHT,
     GREY,
+    INLINE_BASELINE,
+    INLINE_LEADING,
     LEADING,
     MARGIN,
     TOP,
@@ -28,6 +32,7 @@ SIGNATURE_HEIGHT = 36.0
 DATE_WIDTH = 104.0
 CHECK = 11.0
 DOT = 14.0
+TABLE_NUMBER = 18.0  # the column of row numbers
 MULTILINE_LINE = 15.0  # points of box per line of handwriting
 
 
@@ -39,14 +44,34 @@ def compose(
     by_path = {spec.path: spec for spec in specs}
     for index, block in enumerate(blocks):
         if block.kind == "fields" and (index == 0 or blocks[index - 1].kind != "fields"):
-            # A run of field rows (the signature lines with their date) stays on one page.
-            run = 0.0
-            for following in blocks[index:]:
-                if following.kind != "fields":
-                    break
-                run += _estimate(following, by_path)
-            if run < TOP - BOTTOM:
+            # A run of field rows with a signature (the signature lines with their date)
+            # stays on one page.
+            run = _run_height(blocks, index, by_path)
+            if _signs(blocks, index, by_path) and run < TOP - BOTTOM:
                 flow.ensure(run)
+        elif block.kind == "heading":
+            # A heading stays with the first thing under it (a box with its label, a clause).
+            after = next(
+                (i for i in range(index + 1, len(blocks)) if blocks[i].kind != "gap"), None
+            )
+            if after is not None:
+                first = blocks[after]
+                need = (
+                    _estimate(first, by_path, rows=3)
+                    if first.kind == "fields"
+                    else _text_height(flow, first)
+                    if first.kind in ("paragraph", "bullet", "numbered", "note")
+                    else 60.0
+                )
+                lines = len(flow.wrap(block.text, WIDTH, 10.5, bold=True))
+                flow.ensure(min(14 * lines + 10 + need, TOP - BOTTOM))
+        elif block.kind in ("paragraph", "bullet", "numbered"):
+            # The clause before a signature block goes with it: signatures never stand alone.
+            after = next(
+                (i for i in range(index + 1, len(blocks)) if blocks[i].kind != "gap"), None
+            )
+            if after is not None and _signs(blocks, after, by_path):
+                flow.ensure(_text_height(flow, block) + 10 + _run_height(blocks, after, by_path))
         _BLOCKS[block.kind](flow, block, by_path)
     pages = flow.finish()
     placed = [w.path for w in pages.widgets if w.option in (None, _first_option(by_path, w.path))]
@@ -59,18 +84,53 @@ def compose(
     return pages
 
 
-def _estimate(block: Block, specs: dict[str, FieldSpec]) -> float:
+def _run_height(blocks: list[Block], start: int, specs: dict[str, FieldSpec]) -> float:
+    """Roughly how tall the run of field rows starting at ``start`` draws."""
+    run = 0.0
+    for following in blocks[start:]:
+        if following.kind != "fields":
+            break
+        run += _estimate(following, specs)
+    return run
+
+
+def _signs(blocks: list[Block], start: int, specs: dict[str, FieldSpec]) -> bool:
+    """Whether the run of field rows starting at ``start`` holds a signature."""
+    for following in blocks[start:]:
+        if following.kind != "fields":
+            return False
+        for ref in following.refs:
+            if any(spec.kind == "signature" for spec in _expand(ref, specs)):
+                return True
+    return False
+
+
+def _text_height(flow: Flow, block: Block) -> float:
+    indent = 0.0 if block.kind == "paragraph" else 16.0
+    return len(flow.wrap(block.text, WIDTH - indent)) * LEADING + 1.5
+
+
+def _estimate(block: Block, specs: dict[str, FieldSpec], rows: int | None = None) -> float:
     """Roughly how tall a row of fields draws, to keep runs of rows together."""
     if len(block.refs) > 1:
-        return BOX_HEIGHT + 18
+        tall = any(_expand(ref, specs)[0].kind == "signature" for ref in block.refs)
+        return (SIGNATURE_HEIGHT if tall else BOX_HEIGHT + 8) + 30
     found = _expand(block.refs[0], specs)
     if found[0].list_path == block.refs[0].path:
-        return 30.0 + 20.0 * len({s.row for s in found})
+        numbers = sorted({s.row for s in found if s.row is not None})
+        return 30.0 + _table_row_height([s for s in found if s.row == numbers[0]]) * min(
+            len(numbers), rows or len(numbers)
+        )
     return sum(_row_height(spec) for spec in found)
 
 
 def _row_height(spec: FieldSpec) -> float:
-    fixed = {"signature": SIGNATURE_HEIGHT + 8, "scale": DOT + 46, "checkbox": CHECK + 6}
+    fixed = {
+        "signature": SIGNATURE_HEIGHT + 8,
+        "scale": DOT + 46,
+        "checkbox": CHECK + 6,
+        "yesno": DOT + 10,
+    }
     if spec.kind == "multiline":
         return spec.lines * MULTILINE_LINE + 24
     return fixed.get(spec.kind, BOX_HEIGHT + 4)
@@ -78,7 +138,7 @@ def _row_height(spec: FieldSpec) -> float:
 
 def _first_option(by_path: dict[str, FieldSpec], path: str) -> str | None:
     options = by_path[path].options
-    return options[0] if by_path[path].kind == "scale" else None
+    return options[0] if by_path[path].kind in ("scale", "yesno") else None
 
 
 # -- text blocks ---------------------------------------------------------------
@@ -117,14 +177,14 @@ def _item(flow: Flow, block: Block, specs: dict[str, FieldSpec], marker: str) ->
     top = flow.y
     if "[[" in block.text:
         flow.inline_paragraph(block.text, specs, x=MARGIN + indent, width=WIDTH - indent)
-        first_baseline = top - LEADING - 5 + 5
+        first_baseline = top - INLINE_LEADING + INLINE_BASELINE
     else:
         flow.paragraph(block.text, x=MARGIN + indent, width=WIDTH - indent, leading=LEADING)
         first_baseline = top - LEADING + LEADING * 0.25
     if flow.y > top:  # the item moved to a new page
         first_baseline = TOP - (top - first_baseline)
     flow.text(MARGIN + 4, first_baseline, marker)
-    flow.y -= 2.5
+    flow.y -= 1.5
 
 
 def _bullet(flow: Flow, block: Block, specs: dict[str, FieldSpec]) -> None:
@@ -208,36 +268,47 @@ def _label(spec: FieldSpec) -> str:
     return spec.title if spec.title.endswith(("?", ":")) else f"{spec.title}:"
 
 
-def _label_and_box(flow: Flow, spec: FieldSpec, label: str, height: float, width: float) -> None:
+def _value_lines(spec: FieldSpec, width: float) -> int:
+    """Lines a box ``width`` wide needs to show the longest value the schema accepts."""
+    if spec.kind != "text" or not spec.max_length:
+        return 1
+    return wide_lines(field_font(), spec.max_length, width)
+
+
+def _label_and_box(
+    flow: Flow, spec: FieldSpec, label: str, width: float, height: float | None = None
+) -> None:
     """Label in the left column and the box beside it; a long label goes above its box."""
-    if label and flow.width_of(label) > LABEL_COLUMN - 6:
+    above = bool(label) and flow.width_of(label) > LABEL_COLUMN - 6
+    x = MARGIN if above else MARGIN + LABEL_COLUMN
+    width = min(width, MARGIN + WIDTH - x)
+    lines = _value_lines(spec, width)
+    if height is None:
+        height = max(BOX_HEIGHT, box_height(lines))
+    if above:
         flow.ensure(height + 16)
         flow.y -= 12
         flow.text(MARGIN, flow.y, label)
-        x = MARGIN
-        width = min(width, WIDTH)
     else:
         flow.ensure(height + 6)
-        x = MARGIN + LABEL_COLUMN
-        width = min(width, WIDTH - LABEL_COLUMN)
     flow.y -= height + 4
     rect = (x, flow.y, x + width, flow.y + height)
-    if label and x > MARGIN:
-        flow.text(MARGIN, flow.y + height / 2 - 3.3, label)
+    if label and not above:
+        flow.text(MARGIN, flow.y + height - BOX_HEIGHT / 2 - 3.3, label)
     flow.box(rect)
-    flow.place(spec, rect)
+    flow.place(spec, rect, lines=lines)
     if spec.kind == "date":
         flow.text(x + width + 6, flow.y + height / 2 - 3, "dd/mm/yyyy", size=7.5, color=GREY)
 
 
 def _text_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     width = {"date": DATE_WIDTH, "integer": 60.0}.get(spec.kind, WIDTH)
-    _label_and_box(flow, spec, label, BOX_HEIGHT, width)
+    _label_and_box(flow, spec, label, width)
 
 
 def _signature_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     flow.y -= 4
-    _label_and_box(flow, spec, label, SIGNATURE_HEIGHT, WIDTH * 0.62)
+    _label_and_box(flow, spec, label, WIDTH * 0.62, SIGNATURE_HEIGHT)
 
 
 def _multiline_row(flow: Flow, spec: FieldSpec, label: str) -> None:
@@ -250,7 +321,7 @@ def _multiline_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     flow.y -= height + 4
     rect = (MARGIN, flow.y, MARGIN + WIDTH, flow.y + height)
     flow.box(rect)
-    flow.place(spec, rect)
+    flow.place(spec, rect, lines=spec.lines)
 
 
 def _checkbox_row(flow: Flow, spec: FieldSpec, label: str) -> None:
@@ -261,6 +332,21 @@ def _checkbox_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     flow.place(spec, rect)
     flow.text(MARGIN + CHECK + 6, flow.y + 2, label)
     flow.y -= 6
+
+
+def _yesno_row(flow: Flow, spec: FieldSpec, label: str) -> None:
+    """The question, then a circle to mark for each answer, each with its word beside it."""
+    flow.ensure(DOT + 10)
+    flow.y -= DOT + 6
+    flow.text(MARGIN, flow.y + 3.5, label)
+    x = MARGIN + max(LABEL_COLUMN, flow.width_of(label) + 12)
+    for option in spec.options:
+        rect = (x, flow.y, x + DOT, flow.y + DOT)
+        flow.box(rect, round_=True)
+        flow.place(spec, rect, option)
+        flow.text(x + DOT + 4, flow.y + 3.5, option)
+        x += DOT + 4 + flow.width_of(option) + 18
+    flow.y -= 4
 
 
 def _scale_row(flow: Flow, spec: FieldSpec, label: str) -> None:
@@ -281,7 +367,7 @@ def _scale_row(flow: Flow, spec: FieldSpec, label: str) -> None:
 
 
 def _columns(flow: Flow, refs: tuple[FieldRef, ...], specs: dict[str, FieldSpec]) -> None:
-    """Several fields side by side, each with its label above its box."""
+    """Several fields side by side, each with its label above its box, tops aligned."""
     gap = 10.0
     weights = []
     fields = []
@@ -290,50 +376,90 @@ def _columns(flow: Flow, refs: tuple[FieldRef, ...], specs: dict[str, FieldSpec]
         fields.append((spec, ref.label if ref.label is not None else _label(spec)))
         weights.append(0.6 if spec.kind == "date" else 1.0)
     unit = (WIDTH - gap * (len(refs) - 1)) / sum(weights)
-    flow.ensure(BOX_HEIGHT + 18)
+    boxes = []
+    for (spec, _), weight in zip(fields, weights, strict=True):
+        lines = _value_lines(spec, unit * weight)
+        height = SIGNATURE_HEIGHT if spec.kind == "signature" else box_height(lines)
+        boxes.append((unit * weight, max(BOX_HEIGHT, height), lines))
+    tallest = max(height for _, height, _ in boxes)
+    flow.ensure(tallest + 18)
     flow.y -= 12
     label_y = flow.y
-    flow.y -= BOX_HEIGHT + 3
+    top = flow.y - 3
     x = MARGIN
-    for (spec, label), weight in zip(fields, weights, strict=True):
-        width = unit * weight
+    for (spec, label), (width, height, lines) in zip(fields, boxes, strict=True):
         flow.text(x, label_y, label, size=8.5)
-        rect = (x, flow.y, x + width, flow.y + BOX_HEIGHT)
+        rect = (x, top - height, x + width, top)
         flow.box(rect)
-        flow.place(spec, rect)
+        flow.place(spec, rect, lines=lines)
+        if spec.kind == "date":
+            flow.text(x + 2, top - height - 9, "dd/mm/yyyy", size=7.5, color=GREY)
         x += width + gap
+    flow.y = top - tallest - (12 if any(s.kind == "date" for s, _ in fields) else 0)
+
+
+def _column_widths(columns: list[FieldSpec], width: float) -> list[float]:
+    """Choices and dates as wide as their longest value; text columns share the rest."""
+    font = field_font()
+    fixed: dict[int, float] = {}
+    for index, column in enumerate(columns):
+        if column.kind == "choice":
+            longest = max(font.width(option, VALUE_SIZE) for option in column.options)
+            fixed[index] = longest + 2 * PAD + 4
+        elif column.kind == "date":
+            fixed[index] = font.width("00/00/0000", VALUE_SIZE) + 2 * PAD + 14
+    rest = width - sum(fixed.values())
+    weights = {i: float(c.max_length or 60) for i, c in enumerate(columns) if i not in fixed}
+    total = sum(weights.values())
+    return [fixed.get(i, rest * weights.get(i, 0.0) / total) for i in range(len(columns))]
+
+
+def _table_row_height(columns: list[FieldSpec]) -> float:
+    widths = _column_widths(columns, WIDTH - TABLE_NUMBER)
+    lines = [_value_lines(c, w) for c, w in zip(columns, widths, strict=True)]
+    return max(20.0, box_height(max(lines)))
 
 
 def _list_table(flow: Flow, list_path: str, specs: list[FieldSpec]) -> None:
     """Repeated rows (participants, actions) as a table with numbered rows."""
     rows = sorted({s.row for s in specs if s.row is not None})
     columns = [s for s in specs if s.row == rows[0]]
-    weight = {"date": 1.5, "choice": 2.4, "text": 2.6}
-    weights = [
-        weight.get(c.kind, 2.6) * (1.6 if (c.max_length or 0) > 150 else 1.0) for c in columns
-    ]
-    number = 18.0
-    unit = (WIDTH - number) / sum(weights)
-    row_height = 20.0
+    number = TABLE_NUMBER
+    widths = _column_widths(columns, WIDTH - number)
+    lines = [_value_lines(c, w) for c, w in zip(columns, widths, strict=True)]
+    row_height = _table_row_height(columns)
     flow.ensure(16 + row_height * min(len(rows), 3))
-    flow.y -= 14
-    x = MARGIN + number
-    for column, w in zip(columns, weights, strict=True):
-        flow.text(x + 2, flow.y + 2, column.title, size=8.5, bold=True)
-        x += unit * w
-    for row in rows:
-        flow.ensure(row_height)
-        flow.y -= row_height
-        flow.text(MARGIN + number - 6, flow.y + 6, str(row + 1), size=8, color=GREY, align="right")
+
+    def header() -> None:
+        flow.y -= 14
         x = MARGIN + number
-        for column, w in zip(columns, weights, strict=True):
+        for column, width in zip(columns, widths, strict=True):
+            flow.text(x + 2, flow.y + 2, column.title, size=8.5, bold=True)
+            x += width
+
+    header()
+    for row in rows:
+        if flow.y - row_height < BOTTOM:
+            flow.new_page()  # the table goes on, under its column titles again
+            header()
+        flow.y -= row_height
+        flow.text(
+            MARGIN + number - 6,
+            flow.y + row_height - 14,
+            str(row + 1),
+            size=8,
+            color=GREY,
+            align="right",
+        )
+        x = MARGIN + number
+        for column, width, count in zip(columns, widths, lines, strict=True):
             spec = next(
                 s for s in specs if s.row == row and s.path.endswith("." + column.parts[-1])
             )
-            rect = (x, flow.y, x + unit * w, flow.y + row_height)
+            rect = (x, flow.y, x + width, flow.y + row_height)
             flow.box(rect)
-            flow.place(spec, rect)
-            x += unit * w
+            flow.place(spec, rect, lines=max(lines) if column.kind == "text" else count)
+            x += width
     choices = [c for c in columns if c.kind == "choice"]
     for choice in choices:
         flow.y -= 11
@@ -369,5 +495,6 @@ _FIELD_ROWS = {
     "multiline": _multiline_row,
     "signature": _signature_row,
     "checkbox": _checkbox_row,
+    "yesno": _yesno_row,
     "scale": _scale_row,
 }

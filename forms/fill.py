@@ -12,8 +12,10 @@ import hashlib
 import zlib
 from collections.abc import Mapping
 
-from forms.appearance import FONT_RESOURCE, text_appearance
+from forms.appearance import FONT_RESOURCE, Fitted, fit_lines, text_appearance
+from forms.continuation import Overflow, continuation_pages, marker
 from forms.identity import Identity, footer_content, pdf_date, xmp_packet
+from forms.layout import PAGE_HEIGHT, PAGE_WIDTH
 from forms.template import CompiledForm
 from schemas.errors import LayoutError
 
@@ -75,7 +77,8 @@ class _Copy:
             offsets.append(position)
             parts.append(data)
             position += len(data)
-        for data in self.added:
+        for index, added in enumerate(self.added, start=len(self.form.objects)):
+            data = self.changed.get(index) or added
             offsets.append(position)
             parts.append(data)
             position += len(data)
@@ -91,7 +94,7 @@ class _Copy:
         return b"".join(parts) + b"".join(xref) + trailer
 
 
-def _identity_objects(copy: _Copy, identity: Identity) -> None:
+def _identity_objects(copy: _Copy, identity: Identity, footers: list[int]) -> None:
     form = copy.form
     created = pdf_date(identity.issued_at).encode()
     keywords = (
@@ -120,8 +123,8 @@ def _identity_objects(copy: _Copy, identity: Identity) -> None:
     copy.changed[form.metadata] = _stream(
         form.metadata, b"/Type /Metadata /Subtype /XML", xmp_packet(identity)
     )
-    for page, num in enumerate(form.footers, start=1):
-        content = footer_content(form.field_font, identity, page, form.pages)
+    for page, num in enumerate(footers, start=1):
+        content = footer_content(form.field_font, identity, page, len(footers))
         copy.changed[num] = _stream(num, b"", content, compress=True)
 
 
@@ -133,11 +136,57 @@ def _appearance(copy: _Copy, content: bytes, width: float, height: float) -> int
     return copy.add(lambda num: _stream(num, entries, content, compress=len(content) > 400))
 
 
+def _continue(copy: _Copy, fitted: dict[str, tuple[Fitted, bool]]) -> list[int]:
+    """Add continuation pages for the answers that outgrew their boxes; the footer objects."""
+    form = copy.form
+    overflows = []
+    for path, (fit, _) in fitted.items():
+        if fit.overflow:
+            slot = form.slots[path]
+            rest = [fit.lines[-1], *fit.overflow]
+            overflows.append(Overflow(path, slot.page + 1, slot.title, fit.size, rest))
+    if not overflows:
+        return list(form.footers)
+    contents, starts = continuation_pages(form.field_font, form.title, overflows, form.pages + 1)
+    for path, start in starts.items():
+        fit, wrap = fitted[path]
+        fitted[path] = (Fitted(fit.size, [*fit.lines[:-1], marker(start)], []), wrap)
+    footers = list(form.footers)
+    refs = list(form.page_refs)
+    for content in contents:
+        body = copy.add(lambda num, data=content: _stream(num, b"", data, compress=True))
+        footer = copy.add(lambda num: _stream(num, b"", b""))  # replaced with the footer below
+        footers.append(footer)
+        refs.append(
+            copy.add(
+                lambda num, body=body, footer=footer: _obj(
+                    num,
+                    b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] "
+                    b"/Resources << /Font << /%s %d 0 R >> >> /Contents [%d 0 R %d 0 R] >>"
+                    % (
+                        form.page_tree,
+                        PAGE_WIDTH,
+                        PAGE_HEIGHT,
+                        FONT_RESOURCE.encode(),
+                        form.font,
+                        body,
+                        footer,
+                    ),
+                )
+            )
+        )
+    kids = b" ".join(b"%d 0 R" % ref for ref in refs)
+    copy.changed[form.page_tree] = _obj(
+        form.page_tree, b"<< /Type /Pages /Kids [ %s ] /Count %d >>" % (kids, len(refs))
+    )
+    return footers
+
+
 def fill_form(form: CompiledForm, values: Mapping[str, str | bool], identity: Identity) -> bytes:
     """The bytes of one copy of ``form`` with ``values`` (dotted path → shown value)."""
     copy = _Copy(form)
-    _identity_objects(copy, identity)
     font = form.field_font
+    fitted: dict[str, tuple[Fitted, bool]] = {}
     for path, value in values.items():
         slot = form.slots.get(path)
         if slot is None:
@@ -147,7 +196,7 @@ def fill_form(form: CompiledForm, values: Mapping[str, str | bool], identity: Id
                 copy.changed[slot.objnum] = _obj(
                     slot.objnum, b"<< %s /V /Yes /AS /Yes >>" % slot.base
                 )
-        elif slot.kind == "scale":
+        elif slot.kind in ("scale", "yesno"):
             option = str(value)
             kid = next((k for k in slot.kids if k[0] == option), None)
             if kid is None:
@@ -162,11 +211,16 @@ def fill_form(form: CompiledForm, values: Mapping[str, str | bool], identity: Id
                     f"{path}: characters {font.missing(text)!r} cannot be shown by the form font "
                     "(it covers Latin, Greek and Cyrillic)"
                 )
-            multiline = slot.kind == "multiline"
-            content = text_appearance(font, text, slot.width, slot.height, multiline)
-            ap = _appearance(copy, content, slot.width, slot.height)
-            copy.changed[slot.objnum] = _obj(
-                slot.objnum,
-                b"<< %s /V %s /AP << /N %d 0 R >> >>" % (slot.base, text_string(text), ap),
-            )
+            fit = fit_lines(font, text, slot.width, slot.height, slot.wrap)
+            fitted[path] = (fit, slot.wrap)
+    footers = _continue(copy, fitted)
+    for path, (fit, wrap) in fitted.items():
+        slot = form.slots[path]
+        content = text_appearance(font, fit, slot.width, slot.height, wrap)
+        ap = _appearance(copy, content, slot.width, slot.height)
+        copy.changed[slot.objnum] = _obj(
+            slot.objnum,
+            b"<< %s /V %s /AP << /N %d 0 R >> >>" % (slot.base, text_string(str(values[path])), ap),
+        )
+    _identity_objects(copy, identity, footers)
     return copy.bytes(identity)

@@ -31,6 +31,8 @@ __all__ = [
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread on paper
 QR_SIZE = 46.0  # points; 29 modules of 0.56 mm scan at 150 dpi
+QR_Y = 31.0  # 10.9 mm above the paper's edge: printers leave about 5 mm unprinted, some 10 mm
+FOOTER_RULE = QR_Y + QR_SIZE + 5
 XMP_NS = "urn:supforms:ns:identity:1"
 _RUNS = re.compile("1+")
 
@@ -86,13 +88,14 @@ def footer_content(font: FieldFont, identity: Identity, page: int, pages: int) -
     text_right = qr_x - 10
     ops = [
         "q 0.6 G 0.5 w",
-        f"{MARGIN:.2f} 62 m {PAGE_WIDTH - MARGIN:.2f} 62 l S",
+        f"{MARGIN:.2f} {FOOTER_RULE:.2f} m {PAGE_WIDTH - MARGIN:.2f} {FOOTER_RULE:.2f} l S",
         f"BT 0.3 g /{FONT_RESOURCE} 7.5 Tf",
-        f"1 0 0 1 {MARGIN:.2f} 48 Tm {font.encode(left).decode()} Tj",
-        f"1 0 0 1 {MARGIN:.2f} 37 Tm {font.encode(middle).decode()} Tj",
-        f"1 0 0 1 {text_right - font.width(right, 7.5):.2f} 48 Tm {font.encode(right).decode()} Tj",
+        f"1 0 0 1 {MARGIN:.2f} {QR_Y + 30:.2f} Tm {font.encode(left).decode()} Tj",
+        f"1 0 0 1 {MARGIN:.2f} {QR_Y + 19:.2f} Tm {font.encode(middle).decode()} Tj",
+        f"1 0 0 1 {text_right - font.width(right, 7.5):.2f} {QR_Y + 30:.2f} Tm "
+        f"{font.encode(right).decode()} Tj",
         "ET",
-        *_qr_ops(qr_matrix(qr_payload(identity.document_id, page, pages)), qr_x, 14, QR_SIZE),
+        *_qr_ops(qr_matrix(qr_payload(identity.document_id, page, pages)), qr_x, QR_Y, QR_SIZE),
         "Q",
     ]
     return "\n".join(ops).encode("ascii")

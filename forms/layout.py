@@ -28,6 +28,7 @@ __all__ = [
     "MARGIN",
     "PAGE_HEIGHT",
     "PAGE_WIDTH",
+    "PRINTER_SAFE",
     "TOP",
     "Flow",
     "StaticPages",
@@ -37,15 +38,18 @@ __all__ = [
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 48.0
-TOP = PAGE_HEIGHT - 46.0
-BOTTOM = 70.0  # the footer with its QR code lives below this line
+TOP = PAGE_HEIGHT - 40.0
+BOTTOM = 88.0  # the footer with its QR code lives below this line (forms.identity)
+PRINTER_SAFE = 28.35  # 10 mm: nothing is printed nearer any edge of the paper
 WIDTH = PAGE_WIDTH - 2 * MARGIN
 
 REGULAR, BOLD = "SF-Regular", "SF-Bold"
-BODY, LEADING = 9.5, 12.6
+BODY, LEADING = 9.5, 12.0
 INK, GREY, RULE = (0.1, 0.1, 0.12), (0.42, 0.42, 0.45), (0.35, 0.35, 0.38)
 BOX_HEIGHT = 22.0  # 7.8 mm: room for handwriting on a printed copy
-INLINE_WIDTH, INLINE_HEIGHT = 34.0, 16.0
+INLINE_WIDTH, INLINE_HEIGHT = 44.0, 22.0  # 15.5 × 7.8 mm: two digits written by hand
+INLINE_LEADING = LEADING + INLINE_HEIGHT - 10  # a line of text with boxes in it
+INLINE_BASELINE = 8.0  # the text's baseline above the bottom of its line
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class Widget:
     page: int
     rect: tuple[float, float, float, float]
     option: str | None = None
+    lines: int = 1  # lines of value the box holds; more than one: the value wraps
 
 
 @dataclass(frozen=True)
@@ -185,11 +190,11 @@ class Flow:
                 used = 0.0
             used += (space if lines[-1] else 0.0) + w
             lines[-1].append(word)
-        leading = LEADING + 5  # room for the boxes
+        leading = INLINE_LEADING
         self.ensure(leading * len(lines))
         for line in lines:
             self.y -= leading
-            baseline = self.y + 5
+            baseline = self.y + INLINE_BASELINE
             cursor = x
             for index, word in enumerate(line):
                 if index:
@@ -198,9 +203,9 @@ class Flow:
                     spec = self.spec_for(word.path, specs)
                     rect = (
                         cursor,
-                        baseline - 4,
+                        baseline - INLINE_BASELINE + 1,
                         cursor + INLINE_WIDTH,
-                        baseline - 4 + INLINE_HEIGHT,
+                        baseline - INLINE_BASELINE + 1 + INLINE_HEIGHT,
                     )
                     self.box(rect)
                     self.place(spec, rect)
@@ -227,10 +232,14 @@ class Flow:
         c.line(x0, y, x1, y)
 
     def place(
-        self, spec: FieldSpec, rect: tuple[float, float, float, float], option: str | None = None
+        self,
+        spec: FieldSpec,
+        rect: tuple[float, float, float, float],
+        option: str | None = None,
+        lines: int = 1,
     ) -> None:
         rounded = tuple(round(v, 2) for v in rect)
-        self.widgets.append(Widget(spec.path, spec.kind, self.page, rounded, option))  # type: ignore[arg-type]
+        self.widgets.append(Widget(spec.path, spec.kind, self.page, rounded, option, lines))  # type: ignore[arg-type]
 
     @staticmethod
     def spec_for(path: str, specs: dict[str, FieldSpec]) -> FieldSpec:

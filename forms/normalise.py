@@ -115,6 +115,13 @@ def _normalise(spec: FieldSpec, raw: str | None) -> Any:
         if not re.fullmatch(r"\d{1,6}", text):
             raise ValueProblemError("not_a_number", f"{text!r} is not a whole number")
         return int(text)
+    if spec.kind == "yesno":
+        answer = {"yes": True, "no": False}.get(text.lower())
+        if answer is None and text.lower() in OFF_STATES:
+            return None
+        if answer is None:
+            raise ValueProblemError("not_an_option", f"{text!r} is not Yes or No")
+        return answer
     if spec.kind == "scale":
         if text.lower() in OFF_STATES and text not in spec.options:
             return None

@@ -113,7 +113,7 @@ def recover_values(data: bytes, widgets: tuple[Widget, ...]) -> dict[str, str | 
             scores: dict[str, float] = {}
             for widget in page_widgets:
                 found = text.get_text_bounded(*_inside(widget.rect, 1.0)).strip()
-                if widget.kind not in ("checkbox", "scale", "signature"):
+                if widget.kind not in ("checkbox", "scale", "yesno", "signature"):
                     values[widget.path] = found or None
                     continue
                 if widget.kind == "signature" and found:

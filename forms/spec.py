@@ -18,13 +18,16 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from schemas.common import FormModel, SignatureInfo
-from schemas.hints import Multiline, Required, Scale, Section
+from schemas.hints import Multiline, Required, Scale, Section, YesNo
 
-__all__ = ["IDENTITY_FIELDS", "FieldKind", "FieldSpec", "field_specs", "spec_by_path"]
+__all__ = ["IDENTITY_FIELDS", "YES_NO", "FieldKind", "FieldSpec", "field_specs", "spec_by_path"]
 
 FieldKind = Literal[
-    "text", "multiline", "date", "integer", "checkbox", "scale", "choice", "signature"
+    "text", "multiline", "date", "integer", "checkbox", "yesno", "scale", "choice", "signature"
 ]
+
+YES_NO = ("Yes", "No")
+"""The options of a yes-or-no question, in the order they are printed."""
 
 IDENTITY_FIELDS = frozenset({"form_id", "schema_version"})
 """Model fields that travel in the PDF metadata, never as PDF fields."""
@@ -100,6 +103,8 @@ def _tooltip(ancestors: tuple[str, ...], title: str) -> str:
 
 def _leaf_kind(tp: Any, metadata: list[Any]) -> tuple[FieldKind, tuple[str, ...]]:
     if tp is bool:
+        if _first(metadata, YesNo) is not None:
+            return "yesno", YES_NO
         return "checkbox", ()
     if tp is date:
         return "date", ()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pikepdf
 from pikepdf import Dictionary, Name, Pdf
 
-from forms.acroform import build_acroform
+from forms.acroform import MULTILINE, build_acroform
 from forms.appearance import FONT_RESOURCE
 from forms.compose import compose
 from forms.fonts import FieldFont, field_font
@@ -43,6 +43,9 @@ class Slot:
     width: float
     height: float
     kids: tuple[tuple[str, int, bytes], ...] = ()
+    wrap: bool = False  # multiline: the value wraps onto the box's lines
+    page: int = 0
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class CompiledForm:
     metadata: int
     font: int
     footers: tuple[int, ...]
+    page_tree: int  # the /Pages object, to which a copy may add continuation pages
+    page_refs: tuple[int, ...]
     slots: dict[str, Slot]
     widgets: tuple[Widget, ...]
     field_font: FieldFont
@@ -120,7 +125,8 @@ def _slots(pdf: Pdf) -> dict[str, Slot]:
         kind: FieldKind = "checkbox" if Name.Btn == field.FT else "text"
         drop = ("/V", "/AS") if kind == "checkbox" else ("/V", "/AP")
         w, h = _size(field)
-        slots[path] = Slot(path, kind, num, _base(field, drop), w, h)
+        wrap = kind == "text" and bool(int(field.get(Name.Ff, 0)) & MULTILINE)
+        slots[path] = Slot(path, kind, num, _base(field, drop), w, h, wrap=wrap)
     return slots
 
 
@@ -144,8 +150,21 @@ def _compile(form_id: str, version: str, wording: Wording) -> CompiledForm:
     data = buffer.getvalue()
     saved = Pdf.open(io.BytesIO(data))
     kinds = {spec.path: spec.kind for spec in specs}
+    titles = {spec.path: spec.title for spec in specs}
+    pages = {widget.path: widget.page for widget in static.widgets}
     slots = {
-        path: Slot(path, kinds[path], s.objnum, s.base, s.width, s.height, s.kids)
+        path: Slot(
+            path,
+            kinds[path],
+            s.objnum,
+            s.base,
+            s.width,
+            s.height,
+            s.kids,
+            s.wrap,
+            pages[path],
+            titles[path],
+        )
         for path, s in _slots(saved).items()
     }
     return CompiledForm(
@@ -159,6 +178,8 @@ def _compile(form_id: str, version: str, wording: Wording) -> CompiledForm:
         metadata=saved.Root.Metadata.objgen[0],
         font=saved.Root.AcroForm.DR.Font["/" + FONT_RESOURCE].objgen[0],
         footers=tuple(page.obj.Contents[-1].objgen[0] for page in saved.pages),
+        page_tree=saved.Root.Pages.objgen[0],
+        page_refs=tuple(page.obj.objgen[0] for page in saved.pages),
         slots=slots,
         widgets=static.widgets,
         field_font=font,

@@ -62,6 +62,8 @@ def _display(spec: FieldSpec, value: Any) -> str | bool | None:
         return None
     if spec.kind == "checkbox":
         return bool(value)
+    if spec.kind == "yesno":
+        return "Yes" if value else "No"
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return str(value)

@@ -18,11 +18,13 @@ __all__ = [
     "FormModel",
     "JobTitle",
     "LongText",
+    "NextStep",
     "PersonName",
     "ScaleValue",
     "ShortText",
     "SignatureBlock",
     "SignatureInfo",
+    "TeamName",
     "UKDate",
     "parse_uk_date",
 ]
@@ -47,7 +49,7 @@ def parse_uk_date(value: Any) -> Any:
     return value
 
 
-def _no_control_characters(value: str) -> str:
+def no_control_characters(value: str) -> str:
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
         raise ValueError("contains control characters")
     return value
@@ -60,17 +62,22 @@ class FormModel(BaseModel):
 
 
 UKDate = Annotated[date, BeforeValidator(parse_uk_date)]
+
+# The limits are what the forms' boxes show whole at 8 pt, even in the widest letters
+# (schemas/legacy.py keeps version 1.0.0's longer limits, to read returns issued under it).
 PersonName = Annotated[
-    str, Field(min_length=1, max_length=100), AfterValidator(_no_control_characters)
+    str, Field(min_length=1, max_length=60), AfterValidator(no_control_characters)
 ]
-JobTitle = Annotated[
-    str, Field(min_length=1, max_length=150), AfterValidator(_no_control_characters)
-]
+JobTitle = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(no_control_characters)]
 ShortText = Annotated[
-    str, Field(min_length=1, max_length=200), AfterValidator(_no_control_characters)
+    str, Field(min_length=1, max_length=80), AfterValidator(no_control_characters)
+]
+TeamName = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(no_control_characters)]
+NextStep = Annotated[
+    str, Field(min_length=1, max_length=120), AfterValidator(no_control_characters)
 ]
 LongText = Annotated[
-    str, Field(min_length=1, max_length=4000), AfterValidator(_no_control_characters)
+    str, Field(min_length=1, max_length=4000), AfterValidator(no_control_characters)
 ]
 ScaleValue = Annotated[int, Field(ge=0, le=10)]
 

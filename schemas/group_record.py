@@ -13,13 +13,15 @@ from pydantic import Field
 from schemas.common import (
     FormModel,
     LongText,
+    NextStep,
     PersonName,
     ScaleValue,
     ShortText,
     SignatureBlock,
+    TeamName,
     UKDate,
 )
-from schemas.hints import Multiline, Required, Scale, Section
+from schemas.hints import Multiline, Required, Scale, Section, YesNo
 
 __all__ = [
     "Action",
@@ -40,20 +42,23 @@ GroupRole = Literal[
 class Participant(FormModel):
     name: Annotated[PersonName | None, Field(title="Name")] = None
     role: Annotated[GroupRole | None, Field(title="Role")] = None
-    team: Annotated[ShortText | None, Field(title="Team")] = None
+    team: Annotated[TeamName | None, Field(title="Team")] = None
 
 
 class Scales(FormModel):
     safety: Annotated[
         ScaleValue | None,
-        Field(title="Safety scale: where do you rate the child’s safety on a scale of 0–10?"),
+        Field(
+            title="Safety scale: Where do you rate the child’s safety with this mother "
+            "on a scale of 0–10?"
+        ),
         Scale(0, 10),
     ] = None
     plan_confidence: Annotated[
         ScaleValue | None,
         Field(
-            title="Confidence scale: what confidence would the parents say they have "
-            "in the plan keeping the child safe, on a scale of 0–10?"
+            title="Confidence scale: Is this a plan that the parents believe in? On a scale "
+            "of 0–10, what confidence would they say that they have in it keeping the child safe?"
         ),
         Scale(0, 10),
     ] = None
@@ -68,13 +73,13 @@ class Review(FormModel):
     most_helpful: Annotated[
         LongText | None,
         Field(title="What has been most helpful for the practitioner?"),
-        Multiline(3),
+        Multiline(6),
     ] = None
-    enough_for_now: Annotated[bool | None, Field(title="Is this enough for now?")] = None
+    enough_for_now: Annotated[bool | None, Field(title="Is this enough for now?"), YesNo()] = None
 
 
 class Action(FormModel):
-    action: Annotated[ShortText | None, Field(title="Next step")] = None
+    action: Annotated[NextStep | None, Field(title="Next step")] = None
     by_whom: Annotated[PersonName | None, Field(title="By whom")] = None
     by_when: Annotated[UKDate | None, Field(title="By when")] = None
 
@@ -87,20 +92,20 @@ class GroupRecord(FormModel):
     """What a Signs of Safety group supervision of one case found and decided."""
 
     form_id: Literal["group-record"] = "group-record"
-    schema_version: Literal["1.0.0"] = "1.0.0"
+    schema_version: Literal["1.1.0"] = "1.1.0"
 
     held_on: Annotated[UKDate | None, Field(title="Date of supervision"), Required()] = None
     case_reference: Annotated[
         ShortText | None, Field(title="Child / family case reference"), Required()
     ] = None
-    team: Annotated[ShortText | None, Field(title="Team")] = None
+    team: Annotated[TeamName | None, Field(title="Team")] = None
     participants: Annotated[
         list[Participant],
         Field(title="Participant", max_length=10, default_factory=list),
         Section("Introductions"),
     ]
     genogram: Annotated[
-        LongText | None, Field(title="Genogram: family structure"), Multiline(9)
+        LongText | None, Field(title="Genogram: family structure"), Multiline(14)
     ] = None
     description: Annotated[
         LongText | None,

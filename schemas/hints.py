@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Multiline", "Required", "Scale", "Section"]
+__all__ = ["Multiline", "Required", "Scale", "Section", "YesNo"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,15 @@ class Scale:
 
     low: int = 0
     high: int = 10
+
+
+@dataclass(frozen=True)
+class YesNo:
+    """A yes-or-no question asked as a pair of choices, Yes and No (radio buttons).
+
+    The value stays a ``bool | None``: True for Yes, False for No, None when not answered,
+    which a single tick box could not tell apart from No.
+    """
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pydantic import Field
 from schemas.common import FormModel
 from schemas.errors import UnknownFormError
 from schemas.group_record import GroupRecord
+from schemas.legacy import LEGACY
 from schemas.supervision_agreement import SupervisionAgreement
 from schemas.supervision_contract import SupervisionContract
 
@@ -30,7 +31,8 @@ TITLES: dict[str, str] = {
 
 FORMS: dict[tuple[str, str], type[FormModel]] = {
     (model.model_fields["form_id"].default, model.model_fields["schema_version"].default): model
-    for model in (SupervisionContract, SupervisionAgreement, GroupRecord)
+    # Newest first: a form identified by its field names alone is read as the newest version.
+    for model in (SupervisionContract, SupervisionAgreement, GroupRecord, *LEGACY)
 }
 
 

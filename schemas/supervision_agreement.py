@@ -48,7 +48,7 @@ class SupervisionAgreement(FormModel):
     """A supervisee and supervisor agree the aims, rhythm and ground rules of supervision."""
 
     form_id: Literal["agreement"] = "agreement"
-    schema_version: Literal["1.0.0"] = "1.0.0"
+    schema_version: Literal["1.1.0"] = "1.1.0"
 
     supervisee: Annotated[AgreementSupervisee, Field(title="Supervisee")] = AgreementSupervisee()
     supervisor: Annotated[AgreementSupervisor, Field(title="Supervisor")] = AgreementSupervisor()

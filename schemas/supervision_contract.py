@@ -38,7 +38,7 @@ class SupervisionContract(FormModel):
     """A supervisee and supervisor agree how their 1:1 clinical supervision works."""
 
     form_id: Literal["contract"] = "contract"
-    schema_version: Literal["1.0.0"] = "1.0.0"
+    schema_version: Literal["1.1.0"] = "1.1.0"
 
     supervisee: Annotated[ContractSupervisee, Field(title="Supervisee")] = ContractSupervisee()
     supervisor: Annotated[ContractSupervisor, Field(title="Supervisor")] = ContractSupervisor()

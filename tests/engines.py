@@ -319,7 +319,13 @@ def _xfdf(values: dict[str, str | bool], widgets: list[PdfWidget]) -> bytes:
 
 
 def fill_pdftk(
-    pdf: bytes, values: dict[str, str | bool], tmp_path: Path, *, need_appearances: bool = False
+    pdf: bytes,
+    values: dict[str, str | bool],
+    tmp_path: Path,
+    *,
+    need_appearances: bool = False,
+    flatten: bool = False,
+    replacement_font: Path | None = None,
 ) -> bytes:
     """Fill ``pdf`` with ``pdftk in.pdf fill_form data.xfdf output out.pdf``.
 
@@ -336,7 +342,10 @@ def fill_pdftk(
     sizes auto-size text at 66-73 pt. Without ``need_appearances`` no
     ``/NeedAppearances`` is set; with it, ``/NeedAppearances true`` is added and the
     same broken streams are still written. Reading ``/V`` is unaffected, but a
-    pdftk-filled form printed or flattened shows no text.
+    pdftk-filled form printed or flattened shows no text. The cause is the Type0
+    (Identity-H) font, not its resource name: pdftk's iText encodes text only for
+    one-byte fonts. ``replacement_font`` (pdftk-java 3.3) draws with a TrueType file
+    instead, and then the values show.
     """
     exe = need_tool("pdftk")
     source, data, target = tmp_path / "pdftk-in.pdf", tmp_path / "data.xfdf", tmp_path / "out.pdf"
@@ -345,6 +354,10 @@ def fill_pdftk(
     command = [exe, str(source), "fill_form", str(data), "output", str(target)]
     if need_appearances:
         command.append("need_appearances")
+    if flatten:
+        command.append("flatten")
+    if replacement_font is not None:
+        command += ["replacement_font", str(replacement_font)]
     subprocess.run(command, check=True, capture_output=True, timeout=60)
     return target.read_bytes()
 

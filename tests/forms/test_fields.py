@@ -21,6 +21,7 @@ FT = {
     "integer": "/Tx",
     "choice": "/Ch",
     "checkbox": "/Btn",
+    "yesno": "/Btn",
     "scale": "/Btn",
     "signature": "/Sig",
 }
@@ -58,8 +59,9 @@ def test_every_schema_field_is_one_pdf_field_of_its_type(form_id, blank_pdfs):
         field = fields[spec.path]
         assert field.get("/FT") == FT[spec.kind], spec.path
         flags = int(field.get("/Ff", 0))
-        assert bool(flags & (1 << 12)) == (spec.kind == "multiline"), spec.path
-        assert bool(flags & (1 << 15)) == (spec.kind == "scale"), spec.path
+        if spec.kind != "text":  # a text box sized for more than one line wraps too
+            assert bool(flags & (1 << 12)) == (spec.kind == "multiline"), spec.path
+        assert bool(flags & (1 << 15)) == (spec.kind in ("scale", "yesno")), spec.path
         assert bool(flags & (1 << 17)) == (spec.kind == "choice"), spec.path
 
 
@@ -129,7 +131,7 @@ def test_choices_dates_and_scales(form_id, blank_pdfs):
             actions = field["/AA"]
             assert 'AFDate_FormatEx("dd/mm/yyyy")' in actions["/F"].get_object()["/JS"]
             assert "AFDate_KeystrokeEx" in actions["/K"].get_object()["/JS"]
-        if spec.kind == "scale":
+        if spec.kind in ("scale", "yesno"):
             states = field["/_States_"]
             assert sorted(s for s in states if s != "/Off") == sorted(f"/{o}" for o in spec.options)
 
@@ -155,3 +157,23 @@ def test_field_font_is_embedded_unicode(blank_pdfs, form_id):
 def test_pdfs_stay_small_enough_to_email(form_id, blank_pdfs, filled_pdfs, kind):
     data = (blank_pdfs if kind == "blank" else filled_pdfs)[form_id]
     assert len(data) < 300 * 1024
+
+
+def test_each_radio_button_is_named_with_its_value(blank_pdfs):
+    """A screen reader meets "Safety scale: 7" on each button, not the group's question."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(blank_pdfs["group-record"])) as pdf:
+        names = {}
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots", []):
+                parent = annot.get("/Parent")
+                if parent is not None and "/Kids" in parent and "/T" not in annot:
+                    option = next(str(k)[1:] for k in annot.AP.N if k != "/Off")
+                    names[(str(parent.T), option)] = str(annot.Contents)
+    assert names[("safety", "7")] == "Safety scale: 7"
+    assert names[("plan_confidence", "0")] == "Confidence scale: 0"
+    assert names[("enough_for_now", "No")] == "Is this enough for now? No"
+    assert len(names) == 11 + 11 + 2

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from forms.normalise import normalise_value, parse_date
-from forms.spec import spec_by_path
+from forms.spec import FieldSpec, spec_by_path
 from schemas.registry import latest
 
 SPECS = spec_by_path(latest("group-record"))
@@ -53,14 +53,32 @@ def test_bad_dates_are_named_not_guessed(typed, code):
     assert typed.strip() in problem.message
 
 
+TICK = FieldSpec("consent", "checkbox", "Consent", "Consent")
+
+
 @pytest.mark.parametrize("state", ["Yes", "On", "1", "Ja", "checked", "/Yes"])
 def test_any_checkbox_on_state_is_ticked(state):
-    assert normalise_value(SPECS["review.enough_for_now"], state) == (True, None)
+    assert normalise_value(TICK, state) == (True, None)
 
 
 @pytest.mark.parametrize("state", [None, "Off", "", "No"])
 def test_checkbox_off_states(state):
-    assert normalise_value(SPECS["review.enough_for_now"], state) == (None, None)
+    assert normalise_value(TICK, state) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("state", "value"), [("Yes", True), ("No", False), ("yes", True), ("Off", None), (None, None)]
+)
+def test_yes_no_answers(state, value):
+    """Is this enough for now? No is an answer of its own, not the same as no answer."""
+    assert normalise_value(SPECS["review.enough_for_now"], state) == (value, None)
+
+
+def test_yes_no_refuses_anything_else():
+    value, problem = normalise_value(SPECS["review.enough_for_now"], "Maybe")
+    assert value is None
+    assert problem is not None
+    assert problem.code == "not_an_option"
 
 
 def test_scales():

@@ -49,7 +49,7 @@ def _value(spec: FieldSpec) -> st.SearchStrategy[object]:
         return st.integers(0, 10)
     if spec.kind == "choice":
         return st.sampled_from(spec.options)
-    if spec.kind == "checkbox":
+    if spec.kind in ("checkbox", "yesno"):
         return st.booleans()
     return st.none()
 

@@ -17,7 +17,7 @@ CONTRACT_SEED = "000_7a59e302829dc164.txt"
 AGREEMENT_SEED = "003_820fea46214bbae8.txt"
 
 # Seed lines that are page furniture of the Word original rather than wording of a form.
-NOT_PRINTED = {"APPENDIX 2", "APPENDIX 3", "Worries Strengths Goals"}
+NOT_PRINTED = {"Worries Strengths Goals"}
 
 
 @pytest.mark.skipif(not SHARED_SEEDS.is_dir(), reason="no ../shared/seeds beside this clone")
@@ -58,7 +58,7 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
 CASES = {
     "contract": (CONTRACT_SEED, None, None),
     "agreement": (AGREEMENT_SEED, None, "APPENDIX 2"),
-    "group-record": (AGREEMENT_SEED, "Group Supervision Process", None),
+    "group-record": (AGREEMENT_SEED, "APPENDIX 2", None),
 }
 
 
@@ -104,3 +104,44 @@ def test_wording_config_changes_the_local_names(tmp_path):
         )
         in agreement_text
     )
+
+
+APPENDIX_3_SCALES = {
+    "scales.safety": "Where do you rate the child’s safety with this mother on a scale of 0–10?",
+    "scales.plan_confidence": "Is this a plan that the parents believe in? On a scale of 0–10, "
+    "what confidence would they say that they have in it keeping the child safe?",
+}
+
+
+@pytest.mark.usefixtures("poppler")
+def test_group_record_keeps_the_appendix_headings_and_scale_questions(blank_pdfs, tmp_path):
+    """The seed's appendix headings are printed, and its two scale questions stand whole."""
+    from forms.spec import spec_by_path
+    from schemas.registry import latest
+
+    printed = pdf_text(blank_pdfs["group-record"], tmp_path)
+    lines = [line.strip() for line in printed.splitlines()]
+    assert "APPENDIX 2" in lines
+    assert "APPENDIX 3" in lines
+    assert lines.index("APPENDIX 2") < lines.index("APPENDIX 3")
+    seed = (SEEDS / AGREEMENT_SEED).read_text(encoding="utf-8")
+    specs = spec_by_path(latest("group-record"))
+    squashed = _squash(printed)
+    for path, question in APPENDIX_3_SCALES.items():
+        assert question in seed  # the question is the seed's, verbatim
+        assert specs[path].title.endswith(question), path  # the label keeps it whole
+        assert question in specs[path].tooltip, path
+        # Once in the appendix 3 grid, once as the scale's label.
+        assert squashed.count(_squash(question)) == 2, path
+
+
+def test_seed_paragraphs_stay_paragraphs():
+    """The contract's supervisee clause that the seed prints as a paragraph is not a bullet."""
+    from forms.wording import parse_blocks, render_wording
+
+    blocks = parse_blocks(render_wording("contract", load_wording()))
+    clause = "Bring appropriate work based issues to discuss freely and honestly."
+    (block,) = [b for b in blocks if b.text == clause]
+    assert block.kind == "paragraph"
+    seed = (SEEDS / CONTRACT_SEED).read_text(encoding="utf-8").splitlines()
+    assert clause in seed  # a line of its own, with no bullet, in the seed

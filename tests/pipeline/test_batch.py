@@ -160,7 +160,7 @@ def test_inspect_explains_one_file(inbox):
     code, stdout, _ = run("inspect", str(inbox / "team-a" / "agreement.pdf"))
     assert code == 3
     assert "Status:      incomplete" in stdout
-    assert "Form:        agreement version 1.0.0 (identified by metadata)" in stdout
+    assert "Form:        agreement version 1.1.0 (identified by metadata)" in stdout
     assert "supervisee.name" in stdout
     assert "Łukasz Wiśniewski" in stdout
     assert "unsigned: Signatures: Supervisor: Signature is not signed" in stdout

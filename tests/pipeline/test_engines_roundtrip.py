@@ -65,7 +65,7 @@ VALUES: dict[str, Values] = {
         "workers_goal": "Decide whether a conference is needed.",
         "scales.safety": "4",
         "scales.plan_confidence": "7",
-        "review.enough_for_now": True,
+        "review.enough_for_now": "Yes",
         "actions.0.action": "Visit with grandmother",
         "actions.0.by_whom": "Łukasz Wiśniewski",
         "actions.0.by_when": "28/11/2026",
@@ -174,8 +174,9 @@ def test_what_each_engine_writes(engine, filled):
         assert str(date.V) == "21/11/2026", "the date is stored as typed"
         (genogram,) = _terminal(pdf, "genogram")
         assert str(genogram.V) == values["genogram"].replace("\n", LINE_BREAK[engine])
-        (tick,) = _terminal(pdf, "review.enough_for_now")
-        assert (tick.get("/V"), tick.get("/AS")) == (pikepdf.Name.Yes, pikepdf.Name.Yes)
+        answers = _terminal(pdf, "review.enough_for_now")
+        assert str(answers[0].Parent.V) == "/Yes", "Yes / No is a radio group: /V is the answer"
+        assert [str(k.AS) for k in answers] == ["/Yes", "/Off"]
         kids = _terminal(pdf, "scales.safety")
         assert str(kids[0].Parent.V) == "/4", "the radio group's /V is the option"
         assert {str(k.AS) for k in kids} == {"/4", "/Off"}

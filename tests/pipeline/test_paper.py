@@ -60,16 +60,25 @@ def test_a_scanned_return_is_matched_page_by_page(pack, tmp_path, dpi):
     assert code == 0
     assert result["status"] == "scanned"
     assert result["identified_by"] == "qr"
-    assert (result["form"], result["version"]) == ("contract", "1.0.0")  # from the registry
+    assert (result["form"], result["version"]) == ("contract", "1.1.0")  # from the registry
     assert result["problems"] == []
     code, stdout, _ = run("records", "transcribe", "--json")
     (queued,) = [json.loads(line) for line in stdout.splitlines()]
     assert queued["document_id"] == result["document_id"]
 
 
+@pytest.fixture
+def agreement_pack(tmp_path) -> Path:
+    """A two-page form (the contract is one page, like its seed)."""
+    target = tmp_path / "agreement-pack.pdf"
+    code, _, _ = run("print", "agreement", "--count", "1", "-o", str(target))
+    assert code == 0
+    return target
+
+
 @pytest.mark.usefixtures("poppler")
-def test_a_missing_page_is_reported(pack, tmp_path):
-    pages = scan(pack, 150, tmp_path, 7)
+def test_a_missing_page_is_reported(agreement_pack, tmp_path):
+    pages = scan(agreement_pack, 150, tmp_path, 7)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "half.pdf").write_bytes(image_pdf(pages[:1], 150))
