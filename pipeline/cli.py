@@ -31,7 +31,7 @@ from pipeline.cli_common import (
     printable,
 )
 from pipeline.cli_delivery import print_command, send_command
-from pipeline.cli_loop import remind_command
+from pipeline.cli_loop import remind_command, renew_command
 from pipeline.cli_records import records_group
 from pipeline.data import load_records
 from pipeline.generate import MANIFEST, check_records, generate
@@ -419,6 +419,7 @@ cli.add_command(records_group)
 cli.add_command(send_command)
 cli.add_command(print_command)
 cli.add_command(remind_command)
+cli.add_command(renew_command)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,11 @@ from pipeline.delivery_log import Delivery
 from pipeline.notify import EmlFolder, SmtpServer, Transport, check_setting, parse_sender
 from pipeline.preflight import check_folder, writable_store
 from pipeline.remind import Policy, remind
+from pipeline.renew import renew
 from pipeline.store import store_url
 from schemas.registry import form_ids
 
-__all__ = ["mail_options", "remind_command", "transport_for"]
+__all__ = ["mail_options", "remind_command", "renew_command", "transport_for"]
 
 
 def _duration(_ctx: click.Context, _param: click.Parameter, text: str) -> timedelta:
@@ -204,6 +205,119 @@ def remind_command(
                 ):
                     stuck += delivery.status in ("failed", "unknown", "refused")
                     show(delivery, settings, as_json)
+            finally:
+                if transport is not None:
+                    transport.close()
+    sys.exit(3 if stuck else 0)
+
+
+def _day(_ctx: click.Context, _param: click.Parameter, text: str | None) -> date:
+    if text is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter("give a date: 2026-12-01") from exc
+
+
+@click.command("renew")
+@click.option(
+    "--within",
+    default="30d",
+    show_default=True,
+    callback=_duration,
+    help="Renew what falls due within this time (as `records due`), and what is overdue.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output/renewals"),
+    show_default=True,
+    help="Folder for the new copies, manifest.jsonl and delivery.jsonl.",
+)
+@click.option(
+    "--sent",
+    "sent_from",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output/sent"),
+    show_default=True,
+    help="The send folder whose delivery.jsonl says where each renewed record's copy went.",
+)
+@click.option("--no-send", is_flag=True, help="Only generate and register the new copies.")
+@click.option("--today", callback=_day, help="Act as if today were this date.")
+@click.option("--dry-run", is_flag=True, help="Show what would be renewed; issue nothing.")
+@mail_options
+@click.pass_obj
+def renew_command(
+    settings: Settings,
+    within: timedelta,
+    out: Path,
+    sent_from: Path,
+    no_send: bool,
+    today: date,
+    dry_run: bool,
+    eml_dir: Path | None,
+    smtp: str | None,
+    smtp_insecure: bool,
+    sender: str,
+    return_address: str | None,
+    templates: Path | None,
+    store: str | None,
+    as_json: bool,
+) -> None:
+    """Issue a new copy of each contract and agreement due (`records due`), and send it.
+
+    \b
+    Each new copy is prefilled from the last complete record (the parties, job
+    titles, how often they meet), linked to it (`records show` says so), and
+    emailed like `send` does to the addresses the record's own copy went to
+    (--sent's delivery log); a record whose addresses are unknown is listed,
+    and nothing is issued for it. --no-send only generates and registers.
+    Running it again issues nothing new for a record already renewed.
+
+    \b
+    Examples:
+      supforms renew --dry-run
+      supforms renew --smtp smtps://mail.local:465
+      supforms renew --no-send -o output/renewals
+    """
+    stuck = 0
+    with handle_errors():
+        sender = parse_sender(sender)
+        check_setting("--return-address", return_address)
+        transport = None if no_send else transport_for(smtp, smtp_insecure, eml_dir, out)
+        if not dry_run:
+            check_folder(out)
+        with writable_store(store_url(store)) as registry:
+            if transport is not None and not dry_run:
+                transport.open()
+            try:
+                for line in renew(
+                    registry,
+                    out,
+                    within=within,
+                    today=today,
+                    transport=transport,
+                    sent_from=sent_from,
+                    sender=sender,
+                    dry_run=dry_run,
+                    templates=templates,
+                    wording=settings.wording(),
+                    return_address=return_address,
+                ):
+                    stuck += line.status in ("failed", "unknown")
+                    if as_json:
+                        click.echo(json_line(asdict(line)))
+                    elif line.status in ("failed", "unknown"):
+                        what = f"record {line.record_id} ({line.form})"
+                        click.echo(f"{what}: {line.status}: {printable(line.detail)}", err=True)
+                    elif not settings.quiet:
+                        click.echo(
+                            f"{line.status:<16} record {line.record_id:<6} {line.form:<10} "
+                            f"due {line.due}  {line.document_id or '-'} "
+                            f"{printable(line.recipient)}"
+                        )
             finally:
                 if transport is not None:
                     transport.close()
