@@ -138,6 +138,15 @@ def test_only_after_not_within_every_stops_at_max(tmp_path, server):
     ]
     assert "alice" not in json.dumps(details), "no address in the audit log"
 
+    # A reminder is not a delivery of the copy: resuming the send has nothing to do.
+    sent = len(mailbox.messages)
+    code, _, err = run(
+        "send", "agreement", "--roster", str(tmp_path / "roster.jsonl"), "--out",
+        str(tmp_path / "out"), "--smtp", url, "--store", _store(tmp_path), "--resume",
+    )  # fmt: skip
+    assert code == 0, err
+    assert len(mailbox.messages) == sent
+
 
 def test_a_return_to_put_right_gets_what_is_missing_not_the_values(tmp_path, server):
     mailbox, url = server
