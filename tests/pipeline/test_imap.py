@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from tests.cli import run
 from tests.conftest import _fresh_postgres
 from tests.dovecot import PASSWORD, Dovecot, dovecot
+from tests.pipeline.test_roles import roles  # noqa: F401 (the fixture, for one test here)
 from tests.smtp import HOLD_WAIT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -234,3 +235,27 @@ def test_killed_after_the_first_message_archived_then_rerun(tmp_path, three, pg_
     assert len(_records(url)) == 1, "killed with the first message archived, no more"
     assert len(three.uids("INBOX")) == 3
     _rerun_finds_all_once(three, tmp_path, url)
+
+
+@pytest.mark.postgres
+def test_the_ingest_role_reads_a_mailbox_and_cannot_forget_a_message(
+    tmp_path,
+    three,
+    roles,  # noqa: F811 (the fixture imported above)
+):
+    """Least privilege: remembering messages is an insert; forgetting one is refused."""
+    store = roles.url(roles.ingest)
+    code, results, err = _ingest(three, tmp_path, store, "--move-to", "Filed")
+    assert len(results) == 3, err
+    assert len(three.uids("Filed")) == 3
+    engine = sa.create_engine(store.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with (
+            pytest.raises(sa.exc.ProgrammingError, match="permission denied"),
+            engine.begin() as connection,
+        ):
+            connection.execute(sa.text("DELETE FROM imap_seen"))
+    finally:
+        engine.dispose()
+    code, results, _ = _ingest(three, tmp_path, store, "--move-to", "Filed")
+    assert (code, results) == (0, [])
