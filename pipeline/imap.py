@@ -135,9 +135,13 @@ class _Folder:
         self.uidvalidity = int(values[0]) if values and values[0] else 0
         _, flags = self.connection.response("PERMANENTFLAGS")
         self.keywords = bool(flags and flags[0] and b"\\*" in flags[0])
+        self.broken = False
 
     def uids(self) -> list[int]:
-        status, data = self.connection.uid("SEARCH", "ALL")
+        try:
+            status, data = self.connection.uid("SEARCH", "ALL")
+        except (imaplib.IMAP4.error, OSError) as exc:
+            raise PipelineError(f"the mail server would not list {self.url.folder!r}") from exc
         if status != "OK":
             raise PipelineError(f"the mail server would not list {self.url.folder!r}")
         return sorted(int(uid) for uid in (data[0] or b"").split())
@@ -146,7 +150,10 @@ class _Folder:
         """The message's bytes, without marking it read; None if the server gave none."""
         try:
             status, data = self.connection.uid("FETCH", str(uid), "(BODY.PEEK[])")
-        except imaplib.IMAP4.error:
+        except imaplib.IMAP4.abort:  # the server hung up on this message: reconnect
+            self.broken = True
+            return None
+        except (imaplib.IMAP4.error, OSError):
             return None
         if status != "OK":
             return None
@@ -156,15 +163,27 @@ class _Folder:
         return None
 
     def ensure(self, folder: str) -> None:
-        status, found = self.connection.list('""', _quoted(folder))
-        if status == "OK" and any(item for item in found if item):
-            return
-        status, data = self.connection.create(_quoted(folder))
+        try:
+            status, found = self.connection.list('""', _quoted(folder))
+            if status == "OK" and any(item for item in found if item):
+                return
+            status, data = self.connection.create(_quoted(folder))
+        except (imaplib.IMAP4.error, OSError) as exc:
+            raise PipelineError(f"cannot make the folder {folder!r}: {exc}") from exc
         if status != "OK":
             raise PipelineError(f"cannot make the folder {folder!r}: {data[0]!r}")
 
     def put_away(self, uid: int, move_to: str | None) -> None:
         """Move the message (never delete it), or flag it where it is."""
+        try:
+            self._put_away(uid, move_to)
+        except (imaplib.IMAP4.error, OSError) as exc:
+            raise PipelineError(
+                f"the mail server stopped while message {uid} was put away ({exc}); "
+                "it is read already: the next run puts it away"
+            ) from exc
+
+    def _put_away(self, uid: int, move_to: str | None) -> None:
         if move_to is not None:
             if "MOVE" in self.capabilities:
                 status, data = self.connection.uid("MOVE", str(uid), _quoted(move_to))
@@ -215,26 +234,36 @@ class MailboxIntake:
         self._inputs: dict[str, _Message] = {}
         self._folder: _Folder | None = None
 
+    def _reconnect(self, folder: _Folder) -> None:
+        folder.close()
+        self._folder = _Folder(self.url, self.ca_file, self.timeout)
+        if self._folder.uidvalidity != folder.uidvalidity:
+            raise PipelineError(
+                f"the folder {self.url.folder!r} was rebuilt while it was read "
+                "(its UIDVALIDITY changed): run again"
+            )
+
     def open(self, out: Path) -> None:
-        folder = self._folder = _Folder(self.url, self.ca_file, self.timeout)
+        self._folder = _Folder(self.url, self.ca_file, self.timeout)
         if self.move_to is not None:
-            folder.ensure(self.move_to)
-        seen = self._seen(folder.uidvalidity)
-        uids = folder.uids()
-        for uid in uids:
+            self._folder.ensure(self.move_to)
+        seen = self._seen(self._folder.uidvalidity)
+        for uid in self._folder.uids():
             if uid in seen:  # remembered, not put away (a run interrupted): finish it
                 if self.move_to is not None:
-                    folder.put_away(uid, self.move_to)
+                    self._folder.put_away(uid, self.move_to)
                     self.moved += 1
                 continue
-            self._take(folder, uid, out)
+            self._take(self._folder, uid, out)
 
     def _take(self, folder: _Folder, uid: int, out: Path) -> None:
         name = f"imap-{slug(self.url.host)}-{slug(self.url.folder)}-{folder.uidvalidity}-{uid}"
-        where = Path(f"imaps://{self.url.host}/{self.url.folder}/{uid}")
+        where = Path(f"{self.url.host}/{self.url.folder}/UID {uid}")
         data = folder.fetch(uid)
         if data is None:
             self.left.append((where, LEFT, "could not be fetched; left in the mailbox"))
+            if folder.broken:
+                self._reconnect(folder)
             return
         saved = out / "mail" / "imap" / f"{name}.eml"
         try:
@@ -260,7 +289,11 @@ class MailboxIntake:
         if message.pending:
             return
         self._remember(self._folder.uidvalidity, message)
-        self._folder.put_away(message.uid, self.move_to)
+        try:
+            self._folder.put_away(message.uid, self.move_to)
+        except PipelineError:  # the connection dropped while the batch ran: once more
+            self._reconnect(self._folder)
+            self._folder.put_away(message.uid, self.move_to)
         self.moved += 1
 
     def _seen(self, uidvalidity: int) -> set[int]:

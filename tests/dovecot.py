@@ -57,6 +57,14 @@ class Dovecot:
         finally:
             connection.logout()
 
+    def file_new_mail(self, folder: str = "INBOX") -> None:
+        """Open ``folder`` for writing once: Dovecot moves its new mail to ``cur/``."""
+        connection = self.client()
+        try:
+            connection.select(folder)
+        finally:
+            connection.logout()
+
     def uids(self, folder: str) -> list[int]:
         """The UIDs in ``folder`` (empty if there is no such folder)."""
         connection = self.client()

@@ -259,3 +259,34 @@ def test_the_ingest_role_reads_a_mailbox_and_cannot_forget_a_message(
         engine.dispose()
     code, results, _ = _ingest(three, tmp_path, store, "--move-to", "Filed")
     assert (code, results) == (0, [])
+
+
+def test_a_message_that_cannot_be_fetched_is_left_with_the_reason(tmp_path, server, filled_pdfs):
+    """The server cannot read one message (its file made unreadable): it stays, and is listed."""
+    server.append(_message("contract", filled_pdfs["contract"]))
+    server.append(_message("unreadable agreement", filled_pdfs["agreement"]))
+    store = f"sqlite:///{tmp_path}/records.db"
+    server.file_new_mail()  # where the server keeps it from now on
+    (broken,) = [
+        path
+        for path in (server.folder / "mail").rglob("*")
+        if path.is_file() and b"Subject: unreadable agreement" in path.read_bytes()
+    ]
+    broken.chmod(0)
+    try:
+        code, results, err = _ingest(server, tmp_path, store, "--move-to", "Filed")
+    finally:
+        broken.chmod(0o600)
+    assert code == 3, err
+    left = [r for r in results if r["status"] == "skipped"]
+    assert [r["problems"][0]["code"] for r in left] == ["left_in_mailbox"]
+    assert "left in the mailbox" in left[0]["problems"][0]["message"]
+    summary = json.loads((tmp_path / "ingest" / "summary.json").read_text())
+    assert [row["status"] for row in summary["files"]].count("skipped") == 1
+    assert [r["form"] for r in results if r["status"] != "skipped"] == ["contract"]
+    assert server.uids("INBOX") == [2], "left where it was"
+    assert server.uids("Filed") == [1]
+
+    code, results, err = _ingest(server, tmp_path, store, "--move-to", "Filed")
+    assert [r["form"] for r in results] == ["agreement"], err
+    assert server.uids("INBOX") == []
