@@ -109,7 +109,7 @@ def show(delivery: Delivery, settings: Settings, as_json: bool) -> None:
 
 
 @click.command("remind")
-@click.argument("form", type=click.Choice(form_ids()), metavar="FORM", required=False)
+@click.argument("form", type=click.Choice(form_ids()), metavar="[FORM]", required=False)
 @click.option("--all", "every_form", is_flag=True, help="Every form, not one.")
 @click.option(
     "-o",
