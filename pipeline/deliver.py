@@ -30,9 +30,18 @@ from pipeline.preflight import store_errors
 from pipeline.roster import Recipient, recipients_of, roster_problems, row_key
 from pipeline.store import RecordStore
 from schemas.errors import InvalidRecordError, PipelineError
-from schemas.registry import latest
+from schemas.registry import declaration_of, latest
 
-__all__ = ["check_roster", "dry_run", "send"]
+__all__ = [
+    "check_roster",
+    "deliver_copy",
+    "dry_run",
+    "issued_bytes",
+    "message_id",
+    "send",
+    "sender_name",
+    "subject_person",
+]
 
 
 def check_roster(roster: Path) -> list[Record]:
@@ -52,14 +61,27 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _message_id(document_id: str, address: str, sender: str) -> str:
-    """The same copy to the same address has the same ``Message-ID``, whenever it is sent."""
+def message_id(document_id: str, address: str, sender: str, reminder: int = 0) -> str:
+    """The same copy to the same address has the same ``Message-ID``, whenever it is sent.
+
+    Reminder ``n`` of it has its own, the same whenever reminder ``n`` is sent.
+    """
     domain = policy.default.header_factory("From", sender).addresses[0].domain
     tag = hashlib.sha256(address_key(address).encode("utf-8")).hexdigest()[:16]
-    return f"<{document_id}.{tag}@{domain}>"
+    return f"<{document_id}.{tag}{f'.r{reminder}' if reminder else ''}@{domain}>"
 
 
-def _pdf(out: Path, copy: dict[str, Any]) -> bytes:
+def sender_name(sender: str) -> str | None:
+    return policy.default.header_factory("From", sender).addresses[0].display_name or None
+
+
+def subject_person(form_id: str, values: dict[str, Any]) -> str:
+    """Who or what a copy is about, as its emails say it: as its form declares."""
+    declaration = declaration_of(form_id)
+    return declaration.about(values) if declaration else ""
+
+
+def issued_bytes(out: Path, copy: dict[str, Any]) -> bytes:
     """The copy's bytes, as the manifest says they were written: never a changed file."""
     path = out / copy["file"]
     try:
@@ -119,40 +141,37 @@ def send(
                 copy = asdict(next(made))
             if copy["key"] != key:  # generate yields in the order it was given
                 raise PipelineError(f"row {record.row}: copy made for another row")
-            pdf = _pdf(out, copy)
+            pdf = issued_bytes(out, copy)
             for recipient in recipients_of(record):
                 before = outcomes.get((copy["document_id"], address_key(recipient.address)))
                 if before is not None and before.status == "sent":
                     continue
-                yield _deliver(
+                yield deliver_copy(
                     log,
                     transport,
-                    record,
+                    record.row,
                     copy,
                     pdf,
                     recipient,
                     message_id=(before.message_id if before and before.message_id else None)
-                    or _message_id(copy["document_id"], recipient.address, sender),
+                    or message_id(copy["document_id"], recipient.address, sender),
                     again=before is not None and before.status == "sending",
                     variables={
                         "title": declaration.title if declaration else form_id,
                         "subject": declaration.subject if declaration else form_id,
                         "return_address": return_address,
-                        "subject_person": declaration.about(copy["prefill"]) if declaration else "",
-                        "sender_name": policy.default.header_factory("From", sender)
-                        .addresses[0]
-                        .display_name
-                        or None,
+                        "subject_person": subject_person(form_id, copy["prefill"]),
+                        "sender_name": sender_name(sender),
                     },
                     sender=sender,
                     templates=templates,
                 )
 
 
-def _deliver(
+def deliver_copy(
     log: DeliveryLog,
     transport: Transport,
-    record: Record,
+    row: int,
     copy: dict[str, Any],
     pdf: bytes,
     recipient: Recipient,
@@ -162,8 +181,14 @@ def _deliver(
     variables: dict[str, Any],
     sender: str,
     templates: Path | None,
+    reminder: int = 0,
+    at: str | None = None,
 ) -> Delivery:
-    """One message: logged as going, sent, logged as gone (or failed)."""
+    """One message: logged as going, sent, logged as gone (or failed).
+
+    ``reminder``: 0 for the copy itself (``send``), n for its n-th reminder, whose
+    templates are ``reminder_*.j2``. ``at``: the time the log gives (default: now).
+    """
     letter = Letter(
         recipient.name,
         recipient.address,
@@ -173,23 +198,24 @@ def _deliver(
         variables,
         message_id,
     )
-    message = compose_email(letter, sender, templates)
+    message = compose_email(letter, sender, templates, "reminder" if reminder else "email")
 
     def entry(status: str, detail: str) -> Delivery:
         return Delivery(
-            record.row,
+            row,
             copy["document_id"],
             copy["file"],
             recipient.address,
             status,
             detail,
-            _now(),
-            copy["key"],
+            at or _now(),
+            copy.get("key") or "",
             message_id,
+            reminder,
         )
 
     log.write(entry("sending", "sent again: the last attempt was interrupted" if again else ""))
-    name = f"{copy['document_id']}-{slug(recipient.address)}"
+    name = f"{copy['document_id']}-{slug(recipient.address)}{f'-r{reminder}' if reminder else ''}"
     try:
         delivery = entry("sent", transport.deliver(message, name))
     except MessageFailedError as exc:

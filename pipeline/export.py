@@ -19,7 +19,15 @@ from pipeline.store import RecordStore
 from schemas.declaration import value_at
 from schemas.registry import declaration_of, form_ids
 
-__all__ = ["DEFAULT_FIELDS", "due_records", "export_rows", "safe_cell", "to_csv", "to_jsonl"]
+__all__ = [
+    "DEFAULT_FIELDS",
+    "due_records",
+    "export_rows",
+    "renewal_values",
+    "safe_cell",
+    "to_csv",
+    "to_jsonl",
+]
 
 DEFAULT_FIELDS = (
     "id",
@@ -82,6 +90,20 @@ def _add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise AssertionError("every month has a 28th")
+
+
+def renewal_values(form: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The values of the record renewed that its renewal is prefilled with (never a date).
+
+    What carries over is the form's to declare (``Renewal.carries``).
+    """
+    declaration = declaration_of(form)
+    carries = declaration.renewal.carries if declaration and declaration.renewal else ()
+    return {
+        path: value
+        for path, value in flatten(data).items()
+        if value not in (None, "", [], {}) and carries and path.startswith(carries)
+    }
 
 
 def due_records(store: RecordStore, within: timedelta, today: date) -> list[dict[str, Any]]:

@@ -40,6 +40,9 @@ class Renewal:
 
     months: int
     action: str
+    carries: tuple[str, ...] = ()
+    """Dotted paths (or their beginnings, ``supervisee.``) of the values a renewal copy
+    is prefilled with from the record it renews; never its date."""
 
 
 @dataclass(frozen=True)

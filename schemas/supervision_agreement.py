@@ -52,7 +52,11 @@ class SupervisionAgreement(FormModel):
         title="Supervision Agreement",
         concerns=Concerns(supervisee="supervisee.name", supervisor="supervisor.name"),
         dated="agreed_on",
-        renewal=Renewal(months=12, action="review the agreement"),
+        renewal=Renewal(
+            months=12,
+            action="review the agreement",
+            carries=("supervisee.", "supervisor.", "regularity."),
+        ),
         wording={
             "tagline": "Children at the heart of Effective Supervision",
             "policy": "Supervision Policy",

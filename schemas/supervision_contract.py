@@ -44,7 +44,9 @@ class SupervisionContract(FormModel):
             supervisee="supervisee.name", supervisor="supervisor.name", team="supervisee.department"
         ),
         dated="signatures.date",
-        renewal=Renewal(months=12, action="re-sign the contract"),
+        renewal=Renewal(
+            months=12, action="re-sign the contract", carries=("supervisee.", "supervisor.")
+        ),
         wording={
             "organisation": "Birmingham & Solihull Training Hub",
             "policies": "Whistle-blowing; Safeguarding, Dignity at Work, Anti-Fraud etc",
