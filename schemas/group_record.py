@@ -22,7 +22,7 @@ from schemas.common import (
     UKDate,
 )
 from schemas.declaration import Concerns, Declaration
-from schemas.hints import Multiline, Required, Scale, Section, YesNo
+from schemas.hints import Multiline, Required, Scale, YesNo
 
 __all__ = [
     "Action",
@@ -127,7 +127,6 @@ class GroupRecord(FormModel):
     participants: Annotated[
         list[Participant],
         Field(title="Participant", max_length=10, default_factory=list),
-        Section("Introductions"),
     ]
     genogram: Annotated[
         LongText | None, Field(title="Genogram: family structure"), Multiline(14)
@@ -150,13 +149,11 @@ class GroupRecord(FormModel):
     working_well: Annotated[LongText | None, Field(title="What’s working well?"), Multiline(6)] = (
         None
     )
-    scales: Annotated[Scales, Field(title="Scales"), Section("Safety and other scales")] = Scales()
+    scales: Annotated[Scales, Field(title="Scales")] = Scales()
     worries: Annotated[LongText | None, Field(title="What are we worried about?"), Multiline(6)] = (
         None
     )
     safety_goals: Annotated[LongText | None, Field(title="Safety goals"), Multiline(5)] = None
-    review: Annotated[Review, Field(title="Review"), Section("Review and next steps")] = Review()
+    review: Annotated[Review, Field(title="Review")] = Review()
     actions: Annotated[list[Action], Field(title="Next step", max_length=6, default_factory=list)]
-    signatures: Annotated[GroupSignatures, Field(title="Signatures"), Section("Signatures")] = (
-        GroupSignatures()
-    )
+    signatures: Annotated[GroupSignatures, Field(title="Signatures")] = GroupSignatures()

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from schemas.common import FormModel, JobTitle, PersonName, SignatureBlock, UKDate
 from schemas.declaration import Concerns, Declaration, Renewal
-from schemas.hints import Required, Section
+from schemas.hints import Required
 
 __all__ = [
     "AgreementSignatures",
@@ -79,9 +79,5 @@ class SupervisionAgreement(FormModel):
     supervisee: Annotated[AgreementSupervisee, Field(title="Supervisee")] = AgreementSupervisee()
     supervisor: Annotated[AgreementSupervisor, Field(title="Supervisor")] = AgreementSupervisor()
     agreed_on: Annotated[UKDate | None, Field(title="Date of Agreement"), Required()] = None
-    regularity: Annotated[
-        Regularity, Field(title="Regularity of Supervision"), Section("Regularity of Supervision")
-    ] = Regularity()
-    signatures: Annotated[AgreementSignatures, Field(title="Signatures"), Section("Signatures")] = (
-        AgreementSignatures()
-    )
+    regularity: Annotated[Regularity, Field(title="Regularity of Supervision")] = Regularity()
+    signatures: Annotated[AgreementSignatures, Field(title="Signatures")] = AgreementSignatures()

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from schemas.common import FormModel, PersonName, ShortText, SignatureInfo, UKDate
 from schemas.declaration import Concerns, Declaration, Renewal
-from schemas.hints import Required, Section
+from schemas.hints import Required
 
 __all__ = ["ContractSignatures", "ContractSupervisee", "ContractSupervisor", "SupervisionContract"]
 
@@ -67,6 +67,4 @@ class SupervisionContract(FormModel):
 
     supervisee: Annotated[ContractSupervisee, Field(title="Supervisee")] = ContractSupervisee()
     supervisor: Annotated[ContractSupervisor, Field(title="Supervisor")] = ContractSupervisor()
-    signatures: Annotated[ContractSignatures, Field(title="Signatures"), Section("Signatures")] = (
-        ContractSignatures()
-    )
+    signatures: Annotated[ContractSignatures, Field(title="Signatures")] = ContractSignatures()
