@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from forms.values import flatten
+from forms.values import dotted
 from pipeline.cli_common import json_line
 from pipeline.store import RecordStore
 from schemas.declaration import value_at
@@ -59,7 +59,7 @@ def export_rows(
         values: dict[str, Any] = {}
         if wants_data:
             result, _, _ = store.record(int(row["id"]))
-            values = {f"data.{k}": v for k, v in flatten(result.get("data") or {}).items()}
+            values = {f"data.{k}": v for k, v in dotted(result.get("data") or {}).items()}
         yield {field: row.get(field, values.get(field)) for field in fields}
 
 
@@ -101,7 +101,7 @@ def renewal_values(form: str, data: dict[str, Any]) -> dict[str, Any]:
     carries = declaration.renewal.carries if declaration and declaration.renewal else ()
     return {
         path: value
-        for path, value in flatten(data).items()
+        for path, value in dotted(data).items()
         if value not in (None, "", [], {}) and carries and path.startswith(carries)
     }
 

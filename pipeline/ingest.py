@@ -29,7 +29,7 @@ from forms.scan import PageCode, read_page_codes
 from forms.signatures import Box, SignatureVerdict, annotation_signature
 from forms.spec import FieldSpec, field_specs, spec_by_path
 from forms.template import compiled_form
-from forms.values import display_values, flatten, nest
+from forms.values import display_values, dotted, nest
 from forms.wording import Wording
 from pipeline.data import problems_from
 from pipeline.result import IngestResult, Status
@@ -442,7 +442,7 @@ def _signature_problems(result: IngestResult) -> None:
 def _completeness(specs: tuple[FieldSpec, ...], result: IngestResult) -> None:
     """Problems for each required value or signature that is missing, or signed then broken."""
     _signature_problems(result)
-    present = flatten(result.data or {})
+    present = dotted(result.data or {})
     bad = {p.field for p in result.problems}
     verdicts = {v.block: v for v in reversed(result.signatures) if v.block is not None}
     for spec in specs:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from forms.signatures import SignatureVerdict
 from forms.spec import field_specs
-from forms.values import flatten, nest
+from forms.values import dotted, nest
 from pipeline.data import Record, problems_from
 from pipeline.ingest import complete_status
 from pipeline.result import IngestResult
@@ -45,7 +45,7 @@ def transcribe(store: RecordStore, record_id: int, keyed: Record) -> IngestResul
             "the keyed-in values do not fit the form; nothing was changed", problems_from(exc)
         ) from exc
     data = record.model_dump(mode="json")
-    signed = flatten(data)
+    signed = dotted(data)
     specs = field_specs(model)
     result.data = data
     result.signatures = [

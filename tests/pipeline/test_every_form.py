@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from forms.spec import field_specs
-from forms.values import display_values, flatten, nest
+from forms.values import display_values, dotted, nest
 from pipeline.batch import Batch
 from pipeline.data import Record
 from pipeline.deliver import send
@@ -106,12 +106,12 @@ def test_every_form_end_to_end(form_id, store_url, tmp_path, data):
         batch = Batch(run / "out", 1, Limits(seconds=120), store=store)
         results = {r.filename: r for r in batch.run(sorted(inbox.iterdir()), [])}
     expected = _without(
-        flatten(model.model_validate(nest(dict(values))).model_dump(mode="json")), signatures
+        dotted(model.model_validate(nest(dict(values))).model_dump(mode="json")), signatures
     )
     for engine, result in results.items():
         assert (result.status, result.problems) == ("complete", []), engine
         assert result.form == form_id
-        assert _without(flatten(result.data), signatures) == expected, engine
+        assert _without(dotted(result.data), signatures) == expected, engine
         assert {s.block for s in result.signatures if s.kind == "digital"} == set(signatures)
         assert result.record_id is not None
     ids = {r.document_id for r in results.values()}
