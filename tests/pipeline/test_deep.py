@@ -110,7 +110,7 @@ def test_a_field_tree_is_read_to_its_depth_limit_and_no_further():
 
 def test_a_reader_that_fails_unexpectedly_rejects_the_file(monkeypatch):
     # No file is known to break a reader: that is the point. A stand-in reader does.
-    def broken(pdf):
+    def broken(pdf, **_options):
         raise KeyError("/Kids")
 
     monkeypatch.setattr("pipeline.ingest.fields_of", broken)
