@@ -261,6 +261,8 @@ def test_store_is_accepted_after_every_command_that_uses_it(tmp_path):
         "records register",
         "records transcribe",
         "records purge",
+        "remind",
+        "renew",
     }
     url = f"sqlite:///{tmp_path}/r.db"
     assert run("records", "list", "--store", url)[0] == 0
