@@ -18,7 +18,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from schemas.common import FormModel, SignatureInfo
+from schemas.errors import LayoutError
 from schemas.hints import Multiline, Required, Scale, YesNo
+from schemas.registry import origin_of
 
 __all__ = ["IDENTITY_FIELDS", "YES_NO", "FieldKind", "FieldSpec", "field_specs", "spec_by_path"]
 
@@ -183,8 +185,19 @@ def _leaf(
 
 @cache
 def field_specs(model: type[FormModel]) -> tuple[FieldSpec, ...]:
-    """Every PDF field of ``model``'s form, in the model's (reading) order."""
-    return tuple(_walk(model, "", (), None))
+    """Every PDF field of ``model``'s form, in the model's (reading) order.
+
+    Raises:
+        LayoutError: a field has no PDF field kind (a form from another package may
+            declare one), naming the form and its package.
+    """
+    try:
+        return tuple(_walk(model, "", (), None))
+    except TypeError as exc:
+        form_id = str(model.model_fields["form_id"].default)
+        raise LayoutError(
+            f"form {form_id!r} from package {origin_of(form_id)!r} cannot be laid out: {exc}"
+        ) from None
 
 
 @cache

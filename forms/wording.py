@@ -32,7 +32,7 @@ import jinja2
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from schemas.errors import LayoutError
-from schemas.registry import form_ids, latest, template_folder
+from schemas.registry import form_ids, latest, origin_of, template_folder
 
 __all__ = [
     "Block",
@@ -197,6 +197,11 @@ def render_wording(form_id: str, wording: Wording, version: str | None = None) -
         raise LayoutError(f"no wording template for form {form_id!r}") from exc
     except jinja2.UndefinedError as exc:
         raise LayoutError(f"wording template for {form_id}: {exc.message}") from exc
+    except jinja2.TemplateSyntaxError as exc:  # a plugin's template, most likely
+        raise LayoutError(
+            f"wording template {exc.name or form_id} of package {origin_of(form_id)!r}, "
+            f"line {exc.lineno}: {exc.message}"
+        ) from exc
 
 
 def _refs_only(line: str) -> tuple[FieldRef, ...] | None:

@@ -156,7 +156,7 @@ def versions() -> list[tuple[str, str, type[FormModel]]]:
 
 def origin_of(form_id: str) -> str:
     """The package a form comes from (``supforms`` for the built-in forms)."""
-    latest(form_id)
+    _load_plugins()
     return _origins.get(form_id, "supforms")
 
 

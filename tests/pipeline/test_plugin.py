@@ -315,3 +315,35 @@ def test_a_plugin_without_its_template_is_refused_naming_the_package(tmp_path):
     assert "visit-note" not in listed.stdout.split()
     assert textwrap.shorten(listed.stderr, 400).count("council-forms") == 1
     assert "no wording template visit-note.j2" in listed.stderr
+
+
+UNSUPPORTED = MODEL.replace(
+    "    notes: Annotated[LongText | None",
+    "    weight: Annotated[float | None, Field(title='Weight (kg)')] = None\n"
+    "    notes: Annotated[LongText | None",
+)
+
+
+def test_a_plugin_form_that_cannot_be_laid_out_is_named_and_the_others_keep_working(
+    tmp_path, filled_pdfs
+):
+    site = tmp_path / "site"
+    _package(
+        site,
+        "council_forms",
+        "council-forms",
+        {"visit-note": "council_forms.visit:VisitNote"},
+        {"visit.py": UNSUPPORTED, "visit-note.j2": TEMPLATE},
+    )
+    refused = supforms(site, "generate", "visit-note", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "form 'visit-note' from package 'council-forms' cannot be laid out" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "agreement.pdf").write_bytes(filled_pdfs["agreement"])
+    read = supforms(site, "ingest", str(inbox), "--json", "--no-archive", cwd=tmp_path)
+    assert read.returncode == 3, read.stderr  # incomplete: unsigned, but read
+    (result,) = lines(read.stdout)
+    assert result["form"] == "agreement"
+    assert result["status"] == "incomplete"
