@@ -23,6 +23,7 @@ from forms.wording import Block, FieldRef, inline_parts, load_wording, parse_blo
 from pipeline.generate import issue_copy
 from schemas.registry import latest
 from tests.conftest import ISSUED_AT, sample_record
+from tests.forms.longest import longest_record
 from tests.structure import Field, Item, Text, poppler_walk, walk, widget_names
 
 Tree = tuple[str, list[Any]]  # (tag, kids): a kid is a Tree, a text, or ("field", name)
@@ -234,3 +235,19 @@ def test_the_question_grid_is_a_table_of_header_and_data_cells():
     assert [cell[0] for cell in header[1]] == ["TH"] * 4
     assert all([cell[0] for cell in row[1]] == ["TH", "TD", "TD", "TD"] for row in rows)
     assert header[1][1] == ("TH", ["Worries"])
+
+
+def test_continuation_pages_read_after_the_form_as_headed_answers():
+    """An answer too long for its box goes on after the form: an H2, then H3 and P per answer."""
+    record = longest_record("group-record", "words")
+    _, data, _ = issue_copy(compiled_form("group-record"), record, issued_at=ISSUED_AT)
+    tree = read_tree(walk(data), widget_names(data))
+    form = expected_tree("group-record")[1]
+    assert tree[1][: len(form)] == form  # the form itself reads as before
+    rest = tree[1][len(form) :]
+    assert rest[0] == ("H2", ["Group Supervision Record (Signs of Safety): continuation"])
+    tags = [kid[0] for kid in rest[1:]]
+    assert tags
+    assert tags == ["H3", "P"] * (len(tags) // 2)
+    headings = [kid[1][0] for kid in rest[1:] if kid[0] == "H3"]
+    assert all(h.startswith("continued from page ") for h in headings)
