@@ -7,7 +7,9 @@ Run from the repository root::
 For each form (contract, agreement, group-record), each engine runs in its own
 ``spawn`` subprocess pinned to one core, so rates are single-core and each peak
 RSS belongs to one engine and form. Every copy is written to a temporary folder
-inside the timed loop, after one untimed warm-up copy. Copies cycle through
+inside the timed loop, after one untimed warm-up copy, as ``generate`` writes
+them (``pipeline.private.WriteQueue``: a temporary file beside it, every byte
+checked, fsync, rename, in background threads; the folder synced at the end). Copies cycle through
 record variants differing in a non-ASCII name, built beforehand; all engines
 get the same values for copy i. What one copy costs, per engine:
 
@@ -216,12 +218,18 @@ def measure(engine: str, inp: Inputs, n: int) -> Result:
         "pypdfform+ap": lambda: _pypdfform(inp, True),
         "reportlab": lambda: _reportlab(inp),
     }[engine]()
+    from pipeline.private import WriteQueue, sync_folder
+
     ready = _peak_mib()
     first = make(0)  # warm-up, untimed
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, WriteQueue[int]() as queue:
         start = time.perf_counter()
         for i in range(n):
-            (Path(tmp) / f"{inp.fid}-{i:04d}.pdf").write_bytes(make(i))
+            for _ in queue.put(Path(tmp) / f"{inp.fid}-{i:04d}.pdf", make(i), i):
+                pass
+        for _ in queue.drain():
+            pass
+        sync_folder(Path(tmp))
         elapsed = time.perf_counter() - start
     return {
         "copies": n,

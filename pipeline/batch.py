@@ -21,16 +21,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from pipeline.archive import archive_result, as_duplicate
 from pipeline.export import safe_cell
 from pipeline.filenames import slug
 from pipeline.inputs import Entry, read_input
-from pipeline.private import append_private, write_private
+from pipeline.private import AppendLog, sync_folder, write_private
 from pipeline.store import RecordStore
 from pipeline.workers import Job, Limits, WorkerPool
-from schemas.errors import ExtractionError, PipelineError
+from schemas.errors import ExtractionError, PipelineError, WriteError
 
 __all__ = ["NEEDS_ACTION", "Batch", "BatchSummary"]
 
@@ -78,7 +78,7 @@ class Batch:
                 entry = json.loads(line)
                 self.seen[entry["sha256"]] = entry["result"]
         self.summary = BatchSummary()
-        self._index: TextIO
+        self._index: AppendLog
 
     def run(
         self, paths: list[Path], refused: list[Entry], skipped: list[Entry] | None = None
@@ -96,16 +96,17 @@ class Batch:
         gc.collect()
         gc.freeze()
         try:
-            # Line-buffered: each input's index line is on disk once its result is.
-            with open(  # noqa: PTH123 (a descriptor made private by append_private)
-                append_private(self.index_path), "a", encoding="utf-8", buffering=1
-            ) as self._index:
+            # Each input's index line is whole once its result is; the results' names
+            # and the index are synced once, at the end (see pipeline.private).
+            with AppendLog(self.index_path, sync_each=False) as self._index:
                 for path, code, reason in skipped or ():
                     yield self._skip(path, code, reason)
                 for path, code, reason in refused:
                     yield self._record(path, *_failure(path, code, reason))
                 for index, done in self.pool.run([str(p) for p in paths]):
                     path = paths[index]
+                    if "unwritten" in done:  # a worker could not write a result
+                        raise WriteError(done["unwritten"], path=done["path"])
                     if "failure" in done:
                         failure = _failure(path, done["failure"], done["message"])
                         yield self._record(path, *failure)
@@ -113,6 +114,8 @@ class Batch:
                         yield self._record(
                             path, done["result"], done.get("data"), done.get("written")
                         )
+                for folder in ("results", "quarantine"):
+                    sync_folder(self.out / folder)
         finally:
             gc.unfreeze()
         self._write_summary()
@@ -146,8 +149,12 @@ class Batch:
                 return {"result": result, "data": data}
             if sha in written:
                 return {"result": result}
+            try:
+                name = self._write_result(path, sha, result, data)
+            except WriteError as exc:
+                return {"unwritten": exc.message, "path": exc.path}
             written.add(sha)
-            return {"result": result, "written": self._write_result(path, sha, result, data)}
+            return {"result": result, "written": name}
 
         return read
 
@@ -157,8 +164,10 @@ class Batch:
         """Write one input's result JSON; a rejected input's bytes go to quarantine first."""
         if result["status"] == "rejected":
             result["quarantined"] = self._quarantine(path, sha, data)
-        name = f"results/{slug(path.stem) or 'input'}-{(sha or 'unread')[:12]}.json"
-        write_private(self.out / name, json.dumps(result, ensure_ascii=False) + "\n")
+        # The content's hash tells inputs apart; one never read, by the hash of its path.
+        key = sha or hashlib.sha256(str(path.absolute()).encode("utf-8", "replace")).hexdigest()
+        name = f"results/{slug(path.stem) or 'input'}-{key[:12]}.json"
+        write_private(self.out / name, json.dumps(result, ensure_ascii=False) + "\n", sync=False)
         return name
 
     def _record(
@@ -236,8 +245,8 @@ class Batch:
             return None
         suffix = Path(path.name.strip()).suffix.lower()
         target = self.out / "quarantine" / f"{sha}{suffix or '.bin'}"
-        if not target.exists():
-            write_private(target, data)
+        if target.is_symlink() or not target.is_file():  # a link there is refused
+            write_private(target, data, sync=False)
         return str(target.relative_to(self.out))
 
     def _write_summary(self) -> None:

@@ -185,15 +185,19 @@ def generate_command(
             if show_bar
             else plain(copies) as progress
         ):
-            for copy in progress:
-                written += 1
-                if copy.row is not None:  # a blank form is a template, not issued to anyone
-                    issued.append(asdict(copy))
-                if as_json:
-                    click.echo(json_line(asdict(copy)))
-        if issued:
-            with open_store(store_url(store)) as registry:
-                registry.register(issued)
+            try:
+                for copy in progress:
+                    written += 1
+                    if copy.row is not None:  # a blank form is a template, not issued
+                        issued.append(asdict(copy))
+                    if as_json:
+                        click.echo(json_line(asdict(copy)))
+            finally:
+                # The copies written before a failed write are in the manifest: register
+                # them too, so the registry and the manifest agree either way.
+                if issued:
+                    with open_store(store_url(store)) as registry:
+                        registry.register(issued)
         if not (settings.quiet or as_json):
             click.echo(
                 f"Wrote {written} {form} PDF(s) to {printable(str(out))}/ (issued copies are "

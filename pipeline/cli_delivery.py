@@ -34,7 +34,6 @@ from pipeline.printing import print_pack
 from pipeline.private import write_private
 from pipeline.roster import recipients_of
 from pipeline.store import store_url
-from schemas.errors import PipelineError
 from schemas.registry import form_ids
 
 __all__ = ["print_command", "send_command"]
@@ -244,10 +243,7 @@ def print_command(
                 wording=settings.wording(),
                 file=target.name,
             )
-            try:
-                write_private(target, pdf)
-            except OSError as exc:
-                raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
+            write_private(target, pdf)  # whole, or WriteError: exit 1, nothing left
             with store_errors("registering the copies"):
                 registry.register([asdict(c) for c in issued])
     if not settings.quiet:

@@ -167,7 +167,7 @@ def show_command(
     with handle_errors():
         result, pdf, _ = records.record(record_id)
         if pdf_out:
-            write_private(pdf_out, pdf)
+            write_private(pdf_out, pdf)  # whole, or WriteError: exit 1, nothing left
         # Logged before anything is shown: no reading without its line.
         _read(
             records, "show --pdf" if pdf_out else "show --json" if as_json else "show", [record_id]

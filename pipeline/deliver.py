@@ -102,7 +102,7 @@ def send(
     to_make = [record for record in records if keys[record.row] not in copies]
     check_records(form_id, to_make, source, wording)  # every row, before any copy or email
     made: Generator[Issued, None, None]
-    made = generate(form_id, out, to_make, source=source, wording=wording)
+    made = generate(form_id, out, to_make, source=source, wording=wording, durable=True)
     outcomes = earlier.outcomes if earlier else {}
     with DeliveryLog(out) as log, closing(made):
         for record in records:

@@ -11,13 +11,12 @@ address; the copy belongs to a roster row by that row's content key, as
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from pipeline.generate import MANIFEST
-from pipeline.private import append_private
+from pipeline.private import AppendLog
 from schemas.errors import PipelineError
 
 __all__ = ["REPORT", "Delivery", "DeliveryLog", "Earlier", "address_key", "read_earlier"]
@@ -39,30 +38,17 @@ class Delivery:
 
 
 class DeliveryLog:
-    """Appends lines to the delivery log, each one on disk before the call returns."""
+    """Appends lines to the delivery log, each one whole and on disk before the call returns."""
 
     def __init__(self, out: Path) -> None:
-        try:
-            self._fd = append_private(out / REPORT)
-        except OSError as exc:
-            raise PipelineError(
-                f"cannot write the delivery log: {exc.strerror}", path=str(out / REPORT)
-            ) from exc
         self.path = out / REPORT
+        self._log = AppendLog(self.path)
 
     def write(self, delivery: Delivery) -> None:
-        line = memoryview((json.dumps(asdict(delivery), ensure_ascii=False) + "\n").encode())
-        try:
-            while line:
-                line = line[os.write(self._fd, line) :]
-            os.fsync(self._fd)
-        except OSError as exc:
-            raise PipelineError(
-                f"cannot write the delivery log: {exc.strerror}", path=str(self.path)
-            ) from exc
+        self._log.write(json.dumps(asdict(delivery), ensure_ascii=False))
 
     def close(self) -> None:
-        os.close(self._fd)
+        self._log.close()
 
     def __enter__(self) -> DeliveryLog:
         return self

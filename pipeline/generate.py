@@ -10,8 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,10 +26,10 @@ from forms.values import display_values
 from forms.wording import Wording
 from pipeline.data import Record, validate_records
 from pipeline.filenames import slug as filename_slug
-from pipeline.private import append_private, write_private
+from pipeline.private import AppendLog, WriteQueue, make_folder, sync_folder
 from pipeline.roster import control_characters, meta_problems, row_key
 from schemas.common import FormModel
-from schemas.errors import InvalidRecordError, PipelineError, Problem
+from schemas.errors import InvalidRecordError, Problem, WriteError
 from schemas.registry import latest
 
 __all__ = ["MANIFEST", "Issued", "check_records", "flatten_pdf", "generate", "issue_copy"]
@@ -150,6 +149,7 @@ def generate(
     source: str = "",
     flatten: bool = False,
     wording: Wording | None = None,
+    durable: bool = False,
 ) -> Generator[Issued, None, None]:
     """Write a blank copy (no records) or one prefilled copy per record into ``out_dir``.
 
@@ -159,20 +159,29 @@ def generate(
     model = latest(form_id)
     valid = check_records(form_id, records, source, wording) if records is not None else []
     form = compiled_form(form_id, wording=wording)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        manifest = open(  # noqa: PTH123, SIM115 (closed by the with below)
-            append_private(out_dir / MANIFEST), "a", encoding="utf-8"
-        )
-    except OSError as exc:
-        raise PipelineError(
-            f"output folder is not writable: {exc.strerror}", path=str(out_dir)
-        ) from exc
+    make_folder(out_dir)
+    # With ``durable`` each copy's manifest line is synced before the copy is handed
+    # on (``send`` emails it next, and a resumed batch finds it by its row's key);
+    # otherwise one sync of the folder and the manifest at the end, not three per
+    # copy: each copy is synced before it takes its name, whole or absent regardless.
+    manifest = AppendLog(out_dir / MANIFEST, sync_each=durable)
     suffix = "-print.pdf" if flatten else ".pdf"
     plan: list[tuple[FormModel | None, Record | None]] = (
         list(zip(valid, records, strict=True)) if records is not None else [(None, None)]
     )
-    with manifest:
+    with manifest, WriteQueue[Issued]() as queue:
+
+        def claim(copies: Iterator[Issued]) -> Iterator[Issued]:
+            # Only a copy whole on disk is listed in the manifest and handed on; one
+            # the manifest cannot list is not left behind.
+            for issued in copies:
+                try:
+                    manifest.write(json.dumps(asdict(issued), ensure_ascii=False))
+                except WriteError:
+                    (out_dir / issued.file).unlink(missing_ok=True)
+                    raise
+                yield issued
+
         for record, row in plan:
             identity, data, values = issue_copy(form, record, flatten=flatten)
             if row is None:
@@ -180,11 +189,6 @@ def generate(
             else:
                 slug = filename_slug(_subject(model, values))
                 name = f"{form_id}-{row.row:04d}{'-' + slug if slug else ''}{suffix}"
-            target = out_dir / name
-            try:
-                write_private(target, data)
-            except OSError as exc:
-                raise PipelineError(f"cannot write: {exc.strerror}", path=str(target)) from exc
             issued = Issued(
                 document_id=identity.document_id,
                 form=form.form_id,
@@ -198,9 +202,9 @@ def generate(
                 prefill=values,
                 key=row_key(form_id, row) if row else None,
             )
-            manifest.write(json.dumps(asdict(issued), ensure_ascii=False) + "\n")
-            # On disk before anyone is told of the copy: ``send`` emails it next, and a
-            # resumed batch finds it here by its row's key.
-            manifest.flush()
-            os.fsync(manifest.fileno())
-            yield issued
+            # Written and synced in the background while the next copy is made.
+            yield from claim(queue.put(out_dir / name, data, issued))
+        yield from claim(queue.drain())
+        # The copies' names are made durable before the manifest claiming them (which
+        # is synced as it closes). After a failed write, the manifest syncs alone.
+        sync_folder(out_dir)

@@ -143,7 +143,12 @@ def _parse(data: bytes) -> pikepdf.Pdf:
         return pikepdf.open(io.BytesIO(data))
     fd = os.memfd_create("supforms-input", os.MFD_CLOEXEC)
     try:
-        os.write(fd, data)
+        try:
+            whole = os.write(fd, data) == len(data)
+        except OSError:  # EFBIG: the file-size limit (RLIMIT_FSIZE) holds for memfd too
+            whole = False
+        if not whole:  # never parse a cut copy: the bytes themselves, from memory
+            return pikepdf.open(io.BytesIO(data))
         return pikepdf.open(f"/proc/self/fd/{fd}")  # qpdf holds its own descriptor
     finally:
         os.close(fd)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 from pathlib import Path
 
 from pipeline.filenames import slug
 from pipeline.inputs import read_input
-from pipeline.private import write_private
+from pipeline.private import make_folder, write_private
 from schemas.errors import ExtractionError
 
 __all__ = ["NO_PDF", "pdfs_from_emails"]
@@ -24,6 +25,18 @@ NO_PDF = "no_pdf_attached"
 def _is_pdf(part: email.message.Message) -> bool:
     name = (part.get_filename() or "").lower()
     return part.get_content_type() == "application/pdf" or name.endswith(".pdf")
+
+
+def _extracted_name(message: Path, number: int, part: email.message.Message) -> str:
+    """A readable name that no other message's attachment can have.
+
+    Messages in different folders often share a name ("RE agreement.eml"), so the
+    name ends with a short hash of the message's full path and the attachment's number.
+    """
+    identity = f"{message.absolute()}\0{number}".encode("utf-8", "surrogateescape")
+    key = hashlib.sha256(identity).hexdigest()[:12]
+    name = slug(Path(part.get_filename() or "attachment").stem) or "attachment"
+    return f"{slug(message.stem) or 'message'}-{number}-{name}-{key}.pdf"
 
 
 def pdfs_from_emails(
@@ -46,9 +59,10 @@ def pdfs_from_emails(
             if not isinstance(data, bytes):
                 continue
             found += 1
-            folder.mkdir(parents=True, exist_ok=True)
-            name = slug(Path(part.get_filename() or "attachment").stem) or "attachment"
-            target = folder / f"{slug(path.stem) or 'message'}-{found}-{name}.pdf"
+            make_folder(folder)
+            # Whole or not at all (WriteError stops the batch): a cut attachment is
+            # never ingested, let alone archived as the original.
+            target = folder / _extracted_name(path, found, part)
             write_private(target, data)
             inputs.append(target)
         if not found:

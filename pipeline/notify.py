@@ -13,6 +13,7 @@ line, and no message supforms writes ever contains the password.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import ipaddress
 import os
 import smtplib
@@ -170,11 +171,17 @@ class EmlFolder:
             ) from exc
 
     def deliver(self, message: EmailMessage, name: str) -> str:
-        target = self.folder / f"{name}.eml"
-        try:
-            write_private(target, bytes(message))
-        except OSError as exc:
-            raise DeliveryStoppedError(f"cannot write: {exc.strerror}", path=str(target)) from exc
+        """Write the message whole (or raise ``WriteError``: then it is not sent).
+
+        Addresses that differ only in case or punctuation (``jo.smith@``,
+        ``Jo_Smith@``) make the same readable ``name``, so the file name ends with
+        a short hash of the exact recipient addresses and the document id.
+        """
+        recipients = "\0".join(sorted(a.addr_spec for a in message["To"].addresses))
+        identity = f"{message['X-Supforms-Document-Id']}\0{recipients}"
+        key = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+        target = self.folder / f"{name}-{key}.eml"
+        write_private(target, bytes(message))
         return str(target)
 
     def close(self) -> None:

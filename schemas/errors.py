@@ -17,6 +17,7 @@ __all__ = [
     "SignatureError",
     "StoreError",
     "UnknownFormError",
+    "WriteError",
 ]
 
 
@@ -74,3 +75,10 @@ class SignatureError(PipelineError):
 
 class StoreError(PipelineError):
     """The records store is unreachable or inconsistent."""
+
+
+class WriteError(PipelineError):
+    """A file could not be written whole (disk full, size limit, a link in the way).
+
+    Nothing is left under its name, and nothing may be reported as written.
+    """
