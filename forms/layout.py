@@ -100,10 +100,6 @@ class Node:
         return node
 
 
-GROUPS = ("Document", "Div", "Sect", "Part")
-"""Elements that hold other elements, not text: text drawn in one goes into a paragraph."""
-
-
 class TaggedCanvas(Canvas):  # type: ignore[misc]
     """A reportlab canvas that can wrap what it draws in marked content."""
 
@@ -212,21 +208,6 @@ class Flow:
         finally:
             self.current = parent
 
-    def _text_node(self) -> Node:
-        node = self.current
-        if node.tag not in GROUPS:
-            return node
-        return node.add("P")  # text drawn straight into a group is a paragraph of its own
-
-    @contextmanager
-    def artifact(self) -> Iterator[None]:
-        """Draw what follows as an artifact (``with flow.artifact(): ...``)."""
-        self.canvas.artifact()
-        try:
-            yield
-        finally:
-            self.canvas.end()
-
     # -- text ----------------------------------------------------------------
     def text(
         self,
@@ -245,7 +226,7 @@ class Flow:
         if artifact:
             c.artifact()
         else:
-            c.mark(self._text_node())
+            c.mark(self.current)
         c.setFillColorRGB(*color)
         c.setFont(BOLD if bold else REGULAR, size)
         if align == "center":
@@ -308,15 +289,13 @@ class Flow:
             self.y -= leading
             baseline = self.y + INLINE_BASELINE
             cursor = x
-            # Runs of words are drawn as one string each: one marked piece per run.
-            runs: list[tuple[float, list[str]]] = []
+            run: list[str] = []  # words between boxes: drawn as one string, one marked piece
+            run_x = cursor
             for index, word in enumerate(line):
                 if index:
                     cursor += space
                 if isinstance(word, FieldRef):
-                    if runs and runs[-1][1]:
-                        self.text(runs[-1][0], baseline, " ".join(runs[-1][1]))
-                    runs.append((0.0, []))
+                    self._draw_run(run_x, baseline, run)
                     spec = self.spec_for(word.path, specs)
                     rect = (
                         cursor,
@@ -328,12 +307,16 @@ class Flow:
                     self.place(spec, rect)
                     cursor += INLINE_WIDTH
                 else:
-                    if not runs or not runs[-1][1]:
-                        runs.append((cursor, []))
-                    runs[-1][1].append(word)
+                    if not run:
+                        run_x = cursor
+                    run.append(word)
                     cursor += self.width_of(word)
-            if runs and runs[-1][1]:
-                self.text(runs[-1][0], baseline, " ".join(runs[-1][1]))
+            self._draw_run(run_x, baseline, run)
+
+    def _draw_run(self, x: float, y: float, words: list[str]) -> None:
+        if words:
+            self.text(x, y, " ".join(words))
+            words.clear()
 
     # -- boxes and widgets ---------------------------------------------------
     def box(self, rect: tuple[float, float, float, float], *, round_: bool = False) -> None:
