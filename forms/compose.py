@@ -200,20 +200,17 @@ def _item(flow: Flow, block: Block, specs: dict[str, FieldSpec], marker: str) ->
     label, body = item.add("Lbl"), item.add("LBody")  # read in this order, drawn the other
     indent = 16.0
     top = flow.y
-    parent, flow.current = flow.current, body
-    try:
+    with flow.inside(body):
         if "[[" in block.text:
             flow.inline_paragraph(block.text, specs, x=MARGIN + indent, width=WIDTH - indent)
             first_baseline = top - INLINE_LEADING + INLINE_BASELINE
         else:
             flow.paragraph(block.text, x=MARGIN + indent, width=WIDTH - indent, leading=LEADING)
             first_baseline = top - LEADING + LEADING * 0.25
-        if flow.y > top:  # the item moved to a new page
-            first_baseline = TOP - (top - first_baseline)
-        flow.current = label
+    if flow.y > top:  # the item moved to a new page
+        first_baseline = TOP - (top - first_baseline)
+    with flow.inside(label):
         flow.text(MARGIN + 4, first_baseline, marker)
-    finally:
-        flow.current = parent
     flow.y -= 1.5
 
 
@@ -271,14 +268,13 @@ def _table(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
             cell = tr.add("TH", Scope=scope) if scope else tr.add("TD")
             flow.box((x, flow.y - height, x + widths[i], flow.y))
             y = flow.y - pad
-            parent, flow.current = flow.current, cell
-            for text, bold, starts_item in lines:
-                y -= leading
-                indent = 0.0 if bold else 7.0
-                if starts_item:
-                    flow.text(x + pad, y + 2, "•", size=size, artifact=True)
-                flow.text(x + pad + indent, y + 2, text, size=size, bold=bold)
-            flow.current = parent
+            with flow.inside(cell):
+                for text, bold, starts_item in lines:
+                    y -= leading
+                    indent = 0.0 if bold else 7.0
+                    if starts_item:
+                        flow.text(x + pad, y + 2, "•", size=size, artifact=True)
+                    flow.text(x + pad + indent, y + 2, text, size=size, bold=bold)
             x += widths[i]
         flow.y -= height
 
@@ -487,20 +483,20 @@ def _list_table(flow: Flow, list_path: str, specs: list[FieldSpec]) -> None:
     flow.ensure(16 + row_height * min(len(rows), 3))
 
     table = flow.current.add("Table")
-    parent = flow.current
 
     def header(repeated: bool) -> None:
         flow.y -= 14
         x = MARGIN + number
-        tr = None if repeated else table.add("TR")
-        if tr is not None:
+        if not repeated:
+            tr = table.add("TR")
             tr.add("TD")  # above the row numbers: nothing
         for column, width in zip(columns, widths, strict=True):
-            if tr is not None:
-                flow.current = tr.add("TH", Scope="Column")
-            flow.text(x + 2, flow.y + 2, column.title, size=8.5, bold=True, artifact=repeated)
+            if repeated:  # on a new page: the same titles again, read once
+                flow.text(x + 2, flow.y + 2, column.title, size=8.5, bold=True, artifact=True)
+            else:
+                with flow.inside(tr.add("TH", Scope="Column")):
+                    flow.text(x + 2, flow.y + 2, column.title, size=8.5, bold=True)
             x += width
-        flow.current = parent
 
     header(repeated=False)
     for row in rows:
@@ -509,26 +505,25 @@ def _list_table(flow: Flow, list_path: str, specs: list[FieldSpec]) -> None:
             header(repeated=True)
         flow.y -= row_height
         tr = table.add("TR")
-        flow.current = tr.add("TH", Scope="Row")
-        flow.text(
-            MARGIN + number - 6,
-            flow.y + row_height - 14,
-            str(row + 1),
-            size=8,
-            color=GREY,
-            align="right",
-        )
+        with flow.inside(tr.add("TH", Scope="Row")):
+            flow.text(
+                MARGIN + number - 6,
+                flow.y + row_height - 14,
+                str(row + 1),
+                size=8,
+                color=GREY,
+                align="right",
+            )
         x = MARGIN + number
         for column, width, count in zip(columns, widths, lines, strict=True):
             spec = next(
                 s for s in specs if s.row == row and s.path.endswith("." + column.parts[-1])
             )
             rect = (x, flow.y, x + width, flow.y + row_height)
-            flow.current = tr.add("TD")
-            flow.box(rect)
-            flow.place(spec, rect, lines=max(lines) if column.kind == "text" else count)
+            with flow.inside(tr.add("TD")):
+                flow.box(rect)
+                flow.place(spec, rect, lines=max(lines) if column.kind == "text" else count)
             x += width
-        flow.current = parent
     choices = [c for c in columns if c.kind == "choice"]
     for choice in choices:
         flow.y -= 11

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -199,14 +199,17 @@ class Flow:
 
     # -- structure -----------------------------------------------------------
     @contextmanager
-    def element(self, tag: str, **attributes: str) -> Iterator[Node]:
-        """Draw into a new structure element ``tag``, a kid of the current one."""
-        parent = self.current
-        self.current = parent.add(tag, **attributes)
+    def inside(self, node: Node) -> Iterator[Node]:
+        """Draw into the structure element ``node``, then back into the current one."""
+        parent, self.current = self.current, node
         try:
-            yield self.current
+            yield node
         finally:
             self.current = parent
+
+    def element(self, tag: str, **attributes: str) -> AbstractContextManager[Node]:
+        """Draw into a new structure element ``tag``, a kid of the current one."""
+        return self.inside(self.current.add(tag, **attributes))
 
     # -- text ----------------------------------------------------------------
     def text(
