@@ -16,14 +16,14 @@ from pikepdf import Array, Dictionary, Name, Pdf, String
 
 from forms.layout import Marked, Node
 
-__all__ = ["PackStructure", "add_structure", "flatten", "mark_catalog"]
+__all__ = ["PackStructure", "add_structure", "flatten"]
 
 LANGUAGE = "en-GB"
 RADIO = 1 << 15
 _OWNERS = {"Scope": Name.Table, "ListNumbering": Name.List}
 
 
-def mark_catalog(pdf: Pdf) -> None:
+def _mark_catalog(pdf: Pdf) -> None:
     """What PDF/UA-1 asks of the catalog besides the tree: marked, a language, the title shown."""
     pdf.Root.MarkInfo = Dictionary(Marked=True)
     pdf.Root.Lang = String(LANGUAGE)
@@ -43,7 +43,7 @@ def _set_nums(pdf: Pdf, root: pikepdf.Object, entries: dict[int, pikepdf.Object]
     root.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
 
 
-def new_structure(pdf: Pdf) -> tuple[pikepdf.Object, pikepdf.Object]:
+def _new_structure(pdf: Pdf) -> tuple[pikepdf.Object, pikepdf.Object]:
     """An empty StructTreeRoot with its Document element, set in the catalog."""
     root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
     document = pdf.make_indirect(
@@ -51,7 +51,7 @@ def new_structure(pdf: Pdf) -> tuple[pikepdf.Object, pikepdf.Object]:
     )
     root.K = Array([document])
     pdf.Root.StructTreeRoot = root
-    mark_catalog(pdf)
+    _mark_catalog(pdf)
     return root, document
 
 
@@ -117,7 +117,7 @@ def add_structure(pdf: Pdf, structure: Node, annots: list[pikepdf.Object]) -> No
     _set_nums(pdf, root, entries)
     root.ParentTreeNextKey = key
     pdf.Root.StructTreeRoot = root
-    mark_catalog(pdf)
+    _mark_catalog(pdf)
 
 
 def _role(annot: pikepdf.Object) -> str:
@@ -177,7 +177,7 @@ class PackStructure:
 
     def __init__(self, pack: Pdf) -> None:
         self.pack = pack
-        self.root, self.document = new_structure(pack)
+        self.root, self.document = _new_structure(pack)
         self.entries: dict[int, pikepdf.Object] = {}
         self.next_key = 0
 
