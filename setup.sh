@@ -5,8 +5,10 @@
 # System packages: fonts-dejavu-core (the Unicode font the forms embed); for the
 # tests, poppler-utils (render, read), pdftk-java and ghostscript (fill, "print to
 # PDF"), postgresql (a throwaway server started by .ci/postgres), qpdf and
-# mupdf-tools (which check every generated PDF for faults), and a Java runtime with
-# Maven, which fetch veraPDF (the PDF/UA validator) for the tests (.ci/verapdf).
+# mupdf-tools (which check every generated PDF for faults), dovecot-imapd (an IMAP
+# server the mailbox tests start on loopback themselves, with their own
+# configuration: no system service), and a Java runtime with Maven, which fetch
+# veraPDF (the PDF/UA validator) for the tests (.ci/verapdf).
 # Python packages go into .venv, with the development extras the tests need.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,7 +16,8 @@ cd "$(dirname "$0")"
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || { echo "setup.sh: supforms needs Python 3.11 or newer" >&2; exit 1; }
 
-packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript postgresql qpdf mupdf-tools)
+packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript postgresql qpdf mupdf-tools
+  dovecot-imapd)
 command -v java >/dev/null || packages+=(default-jre-headless)  # any Java 11+ will do
 command -v mvn >/dev/null || packages+=(maven)
 missing=()
@@ -27,6 +30,10 @@ if ((${#missing[@]})); then
   echo "setup.sh: installing ${missing[*]}" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Installed only for the tests, which start their own: no mail service on this machine.
+  if [[ " ${missing[*]} " == *" dovecot-imapd "* ]] && command -v systemctl >/dev/null; then
+    $sudo systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true
+  fi
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

@@ -31,12 +31,15 @@ from pipeline.cli_common import (
     printable,
 )
 from pipeline.cli_delivery import print_command, send_command
+from pipeline.cli_loop import remind_command, renew_command
 from pipeline.cli_records import records_group
 from pipeline.data import load_records
 from pipeline.generate import MANIFEST, check_records, generate
+from pipeline.imap import FLAG, MailboxIntake, is_mailbox_url
 from pipeline.ingest import ingest_bytes
-from pipeline.inputs import find_inputs, read_input
+from pipeline.inputs import Inputs, find_inputs, read_input
 from pipeline.mailbox import pdfs_from_emails
+from pipeline.notify import SettingError
 from pipeline.preflight import check_folder, writable_store
 from pipeline.report import describe_result, signature_lines
 from pipeline.store import open_store, store_url
@@ -267,6 +270,18 @@ def fields_command(pdf: Path, as_json: bool) -> None:
     is_flag=True,
     help="Judge and write results only; archive nothing in the records store.",
 )
+@click.option(
+    "--move-to",
+    metavar="FOLDER",
+    help="imaps:// sources: move each message read to this folder (made if need be); "
+    f"without it, each is flagged {FLAG}. Mail is never deleted.",
+)
+@click.option(
+    "--imap-ca",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="imaps:// sources: trust this CA file (PEM) for the mail server's certificate, "
+    "instead of the system's (or SSL_CERT_FILE's).",
+)
 @click.pass_obj
 def ingest_command(
     settings: Settings,
@@ -278,6 +293,8 @@ def ingest_command(
     as_json: bool,
     store: str | None,
     no_archive: bool,
+    move_to: str | None,
+    imap_ca: Path | None,
 ) -> None:
     """Read returned forms back into validated JSON, whatever they were filled with.
 
@@ -294,6 +311,13 @@ def ingest_command(
     signature's verdict (digital, drawn, typed or none).
 
     \b
+    A PATH may also be a mailbox: imaps://USER@HOST[:PORT]/FOLDER (TLS only;
+    the password in SUPFORMS_IMAP_PASSWORD). Each message not read before is
+    read like an email file, then moved (--move-to) or flagged; one that
+    cannot be fetched is left where it is and listed as skipped. The store
+    remembers each message read (UIDVALIDITY and UID): none is read twice.
+
+    \b
     Exit 0 when every input is complete (or a duplicate), 3 when some need
     action (skipped entries too), 1 when supforms could not do its job.
 
@@ -302,17 +326,36 @@ def ingest_command(
       supforms ingest inbox/
       supforms ingest 'returns/**/*.pdf' --json > results.ndjson
       supforms ingest scan.pdf --out output/ingest --workers 1
+      supforms ingest imaps://returns@mail.example.org/INBOX --move-to Filed
     """
     with handle_errors():
-        inputs = find_inputs(list(paths))
+        urls = [path for path in paths if is_mailbox_url(path)]
+        files = [path for path in paths if not is_mailbox_url(path)]
+        inputs = find_inputs(files) if files else Inputs()
         attached, unmailed = pdfs_from_emails(inputs.emails, out / "mail")
         found, refused = inputs.pdfs + attached, inputs.refused + unmailed
+        passed_over = list(inputs.skipped)
+        if urls and no_archive:
+            raise SettingError("a mailbox is read into the store (it remembers each message)")
         records = None if no_archive else open_store(store_url(store))
         if records is not None:
             click.get_current_context().call_on_close(records.close)
+        mailboxes = [
+            MailboxIntake(url, records, move_to=move_to, ca_file=imap_ca)
+            for url in urls
+            if records is not None
+        ]
+        for mailbox in mailboxes:
+            click.get_current_context().call_on_close(mailbox.close)
+            mailbox.open(out)
+            found, refused, passed_over = (
+                found + mailbox.pdfs,
+                refused + mailbox.refused,
+                passed_over + mailbox.left,
+            )
         batch = Batch(out, workers, Limits(time_limit, memory_limit), settings.config, records)
-        results = batch.run(found, refused, inputs.skipped)
-        total = len(found) + len(refused) + len(inputs.skipped)
+        results = batch.run(found, refused, passed_over)
+        total = len(found) + len(refused) + len(passed_over)
         show_bar = total > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
         with (
             click.progressbar(results, length=total, label="Ingesting", file=sys.stderr)
@@ -320,6 +363,8 @@ def ingest_command(
             else plain(results) as progress
         ):
             for result in progress:
+                for mailbox in mailboxes:
+                    mailbox.settle(result)
                 if as_json:
                     click.echo(json_line(result))
                 elif result["status"] in NEEDS_ACTION and not settings.quiet:
@@ -340,10 +385,15 @@ def ingest_command(
             read = {status: n for status, n in counts.items() if status != "skipped"}
             parts = ", ".join(f"{n} {printable(s)}" for s, n in sorted(read.items()))
             skipped = (
-                f" Skipped {counts['skipped']}: not PDFs or emails." if counts["skipped"] else ""
+                f" Skipped {counts['skipped']}: not PDFs or emails"
+                + (", or messages left in the mailbox." if mailboxes else ".")
+                if counts["skipped"]
+                else ""
             )
+            moved = sum(mailbox.moved for mailbox in mailboxes)
+            put_away = f" {moved} message(s) put away." if mailboxes else ""
             click.echo(
-                f"Ingested {sum(read.values())} file(s): {parts or 'nothing'}.{skipped} "
+                f"Ingested {sum(read.values())} file(s): {parts or 'nothing'}.{skipped}{put_away} "
                 f"Results in {printable(str(out))}/ (summary.csv lists each file)."
             )
     sys.exit(3 if batch.summary.needs_action else 0)
@@ -372,6 +422,8 @@ def inspect_command(settings: Settings, pdf: Path, as_json: bool) -> None:
 cli.add_command(records_group)
 cli.add_command(send_command)
 cli.add_command(print_command)
+cli.add_command(remind_command)
+cli.add_command(renew_command)
 
 
 def main() -> None:

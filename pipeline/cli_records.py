@@ -23,6 +23,7 @@ from pipeline.cli_common import (
 from pipeline.data import load_records
 from pipeline.export import DEFAULT_FIELDS, due_records, export_rows, to_csv, to_jsonl
 from pipeline.private import write_private
+from pipeline.renew import links
 from pipeline.report import describe_result
 from pipeline.retention import purge
 from pipeline.roles import roles_sql
@@ -172,7 +173,10 @@ def show_command(
         _read(
             records, "show --pdf" if pdf_out else "show --json" if as_json else "show", [record_id]
         )
+        cycle = [] if as_json else links(records, record_id, result.get("document_id"))
     click.echo(json_line(result, indent=1) if as_json else describe_result(result))
+    for line in cycle:
+        click.echo(printable(line))
 
 
 @records_group.command("export")

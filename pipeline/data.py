@@ -126,6 +126,8 @@ def load_records(path: Path) -> list[Record]:
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
             raise PipelineError(f"record {number} is not an object", path=str(path))
+        if "_renews" in row:  # a copy is linked to the record it renews by supforms renew only
+            raise _refused(path, f"record {number}: _renews is set by supforms renew, not by data")
         records.append(_split(number, row))
     return records
 

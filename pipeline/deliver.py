@@ -32,7 +32,16 @@ from pipeline.store import RecordStore
 from schemas.errors import InvalidRecordError, PipelineError
 from schemas.registry import TITLES
 
-__all__ = ["check_roster", "dry_run", "send"]
+__all__ = [
+    "check_roster",
+    "deliver_copy",
+    "dry_run",
+    "issued_bytes",
+    "message_id",
+    "send",
+    "sender_name",
+    "subject_person",
+]
 
 
 def check_roster(roster: Path) -> list[Record]:
@@ -52,14 +61,26 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _message_id(document_id: str, address: str, sender: str) -> str:
-    """The same copy to the same address has the same ``Message-ID``, whenever it is sent."""
+def message_id(document_id: str, address: str, sender: str, reminder: int = 0) -> str:
+    """The same copy to the same address has the same ``Message-ID``, whenever it is sent.
+
+    Reminder ``n`` of it has its own, the same whenever reminder ``n`` is sent.
+    """
     domain = policy.default.header_factory("From", sender).addresses[0].domain
     tag = hashlib.sha256(address_key(address).encode("utf-8")).hexdigest()[:16]
-    return f"<{document_id}.{tag}@{domain}>"
+    return f"<{document_id}.{tag}{f'.r{reminder}' if reminder else ''}@{domain}>"
 
 
-def _pdf(out: Path, copy: dict[str, Any]) -> bytes:
+def sender_name(sender: str) -> str | None:
+    return policy.default.header_factory("From", sender).addresses[0].display_name or None
+
+
+def subject_person(values: dict[str, Any]) -> Any:
+    """Who or what a copy is about, as its emails say it."""
+    return values.get("supervisee.name") or values.get("case_reference")
+
+
+def issued_bytes(out: Path, copy: dict[str, Any]) -> bytes:
     """The copy's bytes, as the manifest says they were written: never a changed file."""
     path = out / copy["file"]
     try:
@@ -113,40 +134,36 @@ def send(
             # Registered before any email of it can leave: a return is always matched.
             with store_errors(f"registering row {record.row}'s copy; nothing more was sent"):
                 registry.register([copy])
-            pdf = _pdf(out, copy)
+            pdf = issued_bytes(out, copy)
             for recipient in recipients_of(record):
                 before = outcomes.get((copy["document_id"], address_key(recipient.address)))
                 if before is not None and before.status == "sent":
                     continue
-                yield _deliver(
+                yield deliver_copy(
                     log,
                     transport,
-                    record,
+                    record.row,
                     copy,
                     pdf,
                     recipient,
                     message_id=(before.message_id if before and before.message_id else None)
-                    or _message_id(copy["document_id"], recipient.address, sender),
+                    or message_id(copy["document_id"], recipient.address, sender),
                     again=before is not None and before.status == "sending",
                     variables={
                         "title": TITLES[form_id],
                         "return_address": return_address,
-                        "subject_person": record.values.get("supervisee.name")
-                        or record.values.get("case_reference"),
-                        "sender_name": policy.default.header_factory("From", sender)
-                        .addresses[0]
-                        .display_name
-                        or None,
+                        "subject_person": subject_person(record.values),
+                        "sender_name": sender_name(sender),
                     },
                     sender=sender,
                     templates=templates,
                 )
 
 
-def _deliver(
+def deliver_copy(
     log: DeliveryLog,
     transport: Transport,
-    record: Record,
+    row: int,
     copy: dict[str, Any],
     pdf: bytes,
     recipient: Recipient,
@@ -156,8 +173,14 @@ def _deliver(
     variables: dict[str, Any],
     sender: str,
     templates: Path | None,
+    reminder: int = 0,
+    at: str | None = None,
 ) -> Delivery:
-    """One message: logged as going, sent, logged as gone (or failed)."""
+    """One message: logged as going, sent, logged as gone (or failed).
+
+    ``reminder``: 0 for the copy itself (``send``), n for its n-th reminder, whose
+    templates are ``reminder_*.j2``. ``at``: the time the log gives (default: now).
+    """
     letter = Letter(
         recipient.name,
         recipient.address,
@@ -167,23 +190,24 @@ def _deliver(
         variables,
         message_id,
     )
-    message = compose_email(letter, sender, templates)
+    message = compose_email(letter, sender, templates, "reminder" if reminder else "email")
 
     def entry(status: str, detail: str) -> Delivery:
         return Delivery(
-            record.row,
+            row,
             copy["document_id"],
             copy["file"],
             recipient.address,
             status,
             detail,
-            _now(),
-            copy["key"],
+            at or _now(),
+            copy.get("key") or "",
             message_id,
+            reminder,
         )
 
     log.write(entry("sending", "sent again: the last attempt was interrupted" if again else ""))
-    name = f"{copy['document_id']}-{slug(recipient.address)}"
+    name = f"{copy['document_id']}-{slug(recipient.address)}{f'-r{reminder}' if reminder else ''}"
     try:
         delivery = entry("sent", transport.deliver(message, name))
     except MessageFailedError as exc:

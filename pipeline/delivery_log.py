@@ -19,7 +19,16 @@ from pipeline.generate import MANIFEST
 from pipeline.private import AppendLog
 from schemas.errors import PipelineError
 
-__all__ = ["REPORT", "Delivery", "DeliveryLog", "Earlier", "address_key", "read_earlier"]
+__all__ = [
+    "REPORT",
+    "Delivery",
+    "DeliveryLog",
+    "Earlier",
+    "History",
+    "address_key",
+    "read_earlier",
+    "read_history",
+]
 
 REPORT = "delivery.jsonl"
 
@@ -30,11 +39,12 @@ class Delivery:
     document_id: str
     file: str
     recipient: str
-    status: str  # sending | sent | failed | dry-run
+    status: str  # sending | sent | failed | dry-run (remind: also unknown | refused)
     detail: str
     at: str
     key: str = ""
     message_id: str = ""
+    reminder: int = 0  # 0: the copy sent; n: its n-th reminder (``supforms remind``)
 
 
 class DeliveryLog:
@@ -88,12 +98,50 @@ def address_key(address: str) -> str:
     return address.lower()
 
 
-def read_earlier(out: Path) -> Earlier:
-    """Copies made for row keys (the latest per key) and each delivery's last state."""
-    copies = {entry["key"]: entry for entry in _lines(out / MANIFEST) if entry.get("key")}
+def _deliveries(out: Path) -> list[Delivery]:
     names = {f.name for f in fields(Delivery)}
+    return [Delivery(**{k: v for k, v in e.items() if k in names}) for e in _lines(out / REPORT)]
+
+
+def read_earlier(out: Path) -> Earlier:
+    """Copies made for row keys (the latest per key) and each delivery's last state.
+
+    Reminders (``supforms remind``) are not deliveries of the copy: they are left out.
+    """
+    copies = {entry["key"]: entry for entry in _lines(out / MANIFEST) if entry.get("key")}
     outcomes = {}
-    for entry in _lines(out / REPORT):
-        delivery = Delivery(**{k: v for k, v in entry.items() if k in names})
-        outcomes[(delivery.document_id, address_key(delivery.recipient))] = delivery
+    for delivery in _deliveries(out):
+        if not delivery.reminder:
+            outcomes[(delivery.document_id, address_key(delivery.recipient))] = delivery
     return Earlier(copies, outcomes)
+
+
+@dataclass(frozen=True)
+class History:
+    """What a send folder says of each copy: the copy, where it went, what reminded it.
+
+    ``copies``: manifest entries by document id. ``sent``: the addresses each copy
+    was delivered to (last state ``sent``), in the order first sent. ``reminders``:
+    the last state of each reminder, by (document id, address key, number).
+    """
+
+    copies: dict[str, dict[str, Any]]
+    sent: dict[str, list[str]]
+    reminders: dict[tuple[str, str, int], Delivery]
+
+
+def read_history(out: Path) -> History:
+    copies = {entry["document_id"]: entry for entry in _lines(out / MANIFEST)}
+    last: dict[tuple[str, str], Delivery] = {}
+    reminders: dict[tuple[str, str, int], Delivery] = {}
+    for delivery in _deliveries(out):
+        key = address_key(delivery.recipient)
+        if delivery.reminder:
+            reminders[(delivery.document_id, key, delivery.reminder)] = delivery
+        else:
+            last[(delivery.document_id, key)] = delivery
+    sent: dict[str, list[str]] = {}
+    for (document_id, _), delivery in last.items():
+        if delivery.status == "sent":
+            sent.setdefault(document_id, []).append(delivery.recipient)
+    return History(copies, sent, reminders)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,7 +18,17 @@ from forms.values import flatten
 from pipeline.cli_common import json_line
 from pipeline.store import RecordStore
 
-__all__ = ["DEFAULT_FIELDS", "due_records", "export_rows", "safe_cell", "to_csv", "to_jsonl"]
+__all__ = [
+    "DEFAULT_FIELDS",
+    "RENEWALS",
+    "Renewal",
+    "due_records",
+    "export_rows",
+    "renewal_values",
+    "safe_cell",
+    "to_csv",
+    "to_jsonl",
+]
 
 DEFAULT_FIELDS = (
     "id",
@@ -70,6 +81,32 @@ def to_jsonl(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield json_line(row, default=str) + "\n"
 
 
+@dataclass(frozen=True)
+class Renewal:
+    """A form that is renewed a year after it was signed, and what the new copy keeps."""
+
+    action: str
+    carries: tuple[str, ...]
+    """Dotted paths (or their first parts) of the values a renewal copy is prefilled with."""
+
+
+# Every per-form rule about renewals, in one place: the form declarations may take it over.
+RENEWALS: dict[str, Renewal] = {
+    "contract": Renewal("re-sign the contract", ("supervisee.", "supervisor.")),
+    "agreement": Renewal("review the agreement", ("supervisee.", "supervisor.", "regularity.")),
+}
+
+
+def renewal_values(form: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The values of the record renewed that its renewal is prefilled with (never a date)."""
+    carries = RENEWALS[form].carries
+    return {
+        path: value
+        for path, value in flatten(data).items()
+        if value not in (None, "", [], {}) and path.startswith(carries)
+    }
+
+
 def due_records(store: RecordStore, within: timedelta, today: date) -> list[dict[str, Any]]:
     """Contracts due for their annual re-signing and agreements for their 12-month review.
 
@@ -79,7 +116,7 @@ def due_records(store: RecordStore, within: timedelta, today: date) -> list[dict
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     query = store.select(status="complete")
     for row in store.rows(query):
-        if row["form"] not in ("contract", "agreement") or not row["supervisee"]:
+        if row["form"] not in RENEWALS or not row["supervisee"]:
             continue
         result, _, _ = store.record(int(row["id"]))
         data = result.get("data") or {}
@@ -98,6 +135,7 @@ def due_records(store: RecordStore, within: timedelta, today: date) -> list[dict
         except ValueError:  # 29 February
             anniversary = anniversary.replace(year=anniversary.year + 1, day=28)
         if anniversary <= today + within:
-            what = "re-sign the contract" if row["form"] == "contract" else "review the agreement"
-            due.append({**row, "due": anniversary.isoformat(), "action": what})
+            due.append(
+                {**row, "due": anniversary.isoformat(), "action": RENEWALS[row["form"]].action}
+            )
     return sorted(due, key=lambda r: r["due"])

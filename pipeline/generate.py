@@ -53,6 +53,8 @@ class Issued:
     prefill: dict[str, str | bool] = field(default_factory=dict)
     key: str | None = None
     """The identity of the roster row it was made from (``pipeline.roster.row_key``)."""
+    renews: int | None = None
+    """The record this copy renews (``supforms renew``), if it is a renewal."""
 
 
 def _subject(model: type[FormModel], values: dict[str, str | bool]) -> str:
@@ -201,6 +203,7 @@ def generate(
                 row=row.row if row else None,
                 prefill=values,
                 key=row_key(form_id, row) if row else None,
+                renews=int(row.meta["renews"]) if row and row.meta.get("renews") else None,
             )
             # Written and synced in the background while the next copy is made.
             yield from claim(queue.put(out_dir / name, data, issued))

@@ -112,8 +112,12 @@ def _environment(folder: str) -> jinja2.Environment:
     )
 
 
-def compose_email(letter: Letter, sender: str, templates: Path | None = None) -> EmailMessage:
+def compose_email(
+    letter: Letter, sender: str, templates: Path | None = None, kind: str = "email"
+) -> EmailMessage:
     """The message for one recipient, with the PDF attached as ``application/pdf``.
+
+    ``kind`` names the templates: ``email_*.j2`` (a copy sent), ``reminder_*.j2``.
 
     ``letter.message_id`` is given, not made here: a message sent again after an
     interruption keeps its ``Message-ID``, so the recipient's mail client can
@@ -122,9 +126,9 @@ def compose_email(letter: Letter, sender: str, templates: Path | None = None) ->
     env = _environment(str(templates or TEMPLATES))
     values = {"name": letter.name, "document_id": letter.document_id, **letter.variables}
     try:
-        subject = env.get_template("email_subject.txt.j2").render(values).strip()
-        text = env.get_template("email_body.txt.j2").render(values)
-        html = env.get_template("email_body.html.j2").render(values)
+        subject = env.get_template(f"{kind}_subject.txt.j2").render(values).strip()
+        text = env.get_template(f"{kind}_body.txt.j2").render(values)
+        html = env.get_template(f"{kind}_body.html.j2").render(values)
     except jinja2.TemplateError as exc:
         raise PipelineError(f"email template: {exc}") from exc
     subject = " ".join(subject.split())

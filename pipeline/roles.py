@@ -4,8 +4,9 @@
   runs migrations (any supforms command run as the owner upgrades the store),
   and it alone may change or delete records (``records transcribe``, ``records
   purge``) or touch the triggers.
-- The **ingest** role adds records, audit lines and issued copies, and reads
-  them; it cannot update or delete any, alter a table, or drop or disable a
+- The **ingest** role adds records, audit lines, issued copies and the mailbox
+  messages it has taken (``imap_seen``), and reads them; it cannot update or
+  delete any, alter a table, or drop or disable a
   trigger (only a table's owner may). ``ingest``, ``generate --store`` and
   ``records register`` run as this role.
 - The **auditor** reads (``records verify``, ``head``, ``list``, ``show``,
@@ -28,7 +29,7 @@ from schemas.errors import PipelineError
 __all__ = ["roles_sql"]
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_TABLES = ("store_meta", "records", "issued", "audit")
+_TABLES = ("store_meta", "records", "issued", "audit", "imap_seen")
 _FUNCTIONS = ("supforms_audit_archive", "supforms_audit_append_only", "supforms_audit_chain")
 
 
@@ -81,10 +82,11 @@ GRANT USAGE ON SCHEMA public TO {ingest}, {auditor};
 -- only an owner may alter a table, or drop or disable its triggers.
 {owned}
 
--- Everyone else: read; the ingest role also adds (records, audit lines, issued copies).
+-- Everyone else: read; the ingest role also adds (records, audit lines, issued copies,
+-- mailbox messages taken).
 REVOKE ALL ON {tables} FROM PUBLIC, {ingest}, {auditor};
 GRANT SELECT ON {tables} TO {ingest}, {auditor};
-GRANT INSERT ON records, issued, audit TO {ingest};
+GRANT INSERT ON records, issued, audit, imap_seen TO {ingest};
 REVOKE ALL ON SEQUENCE records_id_seq, audit_id_seq FROM PUBLIC, {ingest}, {auditor};
 GRANT USAGE ON SEQUENCE records_id_seq, audit_id_seq TO {ingest};
 

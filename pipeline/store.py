@@ -231,6 +231,7 @@ class RecordStore:
                         version=copy["version"],
                         file=copy["file"],
                         recipient=copy.get("recipient"),
+                        renews=copy.get("renews"),
                         issued_at=datetime.fromisoformat(copy["issued_at"]),
                         prefill=json.dumps(copy.get("prefill") or {}, ensure_ascii=False),
                     )

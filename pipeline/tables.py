@@ -29,6 +29,7 @@ __all__ = [
     "actor",
     "append_line",
     "audit",
+    "imap_seen",
     "issued",
     "metadata",
     "migrate",
@@ -74,6 +75,19 @@ issued = sa.Table(
     sa.Column("recipient", sa.String(300)),
     sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("prefill", sa.Text, nullable=False),
+    # The record this copy renews (``supforms renew``); NULL for a first issue.
+    sa.Column("renews", sa.Integer),
+)
+imap_seen = sa.Table(
+    "imap_seen",
+    metadata,
+    # One row per message taken from a mailbox folder: a UID means the same message
+    # only while the folder's UIDVALIDITY stays the same (RFC 3501, 2.3.1.1).
+    sa.Column("mailbox", sa.String(500), primary_key=True),
+    sa.Column("uidvalidity", sa.BigInteger, primary_key=True),
+    sa.Column("uid", sa.BigInteger, primary_key=True),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 audit = sa.Table(
     "audit",
@@ -279,6 +293,20 @@ def _v4(connection: Connection) -> None:
             last_id = record.id
 
 
+def _v5(connection: Connection) -> None:
+    """The loop closes: a renewal names the record it renews; mailbox messages taken are kept.
+
+    ``issued.renews`` links a copy made by ``supforms renew`` to the record it renews,
+    so running it again issues nothing new; ``imap_seen`` holds each message taken
+    from an IMAP folder (its UIDVALIDITY and UID), so none is ingested twice.
+    """
+    columns = {column["name"] for column in sa.inspect(connection).get_columns("issued")}
+    if "renews" not in columns:
+        connection.execute(sa.text("ALTER TABLE issued ADD COLUMN renews INTEGER"))
+    connection.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_issued_renews ON issued (renews)"))
+    imap_seen.create(connection, checkfirst=True)
+
+
 def append_line(
     connection: Connection,
     action: str,
@@ -323,7 +351,7 @@ def actor() -> str:
         return f"uid:{os.getuid()}"
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 """Schema versions in order; a store at version n runs migrations n+1.. when opened."""
 
 MIGRATION_LOCK = 0x5F0F  # PostgreSQL advisory lock: one process upgrades the store at a time

@@ -159,8 +159,11 @@ def test_generate_short_write_fails_and_claims_nothing(tmp_path):
     smallest = min(p.stat().st_size for p in probe.glob("*.pdf"))
     out = tmp_path / "out"
     store = f"sqlite:///{tmp_path}/limited.db"
+    open_store(store).close()  # made beforehand: the limit is for the copies, not the store
+    largest_store_file = max(p.stat().st_size for p in tmp_path.glob("limited.db*"))
+    assert largest_store_file + 16384 < smallest
     done = limited(
-        smallest // 2,
+        (largest_store_file + 16384 + smallest) // 2,
         "generate",
         "agreement",
         "--data",
