@@ -13,6 +13,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -53,6 +54,22 @@ def widget_names(data: bytes) -> dict[int, str]:
     return names
 
 
+def _object_text(obj: Any, textpage: Any) -> str:
+    """The text a page object draws; a form XObject's, from the objects inside it."""
+    if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_FORM:
+        inner = [
+            pdfium_c.FPDFFormObj_GetObject(obj, i)
+            for i in range(pdfium_c.FPDFFormObj_CountObjects(obj))
+        ]
+        return " ".join(filter(None, (_object_text(o, textpage) for o in inner)))
+    if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_TEXT:
+        return ""
+    size = pdfium_c.FPDFTextObj_GetText(obj, textpage, None, 0)
+    buffer = (pdfium_c.FPDF_WCHAR * size)()
+    pdfium_c.FPDFTextObj_GetText(obj, textpage, buffer, size)
+    return bytes(buffer).decode("utf-16-le").rstrip("\x00").strip()
+
+
 def marked_texts(data: bytes) -> dict[tuple[int, int], str]:
     """(page index, MCID) → the text drawn in that marked-content sequence (PDFium)."""
     found: dict[tuple[int, int], str] = {}
@@ -63,14 +80,11 @@ def marked_texts(data: bytes) -> dict[tuple[int, int], str]:
             textpage = page.get_textpage()
             for obj in page.get_objects(max_depth=1):
                 mcid = pdfium_c.FPDFPageObj_GetMarkedContentID(obj.raw)
-                if mcid < 0 or obj.type != pdfium_c.FPDF_PAGEOBJ_TEXT:
+                if mcid < 0:
                     continue
-                size = pdfium_c.FPDFTextObj_GetText(obj.raw, textpage.raw, None, 0)
-                buffer = (pdfium_c.FPDF_WCHAR * size)()
-                pdfium_c.FPDFTextObj_GetText(obj.raw, textpage.raw, buffer, size)
-                text = bytes(buffer).decode("utf-16-le").rstrip("\x00").strip()
+                text = _object_text(obj.raw, textpage.raw)
                 key = (index, mcid)
-                found[key] = found.get(key, "") + text
+                found[key] = " ".join(filter(None, (found.get(key, ""), text)))
             textpage.close()
             page.close()
     finally:

@@ -249,3 +249,37 @@ def test_continuation_pages_read_after_the_form_as_headed_answers():
     assert tags == ["H3", "P"] * (len(tags) // 2)
     headings = [kid[1][0] for kid in rest[1:] if kid[0] == "H3"]
     assert all(h.startswith("continued from page ") for h in headings)
+
+
+def _forms(tree: Tree) -> list[list[Any]]:
+    """The kids of every Form element, in reading order."""
+    found = []
+    for kid in tree[1]:
+        if isinstance(kid, tuple) and kid[0] == "Form":
+            found.append(kid[1])
+        elif isinstance(kid, tuple) and kid[0] != "field":
+            found += _forms(kid)
+    return found
+
+
+def _emptied(tree: Tree) -> Tree:
+    tag, kids = tree
+    if tag == "Form":
+        return (tag, [])
+    return (tag, [_emptied(k) if isinstance(k, tuple) and k[0] != "field" else k for k in kids])
+
+
+def test_a_flattened_copy_reads_the_same_with_each_value_in_its_form_element(form_id):
+    """Printed, each field's value is its Form element's text, still right after its label."""
+    record = sample_record(form_id)
+    _, data, values = issue_copy(compiled_form(form_id), record, flatten=True)
+    tree = read_tree(walk(data), {})
+    expected = expected_tree(form_id)
+    assert _emptied(tree) == _emptied(expected)
+    paths = [kids[0][1] for kids in _forms(expected)]
+    shown = dict(zip(paths, _forms(tree), strict=True))
+    kinds = {spec.path: spec.kind for spec in field_specs(latest(form_id))}
+    typed = {p: v for p, v in values.items() if kinds[p] not in ("scale", "yesno", "checkbox")}
+    assert typed
+    for path, value in typed.items():  # a button's mark is a drawing, not text
+        assert shown[path] == [_words(str(value))], path
