@@ -198,7 +198,10 @@ class PackStructure:
         self.document.K.append(part)
         shift = self.next_key
         for key, value in _nums(source_root).items():
-            self.entries[key + shift] = self.pack.copy_foreign(value)
+            if value.is_indirect:
+                self.entries[key + shift] = self.pack.copy_foreign(value)
+            else:  # a page's array written in place (a copy's continuation pages)
+                self.entries[key + shift] = Array([self.pack.copy_foreign(e) for e in value])
         for page in self.pack.pages[first_page:]:
             page.obj.StructParents = int(page.obj.StructParents) + shift
         self.next_key = shift + int(source_root.ParentTreeNextKey)

@@ -2,7 +2,8 @@
 
 Every form of the registry is checked blank, prefilled with non-ASCII values,
 prefilled with the longest values (so with continuation pages), flattened for
-print, and in a print pack; the contract also with a configured logo. One
+print, and in print packs (one with continuation pages); the contract also with
+a configured logo. One
 veraPDF run (one JVM start) judges every file. Tiny PDFs made here, one rule
 broken at a time, show first that the validator runs, that it names each broken
 rule with its clause, test number and count, and that a file it cannot read is
@@ -38,7 +39,15 @@ XMP = b"""<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
 </rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>"""
 
 LINE = b"0.5 w 48 700 m 547 700 l S"
-VARIANTS = ("blank", "prefilled", "longest", "flattened", "flattened blank", "print pack")
+VARIANTS = (
+    "blank",
+    "prefilled",
+    "longest",
+    "flattened",
+    "flattened blank",
+    "print pack",
+    "print pack of the longest",
+)
 
 
 def _tagged_pdf(path: Path, content: bytes, *, marked: bool = True) -> Path:
@@ -72,6 +81,8 @@ def _form_files(folder: Path) -> dict[str, Path]:
         files[f"{form_id} flattened blank"] = issue_copy(form, None, flatten=True)[1]
         rows = [Record(1, SAMPLES[form_id], {}), Record(2, SAMPLES[form_id], {})]
         files[f"{form_id} print pack"] = print_pack(form_id, rows, 0)[0]
+        longest_row = Record(1, longest.model_dump(mode="json", exclude_none=True), {})
+        files[f"{form_id} print pack of the longest"] = print_pack(form_id, [longest_row], 0)[0]
     logo = folder / "logo.png"
     Image.new("RGB", (90, 40), (20, 90, 160)).save(logo)
     wording = dataclasses.replace(load_wording(), logo=str(logo))
