@@ -8,7 +8,8 @@ the schema, not the viewer, decides what is too long, so nothing typed is cut. A
 text box sized for more than one line of its longest value is multiline, so
 viewers wrap what people type.
 Each page gets an empty footer stream and the document placeholders for its
-identity, which ``forms.fill`` replaces per copy.
+identity, which ``forms.fill`` replaces per copy. The structure tree
+(``forms.tagging``) links each widget to its Form element (``/StructParent``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from forms.appearance import FONT_RESOURCE, VALUE_SIZE, check_on, dot_on
 from forms.fonts import FieldFont
 from forms.layout import StaticPages, Widget
 from forms.spec import FieldSpec
+from forms.tagging import add_structure
 
 __all__ = ["FIELD_FLAGS", "MULTILINE", "build_acroform", "button_name"]
 
@@ -169,6 +171,7 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
     roots = Array()
     parents: dict[str, pikepdf.Object] = {}
     radios: dict[str, pikepdf.Object] = {}
+    annots: list[pikepdf.Object] = []  # in the order the widgets were placed
     for page in pdf.pages:
         if Name.Resources not in page.obj:
             page.obj.Resources = Dictionary()
@@ -256,6 +259,7 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
                 obj.Parent = parent
                 parent.Kids.append(obj)
         page.obj.Annots.append(obj)
+        annots.append(obj)
 
     pdf.Root.AcroForm = pdf.make_indirect(
         Dictionary(
@@ -278,7 +282,6 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
         )
     )
     pdf.Root.Metadata = pdf.make_stream(b"", Type=Name.Metadata, Subtype=Name.XML)
-    pdf.Root.Lang = String("en-GB")
-    pdf.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+    add_structure(pdf, static.structure, annots)
     pdf.trailer.Info = pdf.make_indirect(Dictionary(Producer=String("supforms")))
     return pdf

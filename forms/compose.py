@@ -2,9 +2,17 @@
 
 Every schema field must be placed by the wording exactly once: a field placed
 twice, or not at all, is a ``LayoutError`` before any PDF exists.
+
+Each block is drawn inside its structure element (PDF/UA-1): the title an H1,
+headings H2, clauses and notes P, bullets and numbered items one L per run, the
+question grid and the repeated rows a Table with header cells, and each run of
+field rows a Div in which every label is a P read just before its field's Form.
+The reading order is the order of the structure tree, not the drawing order.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from forms.appearance import PAD, VALUE_SIZE, box_height, wide_lines
 from forms.fonts import field_font
@@ -19,6 +27,7 @@ from forms.layout import (
     TOP,
     WIDTH,
     Flow,
+    Node,
     StaticPages,
 )
 from forms.spec import FieldSpec
@@ -144,7 +153,8 @@ def _first_option(by_path: dict[str, FieldSpec], path: str) -> str | None:
 # -- text blocks ---------------------------------------------------------------
 def _title(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
     flow.y -= 22
-    flow.text(MARGIN, flow.y, block.text, size=17, bold=True)
+    with flow.element("H1"):
+        flow.text(MARGIN, flow.y, block.text, size=17, bold=True)
     flow.y -= 8
     flow.rule(flow.y)
     flow.y -= 4
@@ -152,38 +162,55 @@ def _title(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
 
 def _subtitle(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
     flow.y -= 12
-    flow.text(MARGIN, flow.y, block.text, size=10, color=GREY)
+    with flow.element("P"):
+        flow.text(MARGIN, flow.y, block.text, size=10, color=GREY)
 
 
 def _heading(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
     lines = flow.wrap(block.text, WIDTH, 10.5, bold=True)
     flow.ensure(14 * len(lines) + 8 + 60)  # keep a heading with what follows it
     flow.y -= 8
-    for line in lines:
-        flow.y -= 14
-        flow.text(MARGIN, flow.y + 3, line, size=10.5, bold=True)
+    with flow.element("H2"):
+        for line in lines:
+            flow.y -= 14
+            flow.text(MARGIN, flow.y + 3, line, size=10.5, bold=True)
     flow.y -= 2
 
 
 def _paragraph(flow: Flow, block: Block, specs: dict[str, FieldSpec]) -> None:
-    if "[[" in block.text:
-        flow.inline_paragraph(block.text, specs)
-    else:
-        flow.paragraph(block.text, leading=LEADING)
+    with flow.element("P"):
+        if "[[" in block.text:
+            flow.inline_paragraph(block.text, specs)
+        else:
+            flow.paragraph(block.text, leading=LEADING)
 
 
 def _item(flow: Flow, block: Block, specs: dict[str, FieldSpec], marker: str) -> None:
+    numbering = "Disc" if block.kind == "bullet" else "Decimal"
+    last = flow.current.kids[-1] if flow.current.kids else None
+    if (
+        isinstance(last, Node)
+        and last.tag == "L"
+        and last.attributes == {"ListNumbering": numbering}
+    ):
+        items = last  # the next item of the list before
+    else:
+        items = flow.current.add("L", ListNumbering=numbering)
+    item = items.add("LI")
+    label, body = item.add("Lbl"), item.add("LBody")  # read in this order, drawn the other
     indent = 16.0
     top = flow.y
-    if "[[" in block.text:
-        flow.inline_paragraph(block.text, specs, x=MARGIN + indent, width=WIDTH - indent)
-        first_baseline = top - INLINE_LEADING + INLINE_BASELINE
-    else:
-        flow.paragraph(block.text, x=MARGIN + indent, width=WIDTH - indent, leading=LEADING)
-        first_baseline = top - LEADING + LEADING * 0.25
+    with flow.inside(body):
+        if "[[" in block.text:
+            flow.inline_paragraph(block.text, specs, x=MARGIN + indent, width=WIDTH - indent)
+            first_baseline = top - INLINE_LEADING + INLINE_BASELINE
+        else:
+            flow.paragraph(block.text, x=MARGIN + indent, width=WIDTH - indent, leading=LEADING)
+            first_baseline = top - LEADING + LEADING * 0.25
     if flow.y > top:  # the item moved to a new page
         first_baseline = TOP - (top - first_baseline)
-    flow.text(MARGIN + 4, first_baseline, marker)
+    with flow.inside(label):
+        flow.text(MARGIN + 4, first_baseline, marker)
     flow.y -= 1.5
 
 
@@ -196,7 +223,8 @@ def _numbered(flow: Flow, block: Block, specs: dict[str, FieldSpec]) -> None:
 
 
 def _note(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
-    flow.paragraph(block.text, size=8.5, color=GREY, leading=11.5)
+    with flow.element("P"):
+        flow.paragraph(block.text, size=8.5, color=GREY, leading=11.5)
     flow.y -= 3
 
 
@@ -209,7 +237,11 @@ def _pagebreak(flow: Flow, _block: Block, _specs: dict[str, FieldSpec]) -> None:
 
 
 def _table(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
-    """A question grid: a header row, then rows of cells whose ``//`` items are bullets."""
+    """A question grid: a header row, then rows of cells whose ``//`` items are bullets.
+
+    Tagged as a table: the header row's cells are column headers, each row's first
+    cell its row header; a cell's bullets are artifacts, its items one line each.
+    """
     size, leading, pad = 8.0, 10.0, 4.0
     first = WIDTH * 0.16
     rest = (WIDTH - first) / (len(block.cells[0]) - 1)
@@ -223,21 +255,26 @@ def _table(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
             lines += [(line, bold, n == 0 and not bold) for n, line in enumerate(wrapped)]
         return lines
 
+    table = flow.current.add("Table")
     for row_index, row in enumerate(block.cells):
         header = row_index == 0
         cells = [cell_lines(text, widths[i], bold=header or i == 0) for i, text in enumerate(row)]
         height = max(len(lines) for lines in cells) * leading + 2 * pad
         flow.ensure(height)
         x = MARGIN
+        tr = table.add("TR")
         for i, lines in enumerate(cells):
+            scope = "Column" if header else "Row" if i == 0 else ""
+            cell = tr.add("TH", Scope=scope) if scope else tr.add("TD")
             flow.box((x, flow.y - height, x + widths[i], flow.y))
             y = flow.y - pad
-            for text, bold, starts_item in lines:
-                y -= leading
-                indent = 0.0 if bold else 7.0
-                if starts_item:
-                    flow.text(x + pad, y + 2, "•", size=size)
-                flow.text(x + pad + indent, y + 2, text, size=size, bold=bold)
+            with flow.inside(cell):
+                for text, bold, starts_item in lines:
+                    y -= leading
+                    indent = 0.0 if bold else 7.0
+                    if starts_item:
+                        flow.text(x + pad, y + 2, "•", size=size, artifact=True)
+                    flow.text(x + pad + indent, y + 2, text, size=size, bold=bold)
             x += widths[i]
         flow.y -= height
 
@@ -251,17 +288,24 @@ def _expand(ref: FieldRef, specs: dict[str, FieldSpec]) -> list[FieldSpec]:
 
 
 def _fields(flow: Flow, block: Block, specs: dict[str, FieldSpec]) -> None:
-    if len(block.refs) > 1:
-        _columns(flow, block.refs, specs)
-        return
-    ref = block.refs[0]
-    found = _expand(ref, specs)
-    if found[0].list_path == ref.path:
-        _list_table(flow, ref.path, found)
-        return
-    for spec in found:
-        label = ref.label if ref.label is not None and len(found) == 1 else _label(spec)
-        _FIELD_ROWS[spec.kind](flow, spec, label)
+    with flow.element("Div"):
+        if len(block.refs) > 1:
+            _columns(flow, block.refs, specs)
+            return
+        ref = block.refs[0]
+        found = _expand(ref, specs)
+        if found[0].list_path == ref.path:
+            _list_table(flow, ref.path, found)
+            return
+        for spec in found:
+            label = ref.label if ref.label is not None and len(found) == 1 else _label(spec)
+            _FIELD_ROWS[spec.kind](flow, spec, label)
+
+
+def _label_text(flow: Flow, x: float, y: float, text: str, **style: Any) -> None:
+    """A label (or a hint, an option's name): a paragraph of its own, read before its box."""
+    with flow.element("P"):
+        flow.text(x, y, text, **style)
 
 
 def _label(spec: FieldSpec) -> str:
@@ -288,17 +332,19 @@ def _label_and_box(
     if above:
         flow.ensure(height + 16)
         flow.y -= 12
-        flow.text(MARGIN, flow.y, label)
+        _label_text(flow, MARGIN, flow.y, label)
     else:
         flow.ensure(height + 6)
     flow.y -= height + 4
     rect = (x, flow.y, x + width, flow.y + height)
     if label and not above:
-        flow.text(MARGIN, flow.y + height - BOX_HEIGHT / 2 - 3.3, label)
+        _label_text(flow, MARGIN, flow.y + height - BOX_HEIGHT / 2 - 3.3, label)
     flow.box(rect)
     flow.place(spec, rect, lines=lines)
     if spec.kind == "date":
-        flow.text(x + width + 6, flow.y + height / 2 - 3, "dd/mm/yyyy", size=7.5, color=GREY)
+        _label_text(
+            flow, x + width + 6, flow.y + height / 2 - 3, "dd/mm/yyyy", size=7.5, color=GREY
+        )
 
 
 def _text_row(flow: Flow, spec: FieldSpec, label: str) -> None:
@@ -315,9 +361,10 @@ def _multiline_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     height = spec.lines * MULTILINE_LINE + 8
     label_lines = flow.wrap(label, WIDTH) if label else []
     flow.ensure(height + 12 * len(label_lines) + 6)
-    for line in label_lines:
-        flow.y -= 12
-        flow.text(MARGIN, flow.y, line)
+    with flow.element("P"):
+        for line in label_lines:
+            flow.y -= 12
+            flow.text(MARGIN, flow.y, line)
     flow.y -= height + 4
     rect = (MARGIN, flow.y, MARGIN + WIDTH, flow.y + height)
     flow.box(rect)
@@ -328,9 +375,9 @@ def _checkbox_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     flow.ensure(CHECK + 10)
     flow.y -= CHECK + 6
     rect = (MARGIN, flow.y, MARGIN + CHECK, flow.y + CHECK)
+    _label_text(flow, MARGIN + CHECK + 6, flow.y + 2, label)  # read before its box
     flow.box(rect)
     flow.place(spec, rect)
-    flow.text(MARGIN + CHECK + 6, flow.y + 2, label)
     flow.y -= 6
 
 
@@ -338,13 +385,13 @@ def _yesno_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     """The question, then a circle to mark for each answer, each with its word beside it."""
     flow.ensure(DOT + 10)
     flow.y -= DOT + 6
-    flow.text(MARGIN, flow.y + 3.5, label)
+    _label_text(flow, MARGIN, flow.y + 3.5, label)
     x = MARGIN + max(LABEL_COLUMN, flow.width_of(label) + 12)
     for option in spec.options:
         rect = (x, flow.y, x + DOT, flow.y + DOT)
+        _label_text(flow, x + DOT + 4, flow.y + 3.5, option)  # read before its circle
         flow.box(rect, round_=True)
         flow.place(spec, rect, option)
-        flow.text(x + DOT + 4, flow.y + 3.5, option)
         x += DOT + 4 + flow.width_of(option) + 18
     flow.y -= 4
 
@@ -352,17 +399,18 @@ def _yesno_row(flow: Flow, spec: FieldSpec, label: str) -> None:
 def _scale_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     lines = flow.wrap(label, WIDTH)
     flow.ensure(12 * len(lines) + DOT + 26)
-    for line in lines:
-        flow.y -= 12
-        flow.text(MARGIN, flow.y, line)
+    with flow.element("P"):
+        for line in lines:
+            flow.y -= 12
+            flow.text(MARGIN, flow.y, line)
     flow.y -= DOT + 8
     step = min(34.0, (WIDTH - DOT) / max(1, len(spec.options) - 1))
     for index, option in enumerate(spec.options):
         x = MARGIN + 4 + index * step
         rect = (x, flow.y, x + DOT, flow.y + DOT)
+        _label_text(flow, x + DOT / 2, flow.y - 9, option, size=8, align="center")
         flow.box(rect, round_=True)
         flow.place(spec, rect, option)
-        flow.text(x + DOT / 2, flow.y - 9, option, size=8, align="center")
     flow.y -= 16
 
 
@@ -388,12 +436,12 @@ def _columns(flow: Flow, refs: tuple[FieldRef, ...], specs: dict[str, FieldSpec]
     top = flow.y - 3
     x = MARGIN
     for (spec, label), (width, height, lines) in zip(fields, boxes, strict=True):
-        flow.text(x, label_y, label, size=8.5)
+        _label_text(flow, x, label_y, label, size=8.5)
         rect = (x, top - height, x + width, top)
         flow.box(rect)
         flow.place(spec, rect, lines=lines)
         if spec.kind == "date":
-            flow.text(x + 2, top - height - 9, "dd/mm/yyyy", size=7.5, color=GREY)
+            _label_text(flow, x + 2, top - height - 9, "dd/mm/yyyy", size=7.5, color=GREY)
         x += width + gap
     flow.y = top - tallest - (12 if any(s.kind == "date" for s, _ in fields) else 0)
 
@@ -421,7 +469,11 @@ def _table_row_height(columns: list[FieldSpec]) -> float:
 
 
 def _list_table(flow: Flow, list_path: str, specs: list[FieldSpec]) -> None:
-    """Repeated rows (participants, actions) as a table with numbered rows."""
+    """Repeated rows (participants, actions) as a table with numbered rows.
+
+    Tagged as a table: the column titles are column headers (repeated on a new page
+    as artifacts), each row's number its row header, each box a cell holding its Form.
+    """
     rows = sorted({s.row for s in specs if s.row is not None})
     columns = [s for s in specs if s.row == rows[0]]
     number = TABLE_NUMBER
@@ -430,40 +482,53 @@ def _list_table(flow: Flow, list_path: str, specs: list[FieldSpec]) -> None:
     row_height = _table_row_height(columns)
     flow.ensure(16 + row_height * min(len(rows), 3))
 
-    def header() -> None:
+    table = flow.current.add("Table")
+
+    def header(repeated: bool) -> None:
         flow.y -= 14
         x = MARGIN + number
+        if not repeated:
+            tr = table.add("TR")
+            tr.add("TD")  # above the row numbers: nothing
         for column, width in zip(columns, widths, strict=True):
-            flow.text(x + 2, flow.y + 2, column.title, size=8.5, bold=True)
+            if repeated:  # on a new page: the same titles again, read once
+                flow.text(x + 2, flow.y + 2, column.title, size=8.5, bold=True, artifact=True)
+            else:
+                with flow.inside(tr.add("TH", Scope="Column")):
+                    flow.text(x + 2, flow.y + 2, column.title, size=8.5, bold=True)
             x += width
 
-    header()
+    header(repeated=False)
     for row in rows:
         if flow.y - row_height < BOTTOM:
             flow.new_page()  # the table goes on, under its column titles again
-            header()
+            header(repeated=True)
         flow.y -= row_height
-        flow.text(
-            MARGIN + number - 6,
-            flow.y + row_height - 14,
-            str(row + 1),
-            size=8,
-            color=GREY,
-            align="right",
-        )
+        tr = table.add("TR")
+        with flow.inside(tr.add("TH", Scope="Row")):
+            flow.text(
+                MARGIN + number - 6,
+                flow.y + row_height - 14,
+                str(row + 1),
+                size=8,
+                color=GREY,
+                align="right",
+            )
         x = MARGIN + number
         for column, width, count in zip(columns, widths, lines, strict=True):
             spec = next(
                 s for s in specs if s.row == row and s.path.endswith("." + column.parts[-1])
             )
             rect = (x, flow.y, x + width, flow.y + row_height)
-            flow.box(rect)
-            flow.place(spec, rect, lines=max(lines) if column.kind == "text" else count)
+            with flow.inside(tr.add("TD")):
+                flow.box(rect)
+                flow.place(spec, rect, lines=max(lines) if column.kind == "text" else count)
             x += width
     choices = [c for c in columns if c.kind == "choice"]
     for choice in choices:
         flow.y -= 11
-        flow.text(
+        _label_text(
+            flow,
             MARGIN + number,
             flow.y,
             f"{choice.title}: " + " · ".join(choice.options),

@@ -4,17 +4,21 @@ A prefilled answer that does not fit its box at 8 pt shows what fits, ending
 "… continued on page N"; the rest is printed on continuation pages after the
 form's own pages, under "continued from page 2: Description …", in the same
 font and size. The field's value (``/V``) always holds the whole answer.
+
+The pages are tagged like the form's own: each line is marked content of an
+element (the pages' title an H2, each "continued from" an H3, the answer a P),
+which ``forms.fill`` adds to the copy's structure tree after the form's own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from forms.appearance import FONT_RESOURCE, LEADING, wrap_text
 from forms.fonts import FieldFont
 from forms.layout import BOTTOM, MARGIN, TOP, WIDTH
 
-__all__ = ["Overflow", "continuation_pages", "marker"]
+__all__ = ["Continued", "Overflow", "continuation_pages", "marker"]
 
 HEADING_SIZE = 10.0
 TITLE_SIZE = 12.0
@@ -31,31 +35,56 @@ class Overflow:
     lines: list[str]
 
 
+@dataclass
+class Continued:
+    """One structure element of the continuation pages: its tag and marked content.
+
+    ``marks`` holds (page, MCID) pairs, the page counted from the first continuation page.
+    """
+
+    tag: str
+    marks: list[tuple[int, int]] = field(default_factory=list)
+
+
 def marker(page: int) -> str:
     """The last line of a full box, saying where the answer goes on."""
     return f"… continued on page {page}"
 
 
-def _text(font: FieldFont, size: float, x: float, y: float, text: str) -> str:
-    return (
-        f"BT /{FONT_RESOURCE} {size:g} Tf 0 g 1 0 0 1 {x:.2f} {y:.2f} Tm "
-        f"{font.encode(text).decode()} Tj ET"
-    )
-
-
 def continuation_pages(
     font: FieldFont, form_title: str, overflows: list[Overflow], first_page: int
-) -> tuple[list[bytes], dict[str, int]]:
-    """The content of each continuation page, and the page each field continues on."""
+) -> tuple[list[bytes], dict[str, int], list[Continued]]:
+    """Each continuation page's content, the page each field goes on at, and the elements."""
     pages: list[list[str]] = []
     starts: dict[str, int] = {}
+    elements: list[Continued] = []
     y = 0.0
+
+    mcids: list[int] = []  # the next MCID of each page
+
+    def line(element: Continued | None, size: float, text: str) -> None:
+        """One line of text, marked as ``element``'s content (None: an artifact)."""
+        if element is None:
+            tag = "/Artifact <</Type /Pagination /Subtype /Header>> BDC"
+        else:
+            element.marks.append((len(pages) - 1, mcids[-1]))
+            tag = f"/{element.tag} <</MCID {mcids[-1]}>> BDC"
+            mcids[-1] += 1
+        pages[-1].append(
+            f"{tag} BT /{FONT_RESOURCE} {size:g} Tf 0 g "
+            f"1 0 0 1 {MARGIN:.2f} {y:.2f} Tm {font.encode(text).decode()} Tj ET EMC"
+        )
 
     def new_page() -> None:
         nonlocal y
         pages.append([])
+        mcids.append(0)
         y = TOP - TITLE_SIZE - 6
-        pages[-1].append(_text(font, TITLE_SIZE, MARGIN, y, f"{form_title}: continuation"))
+        # The title heads the first page; on the next ones it is a running header.
+        title = None if elements else Continued("H2")
+        if title is not None:
+            elements.append(title)
+        line(title, TITLE_SIZE, f"{form_title}: continuation")
         y -= 10
 
     new_page()
@@ -67,14 +96,17 @@ def continuation_pages(
         if y - len(heading) * 14 - 4 - leading < BOTTOM:
             new_page()
         y -= 6
-        for line in heading:
+        elements.append(Continued("H3"))
+        for text in heading:
             y -= 14
-            pages[-1].append(_text(font, HEADING_SIZE, MARGIN, y, line))
+            line(elements[-1], HEADING_SIZE, text)
         starts[overflow.path] = first_page + len(pages) - 1
         y -= 4
-        for line in overflow.lines:
+        answer = Continued("P")
+        elements.append(answer)
+        for text in overflow.lines:
             if y - leading < BOTTOM:
                 new_page()
             y -= leading
-            pages[-1].append(_text(font, overflow.size, MARGIN, y, line))
-    return ["\n".join(ops).encode("ascii") for ops in pages], starts
+            line(answer, overflow.size, text)
+    return ["\n".join(ops).encode("ascii") for ops in pages], starts, elements

@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Mapping
 
 from forms.appearance import FONT_RESOURCE, Fitted, fit_lines, text_appearance
-from forms.continuation import Overflow, continuation_pages, marker
+from forms.continuation import Continued, Overflow, continuation_pages, marker
 from forms.identity import Identity, footer_content, pdf_date, xmp_packet
 from forms.layout import PAGE_HEIGHT, PAGE_WIDTH
 from forms.template import CompiledForm
@@ -147,26 +147,29 @@ def _continue(copy: _Copy, fitted: dict[str, tuple[Fitted, bool]]) -> list[int]:
             overflows.append(Overflow(path, slot.page + 1, slot.title, fit.size, rest))
     if not overflows:
         return list(form.footers)
-    contents, starts = continuation_pages(form.field_font, form.title, overflows, form.pages + 1)
+    contents, starts, elements = continuation_pages(
+        form.field_font, form.title, overflows, form.pages + 1
+    )
     for path, start in starts.items():
         fit, wrap = fitted[path]
         fitted[path] = (Fitted(fit.size, [*fit.lines[:-1], marker(start)], []), wrap)
     footers = list(form.footers)
     refs = list(form.page_refs)
-    for content in contents:
+    for index, content in enumerate(contents):
         body = copy.add(lambda num, data=content: _stream(num, b"", data, compress=True))
         footer = copy.add(lambda num: _stream(num, b"", b""))  # replaced with the footer below
         footers.append(footer)
         refs.append(
             copy.add(
-                lambda num, body=body, footer=footer: _obj(
+                lambda num, body=body, footer=footer, key=form.tree.next_key + index: _obj(
                     num,
-                    b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] "
+                    b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /StructParents %d "
                     b"/Resources << /Font << /%s %d 0 R >> >> /Contents [%d 0 R %d 0 R] >>"
                     % (
                         form.page_tree,
                         PAGE_WIDTH,
                         PAGE_HEIGHT,
+                        key,
                         FONT_RESOURCE.encode(),
                         form.font,
                         body,
@@ -179,7 +182,50 @@ def _continue(copy: _Copy, fitted: dict[str, tuple[Fitted, bool]]) -> list[int]:
     copy.changed[form.page_tree] = _obj(
         form.page_tree, b"<< /Type /Pages /Kids [ %s ] /Count %d >>" % (kids, len(refs))
     )
+    _tag_continuation(copy, elements, refs[form.pages :])
     return footers
+
+
+def _tag_continuation(copy: _Copy, elements: list[Continued], pages: list[int]) -> None:
+    """Add the continuation pages' elements after the form's, and their ParentTree keys."""
+    tree = copy.form.tree
+    numbers = []
+    for element in elements:
+        first = element.marks[0][0]
+        kids = b" ".join(
+            b"%d" % mcid
+            if page == first
+            else b"<< /Type /MCR /Pg %d 0 R /MCID %d >>" % (pages[page], mcid)
+            for page, mcid in element.marks
+        )
+        body = b"<< /Type /StructElem /S /%s /P %d 0 R /Pg %d 0 R /K [ %s ] >>" % (
+            element.tag.encode(),
+            tree.document,
+            pages[first],
+            kids,
+        )
+        numbers.append(copy.add(lambda num, body=body: _obj(num, body)))
+    entries = []
+    for index in range(len(pages)):
+        marked = sorted(
+            (mcid, number)
+            for element, number in zip(elements, numbers, strict=True)
+            for page, mcid in element.marks
+            if page == index
+        )
+        refs = b" ".join(b"%d 0 R" % number for _, number in marked)
+        entries.append(b"%d [ %s ]" % (tree.next_key + index, refs))
+    copy.changed[tree.parent_tree] = _obj(
+        tree.parent_tree, b"<< /Nums [ %s %s ] >>" % (tree.nums, b" ".join(entries))
+    )
+    elements_refs = b" ".join(b"%d 0 R" % number for number in numbers)
+    copy.changed[tree.document] = _obj(
+        tree.document,
+        b"<< %s /K [ %s %s ] >>" % (tree.document_base, tree.document_kids, elements_refs),
+    )
+    copy.changed[tree.root] = _obj(
+        tree.root, b"<< %s /ParentTreeNextKey %d >>" % (tree.root_base, tree.next_key + len(pages))
+    )
 
 
 def fill_form(form: CompiledForm, values: Mapping[str, str | bool], identity: Identity) -> bytes:

@@ -4,13 +4,21 @@ The static page is everything that is the same in every copy: the clauses, the
 labels and the box outlines (so a printed blank form can be filled with a pen).
 Layout records where each field's widget sits; ``forms.acroform`` adds them.
 reportlab's origin is bottom-left, so the cursor ``y`` counts down the page.
+
+Everything drawn is tagged (PDF/UA-1): text is marked content of the structure
+element being drawn (``Flow.element``), boxes, rules and the logo are artifacts,
+and each widget gets a ``Form`` element where it is placed. The structure is
+recorded as a tree of ``Node`` in reading order; ``forms.tagging`` writes it.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import simpleSplit
@@ -31,6 +39,8 @@ __all__ = [
     "PRINTER_SAFE",
     "TOP",
     "Flow",
+    "Marked",
+    "Node",
     "StaticPages",
     "Widget",
     "register_fonts",
@@ -65,10 +75,64 @@ class Widget:
 
 
 @dataclass(frozen=True)
+class Marked:
+    """A marked-content sequence: its page index and its MCID on that page."""
+
+    page: int
+    mcid: int
+
+
+@dataclass(eq=False)
+class Node:
+    """A structure element: its tag, attributes and kids in reading order.
+
+    A kid is a ``Node``, a ``Marked`` sequence, or an ``int``: the index of a widget in
+    ``StaticPages.widgets`` (only a ``Form`` holds one, and nothing else).
+    """
+
+    tag: str
+    attributes: dict[str, str] = field(default_factory=dict)
+    kids: list[Node | Marked | int] = field(default_factory=list)
+
+    def add(self, tag: str, **attributes: str) -> Node:
+        node = Node(tag, dict(attributes))
+        self.kids.append(node)
+        return node
+
+
+class TaggedCanvas(Canvas):  # type: ignore[misc]
+    """A reportlab canvas that can wrap what it draws in marked content."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.page_index = 0
+        self.next_mcid = 0
+
+    def mark(self, node: Node) -> None:
+        """Start a marked-content sequence belonging to ``node``; ``end`` closes it."""
+        node.kids.append(Marked(self.page_index, self.next_mcid))
+        self._code.append(f"/{node.tag} <</MCID {self.next_mcid}>> BDC")
+        self.next_mcid += 1
+
+    def artifact(self) -> None:
+        """Start an artifact: drawing that is not content (a rule, a box outline)."""
+        self._code.append("/Artifact BMC")
+
+    def end(self) -> None:
+        self._code.append("EMC")
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        super().showPage()
+        self.page_index += 1
+        self.next_mcid = 0
+
+
+@dataclass(frozen=True)
 class StaticPages:
     pdf: bytes
     pages: int
     widgets: tuple[Widget, ...]
+    structure: Node
 
 
 @cache
@@ -85,14 +149,22 @@ class Flow:
         register_fonts()
         self.buffer = io.BytesIO()
         # invariant=1: the same input gives the same bytes, so templates are reproducible.
-        self.canvas = Canvas(self.buffer, pagesize=A4, invariant=1, pageCompression=1)
+        # initialFontName: reportlab's page preamble would otherwise name Helvetica,
+        # which is not embedded.
+        self.canvas = TaggedCanvas(
+            self.buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=REGULAR
+        )
         self.canvas.setTitle(title)
         self.canvas.setCreator("supforms")
         self.canvas.setProducer("supforms")
         self.page = 0
         self.y = TOP
         self.widgets: list[Widget] = []
+        self.structure = Node("Document")
+        self.current = self.structure
         if logo:
+            # The organisation's logo is decoration (its name is printed as text): an artifact.
+            self.canvas.artifact()
             self.canvas.drawImage(
                 logo,
                 PAGE_WIDTH - MARGIN - 90,
@@ -103,6 +175,7 @@ class Flow:
                 anchor="ne",
                 mask="auto",
             )
+            self.canvas.end()
 
     # -- pages ---------------------------------------------------------------
     def new_page(self) -> None:
@@ -120,7 +193,23 @@ class Flow:
     def finish(self) -> StaticPages:
         self.canvas.showPage()
         self.canvas.save()
-        return StaticPages(self.buffer.getvalue(), self.page + 1, tuple(self.widgets))
+        return StaticPages(
+            self.buffer.getvalue(), self.page + 1, tuple(self.widgets), self.structure
+        )
+
+    # -- structure -----------------------------------------------------------
+    @contextmanager
+    def inside(self, node: Node) -> Iterator[Node]:
+        """Draw into the structure element ``node``, then back into the current one."""
+        parent, self.current = self.current, node
+        try:
+            yield node
+        finally:
+            self.current = parent
+
+    def element(self, tag: str, **attributes: str) -> AbstractContextManager[Node]:
+        """Draw into a new structure element ``tag``, a kid of the current one."""
+        return self.inside(self.current.add(tag, **attributes))
 
     # -- text ----------------------------------------------------------------
     def text(
@@ -133,8 +222,14 @@ class Flow:
         bold: bool = False,
         color: tuple[float, float, float] = INK,
         align: str = "left",
+        artifact: bool = False,
     ) -> None:
+        """Draw one line of text as content of the current element (or as an artifact)."""
         c = self.canvas
+        if artifact:
+            c.artifact()
+        else:
+            c.mark(self.current)
         c.setFillColorRGB(*color)
         c.setFont(BOLD if bold else REGULAR, size)
         if align == "center":
@@ -143,6 +238,7 @@ class Flow:
             c.drawRightString(x, y, text)
         else:
             c.drawString(x, y, text)
+        c.end()
 
     @staticmethod
     def width_of(text: str, size: float = BODY, bold: bool = False) -> float:
@@ -196,10 +292,13 @@ class Flow:
             self.y -= leading
             baseline = self.y + INLINE_BASELINE
             cursor = x
+            run: list[str] = []  # words between boxes: drawn as one string, one marked piece
+            run_x = cursor
             for index, word in enumerate(line):
                 if index:
                     cursor += space
                 if isinstance(word, FieldRef):
+                    self._draw_run(run_x, baseline, run)
                     spec = self.spec_for(word.path, specs)
                     rect = (
                         cursor,
@@ -211,12 +310,21 @@ class Flow:
                     self.place(spec, rect)
                     cursor += INLINE_WIDTH
                 else:
-                    self.text(cursor, baseline, word)
+                    if not run:
+                        run_x = cursor
+                    run.append(word)
                     cursor += self.width_of(word)
+            self._draw_run(run_x, baseline, run)
+
+    def _draw_run(self, x: float, y: float, words: list[str]) -> None:
+        if words:
+            self.text(x, y, " ".join(words))
+            words.clear()
 
     # -- boxes and widgets ---------------------------------------------------
     def box(self, rect: tuple[float, float, float, float], *, round_: bool = False) -> None:
         c = self.canvas
+        c.artifact()
         c.setStrokeColorRGB(*RULE)
         c.setLineWidth(0.6)
         x0, y0, x1, y1 = rect
@@ -224,12 +332,15 @@ class Flow:
             c.circle((x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, stroke=1, fill=0)
         else:
             c.rect(x0, y0, x1 - x0, y1 - y0, stroke=1, fill=0)
+        c.end()
 
     def rule(self, y: float, x0: float = MARGIN, x1: float = MARGIN + WIDTH) -> None:
         c = self.canvas
+        c.artifact()
         c.setStrokeColorRGB(*RULE)
         c.setLineWidth(0.5)
         c.line(x0, y, x1, y)
+        c.end()
 
     def place(
         self,
@@ -239,6 +350,8 @@ class Flow:
         lines: int = 1,
     ) -> None:
         rounded = tuple(round(v, 2) for v in rect)
+        # A Form element holds its widget and nothing else (PDF/UA-1, 7.18.4).
+        self.current.add("Form").kids.append(len(self.widgets))
         self.widgets.append(Widget(spec.path, spec.kind, self.page, rounded, option, lines))  # type: ignore[arg-type]
 
     @staticmethod

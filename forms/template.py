@@ -49,6 +49,39 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class Tree:
+    """The structure tree's objects a copy with continuation pages rewrites, minus what it adds.
+
+    The pages' elements go after the Document element's kids, their ParentTree keys after
+    the template's (``next_key``).
+    """
+
+    root: int
+    root_base: bytes  # the StructTreeRoot without /ParentTreeNextKey
+    document: int
+    document_base: bytes  # the Document element without /K
+    document_kids: bytes
+    parent_tree: int
+    nums: bytes
+    next_key: int
+
+
+def _tree(pdf: Pdf) -> Tree:
+    root = pdf.Root.StructTreeRoot
+    document = root.K[0]
+    return Tree(
+        root=root.objgen[0],
+        root_base=_base(root, ("/ParentTreeNextKey",)),
+        document=document.objgen[0],
+        document_base=_base(document, ("/K",)),
+        document_kids=bytes(document.K.unparse())[1:-1].strip(),
+        parent_tree=root.ParentTree.objgen[0],
+        nums=bytes(root.ParentTree.Nums.unparse())[1:-1].strip(),
+        next_key=int(root.ParentTreeNextKey),
+    )
+
+
+@dataclass(frozen=True)
 class CompiledForm:
     form_id: str
     version: str
@@ -65,6 +98,7 @@ class CompiledForm:
     slots: dict[str, Slot]
     widgets: tuple[Widget, ...]
     field_font: FieldFont
+    tree: Tree
 
 
 def _split_objects(data: bytes) -> list[bytes]:
@@ -184,6 +218,7 @@ def _compile(form_id: str, version: str, wording: Wording) -> CompiledForm:
         slots=slots,
         widgets=static.widgets,
         field_font=font,
+        tree=_tree(saved),
     )
 
 

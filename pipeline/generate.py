@@ -20,6 +20,7 @@ import pikepdf
 from forms.fill import fill_form
 from forms.identity import Identity, new_document_id
 from forms.spec import field_specs
+from forms.tagging import flatten
 from forms.template import CompiledForm, compiled_form
 from forms.values import display_values
 from forms.wording import Wording
@@ -64,11 +65,12 @@ def _subject(model: type[FormModel], values: dict[str, str | bool]) -> str:
 
 
 def flatten_pdf(data: bytes) -> bytes:
-    """A print-only copy: every widget's appearance merged into its page, no fields left."""
+    """A print-only copy: every widget's appearance merged into its page, no fields left.
+
+    It stays tagged: each field's appearance is its Form element's content.
+    """
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        pdf.flatten_annotations("all")
-        if pikepdf.Name.AcroForm in pdf.Root:
-            del pdf.Root.AcroForm
+        flatten(pdf)
         out = io.BytesIO()
         pdf.save(out, deterministic_id=True, fix_metadata_version=False)
         return out.getvalue()

@@ -1,7 +1,8 @@
 """Print packs: many copies of a form in one print-ready PDF, fields flattened into the page.
 
 Each copy keeps its own document id in every page's footer and QR code, so a
-sheet that comes back filled in by hand can be matched to the copy it was.
+sheet that comes back filled in by hand can be matched to the copy it was. The
+pack is tagged like every copy (PDF/UA-1): each copy's structure is a Part of it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pikepdf
 
+from forms.tagging import PackStructure
 from forms.template import compiled_form
 from forms.wording import Wording
 from pipeline.data import Record
@@ -41,12 +43,15 @@ def print_pack(
         else [(None, None)] * count
     )
     pack = pikepdf.new()
+    structure = PackStructure(pack)
     issued: list[Issued] = []
     sources: list[pikepdf.Pdf] = []  # qpdf reads copied streams when saving: keep them open
     for record, row in plan:
         identity, data, values = issue_copy(form, record, flatten=True)
         sources.append(pikepdf.open(io.BytesIO(data)))
+        first = len(pack.pages)
         pack.pages.extend(sources[-1].pages)
+        structure.append(sources[-1], first)
         issued.append(
             Issued(
                 document_id=identity.document_id,
@@ -61,11 +66,16 @@ def print_pack(
                 prefill=values,
             )
         )
-    pack.docinfo["/Title"] = f"{form.title}: print pack of {len(plan)}"
+    structure.finish()
+    title = f"{form.title}: print pack of {len(plan)}"
+    with pack.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["dc:title"] = title
+        meta["pdfuaid:part"] = "1"  # PDF/UA-1
+    pack.docinfo["/Title"] = title
     pack.docinfo["/Producer"] = "supforms"
     pack.docinfo["/CreationDate"] = datetime.now(UTC).strftime("D:%Y%m%d%H%M%SZ")
     out = io.BytesIO()
-    pack.save(out, deterministic_id=True)
+    pack.save(out, deterministic_id=True, fix_metadata_version=False)
     for opened in sources:
         opened.close()
     return out.getvalue(), issued
