@@ -61,7 +61,7 @@ def make_returns(folder: Path, count: int, forms: list[str] | None = None) -> li
     import pikepdf
 
     from forms.spec import field_specs
-    from forms.template import compiled_form
+    from forms.writing.compiled import compiled_form
     from pipeline.generate import issue_copy
     from schemas.registry import form_ids, latest
     from tests.conftest import sample_record

@@ -143,7 +143,7 @@ class Batch:
         bytes it judged, if they are rejected), so that writing runs in parallel.
         """
         import pipeline.ingest
-        from forms.wording import load_wording
+        from forms.writing.wording import load_wording
 
         wording = load_wording(self.config)
         archiving = self.store is not None

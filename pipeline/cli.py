@@ -18,9 +18,9 @@ from pathlib import Path
 
 import click
 
-from forms.read import read_fields
+from forms.reading.fields import read_fields
 from forms.spec import field_specs
-from forms.wording import default_config
+from forms.writing.wording import default_config
 from pipeline.batch import Batch
 from pipeline.cli_common import (
     STORE_OPTION_HELP,

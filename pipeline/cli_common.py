@@ -14,7 +14,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from forms.wording import Wording, load_wording
+from forms.writing.wording import Wording, load_wording
 from pipeline.urls import check_store_url
 from schemas.errors import InvalidRecordError, PipelineError
 

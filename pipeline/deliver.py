@@ -20,7 +20,7 @@ from email import policy
 from pathlib import Path
 from typing import Any
 
-from forms.wording import Wording
+from forms.writing.wording import Wording
 from pipeline.data import Record, load_records
 from pipeline.delivery_log import Delivery, DeliveryLog, address_key, read_earlier
 from pipeline.filenames import slug

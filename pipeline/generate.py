@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pikepdf
 
-from forms.fill import fill_form
-from forms.identity import Identity, new_document_id
 from forms.spec import field_specs
-from forms.tagging import flatten
-from forms.template import CompiledForm, compiled_form
 from forms.values import display_values
-from forms.wording import Wording
+from forms.writing.compiled import CompiledForm, compiled_form
+from forms.writing.fill import fill_form
+from forms.writing.identity import Identity, new_document_id
+from forms.writing.tagging import flatten
+from forms.writing.wording import Wording
 from pipeline.data import Record, validate_records
 from pipeline.filenames import slug as filename_slug
 from pipeline.preflight import store_errors

@@ -20,17 +20,17 @@ from typing import Any
 import pikepdf
 from pydantic import ValidationError
 
-from forms.digital import digital_signatures, earlier_field_names, may_be_signed
-from forms.identify import Identified, identify, identify_by_fields, identify_by_text
-from forms.normalise import normalise_value
-from forms.read import PdfField, fields_of
-from forms.recover import CONTENT_LIMIT, contents_fit, page_text, recover_values
-from forms.scan import PageCode, read_page_codes
-from forms.signatures import Box, SignatureVerdict, annotation_signature
+from forms.reading.digital import digital_signatures, earlier_field_names, may_be_signed
+from forms.reading.fields import PdfField, fields_of
+from forms.reading.normalise import normalise_value
+from forms.reading.recognise import Identified, identify, identify_by_fields, identify_by_text
+from forms.reading.recover import CONTENT_LIMIT, contents_fit, page_text, recover_values
+from forms.reading.scan import PageCode, read_page_codes
+from forms.reading.signatures import Box, SignatureVerdict, annotation_signature
 from forms.spec import FieldSpec, field_specs, spec_by_path
-from forms.template import compiled_form
 from forms.values import display_values, dotted, nest
-from forms.wording import Wording
+from forms.writing.compiled import compiled_form
+from forms.writing.wording import Wording
 from pipeline.data import problems_from
 from pipeline.result import IngestResult, Status
 from schemas.errors import ExtractionError, Problem, UnknownFormError

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pikepdf
 
-from forms.tagging import PackStructure
-from forms.template import compiled_form
-from forms.wording import Wording
+from forms.writing.compiled import compiled_form
+from forms.writing.tagging import PackStructure
+from forms.writing.wording import Wording
 from pipeline.data import Record
 from pipeline.generate import Issued, check_records, issue_copy
 from pipeline.preflight import store_errors

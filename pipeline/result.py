@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from forms.signatures import SignatureVerdict
+from forms.reading.signatures import SignatureVerdict
 from schemas.errors import Problem
 
 __all__ = ["NEEDS_ACTION", "IngestResult", "Status", "needs_person"]

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from forms.signatures import SignatureVerdict
+from forms.reading.signatures import SignatureVerdict
 from forms.spec import field_specs
 from forms.values import dotted, nest
 from pipeline.data import Record, problems_from

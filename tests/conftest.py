@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from forms.template import compiled_form
 from forms.values import nest
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from schemas.common import FormModel
 from schemas.registry import form_ids, latest

@@ -20,8 +20,8 @@ import pytest
 from pikepdf import Array, Dictionary, Name, String
 from PIL import Image
 
-from forms.template import compiled_form
-from forms.wording import load_wording
+from forms.writing.compiled import compiled_form
+from forms.writing.wording import load_wording
 from pipeline.data import Record
 from pipeline.generate import issue_copy
 from pipeline.printing import print_pack

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from forms.normalise import normalise_value
+from forms.reading.normalise import normalise_value
 from forms.spec import FieldSpec, spec_by_path
 from schemas.dates import parse_date
 from schemas.registry import latest

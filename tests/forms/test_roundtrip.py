@@ -9,9 +9,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forms.read import read_fields
-from forms.template import compiled_form
+from forms.reading.fields import read_fields
 from forms.values import display_values
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from schemas.registry import form_ids
 from tests.strategies import records

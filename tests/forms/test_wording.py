@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from forms.template import compiled_form
-from forms.wording import load_wording
+from forms.writing.compiled import compiled_form
+from forms.writing.wording import load_wording
 from pipeline.generate import issue_copy
 from schemas.errors import LayoutError
 from schemas.registry import form_ids, latest
@@ -170,7 +170,7 @@ def test_group_record_keeps_the_appendix_headings_and_scale_questions(blank_pdfs
 
 def test_seed_paragraphs_stay_paragraphs():
     """The contract's supervisee clause that the seed prints as a paragraph is not a bullet."""
-    from forms.wording import parse_blocks, render_wording
+    from forms.writing.wording import parse_blocks, render_wording
 
     blocks = parse_blocks(render_wording("contract", load_wording()))
     clause = "Bring appropriate work based issues to discuss freely and honestly."

@@ -10,7 +10,7 @@ import time
 import pytest
 
 import pipeline.ingest
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from tests.cli import run
 from tests.conftest import ISSUED_AT, sample_record

@@ -13,7 +13,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.chain import line_hash
 from pipeline.generate import issue_copy
 from pipeline.result import IngestResult

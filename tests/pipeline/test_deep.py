@@ -15,8 +15,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from forms.read import MAX_DEPTH, fields_of
-from forms.template import compiled_form
+from forms.reading.fields import MAX_DEPTH, fields_of
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from pipeline.ingest import ingest_bytes
 from schemas.errors import ExtractionError

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.cli import cli
 from pipeline.cli_common import json_line, printable
 from pipeline.generate import issue_copy

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from pipeline.result import IngestResult
 from pipeline.store import open_store

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from forms.normalise import normalise_value
+from forms.reading.normalise import normalise_value
 from forms.spec import spec_by_path
 from schemas.dates import DateProblemError, parse_date
 from schemas.registry import latest

@@ -44,7 +44,7 @@ __all__ = [
     "render_wording",
 ]
 
-TEMPLATES = Path(__file__).with_name("templates")
+TEMPLATES = Path(__file__).parent.parent / "templates"
 _REF = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]*))?\]\]")
 _NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
 

@@ -1,7 +1,7 @@
 """How each signature block of a returned form was signed, if at all.
 
 ``digital``: a PKCS#7/CAdES signature in any ``/Sig`` field of the file, verified
-with pyHanko (``forms.digital``); it covers the block its widget lies over.
+with pyHanko (``forms.reading.digital``); it covers the block its widget lies over.
 ``drawn``: an ink or stamp annotation over the signature box, as Preview and
 Acrobat Fill & Sign make (or, in a flattened return, ink inside the box);
 ``typed``: a free-text annotation (or, flattened, text) over the box; ``none``.
