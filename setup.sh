@@ -39,6 +39,6 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 
-for form in contract agreement group-record; do
+for form in $(.venv/bin/supforms forms --ids); do
   .venv/bin/supforms generate "$form" --out output
 done

@@ -21,7 +21,7 @@ get the same values for copy i. What one copy costs, per engine:
   (the filled text fields have no appearance streams).
 * ``pypdfform+ap``: the same with ``generate_appearance_streams=True`` (qpdf,
   via pikepdf, writes the appearance streams).
-* ``reportlab``: the form drawn from scratch: ``forms.compose.compose`` draws
+* ``reportlab``: the form drawn from scratch: ``forms.writing.compose.compose`` draws
   the static pages, a second canvas draws the values as text (a tick, a dot for
   a scale) in the widget rectangles, pypdf merges the two. A flat print copy,
   no fields; the wording is parsed once, outside the loop.
@@ -79,8 +79,8 @@ class Inputs:
 
 
 def _prepare(fid: str) -> Inputs:
-    from forms.template import compiled_form
     from forms.values import display_values
+    from forms.writing.compiled import compiled_form
     from pipeline.generate import issue_copy
     from tests.conftest import sample_record
 
@@ -107,7 +107,7 @@ def _prepare(fid: str) -> Inputs:
 
 
 def _supforms(inp: Inputs, extra: Result) -> Maker:
-    from forms.template import compiled_form
+    from forms.writing.compiled import compiled_form
     from pipeline.generate import issue_copy
 
     start = time.perf_counter()
@@ -132,18 +132,18 @@ def _reportlab(inp: Inputs) -> Maker:
     from pypdf import PdfReader, PdfWriter
     from reportlab.pdfgen.canvas import Canvas
 
-    from forms.compose import compose
-    from forms.layout import PAGE_HEIGHT, PAGE_WIDTH, REGULAR, register_fonts
     from forms.spec import field_specs
-    from forms.wording import load_wording, parse_blocks, render_wording
-    from schemas.registry import TITLES, latest
+    from forms.writing.compose import compose
+    from forms.writing.layout import PAGE_HEIGHT, PAGE_WIDTH, REGULAR, register_fonts
+    from forms.writing.wording import load_wording, parse_blocks, render_wording
+    from schemas.registry import latest
 
     register_fonts()
     wording = load_wording()
     blocks, specs = parse_blocks(render_wording(inp.fid, wording)), field_specs(latest(inp.fid))
 
     def make(i: int) -> bytes:
-        static = compose(TITLES[inp.fid], blocks, specs, wording.logo)
+        static = compose(latest(inp.fid).declaration.title, blocks, specs, wording.logo)
         shown, ink = inp.values[i % len(inp.values)], io.BytesIO()
         canvas = Canvas(ink, pagesize=(PAGE_WIDTH, PAGE_HEIGHT))
         for page in range(static.pages):

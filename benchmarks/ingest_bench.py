@@ -23,6 +23,10 @@ people do, e.g. ``3/4/26``):
    batch and for a tenth of it: the peak must stay flat as the batch grows.
 5. On the same files, in one process: pypdf's ``get_fields()`` alone, and a raw
    pikepdf walk of the field tree (names and values only), as reference rates.
+6. Ingest with one worker, end to end, against that raw walk, each in a fresh
+   process, run after run (``--repeat`` rounds): the ratio of their rates per
+   round, by wall time and by CPU time, median and range. ``--ratio-only``
+   measures just this; ``--form group-record`` restricts the returns to a form.
 """
 
 from __future__ import annotations
@@ -44,36 +48,42 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def make_returns(folder: Path, count: int) -> list[Path]:
+TYPED = ("3/4/26", "3 April 2026", "03-04-2026", "3/4/2026")
+"""Dates as people type them, the date fields of each return in turn."""
+
+
+def make_returns(folder: Path, count: int, forms: list[str] | None = None) -> list[Path]:
+    """``count`` returns of the registered forms in turn (or of ``forms``), each its own copy.
+
+    Each is the form's declared sample, prefilled, with every date field then
+    typed over as people type dates.
+    """
     import pikepdf
 
-    from forms.template import compiled_form
+    from forms.spec import field_specs
+    from forms.writing.compiled import compiled_form
     from pipeline.generate import issue_copy
+    from schemas.registry import form_ids, latest
     from tests.conftest import sample_record
 
-    forms = ["contract", "agreement", "group-record"]
-    typed = {
-        "contract": {"signatures.date": "3/4/26"},
-        "agreement": {
-            "signatures.supervisee.date": "3 April 2026",
-            "signatures.supervisor.date": "03-04-2026",
-        },
-        "group-record": {"signatures.facilitator.date": "3/4/2026"},
-    }
+    forms = forms or form_ids()
     templates = {}
     ids = {}
     for form_id in forms:
-        identity, data, _ = issue_copy(compiled_form(form_id), sample_record(form_id))
+        record = sample_record(form_id)
+        identity, data, _ = issue_copy(compiled_form(form_id), record)
+        dates = [s.path for s in field_specs(latest(form_id)) if s.kind == "date"]
+        typed = {path: TYPED[i % len(TYPED)] for i, path in enumerate(dates)}
         ids[form_id] = identity.document_id.encode()
         with pikepdf.open(io.BytesIO(data)) as pdf:  # the person types the dates
             for field in pdf.Root.AcroForm.Fields:
-                _set(field, "", typed[form_id])
+                _set(field, "", typed)
             out = io.BytesIO()
             pdf.save(out)
         templates[form_id] = out.getvalue()
     paths = []
     for index in range(count):
-        form_id = forms[index % 3]
+        form_id = forms[index % len(forms)]
         path = folder / f"{form_id}-{index:05d}.pdf"
         # Each return is of its own issued copy: a document id of the same length in
         # place of the template's (in the Info dictionary and XMP, so offsets stay valid).
@@ -191,6 +201,64 @@ def reference_rates(paths: list[Path]) -> dict[str, float]:
     return {"pypdf_get_fields": pypdf_rate, "pikepdf_walk": pikepdf_rate}
 
 
+WALK = """
+import resource, sys, time
+from pathlib import Path
+import pikepdf
+
+def walk(fields, out):
+    for field in fields:
+        if "/Kids" in field:
+            walk(field.Kids, out)
+        if "/T" in field:
+            out[str(field.T)] = str(field.get("/V", ""))
+
+paths = sorted(Path(sys.argv[1]).glob("*.pdf"))
+before = resource.getrusage(resource.RUSAGE_SELF)
+t = time.perf_counter()
+for path in paths:
+    with pikepdf.open(path) as pdf:
+        walk(pdf.Root.AcroForm.Fields, {})
+elapsed = time.perf_counter() - t
+me = resource.getrusage(resource.RUSAGE_SELF)
+print(elapsed, me.ru_utime + me.ru_stime - before.ru_utime - before.ru_stime)
+"""
+
+
+def run_walk(files: Path) -> dict[str, float]:
+    """The raw pikepdf walk of every file's field tree, in a fresh process: wall and CPU time."""
+    os.sync()
+    done = subprocess.run(
+        [sys.executable, "-c", WALK, str(files)], capture_output=True, text=True, check=True
+    )
+    elapsed, cpu = done.stdout.split()
+    return {"seconds": float(elapsed), "cpu_seconds": float(cpu)}
+
+
+def walk_ratio(files: Path, tmp: Path, rounds: int) -> dict[str, object]:
+    """Ingest (1 worker, end to end, no archive) against the raw walk, run after run.
+
+    Each round runs both on the same files, one after the other, so that the
+    machine's load falls on both; the ratio of rates is taken per round, by wall
+    time and by CPU time (the CPU ratio is the steadier on a shared machine).
+    """
+    wall, cpu = [], []
+    for round_ in range(rounds):
+        walk = run_walk(files)
+        ingest = run_ingest(files, tmp / f"out-ratio-{round_}", 1)
+        wall.append(walk["seconds"] / ingest["seconds"])
+        cpu.append(walk["cpu_seconds"] / ingest["cpu_seconds"])
+    count = len(list(files.glob("*.pdf")))
+    return {
+        "files": count,
+        "rounds": rounds,
+        "ratio_wall_median": round(statistics.median(wall), 3),
+        "ratio_wall_range": [round(min(wall), 3), round(max(wall), 3)],
+        "ratio_cpu_median": round(statistics.median(cpu), 3),
+        "ratio_cpu_range": [round(min(cpu), 3), round(max(cpu), 3)],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=2000)
@@ -206,14 +274,30 @@ def main() -> None:
         default=os.environ.get("SUPFORMS_TEST_PG_URL"),
         help="also archive into this PostgreSQL database (its tables are dropped)",
     )
+    parser.add_argument(
+        "--form", action="append", help="only returns of this form (repeatable); default: all"
+    )
+    parser.add_argument(
+        "--ratio-only",
+        action="store_true",
+        help="only ingest (1 worker) against the raw pikepdf walk, --repeat rounds",
+    )
     args = parser.parse_args()
     cores = os.cpu_count() or 1
+    if args.ratio_only:
+        with tempfile.TemporaryDirectory(prefix="supforms-ingest-bench-") as tmp:
+            folder = Path(tmp) / "returns"
+            folder.mkdir()
+            make_returns(folder, args.files, args.form)
+            ratio = walk_ratio(folder, Path(tmp), args.repeat)
+        print(json.dumps({"forms": args.form or "all", **ratio}))
+        return
     with tempfile.TemporaryDirectory(prefix="supforms-ingest-bench-") as tmp:
         folder = Path(tmp) / "returns"
         small = Path(tmp) / "returns-tenth"
         folder.mkdir()
         small.mkdir()
-        paths = make_returns(folder, args.files)
+        paths = make_returns(folder, args.files, args.form)
         for path in paths[: args.files // 10]:
             (small / path.name).write_bytes(path.read_bytes())
         stores: dict[str, str | None] = {"none": None, "sqlite": "sqlite"}
@@ -242,6 +326,7 @@ def main() -> None:
             status = json.loads(result.read_text())["status"]
             statuses[status] = statuses.get(status, 0) + 1
         refs = reference_rates(paths)
+        ratio = walk_ratio(folder, Path(tmp), args.repeat)
 
     def median(name: str, workers: int, key: str = "seconds") -> float:
         return statistics.median(run[key] for run in runs[(name, workers)])
@@ -267,6 +352,7 @@ def main() -> None:
         "pikepdf_walk_per_s": round(refs["pikepdf_walk"], 1),
         "ingest_vs_pypdf": round(rate_one / refs["pypdf_get_fields"], 2),
         "ingest_vs_pikepdf_walk": round(rate_one / refs["pikepdf_walk"], 2),
+        "ingest_vs_pikepdf_walk_interleaved": ratio,
     }
     print(
         f"Ingest of {args.files} returned forms ({cores} cores, Python {figures['python']}, "
@@ -293,6 +379,10 @@ def main() -> None:
     print(
         f"  raw pikepdf field walk        {refs['pikepdf_walk']:8.1f} forms/s"
         f"  (ingest is {figures['ingest_vs_pikepdf_walk']}x)"
+    )
+    print(
+        f"  ingest (1 worker) / raw walk, run after run: wall {ratio['ratio_wall_median']}x"
+        f" {ratio['ratio_wall_range']}, CPU {ratio['ratio_cpu_median']}x {ratio['ratio_cpu_range']}"
     )
     for name in stores:
         if name == "none":

@@ -18,7 +18,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from schemas.common import FormModel, SignatureInfo
-from schemas.hints import Multiline, Required, Scale, Section, YesNo
+from schemas.errors import LayoutError
+from schemas.hints import Multiline, Required, Scale, YesNo
+from schemas.registry import origin_of
 
 __all__ = ["IDENTITY_FIELDS", "YES_NO", "FieldKind", "FieldSpec", "field_specs", "spec_by_path"]
 
@@ -45,7 +47,6 @@ class FieldSpec:
     options: tuple[str, ...] = ()
     lines: int = 1
     max_length: int | None = None
-    section: str | None = None
     list_path: str | None = None
     row: int | None = None
 
@@ -124,7 +125,6 @@ def _walk(
     model: type[BaseModel],
     prefix: str,
     ancestors: tuple[str, ...],
-    section: str | None,
     row: tuple[str, int] | None,
 ) -> list[FieldSpec]:
     specs: list[FieldSpec] = []
@@ -136,12 +136,10 @@ def _walk(
         tp, inner = _unwrap(hints[name])
         metadata = _flatten_metadata([*inner, *info.metadata])
         title = info.title or name.replace("_", " ").capitalize()
-        hint = _first(metadata, Section)
-        here = hint.title if hint else section
         if isinstance(tp, type) and issubclass(tp, SignatureInfo):
-            specs.append(_leaf(path, "signature", (), title, ancestors, metadata, here, row))
+            specs.append(_leaf(path, "signature", (), title, ancestors, metadata, row))
         elif isinstance(tp, type) and issubclass(tp, BaseModel):
-            specs += _walk(tp, f"{path}.", (*ancestors, title), here, row)
+            specs += _walk(tp, f"{path}.", (*ancestors, title), row)
         elif get_origin(tp) is list:
             (item,) = get_args(tp)
             item_type, _ = _unwrap(item)
@@ -153,12 +151,11 @@ def _walk(
                     item_type,
                     f"{path}.{index}.",
                     (*ancestors, f"{title} {index + 1}"),
-                    here,
                     (path, index),
                 )
         else:
             kind, options = _leaf_kind(tp, metadata)
-            specs.append(_leaf(path, kind, options, title, ancestors, metadata, here, row))
+            specs.append(_leaf(path, kind, options, title, ancestors, metadata, row))
     return specs
 
 
@@ -169,7 +166,6 @@ def _leaf(
     title: str,
     ancestors: tuple[str, ...],
     metadata: list[Any],
-    section: str | None,
     row: tuple[str, int] | None,
 ) -> FieldSpec:
     multiline = _first(metadata, Multiline)
@@ -182,7 +178,6 @@ def _leaf(
         options=options,
         lines=multiline.lines if multiline else 1,
         max_length=_max_length(metadata),
-        section=section,
         list_path=row[0] if row else None,
         row=row[1] if row else None,
     )
@@ -190,8 +185,19 @@ def _leaf(
 
 @cache
 def field_specs(model: type[FormModel]) -> tuple[FieldSpec, ...]:
-    """Every PDF field of ``model``'s form, in the model's (reading) order."""
-    return tuple(_walk(model, "", (), None, None))
+    """Every PDF field of ``model``'s form, in the model's (reading) order.
+
+    Raises:
+        LayoutError: a field has no PDF field kind (a form from another package may
+            declare one), naming the form and its package.
+    """
+    try:
+        return tuple(_walk(model, "", (), None))
+    except TypeError as exc:
+        form_id = str(model.model_fields["form_id"].default)
+        raise LayoutError(
+            f"form {form_id!r} from package {origin_of(form_id)!r} cannot be laid out: {exc}"
+        ) from None
 
 
 @cache

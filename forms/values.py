@@ -8,18 +8,22 @@ from typing import Any
 from forms.spec import FieldSpec, field_specs
 from schemas.common import FormModel
 
-__all__ = ["display_values", "flatten", "nest"]
+__all__ = ["display_values", "dotted", "nest"]
 
 
-def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    """``{"a": {"b": [x]}}`` → ``{"a.b.0": x}``; empty containers vanish."""
+def dotted(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested values by their dotted paths: ``{"a": {"b": [x]}}`` → ``{"a.b.0": x}``.
+
+    Empty containers vanish. (The inverse of ``nest``; flattening is what a PDF's
+    fields undergo when printed, ``pipeline.generate.flatten_pdf``.)
+    """
     flat: dict[str, Any] = {}
     if isinstance(data, dict):
         for key, value in data.items():
-            flat.update(flatten(value, f"{prefix}{key}."))
+            flat.update(dotted(value, f"{prefix}{key}."))
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            flat.update(flatten(value, f"{prefix}{index}."))
+            flat.update(dotted(value, f"{prefix}{index}."))
     else:
         flat[prefix.rstrip(".")] = data
     return flat
@@ -40,7 +44,7 @@ def nest(flat: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(node, dict):
                 raise ValueError(f"{key}: {part} is both a value and a group")
         if isinstance(value, dict):
-            node.setdefault(parts[-1], {}).update(nest(flatten(value)))
+            node.setdefault(parts[-1], {}).update(nest(dotted(value)))
         else:
             node[parts[-1]] = value
     nested: dict[str, Any] = _lists(root)
@@ -71,7 +75,7 @@ def _display(spec: FieldSpec, value: Any) -> str | bool | None:
 
 def display_values(record: FormModel) -> dict[str, str | bool]:
     """Each filled field's value as it shows in the PDF: text, or a tick for checkboxes."""
-    flat = flatten(record.model_dump())
+    flat = dotted(record.model_dump())
     shown: dict[str, str | bool] = {}
     for spec in field_specs(type(record)):
         value = _display(spec, flat.get(spec.path))

@@ -28,25 +28,37 @@ from pipeline.export import safe_cell
 from pipeline.filenames import slug
 from pipeline.inputs import Entry, read_input
 from pipeline.private import AppendLog, sync_folder, write_private
+from pipeline.result import IngestResult, needs_person
 from pipeline.store import RecordStore
 from pipeline.workers import Job, Limits, WorkerPool
 from schemas.errors import ExtractionError, PipelineError, WriteError
 
-__all__ = ["NEEDS_ACTION", "Batch", "BatchSummary"]
-
-NEEDS_ACTION = frozenset({"rejected", "invalid", "incomplete", "skipped"})
+__all__ = ["Batch", "BatchSummary"]
 
 
 @dataclass
 class BatchSummary:
     counts: Counter[str] = field(default_factory=Counter)
     rows: list[dict[str, Any]] = field(default_factory=list)
-
-    attention: int = 0  # scans with pages missing or unreadable
+    needing_person: int = 0  # inputs ``needs_person`` says a person must see to
 
     @property
     def needs_action(self) -> bool:
-        return self.attention > 0 or any(self.counts[s] for s in NEEDS_ACTION)
+        return self.needing_person > 0
+
+    def add(self, path: Path, result: IngestResult) -> None:
+        self.counts[result.status] += 1
+        self.needing_person += needs_person(result)
+        row: dict[str, Any] = {
+            "file": str(path),
+            "form": result.form,
+            "status": result.status,
+            "document_id": result.document_id,
+            "problems": [f"{p.field}: {p.code}" for p in result.problems],
+        }
+        if result.status == "skipped":
+            row["reason"] = result.problems[0].message
+        self.rows.append(row)
 
 
 class Batch:
@@ -82,7 +94,7 @@ class Batch:
 
     def run(
         self, paths: list[Path], refused: list[Entry], skipped: list[Entry] | None = None
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[IngestResult]:
         """Ingest every path, yielding each input's result as it is written.
 
         What was ``refused`` gets a rejected result; what was ``skipped`` (not an
@@ -131,7 +143,7 @@ class Batch:
         bytes it judged, if they are rejected), so that writing runs in parallel.
         """
         import pipeline.ingest
-        from forms.wording import load_wording
+        from forms.writing.wording import load_wording
 
         wording = load_wording(self.config)
         archiving = self.store is not None
@@ -143,8 +155,8 @@ class Batch:
                 data = read_input(path)
             except ExtractionError as exc:
                 return {"failure": "unreadable", "message": exc.message}
-            result = pipeline.ingest.ingest_bytes(data, path.name, wording).as_json()
-            sha = result["source"]["sha256"]
+            result = pipeline.ingest.ingest_bytes(data, path.name, wording)
+            sha = result.sha256
             if archiving:
                 return {"result": result, "data": data}
             if sha in written:
@@ -158,34 +170,34 @@ class Batch:
 
         return read
 
-    def _write_result(
-        self, path: Path, sha: str, result: dict[str, Any], data: bytes | None
-    ) -> str:
+    def _write_result(self, path: Path, sha: str, result: IngestResult, data: bytes | None) -> str:
         """Write one input's result JSON; a rejected input's bytes go to quarantine first."""
-        if result["status"] == "rejected":
-            result["quarantined"] = self._quarantine(path, sha, data)
+        if result.status == "rejected":
+            result.quarantined = self._quarantine(path, sha, data)
         # The content's hash tells inputs apart; one never read, by the hash of its path.
         key = sha or hashlib.sha256(str(path.absolute()).encode("utf-8", "replace")).hexdigest()
         name = f"results/{slug(path.stem) or 'input'}-{key[:12]}.json"
-        write_private(self.out / name, json.dumps(result, ensure_ascii=False) + "\n", sync=False)
+        write_private(
+            self.out / name, json.dumps(result.as_json(), ensure_ascii=False) + "\n", sync=False
+        )
         return name
 
     def _record(
         self,
         path: Path,
-        result: dict[str, Any],
+        result: IngestResult,
         data: bytes | None = None,
         written: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> IngestResult:
         """Archive, index and count one input's result.
 
         An input that comes with its ``data`` is archived here; one a worker has
         already written the result of comes with its name (``written``).
         """
-        sha = result["source"]["sha256"]
+        sha = result.sha256
         if self.store is not None and data is not None:
             result = archive_result(self.store, result, data)
-        if result["status"] == "duplicate":
+        if result.status == "duplicate":
             self.seen.setdefault(sha, "")
         elif sha and sha in self.seen:
             # The same bytes twice in one batch, read by two workers: the second's
@@ -193,7 +205,7 @@ class Batch:
             if written and written != self.seen[sha]:
                 (self.out / written).unlink(missing_ok=True)
             earlier = json.loads((self.out / self.seen[sha]).read_text(encoding="utf-8"))
-            result = as_duplicate(earlier, result)
+            result = as_duplicate(IngestResult.from_json(earlier), result)
         else:
             if written is None:
                 written = self._write_result(path, sha, result, data)
@@ -201,43 +213,15 @@ class Batch:
                 self.seen[sha] = written
                 entry = {"sha256": sha, "result": written, "file": str(path)}
                 self._index.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self.summary.counts[result["status"]] += 1
-        if result["status"] == "scanned" and result["problems"]:
-            self.summary.attention += 1
-        self.summary.rows.append(
-            {
-                "file": str(path),
-                "form": result.get("form"),
-                "status": result["status"],
-                "document_id": result.get("document_id"),
-                "problems": [f"{p['field']}: {p['code']}" for p in result["problems"]],
-            }
-        )
+        self.summary.add(path, result)
         return result
 
-    def _skip(self, path: Path, code: str, reason: str) -> dict[str, Any]:
+    def _skip(self, path: Path, code: str, reason: str) -> IngestResult:
         """List an entry that is not an input; what ``--json`` prints for it."""
-        self.summary.counts["skipped"] += 1
-        self.summary.rows.append(
-            {
-                "file": str(path),
-                "form": None,
-                "status": "skipped",
-                "document_id": None,
-                "problems": [f"(file): {code}"],
-                "reason": reason,
-            }
-        )
-        return {
-            "form": None,
-            "version": None,
-            "document_id": None,
-            "status": "skipped",
-            "file": str(path),
-            "source": {"filename": path.name, "sha256": "", "bytes": 0},
-            "signatures": [],
-            "problems": [{"field": "(file)", "code": code, "message": reason}],
-        }
+        result = IngestResult(path.name, "", 0, status="skipped", file=str(path))
+        result.problem("(file)", code, reason)
+        self.summary.add(path, result)
+        return result
 
     def _quarantine(self, path: Path, sha: str, data: bytes | None) -> str | None:
         """A copy of the rejected input's bytes, named by their SHA-256 (None: no bytes)."""
@@ -276,28 +260,16 @@ class Batch:
         write_private(self.out / "summary.csv", table.getvalue())
 
 
-def _failure(path: Path, code: str, message: str) -> tuple[dict[str, Any], bytes | None]:
+def _failure(path: Path, code: str, message: str) -> tuple[IngestResult, bytes | None]:
     """The result of an input no worker could read: rejected, with its bytes kept if any."""
     try:
         data: bytes | None = read_input(path)
     except ExtractionError:
         data = None  # a link, or gone: nothing to keep
-    return (
-        {
-            "form": None,
-            "version": None,
-            "document_id": None,
-            "status": "rejected",
-            "source": {
-                "filename": path.name,
-                "sha256": hashlib.sha256(data).hexdigest() if data is not None else "",
-                "bytes": len(data) if data is not None else 0,
-            },
-            "signatures": [],
-            "problems": [{"field": "(file)", "code": code, "message": message}],
-            "identified_by": None,
-            "recovered_from": None,
-            "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        },
-        data,
+    result = IngestResult(
+        path.name,
+        hashlib.sha256(data).hexdigest() if data is not None else "",
+        len(data) if data is not None else 0,
     )
+    result.problem("(file)", code, message)
+    return result, data

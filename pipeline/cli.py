@@ -12,23 +12,25 @@ import json
 import logging
 import os
 import sys
+from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import click
 
-from forms.read import read_fields
+from forms.reading.fields import read_fields
 from forms.spec import field_specs
-from pipeline.batch import NEEDS_ACTION, Batch
+from forms.writing.wording import default_config
+from pipeline.batch import Batch
 from pipeline.cli_common import (
     STORE_OPTION_HELP,
     Settings,
     check_store_option,
+    exit_for,
     handle_errors,
     json_line,
-    plain,
     printable,
+    progress,
 )
 from pipeline.cli_delivery import print_command, send_command
 from pipeline.cli_loop import remind_command, renew_command
@@ -42,9 +44,10 @@ from pipeline.mailbox import pdfs_from_emails
 from pipeline.notify import SettingError
 from pipeline.preflight import check_folder, writable_store
 from pipeline.report import describe_result, signature_lines
+from pipeline.result import needs_person
 from pipeline.store import open_store, store_url
 from pipeline.workers import Limits
-from schemas.registry import FORMS, TITLES, form_ids, latest
+from schemas.registry import broken_plugins, form_ids, latest, origin_of, versions
 
 __all__ = ["main"]
 
@@ -81,30 +84,65 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, config: Path | None) -> N
     )
     logging.basicConfig(level=level, format="supforms: %(message)s", stream=sys.stderr)
     ctx.obj = Settings(verbose, quiet, config)
+    for broken in broken_plugins():  # the other forms keep working; this one is named
+        log.warning("%s", printable(str(broken)))
 
 
 @cli.command("forms")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per form version.")
-def forms_command(as_json: bool) -> None:
-    """List the forms and their schema versions."""
-    for (form_id, version), model in FORMS.items():
+@click.option("--ids", is_flag=True, help="Only the form ids, one per line (for scripts).")
+@click.option(
+    "--wording", is_flag=True, help="The wording config with every default, to copy and edit."
+)
+def forms_command(as_json: bool, ids: bool, wording: bool) -> None:
+    """List the forms (built in, and from installed packages) and their schema versions.
+
+    \b
+    A form another package adds (entry point supforms.forms) is listed with its
+    package; one that cannot be loaded is named on stderr, with why.
+
+    \b
+    Examples:
+      supforms forms
+      supforms forms --json
+      supforms forms --wording > council.toml     # then: supforms --config council.toml …
+    """
+    if wording:
+        click.echo(default_config(), nl=False)
+        return
+    if ids:
+        click.echo("\n".join(form_ids()))
+        return
+    for form_id, version, model in versions():
+        title = model.declaration.title if model.declaration else form_id
+        package = origin_of(form_id)
         row = {
             "form": form_id,
             "version": version,
-            "title": TITLES[form_id],
+            "title": title,
             "fields": len(field_specs(model)),
             "latest": latest(form_id) is model,
+            "package": package,
         }
         if as_json:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(json_line(row))
         else:
-            click.echo(f"{form_id:<14} {version:<8} {row['fields']:>3} fields  {TITLES[form_id]}")
+            source = "" if package == "supforms" else f"  [{printable(package)}]"
+            click.echo(
+                f"{form_id:<14} {version:<8} {row['fields']:>3} fields  {printable(title)}{source}"
+            )
 
 
 @cli.command("schema")
 @click.argument("form", type=click.Choice(form_ids()), metavar="FORM")
 def schema_command(form: str) -> None:
-    """Print the JSON Schema of FORM's newest version (what --data records must satisfy)."""
+    """Print the JSON Schema of FORM's newest version (what --data records must satisfy).
+
+    \b
+    Examples:
+      supforms schema agreement
+      supforms schema group-record > group-record.schema.json
+    """
     click.echo(json.dumps(latest(form).model_json_schema(), indent=2, ensure_ascii=False))
 
 
@@ -159,13 +197,13 @@ def generate_command(
       supforms generate agreement --data pairs.csv --out output/agreements
       supforms generate group-record --data sessions.jsonl --flatten
     """
-    with handle_errors():
+    with handle_errors(), ExitStack() as stack:
         records = load_records(data) if data else None
+        registry = None
         if records is not None:  # before anything is written: can it be kept and registered?
             check_records(form, records, str(data), settings.wording())
             check_folder(out)
-            with writable_store(store_url(store)):
-                pass
+            registry = stack.enter_context(writable_store(store_url(store)))
         copies = generate(
             form,
             out,
@@ -173,34 +211,15 @@ def generate_command(
             source=str(data or ""),
             flatten=flatten,
             wording=settings.wording(),
+            store=registry,
         )
-        count = len(records) if records is not None else 1
-        show_bar = count > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
         written = 0
-        issued: list[dict[str, Any]] = []
-        with (
-            click.progressbar(
-                copies,
-                length=count,
-                label=f"Generating {form}",
-                file=sys.stderr,
-            )
-            if show_bar
-            else plain(copies) as progress
-        ):
-            try:
-                for copy in progress:
-                    written += 1
-                    if copy.row is not None:  # a blank form is a template, not issued
-                        issued.append(asdict(copy))
-                    if as_json:
-                        click.echo(json_line(asdict(copy)))
-            finally:
-                # The copies written before a failed write are in the manifest: register
-                # them too, so the registry and the manifest agree either way.
-                if issued:
-                    with open_store(store_url(store)) as registry:
-                        registry.register(issued)
+        count = len(records) if records is not None else 1
+        with progress(copies, count, f"Generating {form}", settings, as_json) as shown:
+            for copy in shown:
+                written += 1
+                if as_json:
+                    click.echo(json_line(asdict(copy)))
         if not (settings.quiet or as_json):
             click.echo(
                 f"Wrote {written} {form} PDF(s) to {printable(str(out))}/ (issued copies are "
@@ -212,7 +231,13 @@ def generate_command(
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per field on stdout.")
 def fields_command(pdf: Path, as_json: bool) -> None:
-    """List the form fields of any PDF: name, type and value."""
+    """List the form fields of any PDF: name, type and value.
+
+    \b
+    Examples:
+      supforms fields output/contract-blank.pdf
+      supforms fields return.pdf --json
+    """
     with handle_errors():
         fields = read_fields(read_input(pdf), str(pdf))
     if as_json:
@@ -356,29 +381,23 @@ def ingest_command(
         batch = Batch(out, workers, Limits(time_limit, memory_limit), settings.config, records)
         results = batch.run(found, refused, passed_over)
         total = len(found) + len(refused) + len(passed_over)
-        show_bar = total > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
-        with (
-            click.progressbar(results, length=total, label="Ingesting", file=sys.stderr)
-            if show_bar
-            else plain(results) as progress
-        ):
-            for result in progress:
+        with progress(results, total, "Ingesting", settings, as_json) as shown:
+            for result in shown:
                 for mailbox in mailboxes:
                     mailbox.settle(result)
                 if as_json:
-                    click.echo(json_line(result))
-                elif result["status"] in NEEDS_ACTION and not settings.quiet:
-                    first = result["problems"][0] if result["problems"] else None
-                    reason = f"{first['field']}: {first['message']}" if first else ""
-                    more = len(result["problems"]) - 1
+                    click.echo(json_line(result.as_json()))
+                elif needs_person(result) and not settings.quiet:
+                    first = result.problems[0] if result.problems else None
+                    reason = f"{first.field}: {first.message}" if first else ""
+                    more = len(result.problems) - 1
                     click.echo(
-                        f"{printable(result.get('file') or result['source']['filename'])}: "
-                        f"{result['status']}: "
+                        f"{printable(result.file or result.filename)}: {result.status}: "
                         f"{printable(reason)}" + (f" (+{more} more)" if more > 0 else ""),
                         err=True,
                     )
                 if log.isEnabledFor(logging.INFO):
-                    for line in signature_lines(result):
+                    for line in signature_lines(result.as_json()):
                         log.info("%s", line)
         counts = batch.summary.counts
         if not (settings.quiet or as_json):
@@ -396,7 +415,7 @@ def ingest_command(
                 f"Ingested {sum(read.values())} file(s): {parts or 'nothing'}.{skipped}{put_away} "
                 f"Results in {printable(str(out))}/ (summary.csv lists each file)."
             )
-    sys.exit(3 if batch.summary.needs_action else 0)
+    exit_for(needs_person=batch.summary.needs_action)
 
 
 @cli.command("inspect")
@@ -408,15 +427,20 @@ def inspect_command(settings: Settings, pdf: Path, as_json: bool) -> None:
 
     What support staff run when someone asks "why was my form rejected?":
     the form, version and document id, every field with its value and any
-    problem, and each signature's verdict.
+    problem, and each signature's verdict. Exit 3 when the return needs a person.
+
+    \b
+    Examples:
+      supforms inspect return.pdf
+      supforms inspect return.pdf --json
     """
     with handle_errors():
-        result = ingest_bytes(read_input(pdf), pdf.name, settings.wording()).as_json()
+        result = ingest_bytes(read_input(pdf), pdf.name, settings.wording())
     if as_json:
-        click.echo(json_line(result, indent=1))
+        click.echo(json_line(result.as_json(), indent=1))
     else:
-        click.echo(describe_result(result))
-    sys.exit(3 if result["status"] in NEEDS_ACTION else 0)
+        click.echo(describe_result(result.as_json()))
+    exit_for(needs_person=needs_person(result))
 
 
 cli.add_command(records_group)

@@ -10,23 +10,26 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import click
 
-from forms.wording import Wording, load_wording
+from forms.writing.wording import Wording, load_wording
 from pipeline.urls import check_store_url
-from schemas.errors import InvalidRecordError, PipelineError, UnknownFormError
+from schemas.errors import InvalidRecordError, PipelineError
 
 __all__ = [
     "STORE_OPTION_HELP",
     "Settings",
     "check_store_option",
+    "exit_for",
     "handle_errors",
     "json_line",
-    "plain",
     "printable",
+    "progress",
 ]
+
+T = TypeVar("T")
 
 STORE_OPTION_HELP = (
     "Records store: sqlite:///FILE or postgresql://USER@HOST/DB (the password from "
@@ -37,7 +40,7 @@ STORE_OPTION_HELP = (
 
 @contextmanager
 def handle_errors() -> Iterator[None]:
-    """Map each ``PipelineError`` to one clear line on stderr and its exit code.
+    """Map each ``PipelineError`` to one clear line on stderr and its class's exit code.
 
     Messages name paths, fields and values that came from outside: printed escaped.
     """
@@ -48,13 +51,19 @@ def handle_errors() -> Iterator[None]:
         click.echo(f"supforms: {printable(where + exc.message)}", err=True)
         for problem in exc.problems:
             click.echo(f"  {printable(problem.field)}: {printable(problem.message)}", err=True)
-        sys.exit(2)
-    except UnknownFormError as exc:
-        click.echo(f"supforms: {printable(str(exc))}", err=True)
-        sys.exit(2)
+        sys.exit(exc.exit_code)
     except PipelineError as exc:
         click.echo(f"supforms: {printable(str(exc))}", err=True)
-        sys.exit(1)
+        sys.exit(exc.exit_code)
+
+
+def exit_for(*, needs_person: bool) -> NoReturn:
+    """The one rule for work that finished (DESIGN.md, contract 7).
+
+    Exit 3 when some of it needs a person (``pipeline.result.needs_person`` for an
+    input; a message not sent), else 0.
+    """
+    sys.exit(3 if needs_person else 0)
 
 
 class Settings:
@@ -68,8 +77,18 @@ class Settings:
 
 
 @contextmanager
-def plain(items: Iterator[Any]) -> Iterator[Iterator[Any]]:
-    yield items
+def progress(
+    items: Iterator[T], length: int, label: str, settings: Settings, as_json: bool = False
+) -> Iterator[Iterator[T]]:
+    """``items``, with a progress bar on stderr when a person is watching.
+
+    Only on a terminal, for more than one item, and never with ``--quiet`` or ``--json``.
+    """
+    if length > 1 and not (settings.quiet or as_json) and sys.stderr.isatty():
+        with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
+            yield bar
+    else:
+        yield items
 
 
 def check_store_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:

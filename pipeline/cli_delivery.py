@@ -12,10 +12,11 @@ from pipeline.cli_common import (
     STORE_OPTION_HELP,
     Settings,
     check_store_option,
+    exit_for,
     handle_errors,
     json_line,
-    plain,
     printable,
+    progress,
 )
 from pipeline.data import load_records
 from pipeline.deliver import check_roster, send
@@ -29,9 +30,8 @@ from pipeline.notify import (
     check_setting,
     parse_sender,
 )
-from pipeline.preflight import check_folder, store_errors, writable_store
-from pipeline.printing import print_pack
-from pipeline.private import write_private
+from pipeline.preflight import check_folder, writable_store
+from pipeline.printing import write_pack
 from pipeline.roster import recipients_of
 from pipeline.store import store_url
 from schemas.registry import form_ids
@@ -153,24 +153,18 @@ def send_command(
                 return_address=return_address,
             )
             total = sum(len(recipients_of(r)) for r in records)
-            show_bar = total > 1 and not (settings.quiet or as_json) and sys.stderr.isatty()
-            progress = (
-                click.progressbar(deliveries, length=total, label="Sending", file=sys.stderr)
-                if show_bar
-                else plain(deliveries)
-            )
             try:
-                with progress as bar:
-                    for delivery in bar:
+                with progress(deliveries, total, "Sending", settings, as_json) as shown:
+                    for delivery in shown:
                         failed += delivery.status == "failed"
-                        _show(delivery, settings, as_json, show_bar)
+                        _show(delivery, settings, as_json, show_bar=shown is not deliveries)
             finally:
                 transport.close()
     if failed and not settings.quiet:
         click.echo(
             f"{failed} email(s) not sent: fix the cause and run again with --resume.", err=True
         )
-    sys.exit(3 if failed else 0)
+    exit_for(needs_person=failed > 0)
 
 
 def _show(delivery: Delivery, settings: Settings, as_json: bool, show_bar: bool) -> None:
@@ -235,17 +229,15 @@ def print_command(
         check_folder(target.parent)
         # Paper copies, blank ones too, are issued: a scan of one is matched by its id.
         with writable_store(store_url(store)) as registry:
-            pdf, issued = print_pack(
+            issued = write_pack(
                 form,
                 records,
                 count,
+                target=target,
                 source=str(data or ""),
                 wording=settings.wording(),
-                file=target.name,
+                store=registry,
             )
-            write_private(target, pdf)  # whole, or WriteError: exit 1, nothing left
-            with store_errors("registering the copies"):
-                registry.register([asdict(c) for c in issued])
     if not settings.quiet:
         click.echo(
             f"Wrote {len(issued)} {form} cop{'y' if len(issued) == 1 else 'ies'} to {target}"

@@ -26,6 +26,7 @@ from pipeline.preflight import check_folder, writable_store
 from pipeline.remind import Policy, remind
 from pipeline.renew import renew
 from pipeline.store import store_url
+from schemas.dates import DateProblemError, parse_date
 from schemas.registry import form_ids
 
 __all__ = ["mail_options", "remind_command", "renew_command", "transport_for"]
@@ -41,10 +42,14 @@ def _duration(_ctx: click.Context, _param: click.Parameter, text: str) -> timede
 def _moment(_ctx: click.Context, _param: click.Parameter, text: str | None) -> datetime:
     if text is None:
         return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise click.BadParameter("give a date or time: 2026-12-01 or 2026-12-01T09:00") from exc
+    try:  # a day as every date in supforms is typed (schemas.dates), else an ISO time
+        day = parse_date(text)
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    except DateProblemError as problem:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise click.BadParameter(f"{problem.message}; or a time: 2026-12-01T09:00") from exc
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -214,10 +219,10 @@ def remind_command(
 def _day(_ctx: click.Context, _param: click.Parameter, text: str | None) -> date:
     if text is None:
         return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise click.BadParameter("give a date: 2026-12-01") from exc
+    try:  # as every date in supforms is typed (schemas.dates)
+        return parse_date(text)
+    except DateProblemError as exc:
+        raise click.BadParameter(exc.message) from exc
 
 
 @click.command("renew")

@@ -12,7 +12,6 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from forms.normalise import ValueProblemError, parse_date
 from pipeline.cli_common import (
     STORE_OPTION_HELP,
     check_store_option,
@@ -29,6 +28,7 @@ from pipeline.retention import purge
 from pipeline.roles import roles_sql
 from pipeline.store import RecordStore, open_store, store_url
 from pipeline.transcribe import transcribe
+from schemas.dates import DateProblemError, parse_date
 from schemas.errors import PipelineError, StoreError
 from schemas.registry import form_ids
 
@@ -59,7 +59,7 @@ class Day(click.ParamType):  # type: ignore[type-arg]
             return value
         try:
             day = parse_date(str(value))
-        except ValueProblemError as exc:
+        except DateProblemError as exc:
             self.fail(exc.message, param, ctx)
         return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
@@ -133,7 +133,14 @@ def records_group(ctx: click.Context, store: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One record per line (the listed columns).")
 @click.pass_context
 def list_command(ctx: click.Context, /, as_json: bool, store: str | None, **chosen: Any) -> None:
-    """List archived records (newest last). Audited: who listed which records."""
+    """List archived records (newest last). Audited: who listed which records.
+
+    \b
+    Examples:
+      supforms records list --form agreement --status incomplete
+      supforms records list --person wiśniewski --since 01/04/2026 --json
+      supforms records list --team East --store sqlite:///records.db
+    """
     records = _store(ctx)
     rows = list(records.rows(records.select(**chosen)))
     with handle_errors():  # logged before anything is shown: no reading without its line
@@ -163,7 +170,14 @@ def list_command(ctx: click.Context, /, as_json: bool, store: str | None, **chos
 def show_command(
     ctx: click.Context, record_id: int, pdf_out: Path | None, as_json: bool, store: str | None
 ) -> None:
-    """Show one record; --pdf gets its original back. Audited: who read it."""
+    """Show one record; --pdf gets its original back. Audited: who read it.
+
+    \b
+    Examples:
+      supforms records show 42
+      supforms records show 42 --pdf original.pdf
+      supforms records show 42 --json
+    """
     records = _store(ctx)
     with handle_errors():
         result, pdf, _ = records.record(record_id)
@@ -194,7 +208,13 @@ def show_command(
 def export_command(
     ctx: click.Context, /, fmt: str, fields: str, store: str | None, **chosen: Any
 ) -> None:
-    """Export records for a spreadsheet (csv) or another system (jsonl). Audited."""
+    """Export records for a spreadsheet (csv) or another system (jsonl). Audited.
+
+    \b
+    Examples:
+      supforms records export --format csv --form contract > contracts.csv
+      supforms records export --fields id,supervisee,data.agreed_on --since 01/01/2026
+    """
     records = _store(ctx)
     columns = tuple(f.strip() for f in fields.split(",") if f.strip())
     listed = list(records.rows(records.select(**chosen)))
@@ -230,6 +250,11 @@ def verify_command(
     line (PDF SHA-256, result JSON, status), that every archive line still has
     its record (or a purge line for it), and each audit line's hash and link to
     the line before. Exit 1 on any finding.
+
+    \b
+    Examples:
+      supforms records verify
+      supforms records verify --expect-head 3f5a…   # a head noted earlier
     """
     opened = _store(ctx)
     with handle_errors():
@@ -259,6 +284,11 @@ def head_command(ctx: click.Context, as_json: bool, store: str | None) -> None:
     """The audit log's head hash: note it outside the store (a ticket, an email).
 
     `records verify --expect-head HASH` later proves nothing up to it was rewritten.
+
+    \b
+    Examples:
+      supforms records head
+      supforms records head --json --store postgresql://records@db.local/supforms
     """
     head = _store(ctx).head()
     if as_json:
@@ -291,7 +321,13 @@ def roles_command(owner: str, ingest: str, auditor: str) -> None:
 @store_option
 @click.pass_context
 def outstanding_command(ctx: click.Context, as_json: bool, store: str | None) -> None:
-    """Issued copies not yet returned."""
+    """Issued copies not yet returned.
+
+    \b
+    Examples:
+      supforms records outstanding
+      supforms records outstanding --json
+    """
     for row in _store(ctx).outstanding():
         if as_json:
             click.echo(json_line(row, default=str))
@@ -309,7 +345,13 @@ def outstanding_command(ctx: click.Context, as_json: bool, store: str | None) ->
 @store_option
 @click.pass_context
 def due_command(ctx: click.Context, within: str, as_json: bool, store: str | None) -> None:
-    """Contracts due for annual re-signing, agreements for their 12-month review."""
+    """Returns due again under their form's renewal rule (e.g. a contract re-signed yearly).
+
+    \b
+    Examples:
+      supforms records due
+      supforms records due --within 6w --json
+    """
     for row in due_records(_store(ctx), _duration(within), date.today()):
         if as_json:
             click.echo(json_line(row, default=str))
@@ -325,7 +367,12 @@ def due_command(ctx: click.Context, within: str, as_json: bool, store: str | Non
 @store_option
 @click.pass_context
 def register_command(ctx: click.Context, manifest: Path, store: str | None) -> None:
-    """Record the copies listed in a generate manifest (manifest.jsonl) as issued."""
+    """Record the copies listed in a generate manifest (manifest.jsonl) as issued.
+
+    \b
+    Example:
+      supforms records register output/agreements/manifest.jsonl
+    """
     copies = [
         json.loads(line)
         for line in manifest.read_text(encoding="utf-8").splitlines()
@@ -356,6 +403,11 @@ def transcribe_command(
     """The queue of scans to key in; with ID and --data, key one in.
 
     \b
+    Examples:
+      supforms records transcribe
+      supforms records transcribe 42 --data keyed.json
+
+    \b
     A signature on paper is keyed in as {"kind": "drawn"}, e.g.
       {"supervisee.name": "Zoë Ó Briain", "signatures.date": "03/04/2026",
        "signatures.supervisee": {"kind": "drawn"}}
@@ -377,7 +429,7 @@ def transcribe_command(
         keyed = load_records(data_file)
         if not keyed:
             raise PipelineError("the data file holds no record", path=str(data_file))
-        result = transcribe(records, record_id, keyed[0])
+        result = transcribe(records, record_id, keyed[0]).as_json()
     click.echo(json_line(result, indent=1) if as_json else describe_result(result))
 
 
@@ -407,6 +459,10 @@ def purge_command(
     and quarantined inputs of the period in --ingest-out go too. The audit log keeps
     each purged record's id and SHA-256, never a name. A SQLite store is rewritten
     so the deleted bytes do not stay in its file.
+
+    \b
+    Example:
+      supforms records purge --before 01/04/2019 --yes
     """
     shown = before.date().strftime("%d/%m/%Y")
     if not yes:

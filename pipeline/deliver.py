@@ -20,7 +20,7 @@ from email import policy
 from pathlib import Path
 from typing import Any
 
-from forms.wording import Wording
+from forms.writing.wording import Wording
 from pipeline.data import Record, load_records
 from pipeline.delivery_log import Delivery, DeliveryLog, address_key, read_earlier
 from pipeline.filenames import slug
@@ -30,7 +30,7 @@ from pipeline.preflight import store_errors
 from pipeline.roster import Recipient, recipients_of, roster_problems, row_key
 from pipeline.store import RecordStore
 from schemas.errors import InvalidRecordError, PipelineError
-from schemas.registry import TITLES
+from schemas.registry import declaration_of, latest
 
 __all__ = [
     "check_roster",
@@ -75,9 +75,10 @@ def sender_name(sender: str) -> str | None:
     return policy.default.header_factory("From", sender).addresses[0].display_name or None
 
 
-def subject_person(values: dict[str, Any]) -> Any:
-    """Who or what a copy is about, as its emails say it."""
-    return values.get("supervisee.name") or values.get("case_reference")
+def subject_person(form_id: str, values: dict[str, Any]) -> str:
+    """Who or what a copy is about, as its emails say it: as its form declares."""
+    declaration = declaration_of(form_id)
+    return declaration.about(values) if declaration else ""
 
 
 def issued_bytes(out: Path, copy: dict[str, Any]) -> bytes:
@@ -123,17 +124,23 @@ def send(
     to_make = [record for record in records if keys[record.row] not in copies]
     check_records(form_id, to_make, source, wording)  # every row, before any copy or email
     made: Generator[Issued, None, None]
-    made = generate(form_id, out, to_make, source=source, wording=wording, durable=True)
+    made = generate(
+        form_id, out, to_make, source=source, wording=wording, durable=True, store=registry
+    )
     outcomes = earlier.outcomes if earlier else {}
+    declaration = latest(form_id).declaration
     with DeliveryLog(out) as log, closing(made):
         for record in records:
             key = keys[record.row]
-            copy = copies[key] if key in copies else asdict(next(made))
+            if key in copies:
+                copy = copies[key]
+                # Registered before any email of it can leave: a return is always matched.
+                with store_errors(f"registering row {record.row}'s copy; nothing more was sent"):
+                    registry.register([copy])
+            else:  # generate registers each copy it makes before yielding it
+                copy = asdict(next(made))
             if copy["key"] != key:  # generate yields in the order it was given
                 raise PipelineError(f"row {record.row}: copy made for another row")
-            # Registered before any email of it can leave: a return is always matched.
-            with store_errors(f"registering row {record.row}'s copy; nothing more was sent"):
-                registry.register([copy])
             pdf = issued_bytes(out, copy)
             for recipient in recipients_of(record):
                 before = outcomes.get((copy["document_id"], address_key(recipient.address)))
@@ -150,9 +157,10 @@ def send(
                     or message_id(copy["document_id"], recipient.address, sender),
                     again=before is not None and before.status == "sending",
                     variables={
-                        "title": TITLES[form_id],
+                        "title": declaration.title if declaration else form_id,
+                        "subject": declaration.subject if declaration else form_id,
                         "return_address": return_address,
-                        "subject_person": subject_person(record.values),
+                        "subject_person": subject_person(form_id, copy["prefill"]),
                         "sender_name": sender_name(sender),
                     },
                     sender=sender,

@@ -10,18 +10,17 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from forms.values import flatten
+from forms.values import dotted
 from pipeline.cli_common import json_line
 from pipeline.store import RecordStore
+from schemas.declaration import value_at
+from schemas.registry import declaration_of, form_ids
 
 __all__ = [
     "DEFAULT_FIELDS",
-    "RENEWALS",
-    "Renewal",
     "due_records",
     "export_rows",
     "renewal_values",
@@ -60,7 +59,7 @@ def export_rows(
         values: dict[str, Any] = {}
         if wants_data:
             result, _, _ = store.record(int(row["id"]))
-            values = {f"data.{k}": v for k, v in flatten(result.get("data") or {}).items()}
+            values = {f"data.{k}": v for k, v in dotted(result.get("data") or {}).items()}
         yield {field: row.get(field, values.get(field)) for field in fields}
 
 
@@ -81,61 +80,63 @@ def to_jsonl(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield json_line(row, default=str) + "\n"
 
 
-@dataclass(frozen=True)
-class Renewal:
-    """A form that is renewed a year after it was signed, and what the new copy keeps."""
-
-    action: str
-    carries: tuple[str, ...]
-    """Dotted paths (or their first parts) of the values a renewal copy is prefilled with."""
-
-
-# Every per-form rule about renewals, in one place: the form declarations may take it over.
-RENEWALS: dict[str, Renewal] = {
-    "contract": Renewal("re-sign the contract", ("supervisee.", "supervisor.")),
-    "agreement": Renewal("review the agreement", ("supervisee.", "supervisor.", "regularity.")),
-}
+def _add_months(day: date, months: int) -> date:
+    """``day`` ``months`` later; the 29th–31st become the month's last day where it has none."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("every month has a 28th")
 
 
 def renewal_values(form: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The values of the record renewed that its renewal is prefilled with (never a date)."""
-    carries = RENEWALS[form].carries
+    """The values of the record renewed that its renewal is prefilled with (never a date).
+
+    What carries over is the form's to declare (``Renewal.carries``).
+    """
+    declaration = declaration_of(form)
+    carries = declaration.renewal.carries if declaration and declaration.renewal else ()
     return {
         path: value
-        for path, value in flatten(data).items()
-        if value not in (None, "", [], {}) and path.startswith(carries)
+        for path, value in dotted(data).items()
+        if value not in (None, "", [], {}) and carries and path.startswith(carries)
     }
 
 
 def due_records(store: RecordStore, within: timedelta, today: date) -> list[dict[str, Any]]:
-    """Contracts due for their annual re-signing and agreements for their 12-month review.
+    """Returns due again under their form's renewal rule (``Declaration.renewal``).
 
-    The newest complete record per form and supervisee counts; it is due when its
-    date plus a year falls before ``today + within`` (overdue ones included).
+    The newest complete record per form and person (or case) counts; it is due
+    when its date (``Declaration.dated``) plus the rule's months falls before
+    ``today + within`` (overdue ones included).
     """
     latest: dict[tuple[str, str], dict[str, Any]] = {}
-    query = store.select(status="complete")
-    for row in store.rows(query):
-        if row["form"] not in RENEWALS or not row["supervisee"]:
-            continue
-        result, _, _ = store.record(int(row["id"]))
-        data = result.get("data") or {}
-        signed = data.get("agreed_on") or (data.get("signatures") or {}).get("date")
-        if not isinstance(signed, str):
-            continue
-        row["dated"] = signed
-        key = (row["form"], row["supervisee"].lower())
-        if key not in latest or latest[key]["dated"] < signed:
-            latest[key] = row
+    renewing = {
+        form_id: declaration
+        for form_id in form_ids()
+        if (declaration := declaration_of(form_id)) is not None and declaration.renewal
+    }
+    for form_id, declaration in renewing.items():
+        for row in store.rows(store.select(status="complete", form=form_id)):
+            whom = row["supervisee"] or row["case_reference"]
+            if not whom or declaration.dated is None:
+                continue
+            result, _, _ = store.record(int(row["id"]))
+            dated = value_at(result.get("data") or {}, declaration.dated)
+            if not isinstance(dated, str):
+                continue
+            row["dated"] = dated
+            key = (form_id, whom.lower())
+            if key not in latest or latest[key]["dated"] < dated:
+                latest[key] = row
     due = []
     for row in latest.values():
-        anniversary = date.fromisoformat(row["dated"])
-        try:
-            anniversary = anniversary.replace(year=anniversary.year + 1)
-        except ValueError:  # 29 February
-            anniversary = anniversary.replace(year=anniversary.year + 1, day=28)
+        renewal = renewing[row["form"]].renewal
+        assert renewal is not None
+        anniversary = _add_months(date.fromisoformat(row["dated"]), renewal.months)
         if anniversary <= today + within:
-            due.append(
-                {**row, "due": anniversary.isoformat(), "action": RENEWALS[row["form"]].action}
-            )
+            due.append({**row, "due": anniversary.isoformat(), "action": renewal.action})
     return sorted(due, key=lambda r: r["due"])

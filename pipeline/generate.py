@@ -17,17 +17,19 @@ from pathlib import Path
 
 import pikepdf
 
-from forms.fill import fill_form
-from forms.identity import Identity, new_document_id
 from forms.spec import field_specs
-from forms.tagging import flatten
-from forms.template import CompiledForm, compiled_form
 from forms.values import display_values
-from forms.wording import Wording
+from forms.writing.compiled import CompiledForm, compiled_form
+from forms.writing.fill import fill_form
+from forms.writing.identity import Identity, new_document_id
+from forms.writing.tagging import flatten
+from forms.writing.wording import Wording
 from pipeline.data import Record, validate_records
 from pipeline.filenames import slug as filename_slug
+from pipeline.preflight import store_errors
 from pipeline.private import AppendLog, WriteQueue, make_folder, sync_folder
 from pipeline.roster import control_characters, meta_problems, row_key
+from pipeline.store import RecordStore
 from schemas.common import FormModel
 from schemas.errors import InvalidRecordError, Problem, WriteError
 from schemas.registry import latest
@@ -58,11 +60,8 @@ class Issued:
 
 
 def _subject(model: type[FormModel], values: dict[str, str | bool]) -> str:
-    """Who or what a copy is about: its first required text value (a name, a case)."""
-    for spec in field_specs(model):
-        if spec.required and spec.kind == "text" and isinstance(values.get(spec.path), str):
-            return str(values[spec.path])
-    return ""
+    """Who or what a copy is about, as its form declares: the supervisee, else the case."""
+    return model.declaration.about(values) if model.declaration else ""
 
 
 def flatten_pdf(data: bytes) -> bytes:
@@ -152,11 +151,14 @@ def generate(
     flatten: bool = False,
     wording: Wording | None = None,
     durable: bool = False,
+    store: RecordStore | None = None,
 ) -> Generator[Issued, None, None]:
     """Write a blank copy (no records) or one prefilled copy per record into ``out_dir``.
 
     Records are all validated first, so a bad row stops the batch before any file
-    is written. Yields each copy as it is written, for progress and reports.
+    is written. With a ``store``, each copy made from a record is registered there
+    as issued once it is written, before it is yielded (a blank form is a template,
+    issued to no one). Yields each copy, for progress and reports.
     """
     model = latest(form_id)
     valid = check_records(form_id, records, source, wording) if records is not None else []
@@ -182,6 +184,10 @@ def generate(
                 except WriteError:
                     (out_dir / issued.file).unlink(missing_ok=True)
                     raise
+                if store is not None and issued.row is not None:
+                    # Registered before it is handed on: a return is always matched.
+                    with store_errors(f"registering row {issued.row}'s copy"):
+                        store.register([asdict(issued)])
                 yield issued
 
         for record, row in plan:

@@ -34,6 +34,7 @@ from pipeline.mailbox import pdfs_from_emails
 from pipeline.notify import SettingError
 from pipeline.preflight import store_errors
 from pipeline.private import write_private
+from pipeline.result import IngestResult
 from pipeline.store import RecordStore
 from pipeline.tables import imap_seen
 from schemas.errors import PipelineError
@@ -280,12 +281,12 @@ class MailboxIntake:
         self.pdfs += pdfs
         self.refused += refused
 
-    def settle(self, result: dict[str, Any]) -> None:
+    def settle(self, result: IngestResult) -> None:
         """One input's result is written: once a message has all of its, it is put away."""
-        message = self._inputs.pop(str(result.get("source", {}).get("filename")), None)
+        message = self._inputs.pop(result.filename, None)
         if message is None or self._folder is None:
             return
-        message.pending.discard(str(result["source"]["filename"]))
+        message.pending.discard(result.filename)
         if message.pending:
             return
         self._remember(self._folder.uidvalidity, message)

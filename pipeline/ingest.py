@@ -13,42 +13,38 @@ import logging
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Set as AbstractSet
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pikepdf
 from pydantic import ValidationError
 
-from forms.digital import digital_signatures, earlier_field_names, may_be_signed
-from forms.identify import Identified, identify, identify_by_fields, identify_by_text
-from forms.normalise import normalise_value
-from forms.read import PdfField, fields_of
-from forms.recover import CONTENT_LIMIT, contents_fit, page_text, recover_values
-from forms.scan import PageCode, read_page_codes
-from forms.signatures import Box, SignatureVerdict, annotation_signature
+from forms.reading.digital import digital_signatures, earlier_field_names, may_be_signed
+from forms.reading.fields import PdfField, fields_of
+from forms.reading.normalise import normalise_value
+from forms.reading.recognise import Identified, identify, identify_by_fields, identify_by_text
+from forms.reading.recover import CONTENT_LIMIT, contents_fit, page_text, recover_values
+from forms.reading.scan import PageCode, read_page_codes
+from forms.reading.signatures import Box, SignatureVerdict, annotation_signature
 from forms.spec import FieldSpec, field_specs, spec_by_path
-from forms.template import compiled_form
-from forms.values import display_values, flatten, nest
-from forms.wording import Wording
+from forms.values import display_values, dotted, nest
+from forms.writing.compiled import compiled_form
+from forms.writing.wording import Wording
 from pipeline.data import problems_from
+from pipeline.result import IngestResult, Status
 from schemas.errors import ExtractionError, Problem, UnknownFormError
 from schemas.registry import model_for
 
 __all__ = [
     "INCOMPLETE_CODES",
     "INVALID_CODES",
-    "IngestResult",
-    "Status",
     "complete_status",
     "ingest_bytes",
     "returned_values",
 ]
 
 log = logging.getLogger("supforms")
-
-Status = Literal["complete", "incomplete", "invalid", "rejected", "duplicate", "scanned"]
 
 INCOMPLETE_CODES = frozenset({"missing", "unsigned"})
 NOTE_CODES = frozenset({"recovered_from_text", "repaired"})
@@ -76,46 +72,6 @@ _PYDANTIC = {
     "greater_than": "out_of_range",
     "string_too_short": "missing",
 }
-
-
-@dataclass
-class IngestResult:
-    """One input's verdict, in the shape of the ingest JSON."""
-
-    filename: str
-    sha256: str
-    size: int
-    status: Status = "rejected"
-    form: str | None = None
-    version: str | None = None
-    document_id: str | None = None
-    identified_by: str | None = None
-    recovered_from: str | None = None
-    data: dict[str, Any] | None = None
-    signatures: list[SignatureVerdict] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    ingested_at: str = field(
-        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
-    )
-
-    def as_json(self) -> dict[str, Any]:
-        result: dict[str, Any] = {
-            "form": self.form,
-            "version": self.version,
-            "document_id": self.document_id,
-            "status": self.status,
-            "source": {"filename": self.filename, "sha256": self.sha256, "bytes": self.size},
-        }
-        if self.status != "rejected":
-            result["data"] = self.data
-        result["signatures"] = [s.as_json() for s in self.signatures]
-        result["problems"] = [
-            {"field": p.field, "code": p.code, "message": p.message} for p in self.problems
-        ]
-        result["identified_by"] = self.identified_by
-        result["recovered_from"] = self.recovered_from
-        result["ingested_at"] = self.ingested_at
-        return result
 
 
 def _reject(result: IngestResult, code: str, message: str) -> IngestResult:
@@ -246,6 +202,7 @@ def _signature_verdicts(
     raw: dict[str, str | None],
     blocks: dict[str, Box],
     recovered: bool,
+    field_objects: AbstractSet[tuple[int, int]] = frozenset(),
 ) -> list[SignatureVerdict]:
     """One verdict per signature block, then every other digital signature in the file.
 
@@ -270,7 +227,7 @@ def _signature_verdicts(
                 verdicts.append(SignatureVerdict(spec.path, "drawn" if mark else "none", spec.path))
         elif spec.path in blocks:
             page, box = blocks[spec.path]
-            verdicts.append(annotation_signature(pdf, spec.path, page, box))
+            verdicts.append(annotation_signature(pdf, spec.path, page, box, field_objects))
         else:
             verdicts.append(SignatureVerdict(spec.path, "none", spec.path))
     return verdicts + left
@@ -328,8 +285,9 @@ def _judge(data: bytes, result: IngestResult, wording: Wording | None) -> Ingest
                     f"was damaged and repaired on reading ({len(pdf.get_warnings())} warning(s))",
                 )
             )
+        field_objects: set[tuple[int, int]] = set()
         try:
-            fields = fields_of(pdf)
+            fields = fields_of(pdf, visited=field_objects)
         except ExtractionError as exc:  # a field tree deeper than any form's
             return _reject(result, "too_deep", exc.message)
         raw: dict[str, str | None] = {f.name: f.value for f in fields}
@@ -399,7 +357,7 @@ def _judge(data: bytes, result: IngestResult, wording: Wording | None) -> Ingest
         flat = {} if form_removed else _values(specs, raw, result.problems)
         blocks = _block_boxes(signature_specs, boxes, found, wording)
         result.signatures = _signature_verdicts(
-            pdf, data, signature_specs, fields, raw, blocks, recovered
+            pdf, data, signature_specs, fields, raw, blocks, recovered, field_objects
         )
     for verdict in result.signatures:
         if verdict.kind != "none" and verdict.block is not None:
@@ -452,10 +410,10 @@ def complete_status(specs: tuple[FieldSpec, ...], result: IngestResult) -> Statu
     return _status(result.problems)
 
 
-def returned_values(result: dict[str, Any]) -> dict[str, Any]:
+def returned_values(result: IngestResult) -> dict[str, Any]:
     """A result's values as the form shows them (``03/04/2026``), to compare with an issue."""
-    model = model_for(str(result["form"]), str(result["version"]))
-    record = model.model_validate(result["data"])
+    model = model_for(str(result.form), str(result.version))
+    record = model.model_validate(result.data)
     return dict(display_values(record))
 
 
@@ -484,7 +442,7 @@ def _signature_problems(result: IngestResult) -> None:
 def _completeness(specs: tuple[FieldSpec, ...], result: IngestResult) -> None:
     """Problems for each required value or signature that is missing, or signed then broken."""
     _signature_problems(result)
-    present = flatten(result.data or {})
+    present = dotted(result.data or {})
     bad = {p.field for p in result.problems}
     verdicts = {v.block: v for v in reversed(result.signatures) if v.block is not None}
     for spec in specs:

@@ -8,17 +8,22 @@ pack is tagged like every copy (PDF/UA-1): each copy's structure is a Part of it
 from __future__ import annotations
 
 import io
+from dataclasses import asdict
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pikepdf
 
-from forms.tagging import PackStructure
-from forms.template import compiled_form
-from forms.wording import Wording
+from forms.writing.compiled import compiled_form
+from forms.writing.tagging import PackStructure
+from forms.writing.wording import Wording
 from pipeline.data import Record
 from pipeline.generate import Issued, check_records, issue_copy
+from pipeline.preflight import store_errors
+from pipeline.private import write_private
+from pipeline.store import RecordStore
 
-__all__ = ["print_pack"]
+__all__ = ["print_pack", "write_pack"]
 
 
 def print_pack(
@@ -74,3 +79,28 @@ def print_pack(
     for opened in sources:
         opened.close()
     return out.getvalue(), issued
+
+
+def write_pack(
+    form_id: str,
+    records: list[Record] | None,
+    count: int,
+    *,
+    target: Path,
+    source: str = "",
+    wording: Wording | None = None,
+    store: RecordStore | None = None,
+) -> list[Issued]:
+    """Write a print pack (``print_pack``) to ``target``; with a ``store``, register its copies.
+
+    Paper copies, blank ones too, are issued: a scan of one is matched by its id.
+    They are registered once the pack is written whole.
+    """
+    pdf, issued = print_pack(
+        form_id, records, count, source=source, wording=wording, file=target.name
+    )
+    write_private(target, pdf)  # whole, or WriteError: nothing left, nothing registered
+    if store is not None:
+        with store_errors("registering the copies"):
+            store.register([asdict(copy) for copy in issued])
+    return issued

@@ -35,7 +35,7 @@ from pipeline.shortfall import shortfall
 from pipeline.store import FORGOTTEN, RecordStore
 from pipeline.tables import issued, records
 from schemas.errors import PipelineError
-from schemas.registry import TITLES
+from schemas.registry import declaration_of
 
 __all__ = ["Policy", "Unreturned", "plan", "remind", "unreturned"]
 
@@ -216,9 +216,9 @@ def remind(
                 sender,
                 templates,
                 {
-                    "title": TITLES.get(copy.form, copy.form),
+                    "title": _title(copy.form),
                     "return_address": return_address,
-                    "subject_person": subject_person(entry.get("prefill") or {}),
+                    "subject_person": subject_person(copy.form, entry.get("prefill") or {}),
                     "sender_name": sender_name(sender),
                     "status": copy.status,
                     "missing": list(copy.missing),
@@ -272,3 +272,9 @@ def _send(
                 "failed": sum(d.status == "failed" for d in outcomes),
             },
         )
+
+
+def _title(form_id: str) -> str:
+    """The form's declared title; its id for a form no longer installed."""
+    declaration = declaration_of(form_id)
+    return declaration.title if declaration else form_id

@@ -2,7 +2,8 @@
 
 For each record ``records due`` lists (``pipeline.export.due_records``), a new
 copy of its form is issued, prefilled with what the renewal keeps of it
-(``pipeline.export.RENEWALS``: the parties, job titles, how often they meet),
+(``Renewal.carries`` in its form's declaration: the parties, job titles, how often
+they meet),
 and linked to it in the registry (``issued.renews``). It is sent like ``send``
 sends (``pipeline.deliver``: registered before any email of it leaves, logged
 before and after) to the addresses the renewed record's own copy was delivered

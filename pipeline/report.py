@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from forms.values import flatten
+from forms.values import dotted
 from pipeline.cli_common import printable
 
 __all__ = ["describe_result", "signature_lines"]
@@ -32,7 +32,7 @@ def describe_result(result: dict[str, Any]) -> str:
         lines.append(f"File problem: {message}")
     if result.get("data") is not None:
         lines.append("Fields:")
-        values = flatten(
+        values = dotted(
             {k: v for k, v in result["data"].items() if k not in ("form_id", "schema_version")}
         )
         for path, value in values.items():

@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from pipeline.chain import GENESIS, state_detail
 from pipeline.proof import Head, Verification, verify_store
+from pipeline.result import IngestResult
 from pipeline.tables import actor, append_line, audit, issued, migrate, records
 from pipeline.urls import check_store_url
+from schemas.declaration import value_at
 from schemas.errors import StoreError
+from schemas.registry import declaration_of
 
 __all__ = [
     "DEFAULT_STORE",
@@ -83,21 +86,28 @@ class Purged:
 class Stored:
     id: int
     inserted: bool
-    result: dict[str, Any]
+    result: IngestResult
 
 
-def _facts(result: dict[str, Any]) -> dict[str, Any]:
-    """Who and what a return concerns, for finding it later."""
-    data = result.get("data") or {}
-    supervisee = data.get("supervisee") or {}
-    supervisor = data.get("supervisor") or {}
-    agreed = data.get("agreed_on") or (data.get("signatures") or {}).get("date")
+def _facts(result: IngestResult) -> dict[str, Any]:
+    """Who and what a return concerns, for finding it later: as its form declares it."""
+    declaration = declaration_of(result.form)
+    data = result.data or {}
+    if declaration is None:
+        return dict.fromkeys(("supervisee", "supervisor", "team", "case_reference", "agreed_on"))
+
+    def text(path: str | None) -> str | None:
+        value = value_at(data, path) if path else None
+        return str(value)[:200] if value not in (None, "") else None
+
+    concerns = declaration.concerns
+    dated = value_at(data, declaration.dated) if declaration.dated else None
     return {
-        "supervisee": supervisee.get("name"),
-        "supervisor": supervisor.get("name"),
-        "team": data.get("team") or supervisee.get("department"),
-        "case_reference": data.get("case_reference"),
-        "agreed_on": datetime.fromisoformat(agreed).date() if isinstance(agreed, str) else None,
+        "supervisee": text(concerns.supervisee),
+        "supervisor": text(concerns.supervisor),
+        "team": text(concerns.team),
+        "case_reference": text(concerns.case),
+        "agreed_on": date.fromisoformat(dated) if isinstance(dated, str) else None,
     }
 
 
@@ -157,9 +167,9 @@ class RecordStore:
     # -- writing -------------------------------------------------------------
     def archive(
         self,
-        result: dict[str, Any],
+        result: IngestResult,
         pdf: bytes,
-        check_issue: Callable[[dict[str, Any], dict[str, Any] | None, int], None] | None = None,
+        check_issue: Callable[[IngestResult, dict[str, Any] | None, int], None] | None = None,
     ) -> Stored:
         """Keep one return, atomically; the same bytes again keep the first.
 
@@ -175,25 +185,25 @@ class RecordStore:
         statement of a READ COMMITTED transaction sees what was committed when it
         began.)
         """
-        sha = result["source"]["sha256"]
+        sha = result.sha256
         with self._archiving() as connection:
-            if check_issue is not None and result.get("document_id"):
-                document = {"document_id": result["document_id"], "sha256": sha}
+            if check_issue is not None and result.document_id:
+                document = {"document_id": result.document_id, "sha256": sha}
                 facts = connection.execute(self._issue_facts, document).one()
-                if facts.form is not None and not result.get("form"):
+                if facts.form is not None and not result.form:
                     # A scan says only its document id: the registry says what it is.
-                    result["form"], result["version"] = facts.form, facts.version
+                    result.form, result.version = facts.form, facts.version
                 prefill = json.loads(facts.prefill) if facts.prefill is not None else None
                 check_issue(result, prefill, int(facts.earlier or 0))
             row = {
                 "sha256": sha,
                 "pdf": pdf,
-                "result": json.dumps(result, ensure_ascii=False),
-                "form": result.get("form"),
-                "version": result.get("version"),
-                "document_id": result.get("document_id"),
-                "status": result["status"],
-                "source_name": result["source"]["filename"][:500],
+                "result": json.dumps(result.as_json(), ensure_ascii=False),
+                "form": result.form,
+                "version": result.version,
+                "document_id": result.document_id,
+                "status": result.status,
+                "source_name": result.filename[:500],
                 "received_at": _now(),
                 "archived_by": actor(),
                 **_facts(result),
@@ -208,7 +218,7 @@ class RecordStore:
             found = connection.execute(
                 sa.select(records.c.id, records.c.result).where(records.c.sha256 == sha)
             ).one()
-        return Stored(int(found.id), False, json.loads(found.result))
+        return Stored(int(found.id), False, IngestResult.from_json(json.loads(found.result)))
 
     def register(self, copies: list[dict[str, Any]]) -> int:
         """Record issued copies (from ``generate`` or its manifest); returns how many were new."""
@@ -247,27 +257,27 @@ class RecordStore:
         """Append one line to the hash-chained audit log, in ``connection``'s transaction."""
         append_line(connection, action, record_id, detail)
 
-    def update_result(self, record_id: int, result: dict[str, Any], action: str) -> None:
+    def update_result(self, record_id: int, result: IngestResult, action: str) -> None:
         """Replace a record's JSON and status (a transcription of a scan); audited.
 
         The audit line states the record anew (PDF hash, result hash, status):
         ``verify`` holds the record to its latest such line.
         """
-        text = json.dumps(result, ensure_ascii=False)
+        text = json.dumps(result.as_json(), ensure_ascii=False)
         with self._begin() as connection:
             sha = connection.execute(
                 records.update()
                 .where(records.c.id == record_id)
                 .values(
                     result=text,
-                    status=result["status"],
-                    form=result.get("form"),
-                    version=result.get("version"),
+                    status=result.status,
+                    form=result.form,
+                    version=result.version,
                     **_facts(result),
                 )
                 .returning(records.c.sha256)
             ).scalar_one()
-            self._audit(connection, action, record_id, state_detail(sha, text, result["status"]))
+            self._audit(connection, action, record_id, state_detail(sha, text, result.status))
 
     def log(self, action: str, detail: dict[str, Any], record_id: int | None = None) -> None:
         """Append one line to the audit log (exports, verifications, purges)."""

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import getpass
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import ValidationError
 
-from forms.signatures import SignatureVerdict
+from forms.reading.signatures import SignatureVerdict
 from forms.spec import field_specs
-from forms.values import flatten, nest
+from forms.values import dotted, nest
 from pipeline.data import Record, problems_from
-from pipeline.ingest import IngestResult, complete_status
+from pipeline.ingest import complete_status
+from pipeline.result import IngestResult
 from pipeline.store import RecordStore
 from schemas.errors import InvalidRecordError, PipelineError
 from schemas.registry import model_for
@@ -26,53 +26,39 @@ from schemas.registry import model_for
 __all__ = ["transcribe"]
 
 
-def transcribe(store: RecordStore, record_id: int, keyed: Record) -> dict[str, Any]:
-    """The record's new JSON once ``keyed`` is validated and stored."""
-    result, _, _ = store.record(record_id)
-    if result["status"] != "scanned":
-        raise PipelineError(f"record {record_id} is {result['status']}, not a scan to transcribe")
-    if not result.get("form"):
+def transcribe(store: RecordStore, record_id: int, keyed: Record) -> IngestResult:
+    """The record's new result once ``keyed`` is validated and stored."""
+    stored, _, _ = store.record(record_id)
+    result = IngestResult.from_json(stored)
+    if result.status != "scanned":
+        raise PipelineError(f"record {record_id} is {result.status}, not a scan to transcribe")
+    if not result.form or not result.version:
         raise PipelineError(
             f"record {record_id} was not matched to an issued copy: "
             "register the copy (records register) or ingest it again"
         )
-    model = model_for(result["form"], result["version"])
-    values = {**keyed.values}
+    model = model_for(result.form, result.version)
     try:
-        record = model.model_validate(nest(values))
+        record = model.model_validate(nest(dict(keyed.values)))
     except ValidationError as exc:
         raise InvalidRecordError(
             "the keyed-in values do not fit the form; nothing was changed", problems_from(exc)
         ) from exc
     data = record.model_dump(mode="json")
-    signed = flatten(data)
-    verdicts = [
+    signed = dotted(data)
+    specs = field_specs(model)
+    result.data = data
+    result.signatures = [
         SignatureVerdict(s.path, signed.get(f"{s.path}.kind") or "none", block=s.path)
-        for s in field_specs(model)
+        for s in specs
         if s.kind == "signature"
     ]
-    judged = IngestResult(
-        result["source"]["filename"],
-        result["source"]["sha256"],
-        result["source"]["bytes"],
-        data=data,
-        signatures=verdicts,
-    )
-    status = complete_status(field_specs(model), judged)
+    # Completeness is judged as ingest judges it, after the scan's own notes.
+    result.status = complete_status(specs, result)
     try:
         who = getpass.getuser()
     except (KeyError, OSError):
         who = "unknown"
-    updated = {
-        **result,
-        "status": status,
-        "data": data,
-        "signatures": [v.as_json() for v in verdicts],
-        "problems": [
-            *result["problems"],
-            *({"field": p.field, "code": p.code, "message": p.message} for p in judged.problems),
-        ],
-        "transcribed": {"at": datetime.now(UTC).isoformat(timespec="seconds"), "by": who},
-    }
-    store.update_result(record_id, updated, "transcribe")
-    return updated
+    result.transcribed = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "by": who}
+    store.update_result(record_id, result, "transcribe")
+    return result

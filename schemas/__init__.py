@@ -1,6 +1,8 @@
 """Pure data: one Pydantic model per form, the shared field types and the error tree."""
 
-from schemas.common import FormModel, SignatureBlock, SignatureInfo, parse_uk_date
+from schemas.common import FormModel, SignatureBlock, SignatureInfo
+from schemas.dates import parse_date
+from schemas.declaration import Concerns, Declaration, Renewal
 from schemas.errors import (
     ExtractionError,
     InvalidRecordError,
@@ -11,25 +13,27 @@ from schemas.errors import (
     StoreError,
     UnknownFormError,
 )
-from schemas.registry import FORMS, TITLES, AnyForm, form_ids, latest, model_for
+from schemas.registry import FORMS, declaration_of, form_ids, latest, model_for
 
 __all__ = [
     "FORMS",
-    "TITLES",
-    "AnyForm",
+    "Concerns",
+    "Declaration",
     "ExtractionError",
     "FormModel",
     "InvalidRecordError",
     "LayoutError",
     "PipelineError",
     "Problem",
+    "Renewal",
     "SignatureBlock",
     "SignatureError",
     "SignatureInfo",
     "StoreError",
     "UnknownFormError",
+    "declaration_of",
     "form_ids",
     "latest",
     "model_for",
-    "parse_uk_date",
+    "parse_date",
 ]

@@ -6,12 +6,13 @@ default to ``None``; ``Required`` hints say what a complete return must hold.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from schemas.dates import to_date
+from schemas.declaration import Declaration
 from schemas.hints import Required
 
 __all__ = [
@@ -26,27 +27,7 @@ __all__ = [
     "SignatureInfo",
     "TeamName",
     "UKDate",
-    "parse_uk_date",
 ]
-
-_UK_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
-
-
-def parse_uk_date(value: Any) -> Any:
-    """Accept a UK ``dd/mm/yyyy`` date as people type it, besides ISO dates.
-
-    Anything else is passed on for Pydantic to accept (ISO ``yyyy-mm-dd``) or
-    reject with its own message.
-    """
-    if isinstance(value, str):
-        match = _UK_DATE.match(value)
-        if match:
-            day, month, year = (int(part) for part in match.groups())
-            try:
-                return date(year, month, day)
-            except ValueError as exc:
-                raise ValueError(f"{value.strip()} is not a calendar date ({exc})") from exc
-    return value
 
 
 def no_control_characters(value: str) -> str:
@@ -60,8 +41,11 @@ class FormModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
+    declaration: ClassVar[Declaration | None] = None
+    """A whole form's title, parties, renewal and more (``schemas.declaration``); None on parts."""
 
-UKDate = Annotated[date, BeforeValidator(parse_uk_date)]
+
+UKDate = Annotated[date, BeforeValidator(to_date)]
 
 # The limits are what the forms' boxes show whole at 8 pt, even in the widest letters
 # (schemas/legacy.py keeps version 1.0.0's longer limits, to read returns issued under it).

@@ -7,6 +7,7 @@ data (the path, the problems) as well as a message, so callers can act on them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 __all__ = [
     "ExtractionError",
@@ -31,7 +32,13 @@ class Problem:
 
 
 class PipelineError(Exception):
-    """Root of every error supforms raises on purpose."""
+    """Root of every error supforms raises on purpose.
+
+    ``exit_code`` is what the command line exits with (DESIGN.md, contract 7):
+    1, supforms could not do its job; 2, the input must be fixed first.
+    """
+
+    exit_code: ClassVar[int] = 1
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
@@ -45,6 +52,8 @@ class PipelineError(Exception):
 class UnknownFormError(PipelineError):
     """No form id in the PDF, or one that is not registered."""
 
+    exit_code = 2
+
 
 class LayoutError(PipelineError):
     """Content does not fit, a field is placed twice or not at all, or a template is wrong."""
@@ -56,6 +65,8 @@ class ExtractionError(PipelineError):
 
 class InvalidRecordError(PipelineError):
     """A record does not satisfy its form's schema; ``problems`` names each field."""
+
+    exit_code = 2
 
     def __init__(
         self, message: str, problems: tuple[Problem, ...], *, path: str | None = None

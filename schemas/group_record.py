@@ -6,7 +6,7 @@ has one part per step; the appendix 3 questions are printed as prompts.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -21,7 +21,8 @@ from schemas.common import (
     TeamName,
     UKDate,
 )
-from schemas.hints import Multiline, Required, Scale, Section, YesNo
+from schemas.declaration import Concerns, Declaration
+from schemas.hints import Multiline, Required, Scale, YesNo
 
 __all__ = [
     "Action",
@@ -91,6 +92,30 @@ class GroupSignatures(FormModel):
 class GroupRecord(FormModel):
     """What a Signs of Safety group supervision of one case found and decided."""
 
+    declaration: ClassVar[Declaration] = Declaration(
+        title="Group Supervision Record (Signs of Safety)",
+        concerns=Concerns(team="team", case="case_reference"),
+        dated="held_on",
+        wording={"case_system": "Mosaic"},
+        sample={
+            "held_on": "21/11/2026",
+            "case_reference": "CF-0042",
+            "team": "East",
+            "participants": [
+                {"name": "Zoë Ó Briain", "role": "Facilitator", "team": "East"},
+                {"name": "Ελένη Παπαδοπούλου", "role": "Observer/participant"},
+            ],
+            "genogram": "Mother (Ayşe, 34)\nFather (Łukasz, 36)\nMaya (7), Jon (3)",
+            "description": "Maya has missed twelve days of school this term.",
+            "workers_goal": "Decide whether a conference is needed.",
+            "scales": {"safety": 4, "plan_confidence": 7},
+            "review": {"enough_for_now": True},
+            "actions": [
+                {"action": "Visit with grandmother", "by_whom": "Ахмед", "by_when": "28/11/2026"}
+            ],
+        },
+    )
+
     form_id: Literal["group-record"] = "group-record"
     schema_version: Literal["1.1.0"] = "1.1.0"
 
@@ -102,7 +127,6 @@ class GroupRecord(FormModel):
     participants: Annotated[
         list[Participant],
         Field(title="Participant", max_length=10, default_factory=list),
-        Section("Introductions"),
     ]
     genogram: Annotated[
         LongText | None, Field(title="Genogram: family structure"), Multiline(14)
@@ -125,13 +149,11 @@ class GroupRecord(FormModel):
     working_well: Annotated[LongText | None, Field(title="What’s working well?"), Multiline(6)] = (
         None
     )
-    scales: Annotated[Scales, Field(title="Scales"), Section("Safety and other scales")] = Scales()
+    scales: Annotated[Scales, Field(title="Scales")] = Scales()
     worries: Annotated[LongText | None, Field(title="What are we worried about?"), Multiline(6)] = (
         None
     )
     safety_goals: Annotated[LongText | None, Field(title="Safety goals"), Multiline(5)] = None
-    review: Annotated[Review, Field(title="Review"), Section("Review and next steps")] = Review()
+    review: Annotated[Review, Field(title="Review")] = Review()
     actions: Annotated[list[Action], Field(title="Next step", max_length=6, default_factory=list)]
-    signatures: Annotated[GroupSignatures, Field(title="Signatures"), Section("Signatures")] = (
-        GroupSignatures()
-    )
+    signatures: Annotated[GroupSignatures, Field(title="Signatures")] = GroupSignatures()

@@ -8,14 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Multiline", "Required", "Scale", "Section", "YesNo"]
-
-
-@dataclass(frozen=True)
-class Section:
-    """Heading of the part of the form a field belongs to."""
-
-    title: str
+__all__ = ["Multiline", "Required", "Scale", "YesNo"]
 
 
 @dataclass(frozen=True)

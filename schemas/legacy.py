@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Field
 
 from schemas.common import no_control_characters as _no_control_characters
 from schemas.group_record import Action, GroupRecord, Participant
-from schemas.hints import Required, Section
+from schemas.hints import Required
 from schemas.supervision_agreement import (
     AgreementSupervisee,
     AgreementSupervisor,
@@ -102,7 +102,6 @@ class GroupRecordV100(GroupRecord):
     participants: Annotated[  # type: ignore[assignment]
         list[ParticipantV100],
         Field(title="Participant", max_length=10, default_factory=list),
-        Section("Introductions"),
     ]
     actions: Annotated[  # type: ignore[assignment]
         list[ActionV100], Field(title="Next step", max_length=6, default_factory=list)

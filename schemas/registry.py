@@ -1,44 +1,169 @@
-"""Which model reads which form, by form id and schema version.
+"""Which model reads which form, by form id and schema version: built in, or from a plugin.
 
 A form issued under an older schema version keeps its version's model here, so
-a return is always read with the schema it was issued under.
+a return is always read with the schema it was issued under. Other packages add
+forms through the entry-point group ``supforms.forms`` (DESIGN.md, contract 9):
+the entry's name is the form id, its value ``package.module:ModelClass``, and the
+wording template ``<form_id>.j2`` sits beside that module. A plugin that cannot
+be loaded, or that claims a form id already taken, is refused with an error
+naming its package; the other forms keep working.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field
+import re
+import sys
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
 
 from schemas.common import FormModel
+from schemas.declaration import Declaration, missing_paths
 from schemas.errors import UnknownFormError
 from schemas.group_record import GroupRecord
 from schemas.legacy import LEGACY
 from schemas.supervision_agreement import SupervisionAgreement
 from schemas.supervision_contract import SupervisionContract
 
-__all__ = ["FORMS", "TITLES", "AnyForm", "form_ids", "latest", "model_for"]
-
-AnyForm = Annotated[
-    SupervisionContract | SupervisionAgreement | GroupRecord, Field(discriminator="form_id")
+__all__ = [
+    "BUILT_IN",
+    "ENTRY_POINT_GROUP",
+    "FORMS",
+    "BrokenPlugin",
+    "broken_plugins",
+    "declaration_of",
+    "form_ids",
+    "form_problem",
+    "latest",
+    "model_for",
+    "origin_of",
+    "template_folder",
+    "versions",
 ]
 
-TITLES: dict[str, str] = {
-    "contract": "Clinical Supervision Contract (1:1 Supervision)",
-    "agreement": "Supervision Agreement",
-    "group-record": "Group Supervision Record (Signs of Safety)",
-}
+ENTRY_POINT_GROUP = "supforms.forms"
+BUILT_IN: tuple[type[FormModel], ...] = (SupervisionContract, SupervisionAgreement, GroupRecord)
+_LEGACY: tuple[type[FormModel], ...] = LEGACY
+_FORM_ID = re.compile(r"^[a-z][a-z0-9-]{0,31}$")  # as the footer prints it; a store column fits
+
+
+@dataclass(frozen=True)
+class BrokenPlugin:
+    """A plugin form that was refused: which package, which entry, and why."""
+
+    package: str
+    entry: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"form {self.entry!r} from package {self.package!r} is not available: {self.reason}"
+
+
+def _key(model: type[FormModel]) -> tuple[str, str]:
+    return (
+        str(model.model_fields["form_id"].default),
+        str(model.model_fields["schema_version"].default),
+    )
+
 
 FORMS: dict[tuple[str, str], type[FormModel]] = {
-    (model.model_fields["form_id"].default, model.model_fields["schema_version"].default): model
     # Newest first: a form identified by its field names alone is read as the newest version.
-    for model in (SupervisionContract, SupervisionAgreement, GroupRecord, *LEGACY)
+    _key(model): model
+    for model in (*BUILT_IN, *_LEGACY)
 }
+"""Every (form id, schema version) and its model; plugins join on first use of the registry."""
+
+_origins: dict[str, str] = {_key(model)[0]: "supforms" for model in BUILT_IN}
+_folders: dict[str, Path] = {}
+_broken: list[BrokenPlugin] = []
+_loaded = False
+
+
+def form_problem(name: str, model: object, value: str = "the model") -> str | None:
+    """Why ``model`` cannot be the form ``name``, or None if it can (every form is checked)."""
+    if not (isinstance(model, type) and issubclass(model, FormModel)):
+        return f"{value} is not a supforms FormModel"
+    fields = model.model_fields
+    if "form_id" not in fields or "schema_version" not in fields:
+        return f"{value} declares no form_id or schema_version"
+    form_id, version = _key(model)
+    if form_id != name:
+        return f"the entry is named {name!r}, but the model's form_id is {form_id!r}"
+    if not _FORM_ID.match(form_id):
+        return "a form id is lower-case letters, digits and hyphens, at most 32 characters"
+    if not re.fullmatch(r"\d+\.\d+\.\d+", version):
+        return f"schema_version {version!r} is not of the form 1.0.0"
+    declaration = model.declaration
+    if not isinstance(declaration, Declaration):
+        return f"{value} has no `declaration: ClassVar[Declaration]`"
+    missing = missing_paths(model, declaration)
+    if missing:
+        return f"its declaration names values the form does not have: {', '.join(missing)}"
+    if declaration.renewal is not None and declaration.dated is None:
+        return "its declaration has a renewal rule but no `dated` value to count from"
+    return None
+
+
+def _folder(model: type[FormModel]) -> Path:
+    return Path(str(getattr(sys.modules[model.__module__], "__file__", "") or ".")).parent
+
+
+def _load_plugins() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        package = entry.dist.name if entry.dist is not None else entry.module.split(".")[0]
+        if entry.name in _origins:
+            taken = _origins[entry.name]
+            _broken.append(
+                BrokenPlugin(package, entry.name, f"the form id is already taken by {taken!r}")
+            )
+            continue
+        try:
+            model = entry.load()
+            problem = form_problem(entry.name, model, entry.value)
+        except Exception as exc:
+            problem = f"it cannot be imported ({type(exc).__name__}: {exc})"
+        if problem is None and not (_folder(model) / f"{entry.name}.j2").is_file():
+            problem = f"no wording template {entry.name}.j2 beside {entry.module}"
+        if problem is not None:
+            _broken.append(BrokenPlugin(package, entry.name, problem))
+            continue
+        FORMS[_key(model)] = model
+        _origins[entry.name] = package
+        _folders[entry.name] = _folder(model)
+
+
+def broken_plugins() -> list[BrokenPlugin]:
+    """The plugin forms that were refused, each naming its package and why."""
+    _load_plugins()
+    return list(_broken)
 
 
 def form_ids() -> list[str]:
-    """The registered form ids, in the order of the design card."""
-    return list(TITLES)
+    """The registered form ids: the built-in forms in the order of the design card, then plugins."""
+    _load_plugins()
+    return list(dict.fromkeys(form_id for form_id, _ in FORMS))
+
+
+def versions() -> list[tuple[str, str, type[FormModel]]]:
+    """Every registered form version and its model."""
+    _load_plugins()
+    return [(form_id, version, model) for (form_id, version), model in FORMS.items()]
+
+
+def origin_of(form_id: str) -> str:
+    """The package a form comes from (``supforms`` for the built-in forms)."""
+    _load_plugins()
+    return _origins.get(form_id, "supforms")
+
+
+def template_folder(form_id: str) -> Path | None:
+    """Where a plugin form's wording template sits; None for the built-in forms."""
+    _load_plugins()
+    return _folders.get(form_id)
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -47,8 +172,12 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 def latest(form_id: str) -> type[FormModel]:
     """The newest schema of ``form_id``: what ``generate`` issues."""
+    _load_plugins()
     versions = [version for (fid, version) in FORMS if fid == form_id]
     if not versions:
+        broken = next((b for b in _broken if b.entry == form_id), None)
+        if broken is not None:
+            raise UnknownFormError(str(broken))
         known = ", ".join(form_ids())
         raise UnknownFormError(f"unknown form {form_id!r}; the forms are: {known}")
     return FORMS[(form_id, max(versions, key=_version_key))]
@@ -56,8 +185,22 @@ def latest(form_id: str) -> type[FormModel]:
 
 def model_for(form_id: str, version: str) -> type[FormModel]:
     """The model a document issued as ``form_id`` at ``version`` is read with."""
+    _load_plugins()
     try:
         return FORMS[(form_id, version)]
     except KeyError:
         latest(form_id)  # raises for an unknown form id
         raise UnknownFormError(f"form {form_id!r} has no schema version {version!r}") from None
+
+
+def declaration_of(form_id: str | None) -> Declaration | None:
+    """The newest declaration of a registered form; None for no form or an unknown one.
+
+    A record of a form no longer installed stays readable, only unnamed.
+    """
+    if not form_id:
+        return None
+    try:
+        return latest(form_id).declaration
+    except UnknownFormError:
+        return None

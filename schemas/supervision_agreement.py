@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
 from schemas.common import FormModel, JobTitle, PersonName, SignatureBlock, UKDate
-from schemas.hints import Required, Section
+from schemas.declaration import Concerns, Declaration, Renewal
+from schemas.hints import Required
 
 __all__ = [
     "AgreementSignatures",
@@ -47,15 +48,36 @@ class AgreementSignatures(FormModel):
 class SupervisionAgreement(FormModel):
     """A supervisee and supervisor agree the aims, rhythm and ground rules of supervision."""
 
+    declaration: ClassVar[Declaration] = Declaration(
+        title="Supervision Agreement",
+        concerns=Concerns(supervisee="supervisee.name", supervisor="supervisor.name"),
+        dated="agreed_on",
+        renewal=Renewal(
+            months=12,
+            action="review the agreement",
+            carries=("supervisee.", "supervisor.", "regularity."),
+        ),
+        wording={
+            "tagline": "Children at the heart of Effective Supervision",
+            "policy": "Supervision Policy",
+            "employer": "HCC",
+            "records_store": "Sharepoint",
+            "case_system": "MOSAIC",
+        },
+        sample={
+            "supervisee": {"name": "Łukasz Wiśniewski", "job_title": "Social Worker"},
+            "supervisor": {"name": "Ахмед Иванов", "job_title": "Team Manager"},
+            "agreed_on": "2026-04-03",
+            "regularity": {"sessions_per_year": 10, "weeks_between_sessions": 5},
+            "signatures": {"supervisee": {"date": "04/04/2026"}},
+        },
+    )
+
     form_id: Literal["agreement"] = "agreement"
     schema_version: Literal["1.1.0"] = "1.1.0"
 
     supervisee: Annotated[AgreementSupervisee, Field(title="Supervisee")] = AgreementSupervisee()
     supervisor: Annotated[AgreementSupervisor, Field(title="Supervisor")] = AgreementSupervisor()
     agreed_on: Annotated[UKDate | None, Field(title="Date of Agreement"), Required()] = None
-    regularity: Annotated[
-        Regularity, Field(title="Regularity of Supervision"), Section("Regularity of Supervision")
-    ] = Regularity()
-    signatures: Annotated[AgreementSignatures, Field(title="Signatures"), Section("Signatures")] = (
-        AgreementSignatures()
-    )
+    regularity: Annotated[Regularity, Field(title="Regularity of Supervision")] = Regularity()
+    signatures: Annotated[AgreementSignatures, Field(title="Signatures")] = AgreementSignatures()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
 from schemas.common import FormModel, PersonName, ShortText, SignatureInfo, UKDate
-from schemas.hints import Required, Section
+from schemas.declaration import Concerns, Declaration, Renewal
+from schemas.hints import Required
 
 __all__ = ["ContractSignatures", "ContractSupervisee", "ContractSupervisor", "SupervisionContract"]
 
@@ -37,11 +38,33 @@ class ContractSignatures(FormModel):
 class SupervisionContract(FormModel):
     """A supervisee and supervisor agree how their 1:1 clinical supervision works."""
 
+    declaration: ClassVar[Declaration] = Declaration(
+        title="Clinical Supervision Contract (1:1 Supervision)",
+        concerns=Concerns(
+            supervisee="supervisee.name", supervisor="supervisor.name", team="supervisee.department"
+        ),
+        dated="signatures.date",
+        renewal=Renewal(
+            months=12, action="re-sign the contract", carries=("supervisee.", "supervisor.")
+        ),
+        wording={
+            "organisation": "Birmingham & Solihull Training Hub",
+            "policies": "Whistle-blowing; Safeguarding, Dignity at Work, Anti-Fraud etc",
+        },
+        sample={
+            "supervisee": {
+                "name": "Zoë Ó Briain",
+                "department": "Children’s Services — Łódź liaison",
+                "directorate": "Ахмед Directorate",
+            },
+            "supervisor": {"name": "Ayşe Yılmaz"},
+            "signatures": {"date": "03/04/2026"},
+        },
+    )
+
     form_id: Literal["contract"] = "contract"
     schema_version: Literal["1.1.0"] = "1.1.0"
 
     supervisee: Annotated[ContractSupervisee, Field(title="Supervisee")] = ContractSupervisee()
     supervisor: Annotated[ContractSupervisor, Field(title="Supervisor")] = ContractSupervisor()
-    signatures: Annotated[ContractSignatures, Field(title="Signatures"), Section("Signatures")] = (
-        ContractSignatures()
-    )
+    signatures: Annotated[ContractSignatures, Field(title="Signatures")] = ContractSignatures()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from forms.template import compiled_form
+from forms.values import nest
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from schemas.common import FormModel
 from schemas.registry import form_ids, latest
@@ -18,42 +19,6 @@ SEEDS = Path(__file__).resolve().parent / "seeds"
 """The seed documents, copied from ../shared/seeds so a clone anywhere can test against them."""
 SHARED_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 ISSUED_AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
-
-SAMPLES: dict[str, dict[str, object]] = {
-    "contract": {
-        "supervisee": {
-            "name": "Zoë Ó Briain",
-            "department": "Children’s Services — Łódź liaison",
-            "directorate": "Ахмед Directorate",
-        },
-        "supervisor": {"name": "Ayşe Yılmaz"},
-        "signatures": {"date": "03/04/2026"},
-    },
-    "agreement": {
-        "supervisee": {"name": "Łukasz Wiśniewski", "job_title": "Social Worker"},
-        "supervisor": {"name": "Ахмед Иванов", "job_title": "Team Manager"},
-        "agreed_on": "2026-04-03",
-        "regularity": {"sessions_per_year": 10, "weeks_between_sessions": 5},
-        "signatures": {"supervisee": {"date": "04/04/2026"}},
-    },
-    "group-record": {
-        "held_on": "21/11/2026",
-        "case_reference": "CF-0042",
-        "team": "East",
-        "participants": [
-            {"name": "Zoë Ó Briain", "role": "Facilitator", "team": "East"},
-            {"name": "Ελένη Παπαδοπούλου", "role": "Observer/participant"},
-        ],
-        "genogram": "Mother (Ayşe, 34)\nFather (Łukasz, 36)\nMaya (7), Jon (3)",
-        "description": "Maya has missed twelve days of school this term.",
-        "workers_goal": "Decide whether a conference is needed.",
-        "scales": {"safety": 4, "plan_confidence": 7},
-        "review": {"enough_for_now": True},
-        "actions": [
-            {"action": "Visit with grandmother", "by_whom": "Ахмед", "by_when": "28/11/2026"}
-        ],
-    },
-}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,7 +33,9 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 
 def sample_record(form_id: str) -> FormModel:
-    return latest(form_id).model_validate(SAMPLES[form_id])
+    """The filled-in example the form declares (``Declaration.sample``)."""
+    model = latest(form_id)
+    return model.model_validate(nest(dict(model.declaration.sample if model.declaration else {})))
 
 
 @pytest.fixture(params=form_ids())

@@ -20,13 +20,13 @@ import pytest
 from pikepdf import Array, Dictionary, Name, String
 from PIL import Image
 
-from forms.template import compiled_form
-from forms.wording import load_wording
+from forms.writing.compiled import compiled_form
+from forms.writing.wording import load_wording
 from pipeline.data import Record
 from pipeline.generate import issue_copy
 from pipeline.printing import print_pack
-from schemas.registry import form_ids
-from tests.conftest import ISSUED_AT, SAMPLES, sample_record
+from schemas.registry import form_ids, latest
+from tests.conftest import ISSUED_AT, sample_record
 from tests.forms.longest import longest_record
 from tests.verapdf import FailedRule, VeraPDFError, failed_rules, need_verapdf
 
@@ -79,7 +79,8 @@ def _form_files(folder: Path) -> dict[str, Path]:
         files[f"{form_id} longest"] = issue_copy(form, longest, issued_at=ISSUED_AT)[1]
         files[f"{form_id} flattened"] = issue_copy(form, record, flatten=True)[1]
         files[f"{form_id} flattened blank"] = issue_copy(form, None, flatten=True)[1]
-        rows = [Record(1, SAMPLES[form_id], {}), Record(2, SAMPLES[form_id], {})]
+        sample = dict(latest(form_id).declaration.sample)
+        rows = [Record(1, sample, {}), Record(2, sample, {})]
         files[f"{form_id} print pack"] = print_pack(form_id, rows, 0)[0]
         longest_row = Record(1, longest.model_dump(mode="json", exclude_none=True), {})
         files[f"{form_id} print pack of the longest"] = print_pack(form_id, [longest_row], 0)[0]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.generate import flatten_pdf, issue_copy
 from pipeline.printing import print_pack
 from tests.conftest import ISSUED_AT, sample_record

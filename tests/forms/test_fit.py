@@ -18,12 +18,12 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
-from forms.appearance import MIN_SIZE, PAD
 from forms.fonts import field_font
-from forms.identity import qr_payload
 from forms.spec import spec_by_path
-from forms.template import compiled_form
 from forms.values import display_values
+from forms.writing.appearance import MIN_SIZE, PAD
+from forms.writing.compiled import compiled_form
+from forms.writing.identity import qr_payload
 from pipeline.generate import issue_copy
 from schemas.registry import latest
 from tests.conftest import ISSUED_AT

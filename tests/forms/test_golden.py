@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pikepdf
 
-from forms.read import read_fields
-from forms.template import compiled_form
+from forms.reading.fields import read_fields
+from forms.writing.compiled import compiled_form
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 

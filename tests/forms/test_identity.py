@@ -7,8 +7,8 @@ import re
 
 import pypdf
 
-from forms.identity import new_document_id
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
+from forms.writing.identity import new_document_id
 from pipeline.generate import issue_copy
 from tests.conftest import ISSUED_AT
 

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from forms.normalise import normalise_value, parse_date
+from forms.reading.normalise import normalise_value
 from forms.spec import FieldSpec, spec_by_path
+from schemas.dates import parse_date
 from schemas.registry import latest
 
 SPECS = spec_by_path(latest("group-record"))

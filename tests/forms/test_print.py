@@ -18,7 +18,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from pipeline.printing import print_pack
 from tests.conftest import ISSUED_AT

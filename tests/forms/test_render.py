@@ -11,9 +11,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from forms.identity import qr_payload
-from forms.template import compiled_form
 from forms.values import display_values
+from forms.writing.compiled import compiled_form
+from forms.writing.identity import qr_payload
 from pipeline.generate import flatten_pdf, issue_copy
 from tests.conftest import ISSUED_AT, sample_record
 

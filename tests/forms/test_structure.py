@@ -3,7 +3,7 @@
 The tree is read two ways: by pikepdf with PDFium's text (``tests.structure.walk``)
 and by poppler (``pdfinfo -struct-text``), so a pass does not rest on one program.
 What it must be is built here from the wording's blocks, independently of
-``forms.compose``: the title an H1, headings H2, clauses P, bullets and numbered
+``forms.writing.compose``: the title an H1, headings H2, clauses P, bullets and numbered
 items L/LI/Lbl/LBody, the question grid a Table of TH and TD, and in each row of
 fields every label a P followed at once by its field's Form element (a radio
 button after its option's name, a table cell under its column's header).
@@ -18,8 +18,15 @@ from typing import Any
 import pytest
 
 from forms.spec import FieldSpec, field_specs
-from forms.template import compiled_form
-from forms.wording import Block, FieldRef, inline_parts, load_wording, parse_blocks, render_wording
+from forms.writing.compiled import compiled_form
+from forms.writing.wording import (
+    Block,
+    FieldRef,
+    inline_parts,
+    load_wording,
+    parse_blocks,
+    render_wording,
+)
 from pipeline.generate import issue_copy
 from schemas.registry import latest
 from tests.conftest import ISSUED_AT, sample_record

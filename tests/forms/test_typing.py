@@ -18,7 +18,7 @@ PDFium adds to the appearance (``/_EE``, ``/_A1``, ``/_CC``, ``/_86``), encoded
 in that charset's Windows code page, and a character that code page lacks (ı is
 not in cp1250) would be dropped. PDFium's one exception is a default font whose
 resource name is Wingdings or Webdings: it is offered every character. So the
-forms name their field font's resource ``/Wingdings`` (``forms.appearance``),
+forms name their field font's resource ``/Wingdings`` (``forms.writing.appearance``),
 and these tests prove PDFium then draws every script with the embedded font.
 """
 
@@ -35,7 +35,7 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from PIL import Image
 
-from forms.appearance import FONT_RESOURCE
+from forms.writing.appearance import FONT_RESOURCE
 from tests.engines import full_name
 
 FIELD = "supervisee.name"

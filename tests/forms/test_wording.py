@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from forms.template import compiled_form
-from forms.wording import load_wording
+from forms.writing.compiled import compiled_form
+from forms.writing.wording import load_wording
 from pipeline.generate import issue_copy
+from schemas.errors import LayoutError
+from schemas.registry import form_ids, latest
+from tests.cli import run
 from tests.conftest import ISSUED_AT, SEEDS, SHARED_SEEDS
 
 CONTRACT_SEED = "000_7a59e302829dc164.txt"
@@ -106,6 +109,36 @@ def test_wording_config_changes_the_local_names(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        ('[agreemnt]\nemployer = "RCC"\n', "unknown section [agreemnt]"),
+        ('[agreement]\nemployr = "RCC"\n', "unknown key 'employr' in [agreement]"),
+        ('logoo = "x.png"\n', "unknown section [logoo]"),
+        ("[agreement]\nemployer = 3\n", "agreement.employer: Input should be a valid string"),
+    ],
+)
+def test_a_misspelt_section_or_key_is_an_error_naming_it(tmp_path, config, named):
+    path = tmp_path / "council.toml"
+    path.write_text(config, encoding="utf-8")
+    with pytest.raises(LayoutError, match=re.escape(named)):
+        load_wording(path)
+    code, _, err = run("--config", str(path), "generate", "contract", "-o", str(tmp_path / "o"))
+    assert code == 1
+    assert named in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_printed_default_config_is_a_valid_config(tmp_path):
+    code, out, _ = run("forms", "--wording")
+    assert code == 0
+    path = tmp_path / "defaults.toml"
+    path.write_text(out, encoding="utf-8")
+    assert load_wording(path) == load_wording()
+    for form_id in form_ids():
+        assert f"[{form_id}]" in out or not latest(form_id).declaration.wording
+
+
 APPENDIX_3_SCALES = {
     "scales.safety": "Where do you rate the child’s safety with this mother on a scale of 0–10?",
     "scales.plan_confidence": "Is this a plan that the parents believe in? On a scale of 0–10, "
@@ -137,7 +170,7 @@ def test_group_record_keeps_the_appendix_headings_and_scale_questions(blank_pdfs
 
 def test_seed_paragraphs_stay_paragraphs():
     """The contract's supervisee clause that the seed prints as a paragraph is not a bullet."""
-    from forms.wording import parse_blocks, render_wording
+    from forms.writing.wording import parse_blocks, render_wording
 
     blocks = parse_blocks(render_wording("contract", load_wording()))
     clause = "Bring appropriate work based issues to discuss freely and honestly."

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pikepdf
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from tests.conftest import ISSUED_AT, sample_record
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 import pipeline.ingest
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from tests.cli import run
 from tests.conftest import ISSUED_AT, sample_record
@@ -185,10 +185,10 @@ def test_a_file_gone_before_it_is_read_is_rejected_as_unreadable(inbox, tmp_path
     vanished = inbox / "team-a" / "contract.pdf"
     vanished.unlink()
     batch = Batch(tmp_path / "out", 1, Limits())
-    results = {r["source"]["filename"]: r for r in batch.run(found.pdfs, found.refused)}
-    assert results["contract.pdf"]["status"] == "rejected"
-    assert results["contract.pdf"]["problems"][0]["code"] == "unreadable"
-    assert results["agreement.pdf"]["status"] == "incomplete"
+    results = {r.filename: r for r in batch.run(found.pdfs, found.refused)}
+    assert results["contract.pdf"].status == "rejected"
+    assert results["contract.pdf"].problems[0].code == "unreadable"
+    assert results["agreement.pdf"].status == "incomplete"
     assert batch.summary.counts["rejected"] == 2  # with the letter
 
 

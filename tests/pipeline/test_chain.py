@@ -13,9 +13,10 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.chain import line_hash
 from pipeline.generate import issue_copy
+from pipeline.result import IngestResult
 from pipeline.store import open_store
 from pipeline.tables import MIGRATIONS
 from tests.cli import run
@@ -202,7 +203,7 @@ def test_the_whole_log_rewritten_after_its_head_was_noted(filled, store_url):
 def test_a_noted_head_still_proves_the_log_as_it_grows(filled, store_url, tmp_path):
     noted = json.loads(run("records", "--store", store_url, "head", "--json")[1])
     with open_store(store_url) as store:
-        store.archive(rejected(b"abc"), b"abc")
+        store.archive(IngestResult.from_json(rejected(b"abc")), b"abc")
     code, report = verify(store_url, "--expect-head", noted["hash"].upper())
     assert (code, report["findings"]) == (0, [])
     code, report = verify(store_url, "--expect-head", "ab" * 32)
@@ -229,7 +230,9 @@ def test_a_transcription_restates_its_record(filled, store_url):
     target = filled["group-record"]
     with open_store(store_url) as store:
         result = store.record(target)[0]
-        store.update_result(target, {**result, "status": "complete"}, "transcribe")
+        store.update_result(
+            target, IngestResult.from_json({**result, "status": "complete"}), "transcribe"
+        )
         line = store.audit_log()[-1]
     assert (line["action"], line["record_id"]) == ("transcribe", target)
     assert json.loads(line["detail"])["status"] == "complete"
@@ -273,7 +276,7 @@ def test_an_older_store_is_chained_when_it_upgrades(store_url, monkeypatch):
             ("export", None),
             ("baseline", 1),
         ]
-        upgraded.archive(rejected(b"def"), b"def")
+        upgraded.archive(IngestResult.from_json(rejected(b"def")), b"def")
     code, report = verify(store_url)
     assert (code, report["findings"]) == (0, [])
     assert report["lines"] == 4

@@ -15,8 +15,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from forms.read import MAX_DEPTH, fields_of
-from forms.template import compiled_form
+from forms.reading.fields import MAX_DEPTH, fields_of
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from pipeline.ingest import ingest_bytes
 from schemas.errors import ExtractionError
@@ -110,7 +110,7 @@ def test_a_field_tree_is_read_to_its_depth_limit_and_no_further():
 
 def test_a_reader_that_fails_unexpectedly_rejects_the_file(monkeypatch):
     # No file is known to break a reader: that is the point. A stand-in reader does.
-    def broken(pdf):
+    def broken(pdf, **_options):
         raise KeyError("/Kids")
 
     monkeypatch.setattr("pipeline.ingest.fields_of", broken)

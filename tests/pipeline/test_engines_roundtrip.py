@@ -19,10 +19,10 @@ from typing import Any
 import pikepdf
 import pytest
 
-from forms.identity import Identity
 from forms.spec import field_specs
-from forms.template import compiled_form
 from forms.values import nest
+from forms.writing.compiled import compiled_form
+from forms.writing.identity import Identity
 from pipeline.generate import issue_copy
 from pipeline.ingest import ingest_bytes
 from schemas.registry import latest

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from pipeline.private import AppendLog, write_private
 from pipeline.store import open_store

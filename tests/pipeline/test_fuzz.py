@@ -12,9 +12,9 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forms.normalise import normalise_value
+from forms.reading.normalise import normalise_value
 from forms.spec import field_specs
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from pipeline.ingest import ingest_bytes
 from schemas.registry import form_ids, latest

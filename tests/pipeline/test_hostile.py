@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from tests.conftest import ISSUED_AT, sample_record
 from tests.pipeline.hostile import write_corpus

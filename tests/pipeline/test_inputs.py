@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from pipeline.inputs import find_inputs, looks_like_email
 from tests.conftest import ISSUED_AT, sample_record

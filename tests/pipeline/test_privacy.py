@@ -17,10 +17,11 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.cli import cli
 from pipeline.cli_common import json_line, printable
 from pipeline.generate import issue_copy
+from pipeline.result import IngestResult
 from pipeline.store import open_store
 from tests.cli import run
 from tests.conftest import _fresh_postgres, sample_record
@@ -146,7 +147,9 @@ def test_a_purge_keeps_copies_whose_return_is_kept(tmp_path, store_url):
             "signatures": [],
             "problems": [],
         }
-        store.archive(result, b"x")  # received today: kept by a purge before 2020
+        store.archive(
+            IngestResult.from_json(result), b"x"
+        )  # received today: kept by a purge before 2020
     code, stdout, _ = run(
         "records", "purge", "--before", "01/01/2020", "--yes", "--store", store_url
     )
@@ -161,12 +164,14 @@ def test_a_purge_a_reader_keeps_from_finishing_says_so(tmp_path):
     url = f"sqlite:///{tmp_path}/records.db"
     with open_store(url) as store:
         store.archive(
-            {
-                "status": "rejected",
-                "source": {"filename": f"{NAME}.pdf", "sha256": "ef" * 32, "bytes": 1},
-                "signatures": [],
-                "problems": [],
-            },
+            IngestResult.from_json(
+                {
+                    "status": "rejected",
+                    "source": {"filename": f"{NAME}.pdf", "sha256": "ef" * 32, "bytes": 1},
+                    "signatures": [],
+                    "problems": [],
+                }
+            ),
             b"x",
         )
     reader = sqlite3.connect(tmp_path / "records.db", isolation_level=None)
@@ -215,12 +220,14 @@ def test_a_purge_date_that_is_no_date_is_a_usage_error(tmp_path, typed):
 def test_purge_off_a_terminal_needs_yes(tmp_path, store_url):
     with open_store(store_url) as store:
         store.archive(
-            {
-                "status": "rejected",
-                "source": {"filename": "x.pdf", "sha256": "cd" * 32, "bytes": 1},
-                "signatures": [],
-                "problems": [],
-            },
+            IngestResult.from_json(
+                {
+                    "status": "rejected",
+                    "source": {"filename": "x.pdf", "sha256": "cd" * 32, "bytes": 1},
+                    "signatures": [],
+                    "problems": [],
+                }
+            ),
             b"x",
         )
     code, stdout, err = run("records", "purge", "--before", _tomorrow(), "--store", store_url)
@@ -293,7 +300,12 @@ def test_stored_text_is_escaped_by_every_command(tmp_path, store_url):
     with open_store(store_url) as store:
         for n, status in enumerate(("complete", "scanned")):
             pdf = f"pdf {n}".encode()
-            store.archive(_evil_result(hashlib.sha256(pdf).hexdigest(), status, signed_on), pdf)
+            store.archive(
+                IngestResult.from_json(
+                    _evil_result(hashlib.sha256(pdf).hexdigest(), status, signed_on)
+                ),
+                pdf,
+            )
         store.register(
             [
                 {
@@ -366,15 +378,17 @@ def test_reading_records_is_audited(tmp_path, store_url):
     with open_store(store_url) as store:
         ids = [
             store.archive(
-                {
-                    "form": "agreement",
-                    "version": "1",
-                    "status": "incomplete",
-                    "source": {"filename": f"{n}.pdf", "sha256": f"{n:064x}", "bytes": 1},
-                    "data": {"supervisee": {"name": NAME}},
-                    "signatures": [],
-                    "problems": [],
-                },
+                IngestResult.from_json(
+                    {
+                        "form": "agreement",
+                        "version": "1",
+                        "status": "incomplete",
+                        "source": {"filename": f"{n}.pdf", "sha256": f"{n:064x}", "bytes": 1},
+                        "data": {"supervisee": {"name": NAME}},
+                        "signatures": [],
+                        "problems": [],
+                    }
+                ),
                 b"%PDF",
             ).id
             for n in (1, 2)
@@ -499,12 +513,14 @@ def test_a_read_the_log_cannot_record_shows_nothing(tmp_path):
     url = _fresh_postgres(url)
     with open_store(url) as store:
         store.archive(
-            {
-                "status": "rejected",
-                "source": {"filename": f"{NAME}.pdf", "sha256": "ab" * 32, "bytes": 1},
-                "signatures": [],
-                "problems": [],
-            },
+            IngestResult.from_json(
+                {
+                    "status": "rejected",
+                    "source": {"filename": f"{NAME}.pdf", "sha256": "ab" * 32, "bytes": 1},
+                    "signatures": [],
+                    "problems": [],
+                }
+            ),
             b"x",
         )
         role = f"supforms_reader_{secrets.token_hex(4)}"
@@ -580,16 +596,18 @@ def test_a_purged_return_takes_its_copy_whenever_it_was_issued(tmp_path, store_u
         )
         for n in range(2):
             store.archive(
-                {
-                    "form": "agreement",
-                    "version": "1",
-                    "document_id": f"L{n}",
-                    "status": "incomplete",
-                    "source": {"filename": f"{n}.pdf", "sha256": f"{n:064x}", "bytes": 1},
-                    "data": None,
-                    "signatures": [],
-                    "problems": [],
-                },
+                IngestResult.from_json(
+                    {
+                        "form": "agreement",
+                        "version": "1",
+                        "document_id": f"L{n}",
+                        "status": "incomplete",
+                        "source": {"filename": f"{n}.pdf", "sha256": f"{n:064x}", "bytes": 1},
+                        "data": None,
+                        "signatures": [],
+                        "problems": [],
+                    }
+                ),
                 b"x",
             )
     run("records", "purge", "--before", _tomorrow(), "--yes", "--store", store_url)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
+from pipeline.result import IngestResult
 from pipeline.store import open_store
 from schemas.errors import StoreError
 from tests.cli import run
@@ -150,7 +151,7 @@ def test_the_ingest_role_adds_and_changes_nothing(roles, tmp_path):
     with open_store(ingest) as store:
         store.log("export", {"records": 2})
         with pytest.raises(StoreError, match="permission denied for table records"):
-            store.update_result(1, store.record(1)[0], "transcribe")
+            store.update_result(1, IngestResult.from_json(store.record(1)[0]), "transcribe")
     for statement in CHANGES:
         assert refused(ingest, statement), statement
     for statement in ADDITIONS:
@@ -172,7 +173,9 @@ def test_the_auditor_reads_and_notes_only_its_reads(roles, tmp_path):
         data = b"%PDF-1.7 kept"
         sha = __import__("hashlib").sha256(data).hexdigest()
         store.archive(
-            {"source": {"sha256": sha, "filename": "k.pdf", "bytes": 13}, "status": "rejected"},
+            IngestResult.from_json(
+                {"source": {"sha256": sha, "filename": "k.pdf", "bytes": 13}, "status": "rejected"}
+            ),
             data,
         )
     auditor = roles.url(roles.auditor)

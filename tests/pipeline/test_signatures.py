@@ -17,7 +17,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from pipeline.ingest import ingest_bytes
 from tests import engines

@@ -14,8 +14,9 @@ import pikepdf
 import pytest
 import sqlalchemy as sa
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
+from pipeline.result import IngestResult
 from pipeline.store import open_store
 from tests.cli import run
 from tests.conftest import ISSUED_AT, sample_record
@@ -234,7 +235,7 @@ def test_an_older_store_upgrades_in_place(store_url, monkeypatch):
     with open_store(store_url) as upgraded:
         assert upgraded.record(1)[1] == data
         result = {"source": {"sha256": "cd" * 32, "filename": "new.pdf", "bytes": 3}}
-        upgraded.archive({**result, "status": "rejected"}, b"new")
+        upgraded.archive(IngestResult.from_json({**result, "status": "rejected"}), b"new")
         # The record kept across the upgrade is stated as it was then (pipeline.chain).
         assert [(line["action"], line["record_id"]) for line in upgraded.audit_log()] == [
             ("baseline", 1),
@@ -265,9 +266,9 @@ def test_pdf_bytes_survive_byte_for_byte(tmp_path, store_url):
         },
         "status": "incomplete",
     }
-    stored = store.archive(result, data)
+    stored = store.archive(IngestResult.from_json(result), data)
     assert store.record(stored.id)[1] == data
-    assert store.archive(result, data).inserted is False
+    assert store.archive(IngestResult.from_json(result), data).inserted is False
     request_close()
 
 
@@ -302,7 +303,7 @@ def test_the_database_keeps_the_audit_log(tmp_path, store_url):
     """Archiving writes its audit line itself, and no client can change or delete one."""
     with open_store(store_url) as store:
         result = {"source": {"sha256": "cd" * 32, "filename": "a.pdf", "bytes": 3}}
-        stored = store.archive({**result, "status": "rejected"}, b"abc")
+        stored = store.archive(IngestResult.from_json({**result, "status": "rejected"}), b"abc")
         (line,) = store.audit_log()
         assert (line["action"], line["record_id"]) == ("archive", stored.id)
         detail = json.loads(line["detail"])  # and the hash of the result (pipeline.chain)

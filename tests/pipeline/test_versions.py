@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import pytest
 from pydantic import Field
 
-from forms.template import compiled_form
+from forms.writing.compiled import compiled_form
 from pipeline.generate import issue_copy
 from pipeline.ingest import ingest_bytes
 from schemas import registry
@@ -76,9 +76,9 @@ def test_an_out_of_date_version_is_noted_when_archived(old_version, tmp_path):
     from pipeline.store import open_store
 
     _, data, _ = issue_copy(old_version, None)
-    result = ingest_bytes(data, "old.pdf").as_json()
+    result = ingest_bytes(data, "old.pdf")
     with open_store(f"sqlite:///{tmp_path}/r.db") as store:
-        archived = archive_result(store, result, data)
+        archived = archive_result(store, result, data).as_json()
     assert {
         "field": "(file)",
         "code": "out_of_date_version",

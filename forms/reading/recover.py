@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import pikepdf
 import pypdfium2 as pdfium
 
-from forms.layout import Widget
+from forms.writing.layout import Widget
 from schemas.errors import ExtractionError
 
 __all__ = ["CONTENT_LIMIT", "contents_fit", "page_text", "recover_values"]

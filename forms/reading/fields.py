@@ -62,68 +62,67 @@ def _kind(ft: str | None, flags: int) -> str:
     return kind
 
 
-def _has_field_kids(kids: Any) -> bool:
-    """Whether a field's kids are fields (it is a non-terminal node) rather than widgets.
-
-    The PDF spec makes a field's kids all one or all the other, so the first decides;
-    looking at the rest would parse every widget of every radio group.
-    """
-    if not isinstance(kids, pikepdf.Array) or not len(kids):
-        return False
-    first = kids[0]
-    return isinstance(first, pikepdf.Dictionary) and "/T" in first
-
-
 def _button_value(
-    entries: dict[str, Any], kids: Callable[[], Sequence[pikepdf.Object]]
+    field: pikepdf.Object, entries: dict[str, Any], kids: Callable[[], Sequence[pikepdf.Object]]
 ) -> str | None:
     value = entries.get("/V")
     if value is not None and str(value) != "/Off":
         return _text(value)
     # Some fillers set only the widget's /AS; the chosen state is then the value.
     for widget in kids():
-        state = widget.get("/AS")
+        state = widget.get(Name.AS)
         if state is not None and str(state) != "/Off":
             return str(state)[1:]
-    state = entries.get("/AS")
+    state = field.get(Name.AS)
     return str(state)[1:] if state is not None and str(state) != "/Off" else None
 
 
 Box = tuple[int, tuple[float, float, float, float]]
-_FIELD_KEYS = frozenset({"/T", "/FT", "/Ff", "/V", "/Kids", "/AS", "/RV", "/TU"})
-_WIDGET_KEYS = frozenset({"/P", "/Rect"})
 
 
-def _entries(node: pikepdf.Object, wanted: frozenset[str]) -> dict[str, Any]:
+def _keys(*names: str) -> tuple[tuple[str, pikepdf.Name], ...]:
+    return tuple((name, pikepdf.Name(name)) for name in names)
+
+
+_FIELD_KEYS = _keys("/T", "/FT", "/Ff", "/V", "/Kids")
+_WIDGET_KEYS = _keys("/P", "/Rect")
+
+
+def _entries(node: pikepdf.Object, wanted: tuple[tuple[str, pikepdf.Name], ...]) -> dict[str, Any]:
     """The entries a reader needs, without converting the rest.
 
-    pikepdf converts every value it hands out: asking for the keys, then for a few
-    values, is twice as fast as ``items()``.
+    pikepdf converts every value it hands out, and every key given as text: asking
+    whether each wanted entry is there, by a ready-made ``Name``, then for the few
+    values present, is several times faster than ``keys()`` or ``items()``.
     """
-    return {key: node[key] for key in node.keys() if key in wanted}  # noqa: SIM118
+    return {key: node[name] for key, name in wanted if name in node}
 
 
 class _Walk:
     """One walk of a field tree; dictionary lookups go through plain dicts (pikepdf is slow)."""
 
-    def __init__(self, pdf: pikepdf.Pdf) -> None:
+    def __init__(self, pdf: pikepdf.Pdf, tooltips: bool) -> None:
         self.pdf = pdf
+        self.tooltips = tooltips
         self.seen: set[tuple[int, int]] = set()
         self.out: list[PdfField] = []
         self._pages: dict[tuple[int, int], int] | None = None
+        self._annots: dict[tuple[int, int], int] | None = None
 
     def page_of(self, widget: pikepdf.Object, entries: dict[str, Any]) -> int:
         if self._pages is None:
             self._pages = {page.obj.objgen: i for i, page in enumerate(self.pdf.pages)}
-            for index, page in enumerate(self.pdf.pages):  # widgets without /P
-                annots = page.obj.get("/Annots")
-                for annot in annots if isinstance(annots, pikepdf.Array) else ():
-                    if isinstance(annot, pikepdf.Object) and annot.is_indirect:
-                        self._pages.setdefault(annot.objgen, index)
         owner = entries.get("/P")
         if isinstance(owner, pikepdf.Object) and owner.objgen in self._pages:
             return self._pages[owner.objgen]
-        return self._pages.get(widget.objgen, 0)
+        if self._annots is None:  # a widget without /P: the page whose /Annots lists it
+            self._annots = {}
+            for index, page in enumerate(self.pdf.pages):
+                annots = page.obj.get("/Annots")
+                for annot in annots if isinstance(annots, pikepdf.Array) else ():
+                    if isinstance(annot, pikepdf.Object) and annot.is_indirect:
+                        self._annots.setdefault(annot.objgen, index)
+        return self._annots.get(widget.objgen, 0)
 
     def boxes(self, widgets: Sequence[tuple[pikepdf.Object, dict[str, Any]]]) -> tuple[Box, ...]:
         found = []
@@ -152,10 +151,11 @@ class _Walk:
         self, field: pikepdf.Object, prefix: str, inherited: dict[str, Any], depth: int
     ) -> list[tuple[pikepdf.Object, str, dict[str, Any], int]]:
         """Read one node: a terminal field goes to ``out``; a parent returns its kids."""
-        if field.is_indirect:
-            if field.objgen in self.seen:
+        objgen = field.objgen  # (0, 0) for a direct object: cheaper than is_indirect
+        if objgen != (0, 0):
+            if objgen in self.seen:
                 return []
-            self.seen.add(field.objgen)
+            self.seen.add(objgen)
         entries = _entries(field, _FIELD_KEYS)
         here = dict(inherited)
         for key in ("/FT", "/Ff", "/V"):
@@ -164,35 +164,37 @@ class _Walk:
         partial = entries.get("/T")
         name = f"{prefix}.{partial}" if prefix and partial is not None else str(partial or prefix)
         kids_array = entries.get("/Kids")
-        if kids_array is not None and _has_field_kids(kids_array):
+        # The PDF spec makes a field's kids all fields or all widgets: the first decides,
+        # and a field's kids are listed (each converted by pikepdf) only once.
+        listed = list(kids_array) if isinstance(kids_array, pikepdf.Array) else []
+        if listed and isinstance(listed[0], pikepdf.Dictionary) and Name.T in listed[0]:
             return [
                 (kid, name, here, depth + 1)
-                for kid in kids_array
-                if isinstance(kid, pikepdf.Dictionary) and "/T" in kid
+                for kid in listed
+                if isinstance(kid, pikepdf.Dictionary) and Name.T in kid
             ]
 
         def kids() -> list[pikepdf.Object]:
             # A terminal field's kids are its widgets; each costs a parse, so only
             # when needed (a radio value kept in /AS only, a signature's boxes).
-            items = kids_array if isinstance(kids_array, pikepdf.Array) else ()
-            return [k for k in items if isinstance(k, pikepdf.Dictionary)]
+            return [k for k in listed if isinstance(k, pikepdf.Dictionary)]
 
         ft = str(here["/FT"]) if "/FT" in here else None
         flags = int(here.get("/Ff", 0))
         kind = _kind(ft, flags)
         boxes: tuple[Box, ...] = ()
         if kind in ("radio", "checkbox"):
-            value = _button_value(entries, kids)
+            value = _button_value(field, entries, kids)
         else:
             value = _text(entries.get("/V", here.get("/V")))
-            if value is None and "/RV" in entries:  # rich text only: keep its characters
-                value = _plain(str(entries["/RV"]))
+            if value is None and Name.RV in field:  # rich text only: keep its characters
+                value = _plain(str(field.RV))
             if kind == "signature":
                 widgets: list[tuple[pikepdf.Object, dict[str, Any]]] = [
                     (kid, _entries(kid, _WIDGET_KEYS)) for kid in kids()
                 ]
                 boxes = self.boxes(widgets or [(field, _entries(field, _WIDGET_KEYS))])
-        tooltip = str(entries.get("/TU", ""))
+        tooltip = str(field.get(Name.TU, "")) if self.tooltips else ""
         self.out.append(PdfField(name, kind, value, flags, tooltip, boxes))
         return []
 
@@ -204,8 +206,10 @@ def _plain(rich: str) -> str:
     return html.unescape(text).strip()
 
 
-def fields_of(pdf: pikepdf.Pdf) -> list[PdfField]:
-    """Every terminal field of an open PDF, in field-tree order.
+def fields_of(
+    pdf: pikepdf.Pdf, *, tooltips: bool = False, visited: set[tuple[int, int]] | None = None
+) -> list[PdfField]:
+    """Every terminal field of an open PDF, in field-tree order (``tooltips``: with ``/TU``).
 
     Raises:
         ExtractionError: the field tree is deeper than any form needs (``MAX_DEPTH``).
@@ -216,7 +220,9 @@ def fields_of(pdf: pikepdf.Pdf) -> list[PdfField]:
     fields = acroform.Fields
     if not isinstance(fields, pikepdf.Array):  # damaged: a form with no list of fields
         return []
-    walk = _Walk(pdf)
+    walk = _Walk(pdf, tooltips)
+    if visited is not None:
+        walk.seen = visited  # the caller learns which objects are fields
     for field in fields:
         if isinstance(field, pikepdf.Dictionary):
             walk.walk(field)
@@ -234,4 +240,4 @@ def read_fields(source: Path | bytes, name: str | None = None) -> list[PdfField]
         why = re.sub(r"^stream <[^>]*>:?\s*", "", str(exc))  # qpdf's name for the bytes
         raise ExtractionError(f"not a readable PDF ({why})", path=where) from exc
     with pdf:
-        return fields_of(pdf)
+        return fields_of(pdf, tooltips=True)

@@ -24,8 +24,8 @@ from typing import Any
 
 import pikepdf
 
-from forms.read import PdfField, fields_of
-from forms.signatures import Box, SignatureVerdict, covered_block
+from forms.reading.fields import PdfField, fields_of
+from forms.reading.signatures import Box, SignatureVerdict, covered_block
 
 __all__ = ["digital_signatures", "earlier_field_names", "may_be_signed"]
 

@@ -7,16 +7,16 @@ font and size. The field's value (``/V``) always holds the whole answer.
 
 The pages are tagged like the form's own: each line is marked content of an
 element (the pages' title an H2, each "continued from" an H3, the answer a P),
-which ``forms.fill`` adds to the copy's structure tree after the form's own.
+which ``forms.writing.fill`` adds to the copy's structure tree after the form's own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from forms.appearance import FONT_RESOURCE, LEADING, wrap_text
 from forms.fonts import FieldFont
-from forms.layout import BOTTOM, MARGIN, TOP, WIDTH
+from forms.writing.appearance import FONT_RESOURCE, LEADING, wrap_text
+from forms.writing.layout import BOTTOM, MARGIN, TOP, WIDTH
 
 __all__ = ["Continued", "Overflow", "continuation_pages", "marker"]
 

@@ -8,8 +8,8 @@ the schema, not the viewer, decides what is too long, so nothing typed is cut. A
 text box sized for more than one line of its longest value is multiline, so
 viewers wrap what people type.
 Each page gets an empty footer stream and the document placeholders for its
-identity, which ``forms.fill`` replaces per copy. The structure tree
-(``forms.tagging``) links each widget to its Form element (``/StructParent``).
+identity, which ``forms.writing.fill`` replaces per copy. The structure tree
+(``forms.writing.tagging``) links each widget to its Form element (``/StructParent``).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ import io
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 
-from forms.appearance import FONT_RESOURCE, VALUE_SIZE, check_on, dot_on
 from forms.fonts import FieldFont
-from forms.layout import StaticPages, Widget
 from forms.spec import FieldSpec
-from forms.tagging import add_structure
+from forms.writing.appearance import FONT_RESOURCE, VALUE_SIZE, check_on, dot_on
+from forms.writing.layout import StaticPages, Widget
+from forms.writing.tagging import add_structure
 
 __all__ = ["FIELD_FLAGS", "MULTILINE", "build_acroform", "button_name"]
 

@@ -3,48 +3,21 @@
 Each engine writes values its own way: checkbox on-states other than ``/Yes``,
 ``\\r`` line breaks, dates typed as ``3/4/26``, ``03-04-2026`` or ``3 April 2026``.
 A value that cannot be read with certainty becomes a ``Problem`` naming the
-field; nothing is guessed silently. Dates are read the UK way, day first.
+field; nothing is guessed silently. Dates are read by ``schemas.dates``, day first.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from forms.spec import FieldSpec
+from schemas.dates import DateProblemError, parse_date
 from schemas.errors import Problem
 
-__all__ = ["OFF_STATES", "normalise_value", "parse_date"]
+__all__ = ["OFF_STATES", "normalise_value"]
 
 OFF_STATES = frozenset({"", "off", "no", "false", "0", "n"})
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_NUMERIC = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
-_ISO = re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})$")
-_WORDY = re.compile(
-    r"^(?:[a-z]+,?\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]+)\.?,?\s+(\d{2}|\d{4})$"
-)
-_WORDY_US = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 
 
 class ValueProblemError(ValueError):
@@ -52,46 +25,6 @@ class ValueProblemError(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def _year(text: str) -> int:
-    year = int(text)
-    return 2000 + year if len(text) == 2 else year
-
-
-def _make(year: int, month: int, day: int, typed: str) -> date:
-    try:
-        return date(year, month, day)
-    except ValueError as exc:
-        raise ValueProblemError(
-            "invalid_date", f"{typed!r} is not a calendar date ({exc})"
-        ) from exc
-
-
-def parse_date(typed: str) -> date:
-    """A date as people type it in the UK: day first, numbers or month names.
-
-    Raises ``ValueProblem`` with code ``invalid_date`` (31/02/2026) or
-    ``unreadable_date`` (anything not clearly a date).
-    """
-    text = " ".join(typed.strip().lower().split())
-    if match := _ISO.match(text):
-        year, month, day = (int(part) for part in match.groups())
-        return _make(year, month, day, typed)
-    if match := _NUMERIC.match(text):
-        day, month, year = int(match[1]), int(match[2]), _year(match[3])
-        return _make(year, month, day, typed)
-    if match := _WORDY.match(text):
-        named = _MONTHS.get(match[2])
-        if named:
-            return _make(_year(match[3]), named, int(match[1]), typed)
-    if match := _WORDY_US.match(text):
-        named = _MONTHS.get(match[1])
-        if named:
-            return _make(int(match[3]), named, int(match[2]), typed)
-    raise ValueProblemError(
-        "unreadable_date", f"{typed!r} is not a date supforms can read; write it as dd/mm/yyyy"
-    )
 
 
 def _text(raw: str) -> str:
@@ -145,5 +78,5 @@ def normalise_value(spec: FieldSpec, raw: str | None) -> tuple[Any, Problem | No
     """The typed value of one field, or ``None`` and the problem that stopped it."""
     try:
         return _normalise(spec, raw), None
-    except ValueProblemError as exc:
+    except (ValueProblemError, DateProblemError) as exc:
         return None, Problem(spec.path, exc.code, exc.message)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from forms.appearance import PAD, VALUE_SIZE, box_height, wide_lines
 from forms.fonts import field_font
-from forms.layout import (
+from forms.spec import FieldSpec
+from forms.writing.appearance import PAD, VALUE_SIZE, box_height, wide_lines
+from forms.writing.layout import (
     BOTTOM,
     BOX_HEIGHT,
     GREY,
@@ -30,8 +31,7 @@ from forms.layout import (
     Node,
     StaticPages,
 )
-from forms.spec import FieldSpec
-from forms.wording import Block, FieldRef
+from forms.writing.wording import Block, FieldRef
 from schemas.errors import LayoutError
 
 __all__ = ["compose"]

@@ -17,7 +17,8 @@ import pikepdf
 from pikepdf import Name
 
 from forms.spec import field_specs
-from schemas.registry import FORMS
+from schemas.errors import LayoutError
+from schemas.registry import versions
 
 __all__ = ["FOOTER", "Identified", "identify", "identify_by_fields", "identify_by_text"]
 
@@ -106,9 +107,13 @@ def identify_by_text(text: str) -> Identified | None:
 
 @cache
 def _field_sets() -> dict[tuple[str, str], frozenset[str]]:
-    return {
-        key: frozenset(spec.path for spec in field_specs(model)) for key, model in FORMS.items()
-    }
+    sets = {}
+    for form_id, version, model in versions():
+        try:
+            sets[form_id, version] = frozenset(spec.path for spec in field_specs(model))
+        except LayoutError:  # a plugin's form that cannot be laid out: no return is of it
+            continue
+    return sets
 
 
 def identify_by_fields(names: set[str]) -> Identified | None:

@@ -12,11 +12,11 @@ import hashlib
 import zlib
 from collections.abc import Mapping
 
-from forms.appearance import FONT_RESOURCE, Fitted, fit_lines, text_appearance
-from forms.continuation import Continued, Overflow, continuation_pages, marker
-from forms.identity import Identity, footer_content, pdf_date, xmp_packet
-from forms.layout import PAGE_HEIGHT, PAGE_WIDTH
-from forms.template import CompiledForm
+from forms.writing.appearance import FONT_RESOURCE, Fitted, fit_lines, text_appearance
+from forms.writing.compiled import CompiledForm
+from forms.writing.continuation import Continued, Overflow, continuation_pages, marker
+from forms.writing.identity import Identity, footer_content, pdf_date, xmp_packet
+from forms.writing.layout import PAGE_HEIGHT, PAGE_WIDTH
 from schemas.errors import LayoutError
 
 __all__ = ["fill_form", "pdf_name", "text_string"]

@@ -9,9 +9,12 @@ markup, so that the clauses read as they do in the seed documents:
 fields; ``[[path|]]`` prints no label) · any other line is a paragraph, in which
 ``[[path]]`` is an inline blank.
 
-The organisation's names and local references come from a TOML config
-(``templates/defaults.toml`` reproduces the seeds), rendered with StrictUndefined
-so a missing variable is an error, never a silent gap.
+The organisation's names and local references are template variables: each
+form declares its variables and their defaults (``Declaration.wording``, which
+reproduce the seeds), a TOML config overrides them (checked: a misspelt section
+or key is an error), and templates render with StrictUndefined, so a missing
+variable is an error, never a silent gap. A plugin form's template sits beside
+its model's module (DESIGN.md, contract 9).
 """
 
 from __future__ import annotations
@@ -26,19 +29,22 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from schemas.errors import LayoutError
+from schemas.registry import form_ids, latest, origin_of, template_folder
 
 __all__ = [
     "Block",
     "FieldRef",
     "Wording",
+    "default_config",
     "load_wording",
     "parse_blocks",
     "render_wording",
 ]
 
-TEMPLATES = Path(__file__).with_name("templates")
+TEMPLATES = Path(__file__).parent.parent / "templates"
 _REF = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]*))?\]\]")
 _NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
 
@@ -90,31 +96,86 @@ class Wording:
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
+@cache
+def _config_model() -> type[BaseModel]:
+    """The wording config's shape: ``logo``, and a table per form of its declared variables."""
+    sections: dict[str, Any] = {}
+    for form_id in form_ids():
+        declaration = latest(form_id).declaration
+        defaults = dict(declaration.wording) if declaration else {}
+        table = create_model(  # type: ignore[call-overload]
+            f"Wording_{form_id}",
+            __config__=ConfigDict(extra="forbid", strict=True),
+            **{key: (str, value) for key, value in defaults.items()},
+        )
+        sections[form_id] = (table, table())
+    model: type[BaseModel] = create_model(
+        "WordingConfig",
+        __config__=ConfigDict(extra="forbid", strict=True),
+        logo=(str, ""),
+        **sections,
+    )
+    return model
+
+
+def _where(item: Any) -> str:
+    path = ".".join(str(part) for part in item["loc"])
+    if item["type"] == "extra_forbidden":
+        parent = ".".join(str(part) for part in item["loc"][:-1])
+        what = f"key {item['loc'][-1]!r} in [{parent}]" if parent else f"section [{path}]"
+        return f"unknown {what}: no form declares it"
+    return f"{path}: {item['msg']}"
+
+
 def load_wording(path: Path | None = None) -> Wording:
-    """The defaults, overlaid by the TOML config at ``path`` when given."""
-    config = tomllib.loads((TEMPLATES / "defaults.toml").read_text(encoding="utf-8"))
+    """The declared defaults, overlaid by the TOML config at ``path`` when given.
+
+    The config is checked against what the forms declare: a misspelt section or
+    key is an error naming it, never silently ignored.
+    """
+    model = _config_model()
+    override: dict[str, Any] = {}
     if path is not None:
         try:
             override = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise LayoutError(f"cannot read wording config: {exc}", path=str(path)) from exc
-        for key, value in override.items():
-            if isinstance(value, dict) and isinstance(config.get(key), dict):
-                config[key] = {**config[key], **value}
-            else:
-                config[key] = value
-    logo = str(config.pop("logo", "") or "")
+    try:
+        config = model.model_validate(override).model_dump()
+    except ValidationError as exc:
+        details = "; ".join(_where(item) for item in exc.errors(include_url=False))
+        raise LayoutError(f"wording config: {details}", path=str(path)) from None
+    logo = str(config.pop("logo") or "")
     if logo and not Path(logo).is_file():
         raise LayoutError(f"logo {logo} does not exist", path=str(path) if path else None)
-    variables = {key: value for key, value in config.items() if isinstance(value, dict)}
-    return Wording(variables=variables, logo=logo)
+    return Wording(variables=config, logo=logo)
+
+
+def default_config() -> str:
+    """Every form's wording variables and their defaults, as a TOML file to copy and edit."""
+    lines = [
+        "# The wording variables of the forms; the defaults reproduce the seed documents.",
+        "# Copy this file, change what differs, pass it with `supforms --config FILE`.",
+        "",
+        "# Optional image printed at the top right of the first page of every form.",
+        'logo = ""',
+    ]
+    for form_id in form_ids():
+        declaration = latest(form_id).declaration
+        if declaration and declaration.wording:
+            lines += ["", f"[{form_id}]"]
+            lines += [
+                f"{key} = {json.dumps(value, ensure_ascii=False)}"
+                for key, value in declaration.wording.items()
+            ]
+    return "\n".join(lines) + "\n"
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def _environment(folder: Path) -> jinja2.Environment:
     # Plain text out, not HTML: autoescape would turn "&" in an organisation's name into "&amp;".
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.FileSystemLoader(folder),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
@@ -129,12 +190,18 @@ def render_wording(form_id: str, wording: Wording, version: str | None = None) -
     """
     names = [f"{form_id}-{version}.j2"] if version else []
     try:
-        template = _environment().select_template([*names, f"{form_id}.j2"])
+        folder = template_folder(form_id) or TEMPLATES
+        template = _environment(folder).select_template([*names, f"{form_id}.j2"])
         return template.render(**wording.variables.get(form_id, {}))
     except jinja2.TemplatesNotFound as exc:
         raise LayoutError(f"no wording template for form {form_id!r}") from exc
     except jinja2.UndefinedError as exc:
         raise LayoutError(f"wording template for {form_id}: {exc.message}") from exc
+    except jinja2.TemplateSyntaxError as exc:  # a plugin's template, most likely
+        raise LayoutError(
+            f"wording template {exc.name or form_id} of package {origin_of(form_id)!r}, "
+            f"line {exc.lineno}: {exc.message}"
+        ) from exc
 
 
 def _refs_only(line: str) -> tuple[FieldRef, ...] | None:

@@ -1,9 +1,9 @@
 """The structure tree of a tagged PDF (PDF/UA-1): written, kept when flattened, merged.
 
-``forms.layout`` records what each page draws as a tree of ``Node`` in reading
+``forms.writing.layout`` records what each page draws as a tree of ``Node`` in reading
 order; ``add_structure`` writes it as the PDF's StructTreeRoot, with a ParentTree
 that maps each page's marked content and each widget back to its element. It is
-compiled once per form version with the template (``forms.template``), so a copy
+compiled once per form version with the template (``forms.writing.compiled``), so a copy
 costs nothing more. ``flatten`` draws each widget's appearance into its page as
 the marked content of its Form element, which becomes a printed field
 (``/PrintField``); ``PackStructure`` carries each copy's tree into a print pack.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 
-from forms.layout import Marked, Node
+from forms.writing.layout import Marked, Node
 
 __all__ = ["PackStructure", "add_structure", "flatten"]
 
@@ -58,7 +58,7 @@ def _new_structure(pdf: Pdf) -> tuple[pikepdf.Object, pikepdf.Object]:
 def add_structure(pdf: Pdf, structure: Node, annots: list[pikepdf.Object]) -> None:
     """Write ``structure`` (a Document node) as ``pdf``'s structure tree.
 
-    ``annots`` are the widget annotations in the order ``forms.layout`` placed them
+    ``annots`` are the widget annotations in the order ``forms.writing.layout`` placed them
     (a ``Form`` node's kid is an index into it). Every page gets ``/Tabs /S`` (tab
     order follows the structure) and its ParentTree key; every widget its own.
     """

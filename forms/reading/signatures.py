@@ -1,7 +1,7 @@
 """How each signature block of a returned form was signed, if at all.
 
 ``digital``: a PKCS#7/CAdES signature in any ``/Sig`` field of the file, verified
-with pyHanko (``forms.digital``); it covers the block its widget lies over.
+with pyHanko (``forms.reading.digital``); it covers the block its widget lies over.
 ``drawn``: an ink or stamp annotation over the signature box, as Preview and
 Acrobat Fill & Sign make (or, in a flattened return, ink inside the box);
 ``typed``: a free-text annotation (or, flattened, text) over the box; ``none``.
@@ -10,7 +10,8 @@ Acrobat Fill & Sign make (or, in a flattened return, ink inside the box);
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, fields
 from dataclasses import field as dc_field
 from typing import Any, Literal
 
@@ -59,12 +60,16 @@ class SignatureVerdict:
         return self.kind == "digital" and (not self.intact or bool(self.modified_after_signing))
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # By hand: ``asdict`` deep-copies every value, and a batch asks this of every block.
+        data = {f.name: getattr(self, f.name) for f in _FIELDS}
         data["changes"] = list(self.changes)
         if self.kind != "digital":
             for key in _DIGITAL_ONLY:
                 data.pop(key)
         return data
+
+
+_FIELDS = fields(SignatureVerdict)
 
 
 def _overlap(a: Iterable[float], b: Iterable[float]) -> float:
@@ -110,15 +115,25 @@ def _is_ink(annot: pikepdf.Dictionary, subtype: str) -> bool:
 
 
 def annotation_signature(
-    pdf: pikepdf.Pdf, path: str, page: int, box: tuple[float, float, float, float]
+    pdf: pikepdf.Pdf,
+    path: str,
+    page: int,
+    box: tuple[float, float, float, float],
+    fields: AbstractSet[tuple[int, int]] = frozenset(),
 ) -> SignatureVerdict:
-    """A drawn or typed signature: an annotation lying mostly over the signature box."""
+    """A drawn or typed signature: an annotation lying mostly over the signature box.
+
+    ``fields``: the objects already known to be form fields (their widgets), which
+    are passed over without being read.
+    """
     if page >= len(pdf.pages):
         return SignatureVerdict(path, "none", block=path)
     annots = pdf.pages[page].obj.get(Name.Annots)
     if not isinstance(annots, pikepdf.Array):
         return SignatureVerdict(path, "none", block=path)
     for annot in annots:
+        if annot.objgen in fields:
+            continue
         if not isinstance(annot, pikepdf.Dictionary) or Name.Rect not in annot:
             continue
         subtype = str(annot.get(Name.Subtype, ""))

@@ -2,13 +2,13 @@
 
 The static page is everything that is the same in every copy: the clauses, the
 labels and the box outlines (so a printed blank form can be filled with a pen).
-Layout records where each field's widget sits; ``forms.acroform`` adds them.
+Layout records where each field's widget sits; ``forms.writing.acroform`` adds them.
 reportlab's origin is bottom-left, so the cursor ``y`` counts down the page.
 
 Everything drawn is tagged (PDF/UA-1): text is marked content of the structure
 element being drawn (``Flow.element``), boxes, rules and the logo are artifacts,
 and each widget gets a ``Form`` element where it is placed. The structure is
-recorded as a tree of ``Node`` in reading order; ``forms.tagging`` writes it.
+recorded as a tree of ``Node`` in reading order; ``forms.writing.tagging`` writes it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from forms.fonts import font_path
 from forms.spec import FieldKind, FieldSpec
-from forms.wording import FieldRef, inline_parts
+from forms.writing.wording import FieldRef, inline_parts
 from schemas.errors import LayoutError
 
 __all__ = [
@@ -49,7 +49,7 @@ __all__ = [
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 48.0
 TOP = PAGE_HEIGHT - 40.0
-BOTTOM = 88.0  # the footer with its QR code lives below this line (forms.identity)
+BOTTOM = 88.0  # the footer with its QR code lives below this line (forms.writing.identity)
 PRINTER_SAFE = 28.35  # 10 mm: nothing is printed nearer any edge of the paper
 WIDTH = PAGE_WIDTH - 2 * MARGIN
 

@@ -4,7 +4,7 @@ Drawing the static pages, subsetting the font and building the AcroForm take
 about a second; a copy differs from the blank template only in a few objects
 (the filled fields, the footers, the identity). So the template is saved once
 by pikepdf without object streams, cut into its objects' bytes, and
-``forms.fill`` writes each copy from those bytes plus the objects it changes.
+``forms.writing.fill`` writes each copy from those bytes plus the objects it changes.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from dataclasses import dataclass
 import pikepdf
 from pikepdf import Dictionary, Name, Pdf
 
-from forms.acroform import MULTILINE, build_acroform
-from forms.appearance import FONT_RESOURCE
-from forms.compose import compose
 from forms.fonts import FieldFont, field_font
-from forms.layout import Widget
 from forms.spec import FieldKind, field_specs
-from forms.wording import Wording, load_wording, parse_blocks, render_wording
+from forms.writing.acroform import MULTILINE, build_acroform
+from forms.writing.appearance import FONT_RESOURCE
+from forms.writing.compose import compose
+from forms.writing.layout import Widget
+from forms.writing.wording import Wording, load_wording, parse_blocks, render_wording
 from schemas.errors import LayoutError
-from schemas.registry import TITLES, latest, model_for
+from schemas.registry import latest, model_for
 
 __all__ = ["CompiledForm", "Slot", "compiled_form"]
 
@@ -167,7 +167,8 @@ def _slots(pdf: Pdf) -> dict[str, Slot]:
 def _compile(form_id: str, version: str, wording: Wording) -> CompiledForm:
     model = model_for(form_id, version)
     specs = field_specs(model)
-    title = TITLES[form_id]
+    declaration = latest(form_id).declaration
+    title = declaration.title if declaration else form_id
     markup = render_wording(form_id, wording, version)
     static = compose(title, parse_blocks(markup), specs, wording.logo)
     font = field_font()

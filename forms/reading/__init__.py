@@ -1,0 +1,1 @@
+"""The reading side: a returned page back into values (fields, recognition, signatures)."""

@@ -1,0 +1,1 @@
+"""The writing side: a form model onto the page (layout, wording, AcroForm, each copy)."""
