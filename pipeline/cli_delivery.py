@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -36,7 +38,54 @@ from pipeline.roster import recipients_of
 from pipeline.store import store_url
 from schemas.registry import form_ids
 
-__all__ = ["print_command", "send_command"]
+__all__ = ["mail_options", "print_command", "send_command", "transport_for"]
+
+
+def mail_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """How messages go, for ``send``, ``remind`` and ``renew``: one meaning, one safety."""
+    options = [
+        click.option(
+            "--eml-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Write .eml files here (the default: OUT/eml).",
+        ),
+        click.option(
+            "--smtp",
+            help="Send through this server: smtps://HOST:PORT (TLS) or smtp://HOST:PORT "
+            "(STARTTLS, required). User and password: SUPFORMS_SMTP_USER, "
+            "SUPFORMS_SMTP_PASSWORD. Certificates are checked against the system's "
+            "(or SSL_CERT_FILE's) authorities.",
+        ),
+        click.option(
+            "--smtp-insecure",
+            is_flag=True,
+            help="Allow a relay on this machine (localhost) that offers no STARTTLS.",
+        ),
+        click.option(
+            "--from",
+            "sender",
+            default="Supervision records <records@localhost>",
+            show_default=True,
+            help="The From address.",
+        ),
+        click.option("--return-address", help="Where returns go (default: reply to the email)."),
+        click.option(
+            "--templates",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Folder with your own email templates: email_*.j2 (send, renew), reminder_*.j2.",
+        ),
+        click.option("--store", callback=check_store_option, help=STORE_OPTION_HELP),
+        click.option("--json", "as_json", is_flag=True, help="One delivery per line on stdout."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def transport_for(
+    smtp: str | None, smtp_insecure: bool, eml_dir: Path | None, out: Path
+) -> Transport:
+    return SmtpServer(smtp, insecure=smtp_insecure) if smtp else EmlFolder(eml_dir or out / "eml")
 
 
 @click.command("send")
@@ -56,40 +105,9 @@ __all__ = ["print_command", "send_command"]
     show_default=True,
     help="Folder for the copies, manifest.jsonl and delivery.jsonl.",
 )
-@click.option(
-    "--eml-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write .eml files here (the default: OUT/eml).",
-)
-@click.option(
-    "--smtp",
-    help="Send through this server: smtps://HOST:PORT (TLS) or smtp://HOST:PORT "
-    "(STARTTLS, required). User and password: SUPFORMS_SMTP_USER, "
-    "SUPFORMS_SMTP_PASSWORD. Certificates are checked against the system's "
-    "(or SSL_CERT_FILE's) authorities.",
-)
-@click.option(
-    "--smtp-insecure",
-    is_flag=True,
-    help="Allow a relay on this machine (localhost) that offers no STARTTLS.",
-)
-@click.option(
-    "--from",
-    "sender",
-    default="Supervision records <records@localhost>",
-    show_default=True,
-    help="The From address.",
-)
-@click.option("--return-address", help="Where returns go (default: reply to the email).")
-@click.option(
-    "--templates",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder with your own email_subject.txt.j2 / email_body.txt.j2 / email_body.html.j2.",
-)
+@mail_options
 @click.option("--dry-run", is_flag=True, help="Show what would go where; send nothing.")
 @click.option("--resume", is_flag=True, help="Send only what did not go last time.")
-@click.option("--store", callback=check_store_option, help=STORE_OPTION_HELP)
-@click.option("--json", "as_json", is_flag=True, help="One delivery per line on stdout.")
 @click.pass_obj
 def send_command(
     settings: Settings,
@@ -127,9 +145,7 @@ def send_command(
     with handle_errors():
         sender = parse_sender(sender)
         check_setting("--return-address", return_address)
-        transport: Transport = (
-            SmtpServer(smtp, insecure=smtp_insecure) if smtp else EmlFolder(eml_dir or out / "eml")
-        )
+        transport = transport_for(smtp, smtp_insecure, eml_dir, out)
         records = check_roster(roster)
         if dry_run:
             for delivery in dry_run_of(form, records, out):

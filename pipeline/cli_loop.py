@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import click
 
 from pipeline.cli_common import (
-    STORE_OPTION_HELP,
     Settings,
-    check_store_option,
     handle_errors,
     json_line,
     printable,
 )
+from pipeline.cli_delivery import mail_options, transport_for
 from pipeline.delivery_log import Delivery
-from pipeline.notify import EmlFolder, SmtpServer, Transport, check_setting, parse_sender
+from pipeline.notify import check_setting, parse_sender
 from pipeline.preflight import check_folder, writable_store
 from pipeline.remind import Policy, remind
 from pipeline.renew import renew
@@ -29,7 +26,7 @@ from pipeline.store import store_url
 from schemas.dates import DateProblemError, parse_date
 from schemas.registry import form_ids
 
-__all__ = ["mail_options", "remind_command", "renew_command", "transport_for"]
+__all__ = ["remind_command", "renew_command"]
 
 
 def _duration(_ctx: click.Context, _param: click.Parameter, text: str) -> timedelta:
@@ -51,52 +48,6 @@ def _moment(_ctx: click.Context, _param: click.Parameter, text: str | None) -> d
         except ValueError as exc:
             raise click.BadParameter(f"{problem.message}; or a time: 2026-12-01T09:00") from exc
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def mail_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options ``send`` takes for how messages go, with the same meaning and safety."""
-    options = [
-        click.option(
-            "--eml-dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Write .eml files here (the default: OUT/eml).",
-        ),
-        click.option(
-            "--smtp",
-            help="Send through this server: smtps://HOST:PORT (TLS) or smtp://HOST:PORT "
-            "(STARTTLS, required). User and password: SUPFORMS_SMTP_USER, "
-            "SUPFORMS_SMTP_PASSWORD.",
-        ),
-        click.option(
-            "--smtp-insecure",
-            is_flag=True,
-            help="Allow a relay on this machine (localhost) that offers no STARTTLS.",
-        ),
-        click.option(
-            "--from",
-            "sender",
-            default="Supervision records <records@localhost>",
-            show_default=True,
-            help="The From address.",
-        ),
-        click.option("--return-address", help="Where returns go (default: reply to the email)."),
-        click.option(
-            "--templates",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Folder with your own email templates (reminder_*.j2 for reminders).",
-        ),
-        click.option("--store", callback=check_store_option, help=STORE_OPTION_HELP),
-        click.option("--json", "as_json", is_flag=True, help="One delivery per line on stdout."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def transport_for(
-    smtp: str | None, smtp_insecure: bool, eml_dir: Path | None, out: Path
-) -> Transport:
-    return SmtpServer(smtp, insecure=smtp_insecure) if smtp else EmlFolder(eml_dir or out / "eml")
 
 
 def show(delivery: Delivery, settings: Settings, as_json: bool) -> None:
