@@ -9,6 +9,7 @@ import sys
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -19,6 +20,7 @@ from pipeline.urls import check_store_url
 from schemas.errors import InvalidRecordError, PipelineError
 
 __all__ = [
+    "DURATION",
     "STORE_OPTION_HELP",
     "Settings",
     "check_store_option",
@@ -30,6 +32,23 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+
+class Duration(click.ParamType):  # type: ignore[type-arg]
+    """A span of days or weeks, as every such option takes it: 14d, 2w."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, timedelta):
+            return value
+        match = re.fullmatch(r"(\d+)\s*([dw])", str(value).strip())
+        if not match:
+            self.fail("write it as a number of days or weeks: 30d, 6w", param, ctx)
+        return timedelta(days=int(match[1]) * (7 if match[2] == "w" else 1))
+
+
+DURATION = Duration()
 
 STORE_OPTION_HELP = (
     "Records store: sqlite:///FILE or postgresql://USER@HOST/DB (the password from "

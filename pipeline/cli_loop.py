@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
@@ -11,6 +10,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli_common import (
+    DURATION,
     Settings,
     handle_errors,
     json_line,
@@ -27,13 +27,6 @@ from schemas.dates import DateProblemError, parse_date
 from schemas.registry import form_ids
 
 __all__ = ["remind_command", "renew_command"]
-
-
-def _duration(_ctx: click.Context, _param: click.Parameter, text: str) -> timedelta:
-    match = re.fullmatch(r"(\d+)\s*([dw])", text.strip())
-    if not match:
-        raise click.BadParameter("write it as a number of days or weeks: 14d, 2w")
-    return timedelta(days=int(match[1]) * (7 if match[2] == "w" else 1))
 
 
 def _moment(_ctx: click.Context, _param: click.Parameter, text: str | None) -> datetime:
@@ -79,7 +72,7 @@ def show(delivery: Delivery, settings: Settings, as_json: bool) -> None:
     "--after",
     default="14d",
     show_default=True,
-    callback=_duration,
+    type=DURATION,
     help="Remind copies not back complete this long after they were issued (days or weeks).",
 )
 @click.option(
@@ -87,7 +80,7 @@ def show(delivery: Delivery, settings: Settings, as_json: bool) -> None:
     "interval",
     default="7d",
     show_default=True,
-    callback=_duration,
+    type=DURATION,
     help="At most one reminder per copy this often.",
 )
 @click.option(
@@ -181,7 +174,7 @@ def _day(_ctx: click.Context, _param: click.Parameter, text: str | None) -> date
     "--within",
     default="30d",
     show_default=True,
-    callback=_duration,
+    type=DURATION,
     help="Renew what falls due within this time (as `records due`), and what is overdue.",
 )
 @click.option(

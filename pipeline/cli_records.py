@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -13,6 +12,7 @@ import click
 import sqlalchemy as sa
 
 from pipeline.cli_common import (
+    DURATION,
     STORE_OPTION_HELP,
     check_store_option,
     handle_errors,
@@ -79,14 +79,6 @@ def _read(store: RecordStore, how: str, ids: list[int], **detail: Any) -> None:
     except sa.exc.DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         raise StoreError(f"this read could not be audited, so nothing is shown: {reason}") from exc
-
-
-def _duration(text: str) -> timedelta:
-    match = re.fullmatch(r"(\d+)\s*([dw])", text.strip())
-    if not match:
-        raise click.BadParameter("write it as a number of days or weeks: 30d, 6w")
-    number = int(match[1])
-    return timedelta(days=number * (7 if match[2] == "w" else 1))
 
 
 _filters = [
@@ -340,11 +332,13 @@ def outstanding_command(ctx: click.Context, as_json: bool, store: str | None) ->
 
 
 @records_group.command("due")
-@click.option("--within", default="30d", show_default=True, help="Days (30d) or weeks (6w).")
+@click.option(
+    "--within", type=DURATION, default="30d", show_default=True, help="Days (30d) or weeks (6w)."
+)
 @click.option("--json", "as_json", is_flag=True)
 @store_option
 @click.pass_context
-def due_command(ctx: click.Context, within: str, as_json: bool, store: str | None) -> None:
+def due_command(ctx: click.Context, within: timedelta, as_json: bool, store: str | None) -> None:
     """Returns due again under their form's renewal rule (e.g. a contract re-signed yearly).
 
     \b
@@ -352,7 +346,7 @@ def due_command(ctx: click.Context, within: str, as_json: bool, store: str | Non
       supforms records due
       supforms records due --within 6w --json
     """
-    for row in due_records(_store(ctx), _duration(within), date.today()):
+    for row in due_records(_store(ctx), within, date.today()):
         if as_json:
             click.echo(json_line(row, default=str))
         else:
