@@ -17,6 +17,25 @@ from tests.cli import run
 from tests.smtp import Mailbox, Received
 
 
+def send_command(roster: Path, out: Path, url: str, store: str, *extra: str) -> list[str]:
+    """The ``supforms send`` arguments of these tests: an agreement, by loopback SMTP, JSON out."""
+    return [
+        "send",
+        "agreement",
+        "--roster",
+        str(roster),
+        "--out",
+        str(out),
+        "--smtp",
+        url,
+        "--smtp-insecure",
+        "--store",
+        store,
+        "--json",
+        *extra,
+    ]
+
+
 def write_roster(path: Path, people: list[tuple[str, str]], **extra: str) -> Path:
     """A JSON Lines roster: one row per (name, address), the name prefilled as supervisee."""
     rows = [

@@ -19,29 +19,11 @@ from pathlib import Path
 import pytest
 
 from tests.cli import run
-from tests.deliveries import check_agreement, log_lines, manifest, write_roster
+from tests.deliveries import check_agreement, log_lines, manifest, send_command, write_roster
 from tests.smtp import HOLD_WAIT, Hold, Mailbox, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = [(f"Person {letter}", f"person.{letter.lower()}@example.org") for letter in "ABCDE"]
-
-
-def _command(roster: Path, out: Path, url: str, store: str, *extra: str) -> list[str]:
-    return [
-        "send",
-        "agreement",
-        "--roster",
-        str(roster),
-        "--out",
-        str(out),
-        "--smtp",
-        url,
-        "--smtp-insecure",
-        "--store",
-        store,
-        "--json",
-        *extra,
-    ]
 
 
 def _wait_for(condition, process: subprocess.Popen) -> None:
@@ -73,7 +55,7 @@ def test_kill_then_resume(tmp_path, point):
     with smtp_server(mailbox) as url:
         log = (tmp_path / "stderr").open("wb")
         sender = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", *_command(roster, out, url, store)],
+            [sys.executable, "-m", "pipeline", *send_command(roster, out, url, store)],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=log,
@@ -99,7 +81,7 @@ def test_kill_then_resume(tmp_path, point):
             assert before == hold.at - (hold.step == "MAIL" or not hold.keep)
             mailbox.hold = None
 
-        code, _, err = run(*_command(roster, out, url, store, "--resume"))
+        code, _, err = run(*send_command(roster, out, url, store, "--resume"))
         assert code == 0, err
         received = check_agreement(out, store, mailbox, people, finished=True, resent=1)
     assert {m.to for m in received} == set(people)  # everyone has their copy

@@ -7,7 +7,14 @@ import json
 import pytest
 
 from tests.cli import run
-from tests.deliveries import check_agreement, log_lines, manifest, outstanding, write_roster
+from tests.deliveries import (
+    check_agreement,
+    log_lines,
+    manifest,
+    outstanding,
+    send_command,
+    write_roster,
+)
 from tests.smtp import Mailbox, smtp_server
 
 ALICE = ("Alice Adams", "alice@example.org")
@@ -23,21 +30,7 @@ def smtp():
 
 
 def send(roster, out, url, store, *extra):
-    code, stdout, err = run(
-        "send",
-        "agreement",
-        "--roster",
-        str(roster),
-        "--out",
-        str(out),
-        "--smtp",
-        url,
-        "--smtp-insecure",
-        "--store",
-        store,
-        "--json",
-        *extra,
-    )
+    code, stdout, err = run(*send_command(roster, out, url, store, *extra))
     return code, [json.loads(line) for line in stdout.splitlines()], err
 
 
