@@ -242,7 +242,7 @@ def fields_command(pdf: Path, as_json: bool) -> None:
         fields = read_fields(read_input(pdf), str(pdf))
     if as_json:
         for field in fields:
-            row = {k: v for k, v in asdict(field).items() if k != "widgets"}
+            row = {k: v for k, v in field._asdict().items() if k != "widgets"}
             click.echo(json_line(row))
         return
     if not fields:

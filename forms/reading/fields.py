@@ -11,10 +11,9 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pikepdf
 from pikepdf import Name
@@ -28,8 +27,9 @@ RADIO, PUSH, MULTILINE, COMBO = 1 << 15, 1 << 16, 1 << 12, 1 << 17
 MAX_DEPTH = 100  # levels of a field tree; a form's dotted names have a handful
 
 
-@dataclass(frozen=True)
-class PdfField:
+class PdfField(NamedTuple):
+    """One terminal field (a tuple: a walk makes ~90 of them a file, and tuples are cheap)."""
+
     name: str
     type: str
     value: str | None
@@ -62,44 +62,46 @@ def _kind(ft: str | None, flags: int) -> str:
     return kind
 
 
-def _button_value(
-    field: pikepdf.Object, entries: dict[str, Any], kids: Callable[[], Sequence[pikepdf.Object]]
-) -> str | None:
-    value = entries.get("/V")
-    if value is not None and str(value) != "/Off":
-        return _text(value)
-    # Some fillers set only the widget's /AS; the chosen state is then the value.
-    for widget in kids():
-        state = widget.get(Name.AS)
-        if state is not None and str(state) != "/Off":
-            return str(state)[1:]
-    state = field.get(Name.AS)
+def _state(node: pikepdf.Object) -> str | None:
+    """A widget's chosen appearance state (``/AS``), unless it is off."""
+    state = node.get(_AS) if _AS in node else None
     return str(state)[1:] if state is not None and str(state) != "/Off" else None
 
 
+def _button_value(
+    field: pikepdf.Object, value: Any, widgets: Sequence[pikepdf.Object]
+) -> str | None:
+    if value is not None and str(value) != "/Off":
+        return _text(value)
+    # Some fillers set only the widget's /AS; the chosen state is then the value.
+    for widget in widgets:
+        state = _state(widget)
+        if state is not None:
+            return state
+    return _state(field)
+
+
 Box = tuple[int, tuple[float, float, float, float]]
+Task = tuple[pikepdf.Object, str, "_Inherited", int, bool]
+_T, _FT, _FF, _V, _KIDS, _AS = Name.T, Name.FT, Name.Ff, Name.V, Name.Kids, Name.AS
+_P, _RECT, _RV, _TU = Name.P, Name.Rect, Name.RV, Name.TU
 
 
-def _keys(*names: str) -> tuple[tuple[str, pikepdf.Name], ...]:
-    return tuple((name, pikepdf.Name(name)) for name in names)
+class _Inherited(NamedTuple):
+    """What a kid inherits from the fields above it (``/FT``, ``/Ff``, ``/V``)."""
 
-
-_FIELD_KEYS = _keys("/T", "/FT", "/Ff", "/V", "/Kids")
-_WIDGET_KEYS = _keys("/P", "/Rect")
-
-
-def _entries(node: pikepdf.Object, wanted: tuple[tuple[str, pikepdf.Name], ...]) -> dict[str, Any]:
-    """The entries a reader needs, without converting the rest.
-
-    pikepdf converts every value it hands out, and every key given as text: asking
-    whether each wanted entry is there, by a ready-made ``Name``, then for the few
-    values present, is several times faster than ``keys()`` or ``items()``.
-    """
-    return {key: node[name] for key, name in wanted if name in node}
+    ft: str | None = None
+    flags: int = 0
+    value: Any = None
 
 
 class _Walk:
-    """One walk of a field tree; dictionary lookups go through plain dicts (pikepdf is slow)."""
+    """One walk of a field tree, asking pikepdf as little as it can.
+
+    Each question to pikepdf crosses into C++ and converts what it hands back:
+    a node's keys are asked once (a Python set), then only the entries that are
+    there, strings straight to ``str`` (``get_str``).
+    """
 
     def __init__(self, pdf: pikepdf.Pdf, tooltips: bool) -> None:
         self.pdf = pdf
@@ -109,10 +111,10 @@ class _Walk:
         self._pages: dict[tuple[int, int], int] | None = None
         self._annots: dict[tuple[int, int], int] | None = None
 
-    def page_of(self, widget: pikepdf.Object, entries: dict[str, Any]) -> int:
+    def page_of(self, widget: pikepdf.Object) -> int:
         if self._pages is None:
             self._pages = {page.obj.objgen: i for i, page in enumerate(self.pdf.pages)}
-        owner = entries.get("/P")
+        owner = widget.get(_P) if _P in widget else None
         if isinstance(owner, pikepdf.Object) and owner.objgen in self._pages:
             return self._pages[owner.objgen]
         if self._annots is None:  # a widget without /P: the page whose /Annots lists it
@@ -124,14 +126,14 @@ class _Walk:
                         self._annots.setdefault(annot.objgen, index)
         return self._annots.get(widget.objgen, 0)
 
-    def boxes(self, widgets: Sequence[tuple[pikepdf.Object, dict[str, Any]]]) -> tuple[Box, ...]:
+    def boxes(self, widgets: Sequence[pikepdf.Object]) -> tuple[Box, ...]:
         found = []
-        for widget, entries in widgets:
-            rect = entries.get("/Rect")
+        for widget in widgets:
+            rect = widget.get(_RECT) if _RECT in widget else None
             if rect is not None and len(rect) == 4:
                 x0, y0, x1, y1 = (float(v) for v in rect)
                 box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-                found.append((self.page_of(widget, entries), box))
+                found.append((self.page_of(widget), box))
         return tuple(found)
 
     def walk(self, root: pikepdf.Object) -> None:
@@ -140,62 +142,69 @@ class _Walk:
         Raises:
             ExtractionError: the tree is deeper than ``MAX_DEPTH`` (a hostile file).
         """
-        stack: list[tuple[pikepdf.Object, str, dict[str, Any], int]] = [(root, "", {}, 1)]
+        stack: list[Task] = [(root, "", _Inherited(), 1, False)]
         while stack:
-            field, prefix, inherited, depth = stack.pop()
-            if depth > MAX_DEPTH:
+            task = stack.pop()
+            if task[3] > MAX_DEPTH:
                 raise ExtractionError(f"its field tree is more than {MAX_DEPTH} levels deep")
-            stack.extend(reversed(self.visit(field, prefix, inherited, depth)))
+            stack.extend(reversed(self.visit(*task)))
 
     def visit(
-        self, field: pikepdf.Object, prefix: str, inherited: dict[str, Any], depth: int
-    ) -> list[tuple[pikepdf.Object, str, dict[str, Any], int]]:
-        """Read one node: a terminal field goes to ``out``; a parent returns its kids."""
+        self, field: pikepdf.Object, prefix: str, inherited: _Inherited, depth: int, named: bool
+    ) -> list[Task]:
+        """Read one node: a terminal field goes to ``out``; a parent returns its kids.
+
+        ``named``: the node is a kid of a field whose kids are fields, and is one
+        only if it has a partial name (``/T``).
+        """
         objgen = field.objgen  # (0, 0) for a direct object: cheaper than is_indirect
+        if objgen != (0, 0) and objgen in self.seen:
+            return []
+        keys = field.keys()
+        if named and "/T" not in keys:
+            return []
         if objgen != (0, 0):
-            if objgen in self.seen:
-                return []
             self.seen.add(objgen)
-        entries = _entries(field, _FIELD_KEYS)
-        here = dict(inherited)
-        for key in ("/FT", "/Ff", "/V"):
-            if key in entries:
-                here[key] = entries[key]
-        partial = entries.get("/T")
-        name = f"{prefix}.{partial}" if prefix and partial is not None else str(partial or prefix)
-        kids_array = entries.get("/Kids")
+        partial: str | None = None
+        if "/T" in keys:
+            partial = field.get_str(_T)
+            if partial is None:  # not a string (a hostile name or number): as it prints
+                partial = str(field[_T])
+        name = f"{prefix}.{partial}" if prefix and partial is not None else partial or prefix
+        here = inherited
+        if "/FT" in keys or "/Ff" in keys or "/V" in keys:
+            here = _Inherited(
+                str(field[_FT]) if "/FT" in keys else inherited.ft,
+                int(field[_FF]) if "/Ff" in keys else inherited.flags,
+                field[_V] if "/V" in keys else inherited.value,
+            )
+        listed: list[pikepdf.Object] = []
+        if "/Kids" in keys:
+            kids = field[_KIDS]
+            listed = list(kids) if isinstance(kids, pikepdf.Array) else []
         # The PDF spec makes a field's kids all fields or all widgets: the first decides,
         # and a field's kids are listed (each converted by pikepdf) only once.
-        listed = list(kids_array) if isinstance(kids_array, pikepdf.Array) else []
-        if listed and isinstance(listed[0], pikepdf.Dictionary) and Name.T in listed[0]:
+        if listed and isinstance(listed[0], pikepdf.Dictionary) and _T in listed[0]:
             return [
-                (kid, name, here, depth + 1)
+                (kid, name, here, depth + 1, True)
                 for kid in listed
-                if isinstance(kid, pikepdf.Dictionary) and Name.T in kid
+                if isinstance(kid, pikepdf.Dictionary)
             ]
-
-        def kids() -> list[pikepdf.Object]:
-            # A terminal field's kids are its widgets; each costs a parse, so only
-            # when needed (a radio value kept in /AS only, a signature's boxes).
-            return [k for k in listed if isinstance(k, pikepdf.Dictionary)]
-
-        ft = str(here["/FT"]) if "/FT" in here else None
-        flags = int(here.get("/Ff", 0))
-        kind = _kind(ft, flags)
+        kind = _kind(here.ft, here.flags)
         boxes: tuple[Box, ...] = ()
         if kind in ("radio", "checkbox"):
-            value = _button_value(field, entries, kids)
+            widgets = [k for k in listed if isinstance(k, pikepdf.Dictionary)]
+            # A button's own /V only: a state inherited from a group is not its choice.
+            value = _button_value(field, field[_V] if "/V" in keys else None, widgets)
         else:
-            value = _text(entries.get("/V", here.get("/V")))
-            if value is None and Name.RV in field:  # rich text only: keep its characters
-                value = _plain(str(field.RV))
+            value = _text(here.value)
+            if value is None and "/RV" in keys:  # rich text only: keep its characters
+                value = _plain(str(field[_RV]))
             if kind == "signature":
-                widgets: list[tuple[pikepdf.Object, dict[str, Any]]] = [
-                    (kid, _entries(kid, _WIDGET_KEYS)) for kid in kids()
-                ]
-                boxes = self.boxes(widgets or [(field, _entries(field, _WIDGET_KEYS))])
-        tooltip = str(field.get(Name.TU, "")) if self.tooltips else ""
-        self.out.append(PdfField(name, kind, value, flags, tooltip, boxes))
+                widgets = [k for k in listed if isinstance(k, pikepdf.Dictionary)]
+                boxes = self.boxes(widgets or [field])
+        tooltip = field.get_str(_TU) or "" if self.tooltips and "/TU" in keys else ""
+        self.out.append(PdfField(name, kind, value, here.flags, tooltip, boxes))
         return []
 
 
