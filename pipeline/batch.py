@@ -31,7 +31,7 @@ from pipeline.private import AppendLog, sync_folder, write_private
 from pipeline.result import IngestResult, needs_person
 from pipeline.store import RecordStore
 from pipeline.workers import Job, Limits, WorkerPool
-from schemas.errors import ExtractionError, PipelineError, WriteError
+from schemas.errors import ExtractionError, PipelineError
 
 __all__ = ["Batch", "BatchSummary"]
 
@@ -117,15 +117,11 @@ class Batch:
                     yield self._record(path, *_failure(path, code, reason))
                 for index, done in self.pool.run([str(p) for p in paths]):
                     path = paths[index]
-                    if "unwritten" in done:  # a worker could not write a result
-                        raise WriteError(done["unwritten"], path=done["path"])
                     if "failure" in done:
                         failure = _failure(path, done["failure"], done["message"])
                         yield self._record(path, *failure)
                     else:
-                        yield self._record(
-                            path, done["result"], done.get("data"), done.get("written")
-                        )
+                        yield self._record(path, done["result"], done.get("data"))
                 for folder in ("results", "quarantine"):
                     sync_folder(self.out / folder)
         finally:
@@ -135,19 +131,16 @@ class Batch:
     def _reader(self) -> Job:
         """What each worker does with one input, set up in the worker after it forks.
 
-        It reads the file once and judges it. With a store, it sends the bytes back:
-        the parent archives each file while the workers read the next ones (one
-        writer, which SQLite needs and which keeps PostgreSQL's round trips off the
-        workers), then writes the result with its record id. Without a store, the
-        worker writes the result JSON itself (and a quarantine copy of the very
-        bytes it judged, if they are rejected), so that writing runs in parallel.
+        It reads the file once and judges it; the parent writes what it sends back
+        (archives it first, with a store), while the worker reads the next file. A
+        worker sends the bytes back only when the parent must keep them: to archive
+        them, or to quarantine a rejected input's very bytes.
         """
         import pipeline.ingest
         from forms.writing.wording import load_wording
 
         wording = load_wording(self.config)
         archiving = self.store is not None
-        written = set(self.seen)  # inputs this worker knows have a result already
 
         def read(name: str) -> dict[str, Any]:
             path = Path(name)
@@ -156,17 +149,9 @@ class Batch:
             except ExtractionError as exc:
                 return {"failure": "unreadable", "message": exc.message}
             result = pipeline.ingest.ingest_bytes(data, path.name, wording)
-            sha = result.sha256
-            if archiving:
+            if archiving or result.status == "rejected":
                 return {"result": result, "data": data}
-            if sha in written:
-                return {"result": result}
-            try:
-                name = self._write_result(path, sha, result, data)
-            except WriteError as exc:
-                return {"unwritten": exc.message, "path": exc.path}
-            written.add(sha)
-            return {"result": result, "written": name}
+            return {"result": result}
 
         return read
 
@@ -182,33 +167,19 @@ class Batch:
         )
         return name
 
-    def _record(
-        self,
-        path: Path,
-        result: IngestResult,
-        data: bytes | None = None,
-        written: str | None = None,
-    ) -> IngestResult:
-        """Archive, index and count one input's result.
-
-        An input that comes with its ``data`` is archived here; one a worker has
-        already written the result of comes with its name (``written``).
-        """
+    def _record(self, path: Path, result: IngestResult, data: bytes | None = None) -> IngestResult:
+        """Archive (with a store and the input's ``data``), write, index and count one result."""
         sha = result.sha256
         if self.store is not None and data is not None:
             result = archive_result(self.store, result, data)
         if result.status == "duplicate":
             self.seen.setdefault(sha, "")
         elif sha and sha in self.seen:
-            # The same bytes twice in one batch, read by two workers: the second's
-            # result file goes (unless both had the same name, and so the same verdict).
-            if written and written != self.seen[sha]:
-                (self.out / written).unlink(missing_ok=True)
+            # The same bytes twice in one batch: the second is a duplicate of the first.
             earlier = json.loads((self.out / self.seen[sha]).read_text(encoding="utf-8"))
             result = as_duplicate(IngestResult.from_json(earlier), result)
         else:
-            if written is None:
-                written = self._write_result(path, sha, result, data)
+            written = self._write_result(path, sha, result, data)
             if sha:
                 self.seen[sha] = written
                 entry = {"sha256": sha, "result": written, "file": str(path)}
