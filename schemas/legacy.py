@@ -14,14 +14,14 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from schemas.common import no_control_characters as _no_control_characters
-from schemas.group_record import Action, GroupRecord, Participant
+from schemas.forms.group_record import Action, GroupRecord, Participant
 from schemas.hints import Required
-from schemas.supervision_agreement import (
+from schemas.forms.supervision_agreement import (
     AgreementSupervisee,
     AgreementSupervisor,
     SupervisionAgreement,
 )
-from schemas.supervision_contract import (
+from schemas.forms.supervision_contract import (
     ContractSupervisee,
     ContractSupervisor,
     SupervisionContract,

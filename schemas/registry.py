@@ -11,19 +11,19 @@ naming its package; the other forms keep working.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 import sys
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import schemas.forms
 from schemas.common import FormModel
 from schemas.declaration import Declaration, missing_paths
 from schemas.errors import UnknownFormError
-from schemas.group_record import GroupRecord
 from schemas.legacy import LEGACY
-from schemas.supervision_agreement import SupervisionAgreement
-from schemas.supervision_contract import SupervisionContract
 
 __all__ = [
     "BUILT_IN",
@@ -42,7 +42,6 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "supforms.forms"
-BUILT_IN: tuple[type[FormModel], ...] = (SupervisionContract, SupervisionAgreement, GroupRecord)
 _LEGACY: tuple[type[FormModel], ...] = LEGACY
 _FORM_ID = re.compile(r"^[a-z][a-z0-9-]{0,31}$")  # as the footer prints it; a store column fits
 
@@ -66,17 +65,30 @@ def _key(model: type[FormModel]) -> tuple[str, str]:
     )
 
 
-FORMS: dict[tuple[str, str], type[FormModel]] = {
-    # Newest first: a form identified by its field names alone is read as the newest version.
-    _key(model): model
-    for model in (*BUILT_IN, *_LEGACY)
-}
-"""Every (form id, schema version) and its model; plugins join on first use of the registry."""
+def _built_in() -> tuple[type[FormModel], ...]:
+    """The form of each module in ``schemas/forms/``, in the order of their form ids.
 
-_origins: dict[str, str] = {_key(model)[0]: "supforms" for model in BUILT_IN}
-_folders: dict[str, Path] = {}
-_broken: list[BrokenPlugin] = []
-_loaded = False
+    A module's form is the model it defines with a ``form_id``. A built-in form
+    that is not a valid form is a mistake in supforms itself: it stops the import.
+    """
+    found = []
+    for module_info in pkgutil.iter_modules(schemas.forms.__path__):
+        module = importlib.import_module(f"{schemas.forms.__name__}.{module_info.name}")
+        models = [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, FormModel)
+            and value.__module__ == module.__name__
+            and "form_id" in value.model_fields
+        ]
+        if len(models) != 1:
+            raise TypeError(f"{module.__name__} defines {len(models)} forms; one module, one form")
+        problem = form_problem(_key(models[0])[0], models[0])
+        if problem is not None:
+            raise TypeError(f"{module.__name__}: {problem}")
+        found.extend(models)
+    return tuple(sorted(found, key=lambda model: _key(model)[0]))
 
 
 def form_problem(name: str, model: object, value: str = "the model") -> str | None:
@@ -102,6 +114,22 @@ def form_problem(name: str, model: object, value: str = "the model") -> str | No
     if declaration.renewal is not None and declaration.dated is None:
         return "its declaration has a renewal rule but no `dated` value to count from"
     return None
+
+
+BUILT_IN: tuple[type[FormModel], ...] = _built_in()
+"""Every built-in form's newest model, found in ``schemas/forms/`` (no list to keep)."""
+
+FORMS: dict[tuple[str, str], type[FormModel]] = {
+    # Newest first: a form identified by its field names alone is read as the newest version.
+    _key(model): model
+    for model in (*BUILT_IN, *_LEGACY)
+}
+"""Every (form id, schema version) and its model; plugins join on first use of the registry."""
+
+_origins: dict[str, str] = {_key(model)[0]: "supforms" for model in BUILT_IN}
+_folders: dict[str, Path] = {}
+_broken: list[BrokenPlugin] = []
+_loaded = False
 
 
 def _folder(model: type[FormModel]) -> Path:
@@ -143,7 +171,7 @@ def broken_plugins() -> list[BrokenPlugin]:
 
 
 def form_ids() -> list[str]:
-    """The registered form ids: the built-in forms in the order of the design card, then plugins."""
+    """The registered form ids: the built-in forms in alphabetical order, then plugins."""
     _load_plugins()
     return list(dict.fromkeys(form_id for form_id, _ in FORMS))
 

@@ -39,7 +39,7 @@ def test_schema_prints_json_schema():
 def test_unknown_form_is_a_usage_error():
     code, _, err = run("generate", "timesheet")
     assert code == 2
-    assert "'timesheet' is not one of 'contract', 'agreement', 'group-record'" in err
+    assert "'timesheet' is not one of 'agreement', 'contract', 'group-record'" in err
 
 
 def test_generate_blank(tmp_path):

@@ -18,6 +18,7 @@ import email
 import email.policy
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -287,7 +288,7 @@ def test_a_broken_plugin_or_a_taken_form_id_is_named_and_the_others_keep_working
     )
     listed = supforms(site, "forms", "--ids", cwd=tmp_path)
     assert listed.returncode == 0
-    assert listed.stdout.split() == ["contract", "agreement", "group-record"]
+    assert listed.stdout.split() == ["agreement", "contract", "group-record"]
     assert "form 'broken-form' from package 'broken-forms' is not available" in listed.stderr
     assert "no module named council_utils" in listed.stderr
     assert (
@@ -347,3 +348,57 @@ def test_a_plugin_form_that_cannot_be_laid_out_is_named_and_the_others_keep_work
     (result,) = lines(read.stdout)
     assert result["form"] == "agreement"
     assert result["status"] == "incomplete"
+
+
+def test_a_new_built_in_form_is_its_module_and_its_template(tmp_path):
+    """A copy of supforms with the visit note added as a built-in form: two new files."""
+    source = Path(__file__).resolve().parents[2]
+    copy = tmp_path / "supforms"
+    for package in ("schemas", "forms", "pipeline"):
+        shutil.copytree(
+            source / package, copy / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    added = [
+        copy / "schemas" / "forms" / "visit_note.py",
+        copy / "forms" / "templates" / "visit-note.j2",
+    ]
+    added[0].write_text(MODEL, encoding="utf-8")
+    added[1].write_text(TEMPLATE, encoding="utf-8")
+    changed = [
+        path.relative_to(copy)
+        for path in sorted(copy.rglob("*"))
+        if path.is_file()
+        and (
+            not (source / path.relative_to(copy)).is_file()
+            or (source / path.relative_to(copy)).read_bytes() != path.read_bytes()
+        )
+    ]
+    assert changed == [path.relative_to(copy) for path in sorted(added)]
+
+    listed = supforms(copy, "forms", "--json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    (visit,) = [row for row in lines(listed.stdout) if row["form"] == "visit-note"]
+    assert visit["package"] == "supforms"
+    made = supforms(copy, "generate", "visit-note", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    (blank,) = (tmp_path / "out").glob("visit-note*.pdf")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    filled = engines.fill_pdfium(
+        blank.read_bytes(),
+        {"visited_on": "3/4/26", "worker": "Zoë Ó Briain", "family_ref": "AB-12"},
+    )
+    (inbox / "visit.pdf").write_bytes(filled)
+    ingested = supforms(
+        copy,
+        "ingest",
+        str(inbox),
+        "--out",
+        str(tmp_path / "in"),
+        "--no-archive",
+        "--json",
+        cwd=tmp_path,
+    )
+    (result,) = lines(ingested.stdout)
+    assert (result["form"], result["data"]["worker"]) == ("visit-note", "Zoë Ó Briain")
+    assert [(p["field"], p["code"]) for p in result["problems"]] == [("signed", "unsigned")]

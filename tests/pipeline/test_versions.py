@@ -13,7 +13,7 @@ from pipeline.ingest import ingest_bytes
 from schemas import registry
 from schemas.common import PersonName, ShortText
 from schemas.hints import Required
-from schemas.supervision_contract import ContractSupervisee, SupervisionContract
+from schemas.forms.supervision_contract import ContractSupervisee, SupervisionContract
 
 
 class OldSupervisee(ContractSupervisee):

@@ -68,7 +68,7 @@ def test_every_form_has_id_and_semantic_version(form_id):
 
 
 def test_unknown_forms_and_versions():
-    with pytest.raises(UnknownFormError, match="the forms are: contract, agreement, group-record"):
+    with pytest.raises(UnknownFormError, match="the forms are: agreement, contract, group-record"):
         latest("timesheet")
     with pytest.raises(UnknownFormError, match=r"no schema version '0\.9\.0'"):
         model_for("contract", "0.9.0")
