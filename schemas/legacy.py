@@ -15,7 +15,6 @@ from pydantic import AfterValidator, Field
 
 from schemas.common import no_control_characters as _no_control_characters
 from schemas.forms.group_record import Action, GroupRecord, Participant
-from schemas.hints import Required
 from schemas.forms.supervision_agreement import (
     AgreementSupervisee,
     AgreementSupervisor,
@@ -26,6 +25,7 @@ from schemas.forms.supervision_contract import (
     ContractSupervisor,
     SupervisionContract,
 )
+from schemas.hints import Required
 
 __all__ = ["LEGACY", "AgreementV100", "ContractV100", "GroupRecordV100"]
 

@@ -12,8 +12,8 @@ from pipeline.generate import issue_copy
 from pipeline.ingest import ingest_bytes
 from schemas import registry
 from schemas.common import PersonName, ShortText
-from schemas.hints import Required
 from schemas.forms.supervision_contract import ContractSupervisee, SupervisionContract
+from schemas.hints import Required
 
 
 class OldSupervisee(ContractSupervisee):
