@@ -51,6 +51,12 @@ def _text(obj: Any) -> str | None:
     return str(obj)
 
 
+def _value(field: pikepdf.Object) -> str | None:
+    """A field's own ``/V`` as text: a string straight from pikepdf, anything else by ``_text``."""
+    text = field.get_str(_V)
+    return text if text is not None else _text(field[_V])
+
+
 def _kind(ft: str | None, flags: int) -> str:
     kind = _TYPES.get(ft or "", "unknown")
     if kind == "button":
@@ -92,7 +98,7 @@ class _Inherited(NamedTuple):
 
     ft: str | None = None
     flags: int = 0
-    value: Any = None
+    value: str | None = None
 
 
 class _Walk:
@@ -176,7 +182,7 @@ class _Walk:
             here = _Inherited(
                 str(field[_FT]) if "/FT" in keys else inherited.ft,
                 int(field[_FF]) if "/Ff" in keys else inherited.flags,
-                field[_V] if "/V" in keys else inherited.value,
+                _value(field) if "/V" in keys else inherited.value,
             )
         listed: list[pikepdf.Object] = []
         if "/Kids" in keys:
@@ -197,7 +203,7 @@ class _Walk:
             # A button's own /V only: a state inherited from a group is not its choice.
             value = _button_value(field, field[_V] if "/V" in keys else None, widgets)
         else:
-            value = _text(here.value)
+            value = here.value
             if value is None and "/RV" in keys:  # rich text only: keep its characters
                 value = _plain(str(field[_RV]))
             if kind == "signature":
