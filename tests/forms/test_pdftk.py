@@ -19,8 +19,9 @@ reads each pair of zeros as CID 0: a box. What has been tried, and is pinned her
 * a CJK ``/BaseFont``: pdftk stops with "Font 'HeiseiMin-W3' with
   'UniJIS-UCS2-H' is not recognized";
 * a one-byte (WinAnsi TrueType) field font: Latin-1 shows, and Ł, ś, Greek and
-  Cyrillic silently vanish — worse than boxes, and PDFium could not type them
-  with it either (``tests/forms/test_typing.py``).
+  Cyrillic silently vanish — worse than boxes — and PDFium, typing into it,
+  writes them with system fonts it does not embed (``tests/forms/test_typing.py``
+  explains why).
 
 So supforms keeps its font, and pdftk users pass ``replacement_font`` with DejaVu
 Sans, which pdftk embeds in full (or use ``supforms generate --flatten``).
@@ -38,6 +39,7 @@ import pytest
 from forms.fonts import field_font, font_path
 from forms.writing.appearance import FONT_RESOURCE
 from tests import engines
+from tests.forms.test_typing import FIELD, appearance, type_into
 
 VALUES: dict[str, str | bool] = {
     "supervisee.name": "Zoë Ó Briain",
@@ -143,6 +145,12 @@ def test_a_one_byte_font_would_drop_what_it_cannot_encode(blank_pdfs, tmp_path):
     assert "Zoë Ó Briain" in text
     assert "ukasz Winiewski" in text, "Ł and ś vanish without a trace"
     assert "Ахмед" not in text
+
+
+def test_with_a_one_byte_font_pdfium_would_type_in_fonts_it_does_not_embed(blank_pdfs):
+    one_byte = _with_field_font(blank_pdfs["agreement"], _make_one_byte)
+    runs, fonts = appearance(type_into(one_byte, FIELD, "Łukasz Иванов"), FIELD)
+    assert {fonts[font].endswith("NOT embedded") for font, _ in runs} == {True, False}
 
 
 @pytest.mark.usefixtures("poppler")
