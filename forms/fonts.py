@@ -6,6 +6,12 @@ Field values use one subset covering the scripts people type — Latin with its
 extensions, Greek and Cyrillic — embedded once as a Type0/Identity-H font that
 both the fields' ``/DA`` and supforms' own appearance streams name. The page
 text goes through reportlab, which subsets the same family to what it prints.
+
+It must stay a two-byte font: a one-byte font holds 256 characters, and PDFium
+could not type the rest with it. pdftk's ``fill_form … flatten`` draws this
+font's characters as boxes, because its iText maps characters to codes only for
+one-byte fonts and Adobe's CJK fonts; no entry of this font changes that
+(``tests/forms/test_pdftk.py``), and pdftk's ``replacement_font`` works round it.
 """
 
 from __future__ import annotations

@@ -343,9 +343,10 @@ def fill_pdftk(
     ``/NeedAppearances`` is set; with it, ``/NeedAppearances true`` is added and the
     same broken streams are still written. Reading ``/V`` is unaffected, but a
     pdftk-filled form printed or flattened shows no text. The cause is the Type0
-    (Identity-H) font, not its resource name: pdftk's iText encodes text only for
-    one-byte fonts. ``replacement_font`` (pdftk-java 3.3) draws with a TrueType file
-    instead, and then the values show.
+    (Identity-H) font, not its resource name: pdftk's iText (``DocumentFont``) maps
+    characters to codes only for one-byte fonts and Adobe's CJK fonts, and writes a
+    zero byte for everything else (``tests/forms/test_pdftk.py``). ``replacement_font``
+    (pdftk-java 3.3) draws with a TrueType file instead, and then the values show.
     """
     exe = need_tool("pdftk")
     source, data, target = tmp_path / "pdftk-in.pdf", tmp_path / "data.xfdf", tmp_path / "out.pdf"
