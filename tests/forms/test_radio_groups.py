@@ -21,14 +21,21 @@ button's value ("Safety scale: 7"). What the forms can give depends on the engin
 
 from __future__ import annotations
 
+import ctypes
 import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pikepdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from pikepdf import Name
 
 FORM = "group-record"
 SCALES = {"scales.safety": "Safety scale", "scales.plan_confidence": "Confidence scale"}
 YES_NO = "review.enough_for_now"
+GROUPS = {**{name: [str(n) for n in range(11)] for name in SCALES}, YES_NO: ["Yes", "No"]}
 
 
 def _full_name(annot: pikepdf.Object) -> str:
@@ -67,3 +74,155 @@ def test_each_radio_buttons_form_element_names_it_with_its_value(blank_pdfs):
     assert alts[(YES_NO, "No")] == "Is this enough for now? No"
     assert len(alts) == 11 + 11 + 2
 
+
+
+# --- PDFium, driven through its form-fill API as Chrome drives it ------------------------------
+
+
+def _wide(function: Callable[..., int], *args: Any) -> str:
+    """A UTF-16 string from one of PDFium's "call twice" getters."""
+    size = function(*args, None, 0)
+    buffer = ctypes.create_string_buffer(size)
+    function(*args, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR)), size)
+    return buffer.raw[: max(size - 2, 0)].decode("utf-16-le")
+
+
+def _button(form: Any, annot: Any) -> tuple[str, str]:
+    """(field name, export value) of a widget: ("scales.safety", "7")."""
+    return (
+        _wide(pdfium_c.FPDFAnnot_GetFormFieldName, form, annot),
+        _wide(pdfium_c.FPDFAnnot_GetFormFieldExportValue, form, annot),
+    )
+
+
+def _focused(form: Any) -> tuple[str, str] | None:
+    page_index, annot = ctypes.c_int(-1), pdfium_c.FPDF_ANNOTATION()
+    if not pdfium_c.FORM_GetFocusedAnnot(form, ctypes.byref(page_index), ctypes.byref(annot)):
+        return None
+    if not annot:
+        return None
+    try:
+        return _button(form, annot)
+    finally:
+        pdfium_c.FPDFPage_CloseAnnot(annot)
+
+
+@contextmanager
+def _pdfium(data: bytes) -> Iterator[tuple[Any, list[Any]]]:
+    """The form-fill handle and every page, loaded after the form environment."""
+    document = pdfium.PdfDocument(data)
+    try:
+        document.init_forms()  # before any page is loaded, as pypdfium2 requires
+        pages = [document[index] for index in range(len(document))]
+        yield document.formenv.raw, pages
+        for page in pages:
+            page.close()
+    finally:
+        document.close()
+
+
+@contextmanager
+def _annots(page: Any) -> Iterator[list[Any]]:
+    handles = [
+        pdfium_c.FPDFPage_GetAnnot(page.raw, i)
+        for i in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw))
+    ]
+    try:
+        yield handles
+    finally:
+        for handle in handles:
+            pdfium_c.FPDFPage_CloseAnnot(handle)
+
+
+def _tab_stops(form: Any, pages: list[Any]) -> list[tuple[str, str]]:
+    """Every Tab stop of every page in order: from no focus, Tab until PDFium says the page ends."""
+    stops = []
+    for page in pages:
+        pdfium_c.FORM_ForceToKillFocus(form)
+        while pdfium_c.FORM_OnKeyDown(form, page.raw, pdfium_c.FWL_VKEY_Tab, 0):
+            focused = _focused(form)
+            assert focused is not None
+            stops.append(focused)
+    return stops
+
+
+def test_pdfium_makes_each_radio_button_a_tab_stop_of_its_own(blank_pdfs):
+    """PDFium's behaviour, pinned: a 0-10 scale takes 11 Tab presses, a Yes/No pair 2.
+
+    One stop per group cannot be built from radio buttons for PDFium: its tab ring is
+    every widget annotation (``CPDFSDK_AnnotIterator::CollectAnnots``), with no notion of
+    a field, and a widget that is not in it cannot be clicked either. If this fails
+    because a group has become one stop, PDFium has learnt radio groups: update the
+    README's paragraph on keyboard use.
+    """
+    with _pdfium(blank_pdfs[FORM]) as (form, pages):
+        stops = _tab_stops(form, pages)
+    for name, options in GROUPS.items():
+        at = [i for i, (field, _) in enumerate(stops) if field == name]
+        assert [stops[i][1] for i in at] == options  # every button, in order
+        assert at == list(range(at[0], at[0] + len(options)))  # one after another
+
+
+def test_pdfium_arrow_keys_neither_move_nor_select_space_selects(blank_pdfs):
+    """Within a group only Tab moves (to the next button) and Space picks the focused one."""
+    arrows = (
+        pdfium_c.FWL_VKEY_Right,
+        pdfium_c.FWL_VKEY_Down,
+        pdfium_c.FWL_VKEY_Left,
+        pdfium_c.FWL_VKEY_Up,
+    )
+    with _pdfium(blank_pdfs[FORM]) as (form, pages):
+        for page in pages:
+            with _annots(page) as annots:
+                buttons = {_button(form, annot): annot for annot in annots}
+                target = buttons.get(("scales.safety", "3"))
+                if target is None:
+                    continue
+                assert pdfium_c.FORM_SetFocusedAnnot(form, target)
+                for key in arrows:
+                    pdfium_c.FORM_OnKeyDown(form, page.raw, key, 0)
+                    assert _focused(form) == ("scales.safety", "3")
+                checked = [b for b, a in buttons.items() if pdfium_c.FPDFAnnot_IsChecked(form, a)]
+                assert checked == []
+                pdfium_c.FORM_OnKeyDown(form, page.raw, pdfium_c.FWL_VKEY_Space, 0)
+                pdfium_c.FORM_OnChar(form, page.raw, ord(" "), 0)
+                checked = [b for b, a in buttons.items() if pdfium_c.FPDFAnnot_IsChecked(form, a)]
+                assert checked == [("scales.safety", "3")]
+                return
+    raise AssertionError("no button 3 on the safety scale")
+
+
+def test_pdfium_gives_each_radio_button_its_value(blank_pdfs):
+    """What PDFium's API says of each button; Chrome's accessibility tree reads from it.
+
+    Chrome names a radio button by ``FPDFAnnot_GetFormFieldName`` and adds its export
+    value and its place in the group (``PDFiumPage::PopulateButton``,
+    ``PdfAccessibilityTree::CreateButtonNode``). The group's ``/TU``, the alternate
+    name, is the question, the same for every button; the kid's ``/Contents`` says
+    "Safety scale: 7".
+    """
+    with pikepdf.open(io.BytesIO(blank_pdfs[FORM])) as pdf:
+        tooltips = {
+            _full_name(annot.Parent): str(annot.Parent.TU)
+            for page in pdf.pages
+            for annot in page.obj.get(Name.Annots, [])
+            if Name.T not in annot
+        }
+    seen: dict[str, list[str]] = {}
+    with _pdfium(blank_pdfs[FORM]) as (form, pages):
+        for page in pages:
+            with _annots(page) as annots:
+                for annot in annots:
+                    name, value = _button(form, annot)
+                    if name not in GROUPS:
+                        continue
+                    options = GROUPS[name]
+                    head = SCALES.get(name)
+                    contents = _wide(pdfium_c.FPDFAnnot_GetStringValue, annot, b"Contents")
+                    assert contents == (f"{head}: {value}" if head else f"Is this enough for now? {value}")
+                    alternate = _wide(pdfium_c.FPDFAnnot_GetFormFieldAlternateName, form, annot)
+                    assert alternate == tooltips[name]  # the group's question, no value
+                    assert pdfium_c.FPDFAnnot_GetFormControlCount(form, annot) == len(options)
+                    assert pdfium_c.FPDFAnnot_GetFormControlIndex(form, annot) == options.index(value)
+                    seen.setdefault(name, []).append(value)
+    assert seen == GROUPS
