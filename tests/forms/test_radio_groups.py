@@ -33,9 +33,14 @@ import pypdfium2.raw as pdfium_c
 from pikepdf import Name
 
 FORM = "group-record"
-SCALES = {"scales.safety": "Safety scale", "scales.plan_confidence": "Confidence scale"}
 YES_NO = "review.enough_for_now"
-GROUPS = {**{name: [str(n) for n in range(11)] for name in SCALES}, YES_NO: ["Yes", "No"]}
+HEADS = {  # each button's name is its head and its value
+    "scales.safety": "Safety scale: ",
+    "scales.plan_confidence": "Confidence scale: ",
+    YES_NO: "Is this enough for now? ",
+}
+SCALE = [str(n) for n in range(11)]
+GROUPS = {"scales.safety": SCALE, "scales.plan_confidence": SCALE, YES_NO: ["Yes", "No"]}
 
 
 def _full_name(annot: pikepdf.Object) -> str:
@@ -48,7 +53,7 @@ def _full_name(annot: pikepdf.Object) -> str:
 
 
 def _option(annot: pikepdf.Object) -> str:
-    return next(str(key)[1:] for key in annot.AP.N.keys() if key != "/Off")
+    return next(str(key)[1:] for key in annot.AP.N if key != "/Off")
 
 
 def test_each_radio_buttons_form_element_names_it_with_its_value(blank_pdfs):
@@ -66,14 +71,13 @@ def test_each_radio_buttons_form_element_names_it_with_its_value(blank_pdfs):
                 if Name.T in annot:
                     continue  # a field of its own, not a radio button
                 element = elements[int(annot.StructParent)]
-                assert element.S == Name.Form
+                assert Name.Form == element.S
                 alts[(_full_name(annot), _option(annot))] = str(element.get(Name.Alt, ""))
                 assert str(element.Alt) == str(annot.Contents)
     assert alts[("scales.safety", "7")] == "Safety scale: 7"
     assert alts[("scales.plan_confidence", "0")] == "Confidence scale: 0"
     assert alts[(YES_NO, "No")] == "Is this enough for now? No"
     assert len(alts) == 11 + 11 + 2
-
 
 
 # --- PDFium, driven through its form-fill API as Chrome drives it ------------------------------
@@ -217,12 +221,12 @@ def test_pdfium_gives_each_radio_button_its_value(blank_pdfs):
                     if name not in GROUPS:
                         continue
                     options = GROUPS[name]
-                    head = SCALES.get(name)
                     contents = _wide(pdfium_c.FPDFAnnot_GetStringValue, annot, b"Contents")
-                    assert contents == (f"{head}: {value}" if head else f"Is this enough for now? {value}")
+                    assert contents == HEADS[name] + value
                     alternate = _wide(pdfium_c.FPDFAnnot_GetFormFieldAlternateName, form, annot)
                     assert alternate == tooltips[name]  # the group's question, no value
+                    index = pdfium_c.FPDFAnnot_GetFormControlIndex(form, annot)
+                    assert index == options.index(value)
                     assert pdfium_c.FPDFAnnot_GetFormControlCount(form, annot) == len(options)
-                    assert pdfium_c.FPDFAnnot_GetFormControlIndex(form, annot) == options.index(value)
                     seen.setdefault(name, []).append(value)
     assert seen == GROUPS
