@@ -23,14 +23,21 @@ from __future__ import annotations
 
 import ctypes
 import io
+import json
+import os
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+import pytest
 from pikepdf import Name
+
+from tests.engines import need_tool
 
 FORM = "group-record"
 YES_NO = "review.enough_for_now"
@@ -39,6 +46,7 @@ HEADS = {  # each button's name is its head and its value
     "scales.plan_confidence": "Confidence scale: ",
     YES_NO: "Is this enough for now? ",
 }
+PDFJS = Path(__file__).parents[1] / "pdfjs"  # pdf.js and a browser driver, from npm
 SCALE = [str(n) for n in range(11)]
 GROUPS = {"scales.safety": SCALE, "scales.plan_confidence": SCALE, YES_NO: ["Yes", "No"]}
 
@@ -230,3 +238,71 @@ def test_pdfium_gives_each_radio_button_its_value(blank_pdfs):
                     assert pdfium_c.FPDFAnnot_GetFormControlCount(form, annot) == len(options)
                     seen.setdefault(name, []).append(value)
     assert seen == GROUPS
+
+
+# --- pdf.js (Firefox's viewer), in a real browser ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pdfjs(blank_pdfs, tmp_path_factory) -> dict[str, Any]:
+    """What ``tests/pdfjs/radio_groups.mjs`` saw with the blank group record open in pdf.js.
+
+    Chromium runs pdf.js's own viewer components (PDFViewer with its form, text and
+    structure tree layers), and real Tab and arrow key presses go to the page.
+    """
+    node = need_tool("node")
+    chromium = need_tool("chromium")
+    if not (PDFJS / "node_modules" / "pdfjs-dist").is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail("tests/pdfjs/node_modules is missing: setup.sh must run npm ci there")
+        pytest.skip("npm ci has not been run in tests/pdfjs")
+    path = tmp_path_factory.mktemp("pdfjs") / f"{FORM}.pdf"
+    path.write_bytes(blank_pdfs[FORM])
+    done = subprocess.run(
+        [node, str(PDFJS / "radio_groups.mjs"), str(path), chromium],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def test_pdfjs_makes_each_radio_group_one_tab_stop(pdfjs):
+    """Tab from the top of the form to its end meets each group once; the others, as PDFium."""
+    stops = [stop for stop in pdfjs["tabs"] if stop["type"] == "radio"]
+    assert [stop["name"] for stop in stops] == list(GROUPS)  # one stop each, in order
+    # The stop is the group's first button: none is chosen yet, and Tab chose none.
+    assert [stop["label"] for stop in stops] == [HEADS[name] + GROUPS[name][0] for name in GROUPS]
+    assert not any(stop["checked"] for stop in stops)
+    fields = [stop["name"] for stop in pdfjs["tabs"] if stop["name"]]
+    assert len(fields) == len(set(fields))  # every other field is one stop too
+
+
+def test_pdfjs_arrow_keys_move_within_the_group_and_choose(pdfjs):
+    """From the safety scale's 0, ArrowRight goes to 1 and chooses it, as any radio group does."""
+    assert pdfjs["arrow"]["name"] == "scales.safety"
+    assert pdfjs["arrow"]["label"] == "Safety scale: 1"
+    assert pdfjs["arrow"]["checked"] is True
+
+
+def test_pdfjs_names_each_radio_button_with_its_value(pdfjs):
+    """Each button sits in a box (region) named "Safety scale: 7", from its Form element's /Alt.
+
+    pdf.js gives the ``aria-label`` to the widget's ``<section>``, not to the ``<input>``
+    inside it (``RadioButtonWidgetAnnotationElement`` leaves its ``contentElement`` the
+    section), so Chromium names the region and the radio inside has no name of its own:
+    a screen reader says "Safety scale: 7, region" as focus enters it, then "radio
+    button". If the input gains the name, pdf.js has changed: say so in the README.
+    """
+    names: dict[str, list[str]] = {}
+    for radio in pdfjs["radios"]:
+        group = radio["name"]
+        value = radio["label"].removeprefix(HEADS[group])
+        names.setdefault(group, []).append(value)
+        assert radio["label"] == HEADS[group] + value
+        assert (radio["boxRole"], radio["boxName"]) == ("region", radio["label"])
+        assert radio["boxHolds"] == ["radio"]
+        assert (radio["role"], radio["accessibleName"]) == ("radio", "")  # pdf.js 5.6
+    assert names == GROUPS  # all 24 buttons, each group sharing its field's name
