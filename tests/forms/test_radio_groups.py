@@ -305,4 +305,5 @@ def test_pdfjs_names_each_radio_button_with_its_value(pdfjs):
         assert (radio["boxRole"], radio["boxName"]) == ("region", radio["label"])
         assert radio["boxHolds"] == ["radio"]
         assert (radio["role"], radio["accessibleName"]) == ("radio", "")  # pdf.js 5.6
+        assert radio["title"] is None  # pdf.js reads /TU off the widget, not its parent field
     assert names == GROUPS  # all 24 buttons, each group sharing its field's name

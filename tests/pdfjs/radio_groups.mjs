@@ -40,16 +40,16 @@ function serve() {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-// What identifies the focused element: a radio button by its group and its box's label.
+// The focused element: a number of its own (the first focused is 0), what it is, its field
+// name, and its box's label.
 function describeFocused() {
   const element = document.activeElement;
   if (!element || element === document.body) return null;
   const box = element.closest("section");
-  window.seen ??= new Map(); // each element's number: the first focused is 0
+  window.seen ??= new Map();
   if (!window.seen.has(element)) window.seen.set(element, window.seen.size);
   return {
     id: window.seen.get(element),
-    annotation: box?.getAttribute("data-annotation-id") ?? null,
     tag: element.tagName.toLowerCase(),
     type: element.type || null,
     name: element.name || null,
@@ -59,17 +59,21 @@ function describeFocused() {
 }
 
 const server = await serve();
+// No timeouts (0): the steps wait for what they need, however slow the machine.
 const browser = await puppeteer.launch({
   executablePath: browserPath,
   headless: true,
   args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+  timeout: 0,
+  protocolTimeout: 0,
 });
 try {
   const page = await browser.newPage();
-  await page.setViewport({ width: 1000, height: 7000 }); // every page visible, so all render
+  page.setDefaultTimeout(0);
+  await page.setViewport({ width: 1000, height: 1400 });
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
   await page.waitForFunction(() => window.loaded !== undefined);
-  await page.evaluate(() => window.loaded);
+  await page.evaluate(() => window.loaded); // every page's form and structure layers drawn
 
   const radios = [];
   for (const handle of await page.$$("input[type=radio]")) {
