@@ -37,7 +37,7 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from pikepdf import Name
 
-from tests.engines import need_tool
+from tests.engines import full_name, need_tool
 
 FORM = "group-record"
 YES_NO = "review.enough_for_now"
@@ -49,15 +49,6 @@ HEADS = {  # each button's name is its head and its value
 PDFJS = Path(__file__).parents[1] / "pdfjs"  # pdf.js and a browser driver, from npm
 SCALE = [str(n) for n in range(11)]
 GROUPS = {"scales.safety": SCALE, "scales.plan_confidence": SCALE, YES_NO: ["Yes", "No"]}
-
-
-def _full_name(annot: pikepdf.Object) -> str:
-    parts, node = [], annot
-    while node is not None:
-        if Name.T in node:
-            parts.append(str(node.T))
-        node = node.get(Name.Parent)
-    return ".".join(reversed(parts))
 
 
 def _option(annot: pikepdf.Object) -> str:
@@ -80,7 +71,7 @@ def test_each_radio_buttons_form_element_names_it_with_its_value(blank_pdfs):
                     continue  # a field of its own, not a radio button
                 element = elements[int(annot.StructParent)]
                 assert Name.Form == element.S
-                alts[(_full_name(annot), _option(annot))] = str(element.get(Name.Alt, ""))
+                alts[(full_name(annot), _option(annot))] = str(element.get(Name.Alt, ""))
                 assert str(element.Alt) == str(annot.Contents)
     assert alts[("scales.safety", "7")] == "Safety scale: 7"
     assert alts[("scales.plan_confidence", "0")] == "Confidence scale: 0"
@@ -215,7 +206,7 @@ def test_pdfium_gives_each_radio_button_its_value(blank_pdfs):
     """
     with pikepdf.open(io.BytesIO(blank_pdfs[FORM])) as pdf:
         tooltips = {
-            _full_name(annot.Parent): str(annot.Parent.TU)
+            full_name(annot.Parent): str(annot.Parent.TU)
             for page in pdf.pages
             for annot in page.obj.get(Name.Annots, [])
             if Name.T not in annot
