@@ -7,8 +7,10 @@
 # PDF"), postgresql (a throwaway server started by .ci/postgres), qpdf and
 # mupdf-tools (which check every generated PDF for faults), dovecot-imapd (an IMAP
 # server the mailbox tests start on loopback themselves, with their own
-# configuration: no system service), and a Java runtime with Maven, which fetch
-# veraPDF (the PDF/UA validator) for the tests (.ci/verapdf).
+# configuration: no system service), a Java runtime with Maven, which fetch
+# veraPDF (the PDF/UA validator) for the tests (.ci/verapdf), and Chromium with
+# Node.js and npm, which run pdf.js (Firefox's PDF viewer) on the forms for the tests
+# (tests/pdfjs: pdf.js and puppeteer-core from npm, at the versions its lock file pins).
 # Python packages go into .venv, with the development extras the tests need.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -17,9 +19,10 @@ python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || { echo "setup.sh: supforms needs Python 3.11 or newer" >&2; exit 1; }
 
 packages=(fonts-dejavu-core poppler-utils pdftk-java ghostscript postgresql qpdf mupdf-tools
-  dovecot-imapd)
+  dovecot-imapd chromium)
 command -v java >/dev/null || packages+=(default-jre-headless)  # any Java 11+ will do
 command -v mvn >/dev/null || packages+=(maven)
+command -v npm >/dev/null || packages+=(nodejs npm)  # any Node.js 18+ will do
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -38,6 +41,8 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+# pdf.js for the tests; no browser download (puppeteer-core drives Debian's Chromium).
+(cd tests/pdfjs && npm ci --omit=optional --no-audit --no-fund --loglevel=error >/dev/null)
 
 for form in $(.venv/bin/supforms forms --ids); do
   .venv/bin/supforms generate "$form" --out output

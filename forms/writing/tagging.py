@@ -60,7 +60,9 @@ def add_structure(pdf: Pdf, structure: Node, annots: list[pikepdf.Object]) -> No
 
     ``annots`` are the widget annotations in the order ``forms.writing.layout`` placed them
     (a ``Form`` node's kid is an index into it). Every page gets ``/Tabs /S`` (tab
-    order follows the structure) and its ParentTree key; every widget its own.
+    order follows the structure) and its ParentTree key; every widget its own. A
+    widget's ``/Contents`` (a radio button's "Safety scale: 7") becomes its Form
+    element's ``/Alt``, which pdf.js gives the button as its ``aria-label``.
     """
     pages = [page.obj for page in pdf.pages]
     root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
@@ -93,6 +95,8 @@ def add_structure(pdf: Pdf, structure: Node, annots: list[pikepdf.Object]) -> No
                 kids.append(Dictionary(Type=Name.OBJR, Obj=annot, Pg=annot.P))
                 by_widget[kid] = element
                 element.Pg = annot.P
+                if Name.Contents in annot:  # a radio button: named with its value
+                    element.Alt = annot.Contents
         if not kids and node.tag not in ("TD", "TH"):
             return None  # nothing was drawn in it
         # A Form's only kid, its OBJR, stands alone rather than in an array: pyHanko's

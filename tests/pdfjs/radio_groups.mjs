@@ -1,0 +1,119 @@
+// Open a PDF in pdf.js (Firefox's viewer) inside headless Chromium and report, as one
+// JSON object on stdout, what a keyboard and a screen reader meet at its radio buttons:
+//   radios: every <input type="radio"> with its group name, its box's aria-label and
+//           title, and the role and name Chromium's accessibility tree gives the input
+//           and its box (the <section> pdf.js wraps each widget in);
+//   tabs:   the elements focused by pressing Tab from the top until focus comes back;
+//   arrow:  what ArrowRight does from the first button of a group (focus and checked).
+// Usage: node radio_groups.mjs FORM.pdf [CHROMIUM]; tests/forms/test_radio_groups.py runs it.
+import { readFile } from "node:fs/promises";
+import http from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import puppeteer from "puppeteer-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const [pdfPath, browserPath = "/usr/bin/chromium"] = process.argv.slice(2);
+const TYPES = { ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html" };
+
+function serve() {
+  const pdfjs = path.join(here, "node_modules", "pdfjs-dist");
+  const server = http.createServer(async (request, response) => {
+    const url = new URL(request.url, "http://localhost");
+    let file;
+    if (url.pathname === "/") file = path.join(here, "viewer.html");
+    else if (url.pathname === "/form.pdf") file = pdfPath;
+    else if (url.pathname.startsWith("/pdfjs/")) {
+      file = path.join(pdfjs, path.normalize(url.pathname.slice("/pdfjs/".length)));
+      if (!file.startsWith(pdfjs + path.sep)) file = null;
+    }
+    try {
+      if (!file) throw new Error("not served");
+      const body = await readFile(file);
+      response.writeHead(200, { "content-type": TYPES[path.extname(file)] || "application/octet-stream" });
+      response.end(body);
+    } catch {
+      response.writeHead(404);
+      response.end();
+    }
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+// The focused element: a number of its own (the first focused is 0), what it is, its field
+// name, and its box's label.
+function describeFocused() {
+  const element = document.activeElement;
+  if (!element || element === document.body) return null;
+  const box = element.closest("section");
+  window.seen ??= new Map();
+  if (!window.seen.has(element)) window.seen.set(element, window.seen.size);
+  return {
+    id: window.seen.get(element),
+    tag: element.tagName.toLowerCase(),
+    type: element.type || null,
+    name: element.name || null,
+    label: box?.getAttribute("aria-label") ?? null,
+    checked: element.checked ?? null,
+  };
+}
+
+const server = await serve();
+// No timeouts (0): the steps wait for what they need, however slow the machine.
+const browser = await puppeteer.launch({
+  executablePath: browserPath,
+  headless: true,
+  args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+  timeout: 0,
+  protocolTimeout: 0,
+});
+try {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(0);
+  await page.setViewport({ width: 1000, height: 1400 });
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.waitForFunction(() => window.loaded !== undefined);
+  await page.evaluate(() => window.loaded); // every page's form and structure layers drawn
+
+  const radios = [];
+  for (const handle of await page.$$("input[type=radio]")) {
+    const facts = await handle.evaluate((input) => {
+      const box = input.closest("section");
+      return {
+        name: input.name,
+        label: box?.getAttribute("aria-label") ?? null,
+        title: box?.getAttribute("title") ?? null,
+      };
+    });
+    const node = await page.accessibility.snapshot({ root: handle, interestingOnly: false });
+    const box = await handle.evaluateHandle((input) => input.closest("section"));
+    const region = await page.accessibility.snapshot({ root: box, interestingOnly: false });
+    radios.push({
+      ...facts,
+      role: node?.role ?? null,
+      accessibleName: node?.name ?? "",
+      boxRole: region?.role ?? null,
+      boxName: region?.name ?? "",
+      boxHolds: (region?.children ?? []).map((child) => child.role),
+    });
+  }
+
+  const tabs = [];
+  await page.evaluate(() => document.activeElement?.blur());
+  for (let press = 0; press < 400; press++) {
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(describeFocused);
+    if (focused === null || focused.id < tabs.length) break; // out of the page, or round again
+    tabs.push(focused);
+  }
+
+  const first = radios[0];
+  await page.evaluate((name) => document.querySelector(`input[type=radio][name="${name}"]`).focus(), first.name);
+  await page.keyboard.press("ArrowRight");
+  const arrow = await page.evaluate(describeFocused);
+
+  process.stdout.write(JSON.stringify({ radios, tabs, arrow }) + "\n");
+} finally {
+  await browser.close();
+  server.close();
+}
