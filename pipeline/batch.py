@@ -7,6 +7,10 @@ are reported as a duplicate and add nothing. ``OUT/summary.json`` and
 ``OUT/summary.csv`` list the batch: file, form, status, problems; they also list,
 as ``skipped`` with the reason, each entry of an input folder that is not a PDF or
 an email (``pipeline.inputs``), which no worker reads.
+
+Workers only read and judge; this process archives and writes. Result files are
+written (each synced before it takes its name) by threads while the next results
+come in, and an input is indexed, counted and reported only once its file is whole.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from pipeline.archive import archive_result, as_duplicate
 from pipeline.export import safe_cell
 from pipeline.filenames import slug
 from pipeline.inputs import Entry, read_input
-from pipeline.private import AppendLog, sync_folder, write_private
+from pipeline.private import AppendLog, WriteQueue, sync_folder, write_private
 from pipeline.result import IngestResult, needs_person
 from pipeline.store import RecordStore
 from pipeline.workers import Job, Limits, WorkerPool
@@ -61,6 +65,15 @@ class BatchSummary:
         self.rows.append(row)
 
 
+@dataclass(frozen=True)
+class _Done:
+    """An input's result on its way out: its file's name (None: it writes no file)."""
+
+    path: Path
+    result: IngestResult
+    name: str | None
+
+
 class Batch:
     """One ingest run into ``out``: results, quarantine, index and summary."""
 
@@ -91,6 +104,8 @@ class Batch:
                 self.seen[entry["sha256"]] = entry["result"]
         self.summary = BatchSummary()
         self._index: AppendLog
+        self._writes: WriteQueue[_Done]
+        self._unwritten: dict[str, IngestResult] = {}  # results whose files are being written
 
     def run(
         self, paths: list[Path], refused: list[Entry], skipped: list[Entry] | None = None
@@ -108,20 +123,26 @@ class Batch:
         gc.collect()
         gc.freeze()
         try:
-            # Each input's index line is whole once its result is; the results' names
-            # and the index are synced once, at the end (see pipeline.private).
-            with AppendLog(self.index_path, sync_each=False) as self._index:
+            # Each input's index line is written once its result file is whole; the
+            # results' names and the index are synced once, at the end (pipeline.private).
+            # Result files are written and synced in threads (``WriteQueue``) while the
+            # next results come in; each input is yielded, in order, once its file is.
+            with (
+                AppendLog(self.index_path, sync_each=False) as self._index,
+                WriteQueue[_Done]() as self._writes,
+            ):
                 for path, code, reason in skipped or ():
-                    yield self._skip(path, code, reason)
+                    yield from self._settle(path, self._skip(path, code, reason))
                 for path, code, reason in refused:
-                    yield self._record(path, *_failure(path, code, reason))
+                    yield from self._record(path, *_failure(path, code, reason))
                 for index, done in self.pool.run([str(p) for p in paths]):
                     path = paths[index]
                     if "failure" in done:
                         failure = _failure(path, done["failure"], done["message"])
-                        yield self._record(path, *failure)
+                        yield from self._record(path, *failure)
                     else:
-                        yield self._record(path, done["result"], done.get("data"))
+                        yield from self._record(path, done["result"], done.get("data"))
+                yield from (self._claim(done) for done in self._writes.drain())
                 for folder in ("results", "quarantine"):
                     sync_folder(self.out / folder)
         finally:
@@ -155,43 +176,66 @@ class Batch:
 
         return read
 
-    def _write_result(self, path: Path, sha: str, result: IngestResult, data: bytes | None) -> str:
-        """Write one input's result JSON; a rejected input's bytes go to quarantine first."""
+    def _result_file(
+        self, path: Path, sha: str, result: IngestResult, data: bytes | None
+    ) -> tuple[str, bytes]:
+        """One input's result file, its name and its JSON (a rejected input: quarantined first)."""
         if result.status == "rejected":
             result.quarantined = self._quarantine(path, sha, data)
         # The content's hash tells inputs apart; one never read, by the hash of its path.
         key = sha or hashlib.sha256(str(path.absolute()).encode("utf-8", "replace")).hexdigest()
         name = f"results/{slug(path.stem) or 'input'}-{key[:12]}.json"
-        write_private(
-            self.out / name, json.dumps(result.as_json(), ensure_ascii=False) + "\n", sync=False
-        )
-        return name
+        text = json.dumps(result.as_json(), ensure_ascii=False) + "\n"
+        return name, text.encode("utf-8")
 
-    def _record(self, path: Path, result: IngestResult, data: bytes | None = None) -> IngestResult:
-        """Archive (with a store and the input's ``data``), write, index and count one result."""
+    def _record(
+        self, path: Path, result: IngestResult, data: bytes | None = None
+    ) -> Iterator[IngestResult]:
+        """Archive (with a store and the input's ``data``) and write one input's result.
+
+        Yields the results whose files are now whole, this one's or earlier ones'.
+        """
         sha = result.sha256
         if self.store is not None and data is not None:
             result = archive_result(self.store, result, data)
         if result.status == "duplicate":
             self.seen.setdefault(sha, "")
         elif sha and sha in self.seen:
-            # The same bytes twice in one batch: the second is a duplicate of the first.
-            earlier = json.loads((self.out / self.seen[sha]).read_text(encoding="utf-8"))
-            result = as_duplicate(IngestResult.from_json(earlier), result)
+            # The same bytes twice in one batch: the second is a duplicate of the first,
+            # whose file may still be being written.
+            name = self.seen[sha]
+            earlier = self._unwritten.get(name) or IngestResult.from_json(
+                json.loads((self.out / name).read_text(encoding="utf-8"))
+            )
+            result = as_duplicate(earlier, result)
         else:
-            written = self._write_result(path, sha, result, data)
+            name, text = self._result_file(path, sha, result, data)
             if sha:
-                self.seen[sha] = written
-                entry = {"sha256": sha, "result": written, "file": str(path)}
+                self.seen[sha] = name
+            self._unwritten[name] = result
+            done = _Done(path, result, name)
+            yield from map(self._claim, self._writes.put(self.out / name, text, done))
+            return
+        yield from self._settle(path, result)
+
+    def _settle(self, path: Path, result: IngestResult) -> Iterator[IngestResult]:
+        """An input with no file of its own to write: it waits its turn behind the others."""
+        yield from map(self._claim, self._writes.put(None, b"", _Done(path, result, None)))
+
+    def _claim(self, done: _Done) -> IngestResult:
+        """A result whose file is whole (or that had none): index it and count it."""
+        if done.name is not None:
+            self._unwritten.pop(done.name, None)
+            if done.result.sha256:
+                entry = {"sha256": done.result.sha256, "result": done.name, "file": str(done.path)}
                 self._index.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self.summary.add(path, result)
-        return result
+        self.summary.add(done.path, done.result)
+        return done.result
 
     def _skip(self, path: Path, code: str, reason: str) -> IngestResult:
-        """List an entry that is not an input; what ``--json`` prints for it."""
+        """An entry that is not an input, as the summary lists it and ``--json`` prints it."""
         result = IngestResult(path.name, "", 0, status="skipped", file=str(path))
         result.problem("(file)", code, reason)
-        self.summary.add(path, result)
         return result
 
     def _quarantine(self, path: Path, sha: str, data: bytes | None) -> str | None:

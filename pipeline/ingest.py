@@ -89,13 +89,17 @@ def _status(problems: list[Problem]) -> Status:
     return "complete"
 
 
+_IN_MEMORY = hasattr(os, "memfd_create") and Path("/proc/self/fd").is_dir()
+"""Whether a file in memory can be opened by name (Linux): asked once, not per input."""
+
+
 def _parse(data: bytes) -> pikepdf.Pdf:
     """Open the bytes with qpdf reading a file natively: twice as fast as a Python stream.
 
     The file is an unlinked one in memory (``memfd``, where Linux has it), so what is
     parsed is exactly the bytes that were hashed, whatever happens to the input meanwhile.
     """
-    if not hasattr(os, "memfd_create") or not Path("/proc/self/fd").is_dir():
+    if not _IN_MEMORY:
         return pikepdf.open(io.BytesIO(data))
     fd = os.memfd_create("supforms-input", os.MFD_CLOEXEC)
     try:

@@ -12,8 +12,8 @@ appended a whole line at a time: one write, checked for its full length, then a
 sync; a line cut short is truncated away, so a reader never meets half a line.
 
 A sync waits on the disk (2-7 ms on this project's machine: more than making a
-copy). So ``generate`` writes through ``WriteQueue``, whose threads sync each
-file while the next is made, and a batch (``write_private(..., sync=False)``)
+copy). So ``generate`` and ``ingest`` write through ``WriteQueue``, whose threads
+sync each file while the next is made, and a batch (``write_private(..., sync=False)``)
 syncs its folder and its log (``AppendLog(..., sync_each=False)``) once at its
 end: each file is still synced before it takes
 its name, so it is whole or absent whatever happens; only whether the name
@@ -159,11 +159,19 @@ class WriteQueue(Generic[T]):
     def __init__(self, depth: int = 4) -> None:
         self.depth = depth
         self.pool = ThreadPoolExecutor(max_workers=depth, thread_name_prefix="supforms-write")
-        self.pending: deque[tuple[Future[None], Path, T]] = deque()
+        self.pending: deque[tuple[Future[None], Path | None, T]] = deque()
 
-    def put(self, path: Path, data: bytes, item: T) -> Iterator[T]:
-        """Start writing ``path``; then hand back what is done while too many wait."""
-        self.pending.append((self.pool.submit(write_private, path, data, sync=False), path, item))
+    def put(self, path: Path | None, data: bytes, item: T) -> Iterator[T]:
+        """Start writing ``path``; then hand back what is done while too many wait.
+
+        An item with no file (``path`` None) takes its turn behind those before it.
+        """
+        if path is None:
+            future: Future[None] = Future()
+            future.set_result(None)
+        else:
+            future = self.pool.submit(write_private, path, data, sync=False)
+        self.pending.append((future, path, item))
         while len(self.pending) > self.depth:
             yield self._next()
 
@@ -182,7 +190,7 @@ class WriteQueue(Generic[T]):
         """Wait for every write; remove the files of those never handed back."""
         self.pool.shutdown(wait=True)
         for future, path, _ in self.pending:
-            if future.exception() is None:
+            if path is not None and future.exception() is None:
                 with contextlib.suppress(OSError):
                     path.unlink()
         self.pending.clear()
