@@ -89,9 +89,7 @@ def _json(path: Path, text: str) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
-        raise PipelineError(
-            f"not valid JSON (line {exc.lineno}: {exc.msg})", path=str(path)
-        ) from exc
+        raise _refused(path, f"not valid JSON (line {exc.lineno}: {exc.msg})") from exc
     except ValueError as exc:
         raise _refused(path, f"the key {str(exc)!r} appears twice in one record: keep one") from exc
 
@@ -119,7 +117,7 @@ def load_records(path: Path) -> list[Record]:
             loaded = _json(path, text)
             rows = loaded if isinstance(loaded, list) else [loaded]
         else:
-            raise PipelineError("unknown data format: use .csv, .json or .jsonl", path=str(path))
+            raise _refused(path, "unknown data format: use .csv, .json or .jsonl")
     except csv.Error as exc:
         raise PipelineError(f"not valid CSV ({exc})", path=str(path)) from exc
     records = []
