@@ -195,8 +195,11 @@ def generate(
             if row is None:
                 name = f"{form_id}-blank{suffix}"
             else:
+                # The document id's start keeps every copy its own file: the same roster
+                # sent again into the same folder never replaces a copy issued before.
                 slug = filename_slug(_subject(model, values))
-                name = f"{form_id}-{row.row:04d}{'-' + slug if slug else ''}{suffix}"
+                tag = identity.document_id.replace("-", "")[:8].lower()
+                name = f"{form_id}-{row.row:04d}{'-' + slug if slug else ''}-{tag}{suffix}"
             issued = Issued(
                 document_id=identity.document_id,
                 form=form.form_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -96,9 +97,10 @@ def test_generate_prefilled_from_data(tmp_path, fmt):
     code, stdout, _ = run("generate", "agreement", "--data", str(data), "-o", str(out), "--json")
     issued = [json.loads(line) for line in stdout.splitlines()]
     assert code == 0
+    tags = [i["document_id"].replace("-", "")[:8].lower() for i in issued]
     assert [i["file"] for i in issued] == [
-        "agreement-0001-zoe-o-briain.pdf",
-        "agreement-0002-ayse-yilmaz.pdf",
+        f"agreement-0001-zoe-o-briain-{tags[0]}.pdf",
+        f"agreement-0002-ayse-yilmaz-{tags[1]}.pdf",
     ]
     assert issued[0]["recipient"] == "zoe@example.org"
     assert issued[1]["recipient"] == "Ayşe Yılmaz"
@@ -107,6 +109,29 @@ def test_generate_prefilled_from_data(tmp_path, fmt):
     assert fields["supervisee.name"]["/V"] == "Zoë Ó Briain"
     assert fields["agreed_on"]["/V"] == "03/04/2026"
     assert issued[0]["prefill"]["supervisee.name"] == "Zoë Ó Briain"
+
+
+def test_generating_twice_into_one_folder_keeps_every_copy(tmp_path):
+    """The same roster again into the same folder: new copies beside the old, none replaced.
+
+    A copy replaced under its name would be lost to reminders (whose hash check then
+    refuses it) and to whoever keeps the folder.
+    """
+    data = _write(tmp_path / "pairs.json", "json")
+    out = tmp_path / "out"
+    runs = []
+    for _ in range(2):
+        code, stdout, _ = run(
+            "generate", "agreement", "--data", str(data), "-o", str(out), "--json"
+        )
+        assert code == 0
+        runs.append([json.loads(line) for line in stdout.splitlines()])
+    files = {i["file"] for issued in runs for i in issued}
+    assert len(files) == 4
+    assert {p.name for p in out.glob("agreement-0*.pdf")} == files
+    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    for entry in manifest:
+        assert hashlib.sha256((out / entry["file"]).read_bytes()).hexdigest() == entry["sha256"]
 
 
 def test_bad_records_name_row_and_field_and_write_nothing(tmp_path):

@@ -108,7 +108,8 @@ def test_sends_each_recipient_their_prefilled_copy(tmp_path, roster, smtp):
     assert "Dear Zoë Ó Briain" in zoe.get_body(("html",)).get_content()
     (attachment,) = list(zoe.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
-    assert attachment.get_filename() == "agreement-0001-zoe-o-briain.pdf"
+    tag = document_id.replace("-", "")[:8].lower()
+    assert attachment.get_filename() == f"agreement-0001-zoe-o-briain-{tag}.pdf"
     pdf = attachment.get_content()
     reader = pypdf.PdfReader(__import__("io").BytesIO(pdf))
     assert reader.metadata["/SupformsDocumentId"] == document_id
