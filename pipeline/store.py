@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -314,20 +315,27 @@ class RecordStore:
         if status:
             query = query.where(records.c.status == status)
         if person:
-            pattern = f"%{person.lower()}%"
+            # Part of a name, in any case; a % or _ in it is only itself.
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", person.lower()) + "%"
             query = query.where(
                 sa.or_(
-                    sa.func.lower(records.c.supervisee).like(pattern),
-                    sa.func.lower(records.c.supervisor).like(pattern),
+                    self._lower(records.c.supervisee).like(pattern, escape="\\"),
+                    self._lower(records.c.supervisor).like(pattern, escape="\\"),
                 )
             )
         if team:
-            query = query.where(sa.func.lower(records.c.team) == team.lower())
+            query = query.where(self._lower(records.c.team) == team.lower())
         if since:
             query = query.where(records.c.received_at >= since)
         if until:
             query = query.where(records.c.received_at < until)
         return query.order_by(records.c.id)
+
+    def _lower(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+        """``column`` in lower case, every letter: SQLite's own ``lower()`` knows only ASCII."""
+        if self.dialect == "postgresql":
+            return sa.func.lower(column)
+        return sa.func.supforms_lower(column)
 
     def rows(self, query: sa.Select[Any]) -> Iterator[dict[str, Any]]:
         with self.engine.connect() as connection:
@@ -569,6 +577,13 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # Python's lower(), as PostgreSQL's lower() does for every letter (Ł, Ä, Ω, Ж).
+    connection.create_function(
+        "supforms_lower",
+        1,
+        lambda text: text.lower() if isinstance(text, str) else text,
+        deterministic=True,
+    )
 
 
 def open_store(url: str) -> RecordStore:

@@ -72,6 +72,9 @@ def test_list_filters(inbox, tmp_path, store_url):
     assert [r["form"] for r in listed("--form", "agreement")] == ["agreement"]
     assert len(listed("--status", "rejected")) == 1
     assert [r["form"] for r in listed("--person", "wiśniewski")] == ["agreement"]
+    # Letters outside ASCII in either case, on either store; % and _ are only themselves.
+    assert [r["form"] for r in listed("--person", "ŁUKASZ WIŚNIEWSKI")] == ["agreement"]
+    assert listed("--person", "%") == listed("--person", "_") == []
     assert [r["form"] for r in listed("--team", "east")] == ["group-record"]
     assert len(listed("--since", "2000-01-01")) == 4
     assert listed("--until", "2000-01-01") == []
