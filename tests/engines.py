@@ -19,6 +19,7 @@ import io
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,19 +155,33 @@ def _target(widgets: list[PdfWidget], name: str, value: str | bool) -> PdfWidget
 # --- PDFium, driven as Chrome drives it --------------------------------------------------------
 
 
-def _pdfium_focused(raw_c: Any, form: Any) -> str | None:
+def pdfium_text(function: Callable[..., int], *args: Any) -> str:
+    """A UTF-16 string from one of PDFium's "call twice" getters (a field's name, its value)."""
+    import pypdfium2.raw as raw_c
+
+    size = function(*args, None, 0)
+    buffer = ctypes.create_string_buffer(size)
+    function(*args, ctypes.cast(buffer, ctypes.POINTER(raw_c.FPDF_WCHAR)), size)
+    return buffer.raw[: max(size - 2, 0)].decode("utf-16-le")
+
+
+def pdfium_field_name(form: Any, annot: Any) -> str:
+    import pypdfium2.raw as raw_c
+
+    return pdfium_text(raw_c.FPDFAnnot_GetFormFieldName, form, annot)
+
+
+def pdfium_focused(form: Any, read: Callable[[Any, Any], Any] = pdfium_field_name) -> Any:
+    """What ``read(form, annot)`` says of the widget PDFium has focused; None if none is."""
+    import pypdfium2.raw as raw_c
+
     page_index, annot = ctypes.c_int(-1), raw_c.FPDF_ANNOTATION()
     if not raw_c.FORM_GetFocusedAnnot(form, ctypes.byref(page_index), ctypes.byref(annot)):
         return None
     if not annot:
         return None
     try:
-        size = raw_c.FPDFAnnot_GetFormFieldName(form, annot, None, 0)
-        buffer = ctypes.create_string_buffer(size)
-        raw_c.FPDFAnnot_GetFormFieldName(
-            form, annot, ctypes.cast(buffer, ctypes.POINTER(raw_c.FPDF_WCHAR)), size
-        )
-        return buffer.raw[: size - 2].decode("utf-16-le")
+        return read(form, annot)
     finally:
         raw_c.FPDFPage_CloseAnnot(annot)
 
@@ -218,7 +233,7 @@ def fill_pdfium(pdf: bytes, values: dict[str, str | bool]) -> bytes:
             raw_c.FORM_OnLButtonDown(form, page, 0, x, y)
             raw_c.FORM_OnLButtonUp(form, page, 0, x, y)
             if widget.kind in ("text", "choice"):
-                focused = _pdfium_focused(raw_c, form)
+                focused = pdfium_focused(form)
                 if focused != name:
                     raise RuntimeError(f"clicking {name} focused {focused!r}")
             if widget.kind == "text":

@@ -21,12 +21,11 @@ button's value ("Safety scale: 7"). What the forms can give depends on the engin
 
 from __future__ import annotations
 
-import ctypes
 import io
 import json
 import os
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from pikepdf import Name
 
-from tests.engines import full_name, need_tool
+from tests.engines import full_name, need_tool, pdfium_focused, pdfium_text
 
 FORM = "group-record"
 YES_NO = "review.enough_for_now"
@@ -82,32 +81,12 @@ def test_each_radio_buttons_form_element_names_it_with_its_value(blank_pdfs):
 # --- PDFium, driven through its form-fill API as Chrome drives it ------------------------------
 
 
-def _wide(function: Callable[..., int], *args: Any) -> str:
-    """A UTF-16 string from one of PDFium's "call twice" getters."""
-    size = function(*args, None, 0)
-    buffer = ctypes.create_string_buffer(size)
-    function(*args, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR)), size)
-    return buffer.raw[: max(size - 2, 0)].decode("utf-16-le")
-
-
 def _button(form: Any, annot: Any) -> tuple[str, str]:
     """(field name, export value) of a widget: ("scales.safety", "7")."""
     return (
-        _wide(pdfium_c.FPDFAnnot_GetFormFieldName, form, annot),
-        _wide(pdfium_c.FPDFAnnot_GetFormFieldExportValue, form, annot),
+        pdfium_text(pdfium_c.FPDFAnnot_GetFormFieldName, form, annot),
+        pdfium_text(pdfium_c.FPDFAnnot_GetFormFieldExportValue, form, annot),
     )
-
-
-def _focused(form: Any) -> tuple[str, str] | None:
-    page_index, annot = ctypes.c_int(-1), pdfium_c.FPDF_ANNOTATION()
-    if not pdfium_c.FORM_GetFocusedAnnot(form, ctypes.byref(page_index), ctypes.byref(annot)):
-        return None
-    if not annot:
-        return None
-    try:
-        return _button(form, annot)
-    finally:
-        pdfium_c.FPDFPage_CloseAnnot(annot)
 
 
 @contextmanager
@@ -143,7 +122,7 @@ def _tab_stops(form: Any, pages: list[Any]) -> list[tuple[str, str]]:
     for page in pages:
         pdfium_c.FORM_ForceToKillFocus(form)
         while pdfium_c.FORM_OnKeyDown(form, page.raw, pdfium_c.FWL_VKEY_Tab, 0):
-            focused = _focused(form)
+            focused = pdfium_focused(form, _button)
             assert focused is not None
             stops.append(focused)
     return stops
@@ -184,7 +163,7 @@ def test_pdfium_arrow_keys_neither_move_nor_select_space_selects(blank_pdfs):
                 assert pdfium_c.FORM_SetFocusedAnnot(form, target)
                 for key in arrows:
                     pdfium_c.FORM_OnKeyDown(form, page.raw, key, 0)
-                    assert _focused(form) == ("scales.safety", "3")
+                    assert pdfium_focused(form, _button) == ("scales.safety", "3")
                 checked = [b for b, a in buttons.items() if pdfium_c.FPDFAnnot_IsChecked(form, a)]
                 assert checked == []
                 pdfium_c.FORM_OnKeyDown(form, page.raw, pdfium_c.FWL_VKEY_Space, 0)
@@ -220,9 +199,11 @@ def test_pdfium_gives_each_radio_button_its_value(blank_pdfs):
                     if name not in GROUPS:
                         continue
                     options = GROUPS[name]
-                    contents = _wide(pdfium_c.FPDFAnnot_GetStringValue, annot, b"Contents")
+                    contents = pdfium_text(pdfium_c.FPDFAnnot_GetStringValue, annot, b"Contents")
                     assert contents == HEADS[name] + value
-                    alternate = _wide(pdfium_c.FPDFAnnot_GetFormFieldAlternateName, form, annot)
+                    alternate = pdfium_text(
+                        pdfium_c.FPDFAnnot_GetFormFieldAlternateName, form, annot
+                    )
                     assert alternate == tooltips[name]  # the group's question, no value
                     index = pdfium_c.FPDFAnnot_GetFormControlIndex(form, annot)
                     assert index == options.index(value)

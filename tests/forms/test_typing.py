@@ -24,7 +24,6 @@ and these tests prove PDFium then draws every script with the embedded font.
 
 from __future__ import annotations
 
-import ctypes
 import io
 import subprocess
 
@@ -36,7 +35,7 @@ import pytest
 from PIL import Image
 
 from forms.writing.appearance import FONT_RESOURCE
-from tests.engines import full_name
+from tests.engines import full_name, pdfium_focused
 
 FIELD = "supervisee.name"
 FONT = f"/{FONT_RESOURCE}"  # the /DA font: the embedded DejaVu Sans subset in /DR
@@ -59,26 +58,6 @@ def _cases(marks: dict[str, pytest.MarkDecorator]) -> list:
 # --- PDFium, driven as Chrome drives it -------------------------------------------------------
 
 
-def _field_name(form, annot) -> str:
-    size = pdfium_c.FPDFAnnot_GetFormFieldName(form, annot, None, 0)
-    buffer = ctypes.create_string_buffer(size)
-    pdfium_c.FPDFAnnot_GetFormFieldName(
-        form, annot, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR)), size
-    )
-    return buffer.raw[: size - 2].decode("utf-16-le")
-
-
-def _focused_field(form) -> str | None:
-    page_index, annot = ctypes.c_int(-1), pdfium_c.FPDF_ANNOTATION()
-    found = pdfium_c.FORM_GetFocusedAnnot(form, ctypes.byref(page_index), ctypes.byref(annot))
-    if not found or not annot:
-        return None
-    try:
-        return _field_name(form, annot)
-    finally:
-        pdfium_c.FPDFPage_CloseAnnot(annot)
-
-
 def type_into(data: bytes, field: str, text: str) -> bytes:
     """``data`` saved after clicking into ``field`` on page 1, typing ``text`` and tabbing away."""
     x0, y0, x1, y1 = field_rect(data, field)
@@ -91,7 +70,7 @@ def type_into(data: bytes, field: str, text: str) -> bytes:
         pdfium_c.FORM_OnMouseMove(form, page.raw, 0, x, y)
         pdfium_c.FORM_OnLButtonDown(form, page.raw, 0, x, y)
         pdfium_c.FORM_OnLButtonUp(form, page.raw, 0, x, y)
-        assert _focused_field(form) == field, "the click did not focus the field"
+        assert pdfium_focused(form) == field, "the click did not focus the field"
         units = text.encode("utf-16-le")
         for i in range(0, len(units), 2):
             code_unit = int.from_bytes(units[i : i + 2], "little")
