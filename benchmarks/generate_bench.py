@@ -8,7 +8,7 @@ For each form (contract, agreement, group-record), each engine runs in its own
 ``spawn`` subprocess pinned to one core, so rates are single-core and each peak
 RSS belongs to one engine and form. Every copy is written to a temporary folder
 inside the timed loop, after one untimed warm-up copy, as ``generate`` writes
-them (``pipeline.private.WriteQueue``: a temporary file beside it, every byte
+them (``supforms.pipeline.files.WriteQueue``: a temporary file beside it, every byte
 checked, fsync, rename, in background threads; the folder synced at the end). Copies cycle through
 record variants differing in a non-ASCII name, built beforehand; all engines
 get the same values for copy i. What one copy costs, per engine:
@@ -79,9 +79,10 @@ class Inputs:
 
 
 def _prepare(fid: str) -> Inputs:
-    from forms.values import display_values
-    from forms.writing.compiled import compiled_form
-    from pipeline.generate import issue_copy
+    from supforms.forms.values import display_values
+    from supforms.forms.writing.compiled import compiled_form
+    from supforms.pipeline.delivery.generate import issue_copy
+
     from tests.conftest import sample_record
 
     base = sample_record(fid)
@@ -107,8 +108,8 @@ def _prepare(fid: str) -> Inputs:
 
 
 def _supforms(inp: Inputs, extra: Result) -> Maker:
-    from forms.writing.compiled import compiled_form
-    from pipeline.generate import issue_copy
+    from supforms.forms.writing.compiled import compiled_form
+    from supforms.pipeline.delivery.generate import issue_copy
 
     start = time.perf_counter()
     form = compiled_form(inp.fid)
@@ -131,12 +132,11 @@ def _pypdfform(inp: Inputs, appearances: bool) -> Maker:
 def _reportlab(inp: Inputs) -> Maker:
     from pypdf import PdfReader, PdfWriter
     from reportlab.pdfgen.canvas import Canvas
-
-    from forms.spec import field_specs
-    from forms.writing.compose import compose
-    from forms.writing.layout import PAGE_HEIGHT, PAGE_WIDTH, REGULAR, register_fonts
-    from forms.writing.wording import load_wording, parse_blocks, render_wording
-    from schemas.registry import latest
+    from supforms.forms.spec import field_specs
+    from supforms.forms.writing.compose import compose
+    from supforms.forms.writing.layout import PAGE_HEIGHT, PAGE_WIDTH, REGULAR, register_fonts
+    from supforms.forms.writing.wording import load_wording, parse_blocks, render_wording
+    from supforms.schemas.registry import latest
 
     register_fonts()
     wording = load_wording()
@@ -218,7 +218,7 @@ def measure(engine: str, inp: Inputs, n: int) -> Result:
         "pypdfform+ap": lambda: _pypdfform(inp, True),
         "reportlab": lambda: _reportlab(inp),
     }[engine]()
-    from pipeline.private import WriteQueue, sync_folder
+    from supforms.pipeline.files import WriteQueue, sync_folder
 
     ready = _peak_mib()
     first = make(0)  # warm-up, untimed

@@ -59,11 +59,11 @@ def make_returns(folder: Path, count: int, forms: list[str] | None = None) -> li
     typed over as people type dates.
     """
     import pikepdf
+    from supforms.forms.spec import field_specs
+    from supforms.forms.writing.compiled import compiled_form
+    from supforms.pipeline.delivery.generate import issue_copy
+    from supforms.schemas.registry import form_ids, latest
 
-    from forms.spec import field_specs
-    from forms.writing.compiled import compiled_form
-    from pipeline.generate import issue_copy
-    from schemas.registry import form_ids, latest
     from tests.conftest import sample_record
 
     forms = forms or form_ids()
@@ -117,7 +117,7 @@ def run_ingest(files: Path, out: Path, workers: int, store: str | None = None) -
     code = (
         "import resource, sys, time\n"
         "from click.testing import CliRunner\n"
-        "from pipeline.cli import cli\n"
+        "from supforms.pipeline.cli import cli\n"
         "before = resource.getrusage(resource.RUSAGE_SELF)\n"
         "t = time.perf_counter()\n"
         f"r = CliRunner().invoke(cli, ['-q', 'ingest', {str(files)!r}, '--out', {str(out)!r},"

@@ -24,8 +24,7 @@ from pathlib import Path
 
 from fontTools import subset as ft_subset
 from fontTools.ttLib import TTFont
-
-from schemas.errors import LayoutError
+from supforms.schemas.errors import LayoutError
 
 __all__ = [
     "FONT_DIRS",

@@ -16,11 +16,10 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
-
-from schemas.common import FormModel, SignatureInfo
-from schemas.errors import LayoutError
-from schemas.hints import Multiline, Required, Scale, YesNo
-from schemas.registry import origin_of
+from supforms.schemas.common import FormModel, SignatureInfo
+from supforms.schemas.errors import LayoutError
+from supforms.schemas.hints import Multiline, Required, Scale, YesNo
+from supforms.schemas.registry import origin_of
 
 __all__ = ["IDENTITY_FIELDS", "YES_NO", "FieldKind", "FieldSpec", "field_specs", "spec_by_path"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from forms.spec import FieldSpec, field_specs
-from schemas.common import FormModel
+from supforms.forms.spec import FieldSpec, field_specs
+from supforms.schemas.common import FormModel
 
 __all__ = ["display_values", "dotted", "nest"]
 
@@ -15,7 +15,7 @@ def dotted(data: Any, prefix: str = "") -> dict[str, Any]:
     """Nested values by their dotted paths: ``{"a": {"b": [x]}}`` → ``{"a.b.0": x}``.
 
     Empty containers vanish. (The inverse of ``nest``; flattening is what a PDF's
-    fields undergo when printed, ``pipeline.generate.flatten_pdf``.)
+    fields undergo when printed, ``supforms.pipeline.delivery.generate.flatten_pdf``.)
     """
     flat: dict[str, Any] = {}
     if isinstance(data, dict):

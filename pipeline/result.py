@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from forms.reading.signatures import SignatureVerdict
-from schemas.errors import Problem
+from supforms.forms.reading.signatures import SignatureVerdict
+from supforms.schemas.errors import Problem
 
 __all__ = ["NEEDS_ACTION", "IngestResult", "Status", "needs_person"]
 

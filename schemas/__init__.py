@@ -1,9 +1,9 @@
 """Pure data: one Pydantic model per form, the shared field types and the error tree."""
 
-from schemas.common import FormModel, SignatureBlock, SignatureInfo
-from schemas.dates import parse_date
-from schemas.declaration import Concerns, Declaration, Renewal
-from schemas.errors import (
+from supforms.schemas.common import FormModel, SignatureBlock, SignatureInfo
+from supforms.schemas.dates import parse_date
+from supforms.schemas.declaration import Concerns, Declaration, Renewal
+from supforms.schemas.errors import (
     ExtractionError,
     InvalidRecordError,
     LayoutError,
@@ -13,7 +13,7 @@ from schemas.errors import (
     StoreError,
     UnknownFormError,
 )
-from schemas.registry import FORMS, declaration_of, form_ids, latest, model_for
+from supforms.schemas.registry import FORMS, declaration_of, form_ids, latest, model_for
 
 __all__ = [
     "FORMS",

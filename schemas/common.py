@@ -10,10 +10,9 @@ from datetime import date, datetime
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
-
-from schemas.dates import to_date
-from schemas.declaration import Declaration
-from schemas.hints import Required
+from supforms.schemas.dates import to_date
+from supforms.schemas.declaration import Declaration
+from supforms.schemas.hints import Required
 
 __all__ = [
     "FormModel",

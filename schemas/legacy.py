@@ -12,20 +12,19 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
-
-from schemas.common import no_control_characters as _no_control_characters
-from schemas.forms.group_record import Action, GroupRecord, Participant
-from schemas.forms.supervision_agreement import (
+from supforms.schemas.common import no_control_characters as _no_control_characters
+from supforms.schemas.forms.group_record import Action, GroupRecord, Participant
+from supforms.schemas.forms.supervision_agreement import (
     AgreementSupervisee,
     AgreementSupervisor,
     SupervisionAgreement,
 )
-from schemas.forms.supervision_contract import (
+from supforms.schemas.forms.supervision_contract import (
     ContractSupervisee,
     ContractSupervisor,
     SupervisionContract,
 )
-from schemas.hints import Required
+from supforms.schemas.hints import Required
 
 __all__ = ["LEGACY", "AgreementV100", "ContractV100", "GroupRecordV100"]
 

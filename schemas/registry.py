@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
-import schemas.forms
-from schemas.common import FormModel
-from schemas.declaration import Declaration, missing_paths
-from schemas.errors import UnknownFormError
-from schemas.legacy import LEGACY
+from supforms.schemas.common import FormModel
+from supforms.schemas.declaration import Declaration, missing_paths
+from supforms.schemas.errors import UnknownFormError
+from supforms.schemas.legacy import LEGACY
 
 __all__ = [
     "BUILT_IN",
@@ -72,8 +71,9 @@ def _built_in() -> tuple[type[FormModel], ...]:
     that is not a valid form is a mistake in supforms itself: it stops the import.
     """
     found = []
-    for module_info in pkgutil.iter_modules(schemas.forms.__path__):
-        module = importlib.import_module(f"{schemas.forms.__name__}.{module_info.name}")
+    package = importlib.import_module("supforms.schemas.forms")
+    for module_info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
         models = [
             value
             for value in vars(module).values()

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
-
-from pipeline.cli import cli
+from supforms.pipeline.cli import cli
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
-from forms.values import nest
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
-from schemas.common import FormModel
-from schemas.registry import form_ids, latest
+from supforms.forms.values import nest
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.schemas.common import FormModel
+from supforms.schemas.registry import form_ids, latest
 
 SEEDS = Path(__file__).resolve().parent / "seeds"
 """The seed documents, copied from ../shared/seeds so a clone anywhere can test against them."""

@@ -1,7 +1,7 @@
 """Fill, sign, tamper with and "print" our forms through real third-party engines.
 
 Test support: each function takes a PDF's bytes and returns the bytes the
-engine saved, so a test can hand them to ``pipeline.ingest.ingest_bytes`` exactly
+engine saved, so a test can hand them to ``supforms.pipeline.intake.ingest.ingest_bytes`` exactly
 as a returned form would arrive. ``values`` maps a field's dotted name to what a
 person enters: text (dates typed as ``dd/mm/yyyy``, ``\\n`` between lines of a
 multi-line field), a scale's option (``"4"``), a combo box's option string, or

@@ -10,12 +10,11 @@ import unicodedata
 from datetime import date
 
 from hypothesis import strategies as st
-
-from forms.fonts import field_font
-from forms.spec import FieldSpec, field_specs
-from forms.values import nest
-from schemas.common import FormModel
-from schemas.registry import latest
+from supforms.forms.fonts import field_font
+from supforms.forms.spec import FieldSpec, field_specs
+from supforms.forms.values import nest
+from supforms.schemas.common import FormModel
+from supforms.schemas.registry import latest
 
 __all__ = ["ALPHABET", "LETTERS", "complete_records", "records", "value_of"]
 

@@ -19,13 +19,13 @@ import pikepdf
 import pytest
 from pikepdf import Array, Dictionary, Name, String
 from PIL import Image
+from supforms.forms.writing.compiled import compiled_form
+from supforms.forms.writing.wording import load_wording
+from supforms.pipeline.delivery.data import Record
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.delivery.printing import print_pack
+from supforms.schemas.registry import form_ids, latest
 
-from forms.writing.compiled import compiled_form
-from forms.writing.wording import load_wording
-from pipeline.data import Record
-from pipeline.generate import issue_copy
-from pipeline.printing import print_pack
-from schemas.registry import form_ids, latest
 from tests.conftest import ISSUED_AT, sample_record
 from tests.forms.longest import longest_record
 from tests.verapdf import FailedRule, VeraPDFError, failed_rules, need_verapdf

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pikepdf
-
-from forms.reading.fields import PdfField, fields_of
-from forms.reading.signatures import Box, SignatureVerdict, covered_block
+from supforms.forms.reading.fields import PdfField, fields_of
+from supforms.forms.reading.signatures import Box, SignatureVerdict, covered_block
 
 __all__ = ["digital_signatures", "earlier_field_names", "may_be_signed"]
 

@@ -17,8 +17,7 @@ from typing import Any, NamedTuple
 
 import pikepdf
 from pikepdf import Name
-
-from schemas.errors import ExtractionError
+from supforms.schemas.errors import ExtractionError
 
 __all__ = ["MAX_DEPTH", "PdfField", "fields_of", "read_fields"]
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from forms.spec import FieldSpec
-from schemas.dates import DateProblemError, parse_date
-from schemas.errors import Problem
+from supforms.forms.spec import FieldSpec
+from supforms.schemas.dates import DateProblemError, parse_date
+from supforms.schemas.errors import Problem
 
 __all__ = ["OFF_STATES", "normalise_value"]
 

@@ -15,10 +15,9 @@ from functools import cache
 
 import pikepdf
 from pikepdf import Name
-
-from forms.spec import field_specs
-from schemas.errors import LayoutError
-from schemas.registry import versions
+from supforms.forms.spec import field_specs
+from supforms.schemas.errors import LayoutError
+from supforms.schemas.registry import versions
 
 __all__ = ["FOOTER", "Identified", "identify", "identify_by_fields", "identify_by_text"]
 

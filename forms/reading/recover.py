@@ -14,9 +14,8 @@ from collections.abc import Iterable
 
 import pikepdf
 import pypdfium2 as pdfium
-
-from forms.writing.layout import Widget
-from schemas.errors import ExtractionError
+from supforms.forms.writing.layout import Widget
+from supforms.schemas.errors import ExtractionError
 
 __all__ = ["CONTENT_LIMIT", "contents_fit", "page_text", "recover_values"]
 

@@ -18,12 +18,11 @@ import io
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
-
-from forms.fonts import FieldFont
-from forms.spec import FieldSpec
-from forms.writing.appearance import FONT_RESOURCE, VALUE_SIZE, check_on, dot_on
-from forms.writing.layout import StaticPages, Widget
-from forms.writing.tagging import add_structure
+from supforms.forms.fonts import FieldFont
+from supforms.forms.spec import FieldSpec
+from supforms.forms.writing.appearance import FONT_RESOURCE, VALUE_SIZE, check_on, dot_on
+from supforms.forms.writing.layout import StaticPages, Widget
+from supforms.forms.writing.tagging import add_structure
 
 __all__ = ["FIELD_FLAGS", "MULTILINE", "build_acroform", "button_name"]
 

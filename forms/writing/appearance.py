@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from forms.fonts import FieldFont
+from supforms.forms.fonts import FieldFont
 
 __all__ = [
     "FONT_RESOURCE",

@@ -16,16 +16,15 @@ from dataclasses import dataclass
 
 import pikepdf
 from pikepdf import Dictionary, Name, Pdf
-
-from forms.fonts import FieldFont, field_font
-from forms.spec import FieldKind, field_specs
-from forms.writing.acroform import MULTILINE, build_acroform
-from forms.writing.appearance import FONT_RESOURCE
-from forms.writing.compose import compose
-from forms.writing.layout import Widget
-from forms.writing.wording import Wording, load_wording, parse_blocks, render_wording
-from schemas.errors import LayoutError
-from schemas.registry import latest, model_for
+from supforms.forms.fonts import FieldFont, field_font
+from supforms.forms.spec import FieldKind, field_specs
+from supforms.forms.writing.acroform import MULTILINE, build_acroform
+from supforms.forms.writing.appearance import FONT_RESOURCE
+from supforms.forms.writing.compose import compose
+from supforms.forms.writing.layout import Widget
+from supforms.forms.writing.wording import Wording, load_wording, parse_blocks, render_wording
+from supforms.schemas.errors import LayoutError
+from supforms.schemas.registry import latest, model_for
 
 __all__ = ["CompiledForm", "Slot", "compiled_form"]
 

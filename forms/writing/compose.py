@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from forms.fonts import field_font
-from forms.spec import FieldSpec
-from forms.writing.appearance import PAD, VALUE_SIZE, box_height, wide_lines
-from forms.writing.layout import (
+from supforms.forms.fonts import field_font
+from supforms.forms.spec import FieldSpec
+from supforms.forms.writing.appearance import PAD, VALUE_SIZE, box_height, wide_lines
+from supforms.forms.writing.layout import (
     BOTTOM,
     BOX_HEIGHT,
     GREY,
@@ -31,8 +31,8 @@ from forms.writing.layout import (
     Node,
     StaticPages,
 )
-from forms.writing.wording import Block, FieldRef
-from schemas.errors import LayoutError
+from supforms.forms.writing.wording import Block, FieldRef
+from supforms.schemas.errors import LayoutError
 
 __all__ = ["compose"]
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from forms.fonts import FieldFont
-from forms.writing.appearance import FONT_RESOURCE, LEADING, wrap_text
-from forms.writing.layout import BOTTOM, MARGIN, TOP, WIDTH
+from supforms.forms.fonts import FieldFont
+from supforms.forms.writing.appearance import FONT_RESOURCE, LEADING, wrap_text
+from supforms.forms.writing.layout import BOTTOM, MARGIN, TOP, WIDTH
 
 __all__ = ["Continued", "Overflow", "continuation_pages", "marker"]
 

@@ -12,12 +12,12 @@ import hashlib
 import zlib
 from collections.abc import Mapping
 
-from forms.writing.appearance import FONT_RESOURCE, Fitted, fit_lines, text_appearance
-from forms.writing.compiled import CompiledForm
-from forms.writing.continuation import Continued, Overflow, continuation_pages, marker
-from forms.writing.identity import Identity, footer_content, pdf_date, xmp_packet
-from forms.writing.layout import PAGE_HEIGHT, PAGE_WIDTH
-from schemas.errors import LayoutError
+from supforms.forms.writing.appearance import FONT_RESOURCE, Fitted, fit_lines, text_appearance
+from supforms.forms.writing.compiled import CompiledForm
+from supforms.forms.writing.continuation import Continued, Overflow, continuation_pages, marker
+from supforms.forms.writing.identity import Identity, footer_content, pdf_date, xmp_packet
+from supforms.forms.writing.layout import PAGE_HEIGHT, PAGE_WIDTH
+from supforms.schemas.errors import LayoutError
 
 __all__ = ["fill_form", "pdf_name", "text_string"]
 

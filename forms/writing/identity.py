@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-from forms.fonts import FieldFont
-from forms.qr import qr_modules
-from forms.writing.appearance import FONT_RESOURCE
-from forms.writing.layout import MARGIN, PAGE_WIDTH
+from supforms.forms.fonts import FieldFont
+from supforms.forms.qr import qr_modules
+from supforms.forms.writing.appearance import FONT_RESOURCE
+from supforms.forms.writing.layout import MARGIN, PAGE_WIDTH
 
 __all__ = [
     "Identity",

@@ -25,11 +25,10 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-
-from forms.fonts import font_path
-from forms.spec import FieldKind, FieldSpec
-from forms.writing.wording import FieldRef, inline_parts
-from schemas.errors import LayoutError
+from supforms.forms.fonts import font_path
+from supforms.forms.spec import FieldKind, FieldSpec
+from supforms.forms.writing.wording import FieldRef, inline_parts
+from supforms.schemas.errors import LayoutError
 
 __all__ = [
     "BOTTOM",

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
-
-from forms.writing.layout import Marked, Node
+from supforms.forms.writing.layout import Marked, Node
 
 __all__ = ["PackStructure", "add_structure", "flatten"]
 

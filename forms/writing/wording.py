@@ -30,9 +30,8 @@ from typing import Any, Literal
 
 import jinja2
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
-
-from schemas.errors import LayoutError
-from schemas.registry import form_ids, latest, origin_of, template_folder
+from supforms.schemas.errors import LayoutError
+from supforms.schemas.registry import form_ids, latest, origin_of, template_folder
 
 __all__ = [
     "Block",

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
-
-from schemas.common import (
+from supforms.schemas.common import (
     FormModel,
     LongText,
     NextStep,
@@ -21,8 +20,8 @@ from schemas.common import (
     TeamName,
     UKDate,
 )
-from schemas.declaration import Concerns, Declaration
-from schemas.hints import Multiline, Required, Scale, YesNo
+from supforms.schemas.declaration import Concerns, Declaration
+from supforms.schemas.hints import Multiline, Required, Scale, YesNo
 
 __all__ = [
     "Action",

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
-
-from schemas.common import FormModel, JobTitle, PersonName, SignatureBlock, UKDate
-from schemas.declaration import Concerns, Declaration, Renewal
-from schemas.hints import Required
+from supforms.schemas.common import FormModel, JobTitle, PersonName, SignatureBlock, UKDate
+from supforms.schemas.declaration import Concerns, Declaration, Renewal
+from supforms.schemas.hints import Required
 
 __all__ = [
     "AgreementSignatures",

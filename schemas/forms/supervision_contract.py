@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
-
-from schemas.common import FormModel, PersonName, ShortText, SignatureInfo, UKDate
-from schemas.declaration import Concerns, Declaration, Renewal
-from schemas.hints import Required
+from supforms.schemas.common import FormModel, PersonName, ShortText, SignatureInfo, UKDate
+from supforms.schemas.declaration import Concerns, Declaration, Renewal
+from supforms.schemas.hints import Required
 
 __all__ = ["ContractSignatures", "ContractSupervisee", "ContractSupervisor", "SupervisionContract"]
 

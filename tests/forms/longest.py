@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from forms.spec import FieldSpec, field_specs
-from forms.values import nest
-from schemas.common import FormModel
-from schemas.registry import latest
+from supforms.forms.spec import FieldSpec, field_specs
+from supforms.forms.values import nest
+from supforms.schemas.common import FormModel
+from supforms.schemas.registry import latest
 
 PATTERNS = {
     "W": "W",

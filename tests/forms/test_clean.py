@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import flatten_pdf, issue_copy
+from supforms.pipeline.delivery.printing import print_pack
 
-from forms.writing.compiled import compiled_form
-from pipeline.generate import flatten_pdf, issue_copy
-from pipeline.printing import print_pack
 from tests.conftest import ISSUED_AT, sample_record
 from tests.forms.longest import longest_record
 

@@ -10,9 +10,8 @@ import io
 import pypdf
 import pytest
 from pypdf.generic import NameObject
-
-from forms.spec import field_specs
-from schemas.registry import latest
+from supforms.forms.spec import field_specs
+from supforms.schemas.registry import latest
 
 FT = {
     "text": "/Tx",

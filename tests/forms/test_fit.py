@@ -17,15 +17,15 @@ from dataclasses import dataclass
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
+from supforms.forms.fonts import field_font
+from supforms.forms.spec import spec_by_path
+from supforms.forms.values import display_values
+from supforms.forms.writing.appearance import MIN_SIZE, PAD
+from supforms.forms.writing.compiled import compiled_form
+from supforms.forms.writing.identity import qr_payload
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.schemas.registry import latest
 
-from forms.fonts import field_font
-from forms.spec import spec_by_path
-from forms.values import display_values
-from forms.writing.appearance import MIN_SIZE, PAD
-from forms.writing.compiled import compiled_form
-from forms.writing.identity import qr_payload
-from pipeline.generate import issue_copy
-from schemas.registry import latest
 from tests.conftest import ISSUED_AT
 from tests.forms.longest import PATTERNS, longest_record
 

@@ -12,9 +12,8 @@ import json
 from pathlib import Path
 
 import pikepdf
-
-from forms.reading.fields import read_fields
-from forms.writing.compiled import compiled_form
+from supforms.forms.reading.fields import read_fields
+from supforms.forms.writing.compiled import compiled_form
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 

@@ -6,10 +6,10 @@ import io
 import re
 
 import pypdf
+from supforms.forms.writing.compiled import compiled_form
+from supforms.forms.writing.identity import new_document_id
+from supforms.pipeline.delivery.generate import issue_copy
 
-from forms.writing.compiled import compiled_form
-from forms.writing.identity import new_document_id
-from pipeline.generate import issue_copy
 from tests.conftest import ISSUED_AT
 
 

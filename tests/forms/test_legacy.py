@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
-
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
-from pipeline.ingest import ingest_bytes
-from schemas.registry import latest, model_for
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.intake.ingest import ingest_bytes
+from supforms.schemas.registry import latest, model_for
 
 NAME_100 = ("Maria Alexandra Gonçalves de Oliveira Ó Briain " * 3)[:100].strip() + "x"
 

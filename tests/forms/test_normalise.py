@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from forms.reading.normalise import normalise_value
-from forms.spec import FieldSpec, spec_by_path
-from schemas.dates import parse_date
-from schemas.registry import latest
+from supforms.forms.reading.normalise import normalise_value
+from supforms.forms.spec import FieldSpec, spec_by_path
+from supforms.schemas.dates import parse_date
+from supforms.schemas.registry import latest
 
 SPECS = spec_by_path(latest("group-record"))
 AGREEMENT = spec_by_path(latest("agreement"))

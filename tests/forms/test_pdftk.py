@@ -35,9 +35,9 @@ from collections.abc import Callable
 
 import pikepdf
 import pytest
+from supforms.forms.fonts import field_font, font_path
+from supforms.forms.writing.appearance import FONT_RESOURCE
 
-from forms.fonts import field_font, font_path
-from forms.writing.appearance import FONT_RESOURCE
 from tests import engines
 from tests.forms.test_typing import FIELD, appearance, type_into
 

@@ -17,10 +17,10 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.delivery.printing import print_pack
 
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
-from pipeline.printing import print_pack
 from tests.conftest import ISSUED_AT
 from tests.forms.longest import longest_record
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reportlab.graphics.barcode import qrencoder
-
-from forms.qr import CAPACITY, SIZE, qr_modules
+from supforms.forms.qr import CAPACITY, SIZE, qr_modules
 
 
 def reference(payload: str) -> list[list[bool]]:

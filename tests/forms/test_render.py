@@ -10,11 +10,11 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from PIL import Image
+from supforms.forms.values import display_values
+from supforms.forms.writing.compiled import compiled_form
+from supforms.forms.writing.identity import qr_payload
+from supforms.pipeline.delivery.generate import flatten_pdf, issue_copy
 
-from forms.values import display_values
-from forms.writing.compiled import compiled_form
-from forms.writing.identity import qr_payload
-from pipeline.generate import flatten_pdf, issue_copy
 from tests.conftest import ISSUED_AT, sample_record
 
 pytestmark = pytest.mark.visual

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from supforms.forms.reading.fields import read_fields
+from supforms.forms.values import display_values
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.schemas.registry import form_ids
 
-from forms.reading.fields import read_fields
-from forms.values import display_values
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
-from schemas.registry import form_ids
 from tests.strategies import records
 
 

@@ -16,10 +16,9 @@ from collections import Counter
 from typing import Any
 
 import pytest
-
-from forms.spec import FieldSpec, field_specs
-from forms.writing.compiled import compiled_form
-from forms.writing.wording import (
+from supforms.forms.spec import FieldSpec, field_specs
+from supforms.forms.writing.compiled import compiled_form
+from supforms.forms.writing.wording import (
     Block,
     FieldRef,
     inline_parts,
@@ -27,8 +26,9 @@ from forms.writing.wording import (
     parse_blocks,
     render_wording,
 )
-from pipeline.generate import issue_copy
-from schemas.registry import latest
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.schemas.registry import latest
+
 from tests.conftest import ISSUED_AT, sample_record
 from tests.forms.longest import longest_record
 from tests.structure import Field, Item, Text, poppler_walk, walk, widget_names

@@ -12,8 +12,8 @@ import re
 
 import pikepdf
 import pytest
+from supforms.forms.writing.appearance import VALUE_SIZE
 
-from forms.writing.appearance import VALUE_SIZE
 from tests import engines
 from tests.conftest import ISSUED_AT
 
@@ -47,8 +47,8 @@ def test_every_text_field_asks_for_one_fixed_size(blank_pdfs):
 
 @pytest.mark.parametrize("engine", ["pdfium", "mupdf"])
 def test_typed_values_come_out_at_one_size(engine):
-    from forms.writing.compiled import compiled_form
-    from pipeline.generate import issue_copy
+    from supforms.forms.writing.compiled import compiled_form
+    from supforms.pipeline.delivery.generate import issue_copy
 
     blank = issue_copy(compiled_form("group-record"), None, issued_at=ISSUED_AT)[1]
     fill = engines.fill_pdfium if engine == "pdfium" else engines.fill_mupdf

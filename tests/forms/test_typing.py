@@ -33,8 +33,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 from PIL import Image
+from supforms.forms.writing.appearance import FONT_RESOURCE
 
-from forms.writing.appearance import FONT_RESOURCE
 from tests.engines import full_name, pdfium_focused
 
 FIELD = "supervisee.name"

@@ -7,12 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from supforms.forms.writing.compiled import compiled_form
+from supforms.forms.writing.wording import load_wording
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.schemas.errors import LayoutError
+from supforms.schemas.registry import form_ids, latest
 
-from forms.writing.compiled import compiled_form
-from forms.writing.wording import load_wording
-from pipeline.generate import issue_copy
-from schemas.errors import LayoutError
-from schemas.registry import form_ids, latest
 from tests.cli import run
 from tests.conftest import ISSUED_AT, SEEDS, SHARED_SEEDS
 
@@ -149,8 +149,8 @@ APPENDIX_3_SCALES = {
 @pytest.mark.usefixtures("poppler")
 def test_group_record_keeps_the_appendix_headings_and_scale_questions(blank_pdfs, tmp_path):
     """The seed's appendix headings are printed, and its two scale questions stand whole."""
-    from forms.spec import spec_by_path
-    from schemas.registry import latest
+    from supforms.forms.spec import spec_by_path
+    from supforms.schemas.registry import latest
 
     printed = pdf_text(blank_pdfs["group-record"], tmp_path)
     lines = [line.strip() for line in printed.splitlines()]
@@ -170,7 +170,7 @@ def test_group_record_keeps_the_appendix_headings_and_scale_questions(blank_pdfs
 
 def test_seed_paragraphs_stay_paragraphs():
     """The contract's supervisee clause that the seed prints as a paragraph is not a bullet."""
-    from forms.writing.wording import parse_blocks, render_wording
+    from supforms.forms.writing.wording import parse_blocks, render_wording
 
     blocks = parse_blocks(render_wording("contract", load_wording()))
     clause = "Bring appropriate work based issues to discuss freely and honestly."

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
 
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
 from tests.conftest import ISSUED_AT, sample_record
 
 

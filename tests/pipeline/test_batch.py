@@ -8,10 +8,10 @@ import signal
 import time
 
 import pytest
+import supforms.pipeline.intake.ingest
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
 
-import pipeline.ingest
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
 from tests.cli import run
 from tests.conftest import ISSUED_AT, sample_record
 
@@ -115,12 +115,12 @@ def _misbehave(data: bytes, filename: str, wording=None):
     return _real(data, filename, wording)
 
 
-_real = pipeline.ingest.ingest_bytes
+_real = supforms.pipeline.intake.ingest.ingest_bytes
 
 
 def test_a_file_past_its_limits_is_rejected_and_the_batch_goes_on(inbox, tmp_path, monkeypatch):
     # Workers fork from this process, so they read files with this stand-in parser.
-    monkeypatch.setattr(pipeline.ingest, "ingest_bytes", _misbehave)
+    monkeypatch.setattr(supforms.pipeline.intake.ingest, "ingest_bytes", _misbehave)
     for name in ("slow.pdf", "crash.pdf", "greedy.pdf", "bug.pdf"):
         (inbox / name).write_bytes(b"%PDF-1.7 placeholder " + name.encode())
     out = tmp_path / "out"
@@ -177,9 +177,9 @@ def test_unwritable_out_exits_1(inbox, tmp_path):
 
 
 def test_a_file_gone_before_it_is_read_is_rejected_as_unreadable(inbox, tmp_path):
-    from pipeline.batch import Batch
-    from pipeline.inputs import find_inputs
-    from pipeline.workers import Limits
+    from supforms.pipeline.intake.batch import Batch
+    from supforms.pipeline.intake.inputs import find_inputs
+    from supforms.pipeline.intake.workers import Limits
 
     found = find_inputs([str(inbox)])
     vanished = inbox / "team-a" / "contract.pdf"

@@ -12,13 +12,13 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.records.chain import line_hash
+from supforms.pipeline.records.store import open_store
+from supforms.pipeline.records.tables import MIGRATIONS
+from supforms.pipeline.result import IngestResult
 
-from forms.writing.compiled import compiled_form
-from pipeline.chain import line_hash
-from pipeline.generate import issue_copy
-from pipeline.result import IngestResult
-from pipeline.store import open_store
-from pipeline.tables import MIGRATIONS
 from tests.cli import run
 from tests.conftest import ISSUED_AT, sample_record
 
@@ -255,7 +255,7 @@ def test_any_text_hashes_alike_in_python_and_in_the_database(tmp_path, store_url
 
 
 def test_an_older_store_is_chained_when_it_upgrades(store_url, monkeypatch):
-    from pipeline import tables
+    from supforms.pipeline.records import tables
 
     monkeypatch.setattr(tables, "MIGRATIONS", MIGRATIONS[:3])
     # Version 3 as it was: its trigger wrote each archive line, unchained.

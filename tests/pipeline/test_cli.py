@@ -252,7 +252,7 @@ def _commands(group, prefix=()):
 
 def test_every_command_s_help_shows_examples():
     """The README promises examples in every --help: a command without them fails here."""
-    from pipeline.cli import cli
+    from supforms.pipeline.cli import cli
 
     lacking = []
     for path, _command in _commands(cli):
@@ -265,7 +265,7 @@ def test_every_command_s_help_shows_examples():
 
 def test_store_is_accepted_after_every_command_that_uses_it(tmp_path):
     """--store goes after the command's name, for each command that opens the store."""
-    from pipeline.cli import cli
+    from supforms.pipeline.cli import cli
 
     uses_store = []
     for path, command in _commands(cli):

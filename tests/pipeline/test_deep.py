@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from supforms.forms.reading.fields import MAX_DEPTH, fields_of
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.intake.ingest import ingest_bytes
+from supforms.schemas.errors import ExtractionError
 
-from forms.reading.fields import MAX_DEPTH, fields_of
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
-from pipeline.ingest import ingest_bytes
-from schemas.errors import ExtractionError
 from tests.conftest import ISSUED_AT, sample_record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +64,7 @@ def deep(tmp_path_factory) -> dict[str, Path]:
 
 def supforms(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
+        [sys.executable, "-m", "supforms", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -113,7 +113,7 @@ def test_a_reader_that_fails_unexpectedly_rejects_the_file(monkeypatch):
     def broken(pdf, **_options):
         raise KeyError("/Kids")
 
-    monkeypatch.setattr("pipeline.ingest.fields_of", broken)
+    monkeypatch.setattr("supforms.pipeline.intake.ingest.fields_of", broken)
     data = issue_copy(compiled_form("contract"), sample_record("contract"), issued_at=ISSUED_AT)[1]
     result = ingest_bytes(data, "contract.pdf").as_json()
     assert result["status"] == "rejected"

@@ -1,7 +1,7 @@
 """Blank form → filled by a real engine → ingested: the data is what the person typed.
 
 Each form is filled through PDFium (as Chrome fills forms), MuPDF and pdftk
-(``tests.engines``), then read back with ``pipeline.ingest.ingest_bytes``. The
+(``tests.engines``), then read back with ``supforms.pipeline.intake.ingest.ingest_bytes``. The
 expected data is never hand-written: the same values are validated by the
 form's schema, so a date typed ``21/11/2026`` is expected as ``2026-11-21``.
 Then the returns people really send: signed digitally with pyHanko (once, twice,
@@ -18,14 +18,14 @@ from typing import Any
 
 import pikepdf
 import pytest
+from supforms.forms.spec import field_specs
+from supforms.forms.values import nest
+from supforms.forms.writing.compiled import compiled_form
+from supforms.forms.writing.identity import Identity
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.intake.ingest import ingest_bytes
+from supforms.schemas.registry import latest
 
-from forms.spec import field_specs
-from forms.values import nest
-from forms.writing.compiled import compiled_form
-from forms.writing.identity import Identity
-from pipeline.generate import issue_copy
-from pipeline.ingest import ingest_bytes
-from schemas.registry import latest
 from tests import engines
 
 Values = dict[str, str | bool]

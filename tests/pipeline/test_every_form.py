@@ -21,20 +21,20 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from supforms.forms.spec import field_specs
+from supforms.forms.values import display_values, dotted, nest
+from supforms.pipeline.delivery.data import Record
+from supforms.pipeline.delivery.deliver import send
+from supforms.pipeline.delivery.generate import generate
+from supforms.pipeline.delivery.notify import EmlFolder
+from supforms.pipeline.delivery.printing import write_pack
+from supforms.pipeline.intake.batch import Batch
+from supforms.pipeline.intake.workers import Limits
+from supforms.pipeline.records.export import due_records, export_rows
+from supforms.pipeline.records.store import open_store
+from supforms.schemas.declaration import value_at
+from supforms.schemas.registry import latest
 
-from forms.spec import field_specs
-from forms.values import display_values, dotted, nest
-from pipeline.batch import Batch
-from pipeline.data import Record
-from pipeline.deliver import send
-from pipeline.export import due_records, export_rows
-from pipeline.generate import generate
-from pipeline.notify import EmlFolder
-from pipeline.printing import write_pack
-from pipeline.store import open_store
-from pipeline.workers import Limits
-from schemas.declaration import value_at
-from schemas.registry import latest
 from tests import engines
 from tests.conftest import _fresh_postgres as fresh
 from tests.strategies import LETTERS, complete_records
@@ -188,8 +188,8 @@ def test_every_form_end_to_end(form_id, store_url, tmp_path, data):
 
 @pytest.mark.parametrize("form_id", ["not-a-form"])
 def test_the_registry_is_what_the_forms_come_from(form_id):
-    from schemas.errors import UnknownFormError
-    from schemas.registry import form_ids, form_problem
+    from supforms.schemas.errors import UnknownFormError
+    from supforms.schemas.registry import form_ids, form_problem
 
     with pytest.raises(UnknownFormError):
         latest(form_id)

@@ -19,12 +19,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.files import AppendLog, write_private
+from supforms.pipeline.records.store import open_store
+from supforms.schemas.errors import WriteError
 
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
-from pipeline.private import AppendLog, write_private
-from pipeline.store import open_store
-from schemas.errors import WriteError
 from tests.cli import run
 from tests.conftest import ISSUED_AT, _fresh_postgres, sample_record
 
@@ -44,7 +44,7 @@ def limited(limit: int, *args: str) -> subprocess.CompletedProcess[str]:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
+        [sys.executable, "-m", "supforms", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -124,8 +124,8 @@ def test_a_line_cut_short_is_taken_back_whole(tmp_path):
     script = (
         "import resource, sys\n"
         "from pathlib import Path\n"
-        "from pipeline.private import AppendLog\n"
-        "from schemas.errors import WriteError\n"
+        "from supforms.pipeline.files import AppendLog\n"
+        "from supforms.schemas.errors import WriteError\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (20, 20))\n"
         "with AppendLog(Path(sys.argv[1])) as log:\n"
         "    try:\n"

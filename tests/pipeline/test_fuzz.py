@@ -11,13 +11,13 @@ import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from supforms.forms.reading.normalise import normalise_value
+from supforms.forms.spec import field_specs
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.intake.ingest import ingest_bytes
+from supforms.schemas.registry import form_ids, latest
 
-from forms.reading.normalise import normalise_value
-from forms.spec import field_specs
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
-from pipeline.ingest import ingest_bytes
-from schemas.registry import form_ids, latest
 from tests.conftest import ISSUED_AT, sample_record
 
 EXAMPLES = int(os.environ.get("SUPFORMS_FUZZ_EXAMPLES", "40"))

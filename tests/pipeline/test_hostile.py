@@ -12,8 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+
 from tests.conftest import ISSUED_AT, sample_record
 from tests.pipeline.hostile import write_corpus
 
@@ -50,7 +51,7 @@ def ingest(folder: Path, out: Path) -> tuple[list[dict], str, float, float]:
         [
             sys.executable,
             "-m",
-            "pipeline",
+            "supforms",
             "ingest",
             str(folder),
             "--out",
@@ -128,8 +129,7 @@ def _incremental(data: bytes, change) -> bytes:
 
 def test_the_latest_revision_counts():
     from pypdf.generic import NameObject, TextStringObject
-
-    from pipeline.ingest import ingest_bytes
+    from supforms.pipeline.intake.ingest import ingest_bytes
 
     original = issue_copy(
         compiled_form("agreement"), sample_record("agreement"), issued_at=ISSUED_AT

@@ -156,7 +156,7 @@ def _wait_for(condition, process: subprocess.Popen) -> None:
 def _running(server: Dovecot, tmp_path, store: str) -> Iterator[subprocess.Popen]:
     """``supforms ingest`` from the mailbox in a process of its own, killed by the test."""
     command = [
-        sys.executable, "-m", "pipeline", "ingest", server.url, "--out",
+        sys.executable, "-m", "supforms", "ingest", server.url, "--out",
         str(tmp_path / "ingest"), "--store", store, "--workers", "1", "--move-to", "Filed",
     ]  # fmt: skip
     with (tmp_path / "stderr").open("wb") as errors:

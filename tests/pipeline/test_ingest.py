@@ -8,10 +8,10 @@ import json
 import pikepdf
 import pytest
 from reportlab.pdfgen.canvas import Canvas
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.intake.ingest import ingest_bytes
 
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
-from pipeline.ingest import ingest_bytes
 from tests.conftest import ISSUED_AT, sample_record
 from tests.engines import full_name
 

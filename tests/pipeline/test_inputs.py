@@ -15,10 +15,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.intake.inputs import find_inputs, looks_like_email
 
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
-from pipeline.inputs import find_inputs, looks_like_email
 from tests.conftest import ISSUED_AT, sample_record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +27,7 @@ HANG_GUARD = 300  # seconds; a batch of six entries that takes this long is stuc
 
 def supforms(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
+        [sys.executable, "-m", "supforms", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -35,9 +35,9 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from schemas import Concerns, Declaration, FormModel, Renewal
-from schemas.common import LongText, PersonName, ShortText, SignatureInfo, UKDate
-from schemas.hints import Multiline, Required
+from supforms.schemas import Concerns, Declaration, FormModel, Renewal
+from supforms.schemas.common import LongText, PersonName, ShortText, SignatureInfo, UKDate
+from supforms.schemas.hints import Multiline, Required
 
 
 class Step(FormModel):
@@ -115,7 +115,7 @@ def site(tmp_path) -> Path:
 def supforms(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(site)}
     return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
+        [sys.executable, "-m", "supforms", *args],
         capture_output=True,
         text=True,
         env=env,

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.cli import cli
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.records.store import open_store
+from supforms.pipeline.result import IngestResult
+from supforms.pipeline.text import json_line, printable
 
-from forms.writing.compiled import compiled_form
-from pipeline.cli import cli
-from pipeline.cli_common import json_line, printable
-from pipeline.generate import issue_copy
-from pipeline.result import IngestResult
-from pipeline.store import open_store
 from tests.cli import run
 from tests.conftest import _fresh_postgres, sample_record
 
@@ -459,7 +459,7 @@ def test_a_store_url_with_a_password_is_refused_unechoed(tmp_path, url, said, mo
 
 
 def test_open_store_never_echoes_a_password():
-    from schemas.errors import StoreError
+    from supforms.schemas.errors import StoreError
 
     for url in (f"postgresql://u:{SECRET}@h/db", f"postgresql://u:{SECRET}@h:x/db", SECRET):
         with pytest.raises(StoreError) as caught:

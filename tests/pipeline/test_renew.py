@@ -8,8 +8,8 @@ import json
 import pikepdf
 import pytest
 import sqlalchemy as sa
+from supforms.forms.writing.compiled import compiled_form
 
-from forms.writing.compiled import compiled_form
 from tests.cli import run
 from tests.deliveries import manifest, write_roster
 from tests.pipeline.test_ingest import edit

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.records.store import open_store
+from supforms.pipeline.result import IngestResult
+from supforms.schemas.errors import StoreError
 
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
-from pipeline.result import IngestResult
-from pipeline.store import open_store
-from schemas.errors import StoreError
 from tests.cli import run
 from tests.conftest import ISSUED_AT, _fresh_postgres, sample_record
 

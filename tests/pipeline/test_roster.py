@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from supforms.pipeline.delivery.data import load_records
 
-from pipeline.data import load_records
 from tests.cli import run
 
 

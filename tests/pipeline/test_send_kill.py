@@ -55,7 +55,7 @@ def test_kill_then_resume(tmp_path, point):
     with smtp_server(mailbox) as url:
         log = (tmp_path / "stderr").open("wb")
         sender = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", *send_command(roster, out, url, store)],
+            [sys.executable, "-m", "supforms", *send_command(roster, out, url, store)],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=log,

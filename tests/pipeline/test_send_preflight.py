@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from supforms.pipeline.records.store import open_store
 
-from pipeline.store import open_store
 from tests.cli import run
 from tests.deliveries import check_agreement, log_lines, manifest, write_roster
 from tests.smtp import Mailbox, smtp_server
@@ -42,7 +42,7 @@ def _supforms(*args: str) -> subprocess.CompletedProcess:
         assert setpriv, "running as root, the test needs setpriv to drop CAP_DAC_OVERRIDE"
         prefix = [setpriv, "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search"]
     return subprocess.run(
-        [*prefix, sys.executable, "-m", "pipeline", *args],
+        [*prefix, sys.executable, "-m", "supforms", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

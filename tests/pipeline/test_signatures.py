@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.intake.ingest import ingest_bytes
 
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
-from pipeline.ingest import ingest_bytes
 from tests import engines
 from tests.conftest import ISSUED_AT, sample_record
 
@@ -335,7 +335,7 @@ def test_apple_markup_ink_over_a_signature_box_is_drawn(filled, subtype):
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
+        [sys.executable, "-m", "supforms", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

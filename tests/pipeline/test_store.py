@@ -13,11 +13,11 @@ from pathlib import Path
 import pikepdf
 import pytest
 import sqlalchemy as sa
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.records.store import open_store
+from supforms.pipeline.result import IngestResult
 
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
-from pipeline.result import IngestResult
-from pipeline.store import open_store
 from tests.cli import run
 from tests.conftest import ISSUED_AT, sample_record
 from tests.pipeline.test_ingest import draw_on, edit
@@ -211,7 +211,7 @@ def test_sqlite_store_is_private(tmp_path):
 
 
 def test_an_older_store_upgrades_in_place(store_url, monkeypatch):
-    from pipeline import tables as store_module
+    from supforms.pipeline.records import tables as store_module
 
     def version(url: str) -> str:
         with open_store(url) as store, store.engine.connect() as connection:
@@ -239,7 +239,7 @@ def test_an_older_store_upgrades_in_place(store_url, monkeypatch):
         assert upgraded.record(1)[1] == data
         result = {"source": {"sha256": "cd" * 32, "filename": "new.pdf", "bytes": 3}}
         upgraded.archive(IngestResult.from_json({**result, "status": "rejected"}), b"new")
-        # The record kept across the upgrade is stated as it was then (pipeline.chain).
+        # The record kept across the upgrade is stated as it was then (records.chain).
         assert [(line["action"], line["record_id"]) for line in upgraded.audit_log()] == [
             ("baseline", 1),
             ("archive", 2),
@@ -309,7 +309,7 @@ def test_the_database_keeps_the_audit_log(tmp_path, store_url):
         stored = store.archive(IngestResult.from_json({**result, "status": "rejected"}), b"abc")
         (line,) = store.audit_log()
         assert (line["action"], line["record_id"]) == ("archive", stored.id)
-        detail = json.loads(line["detail"])  # and the hash of the result (pipeline.chain)
+        detail = json.loads(line["detail"])  # and the hash of the result (records.chain)
         assert (detail["status"], detail["sha256"]) == ("rejected", "cd" * 32)
         assert set(detail) == {"sha256", "result", "status"}
         assert line["actor"] == getpass.getuser()

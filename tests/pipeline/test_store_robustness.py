@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.records.store import open_store
 
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
-from pipeline.store import open_store
 from tests.conftest import ISSUED_AT, sample_record
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +47,7 @@ def ingest(inbox: Path, out: Path, *store: str) -> subprocess.Popen[bytes]:
         [
             sys.executable,
             "-m",
-            "pipeline",
+            "supforms",
             "-q",
             "ingest",
             str(inbox),
@@ -113,7 +113,7 @@ def test_killed_at_random_then_completed_keeps_each_input_once(tmp_path, store_u
     assert final.returncode == 3, err.decode()  # done; the returns are unsigned
     assert archived(store_url) == (500, 500)
     done = subprocess.run(
-        [sys.executable, "-m", "pipeline", "records", "--store", store_url, "verify"],
+        [sys.executable, "-m", "supforms", "records", "--store", store_url, "verify"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -6,14 +6,13 @@ from typing import Annotated, Literal
 
 import pytest
 from pydantic import Field
-
-from forms.writing.compiled import compiled_form
-from pipeline.generate import issue_copy
-from pipeline.ingest import ingest_bytes
-from schemas import registry
-from schemas.common import PersonName, ShortText
-from schemas.forms.supervision_contract import ContractSupervisee, SupervisionContract
-from schemas.hints import Required
+from supforms.forms.writing.compiled import compiled_form
+from supforms.pipeline.delivery.generate import issue_copy
+from supforms.pipeline.intake.ingest import ingest_bytes
+from supforms.schemas import registry
+from supforms.schemas.common import PersonName, ShortText
+from supforms.schemas.forms.supervision_contract import ContractSupervisee, SupervisionContract
+from supforms.schemas.hints import Required
 
 
 class OldSupervisee(ContractSupervisee):
@@ -72,8 +71,8 @@ def test_older_versions_rules_apply_to_its_returns(old_version):
 
 
 def test_an_out_of_date_version_is_noted_when_archived(old_version, tmp_path):
-    from pipeline.archive import archive_result
-    from pipeline.store import open_store
+    from supforms.pipeline.intake.archive import archive_result
+    from supforms.pipeline.records.store import open_store
 
     _, data, _ = issue_copy(old_version, None)
     result = ingest_bytes(data, "old.pdf")

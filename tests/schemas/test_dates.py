@@ -6,11 +6,11 @@ import json
 from datetime import date
 
 import pytest
+from supforms.forms.reading.normalise import normalise_value
+from supforms.forms.spec import spec_by_path
+from supforms.schemas.dates import DateProblemError, parse_date
+from supforms.schemas.registry import latest
 
-from forms.reading.normalise import normalise_value
-from forms.spec import spec_by_path
-from schemas.dates import DateProblemError, parse_date
-from schemas.registry import latest
 from tests.cli import run
 
 TYPED = ["3/4/26", "03.04.2026", "3 April 2026", "2026-04-03", "03/04/2026"]

@@ -6,9 +6,8 @@ from datetime import date
 
 import pytest
 from pydantic import ValidationError
-
-from schemas import latest, model_for
-from schemas.errors import UnknownFormError
+from supforms.schemas import latest, model_for
+from supforms.schemas.errors import UnknownFormError
 
 
 @pytest.mark.parametrize(

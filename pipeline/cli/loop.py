@@ -1,0 +1,272 @@
+"""``supforms remind`` and ``supforms renew``: the cycle between a send and the next one."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import click
+from supforms.pipeline.cli.common import (
+    DURATION,
+    Settings,
+    handle_errors,
+    json_line,
+    printable,
+)
+from supforms.pipeline.cli.delivery import mail_options, transport_for
+from supforms.pipeline.delivery.delivery_log import Delivery
+from supforms.pipeline.delivery.notify import check_setting, parse_sender
+from supforms.pipeline.delivery.remind import Policy, remind
+from supforms.pipeline.delivery.renew import renew
+from supforms.pipeline.records.preflight import check_folder, writable_store
+from supforms.pipeline.records.store import store_url
+from supforms.schemas.dates import DateProblemError, parse_date
+from supforms.schemas.registry import form_ids
+
+__all__ = ["remind_command", "renew_command"]
+
+
+def _moment(_ctx: click.Context, _param: click.Parameter, text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:  # a day as every date in supforms is typed (schemas.dates), else an ISO time
+        day = parse_date(text)
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    except DateProblemError as problem:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise click.BadParameter(f"{problem.message}; or a time: 2026-12-01T09:00") from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def show(delivery: Delivery, settings: Settings, as_json: bool) -> None:
+    if as_json:
+        click.echo(json_line(asdict(delivery)))
+    elif delivery.status in ("failed", "unknown", "refused"):
+        who = printable(delivery.recipient or delivery.document_id)
+        click.echo(f"{who}: {delivery.status}: {printable(delivery.detail)}", err=True)
+    elif not settings.quiet:
+        click.echo(
+            f"{delivery.status:<8} {delivery.document_id or '-':<20} "
+            f"{printable(delivery.recipient)}"
+            + (f"  (reminder {delivery.reminder})" if delivery.reminder else "")
+        )
+
+
+@click.command("remind")
+@click.argument("form", type=click.Choice(form_ids()), metavar="[FORM]", required=False)
+@click.option("--all", "every_form", is_flag=True, help="Every form, not one.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output/sent"),
+    show_default=True,
+    help="The send folder: its manifest.jsonl and delivery.jsonl say what went where.",
+)
+@click.option(
+    "--after",
+    default="14d",
+    show_default=True,
+    type=DURATION,
+    help="Remind copies not back complete this long after they were issued (days or weeks).",
+)
+@click.option(
+    "--every",
+    "interval",
+    default="7d",
+    show_default=True,
+    type=DURATION,
+    help="At most one reminder per copy this often.",
+)
+@click.option(
+    "--max",
+    "most",
+    type=click.IntRange(1, 100),
+    default=3,
+    show_default=True,
+    help="At most this many reminders per copy.",
+)
+@click.option("--now", callback=_moment, help="Act as if it were this moment (UTC).")
+@click.option("--dry-run", is_flag=True, help="Show who would be reminded; send nothing.")
+@mail_options
+@click.pass_obj
+def remind_command(
+    settings: Settings,
+    form: str | None,
+    every_form: bool,
+    out: Path,
+    after: timedelta,
+    interval: timedelta,
+    most: int,
+    now: datetime,
+    dry_run: bool,
+    eml_dir: Path | None,
+    smtp: str | None,
+    smtp_insecure: bool,
+    sender: str,
+    return_address: str | None,
+    templates: Path | None,
+    store: str | None,
+    as_json: bool,
+) -> None:
+    """Remind the recipients of every copy of FORM (or --all) not yet returned complete.
+
+    \b
+    Each copy issued more than --after ago with no complete return goes again,
+    the same copy (its file checked against the manifest), to the addresses
+    OUT/delivery.jsonl says it was delivered to, and to no one else: a copy the
+    log knows no address of is listed, not guessed. A copy that came back
+    incomplete or invalid is reminded with what is still missing or wrong, in
+    plain words. Every reminder is in OUT/delivery.jsonl and the audit log.
+
+    \b
+    Examples:
+      supforms remind agreement --dry-run
+      supforms remind --all --smtp smtps://mail.local:465
+    """
+    if (form is None) == (not every_form):
+        raise click.UsageError("give FORM or --all (one of them)")
+    stuck = 0
+    with handle_errors():
+        sender = parse_sender(sender)
+        check_setting("--return-address", return_address)
+        transport = None if dry_run else transport_for(smtp, smtp_insecure, eml_dir, out)
+        if transport is not None:
+            check_folder(out)
+        with writable_store(store_url(store)) as registry:
+            if transport is not None:
+                transport.open()
+            try:
+                for delivery in remind(
+                    form,
+                    out,
+                    transport,
+                    registry,
+                    Policy(after, interval, most, now),
+                    sender=sender,
+                    templates=templates,
+                    return_address=return_address,
+                ):
+                    stuck += delivery.status in ("failed", "unknown", "refused")
+                    show(delivery, settings, as_json)
+            finally:
+                if transport is not None:
+                    transport.close()
+    sys.exit(3 if stuck else 0)
+
+
+def _day(_ctx: click.Context, _param: click.Parameter, text: str | None) -> date:
+    if text is None:
+        return datetime.now(UTC).date()
+    try:  # as every date in supforms is typed (schemas.dates)
+        return parse_date(text)
+    except DateProblemError as exc:
+        raise click.BadParameter(exc.message) from exc
+
+
+@click.command("renew")
+@click.option(
+    "--within",
+    default="30d",
+    show_default=True,
+    type=DURATION,
+    help="Renew what falls due within this time (as `records due`), and what is overdue.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output/renewals"),
+    show_default=True,
+    help="Folder for the new copies, manifest.jsonl and delivery.jsonl.",
+)
+@click.option(
+    "--sent",
+    "sent_from",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output/sent"),
+    show_default=True,
+    help="The send folder whose delivery.jsonl says where each renewed record's copy went.",
+)
+@click.option("--no-send", is_flag=True, help="Only generate and register the new copies.")
+@click.option("--today", callback=_day, help="Act as if today were this date.")
+@click.option("--dry-run", is_flag=True, help="Show what would be renewed; issue nothing.")
+@mail_options
+@click.pass_obj
+def renew_command(
+    settings: Settings,
+    within: timedelta,
+    out: Path,
+    sent_from: Path,
+    no_send: bool,
+    today: date,
+    dry_run: bool,
+    eml_dir: Path | None,
+    smtp: str | None,
+    smtp_insecure: bool,
+    sender: str,
+    return_address: str | None,
+    templates: Path | None,
+    store: str | None,
+    as_json: bool,
+) -> None:
+    """Issue a new copy of each contract and agreement due (`records due`), and send it.
+
+    \b
+    Each new copy is prefilled from the last complete record (the parties, job
+    titles, how often they meet), linked to it (`records show` says so), and
+    emailed like `send` does to the addresses the record's own copy went to
+    (--sent's delivery log); a record whose addresses are unknown is listed,
+    and nothing is issued for it. --no-send only generates and registers.
+    Running it again issues nothing new for a record already renewed.
+
+    \b
+    Examples:
+      supforms renew --dry-run
+      supforms renew --smtp smtps://mail.local:465
+      supforms renew --no-send -o output/renewals
+    """
+    stuck = 0
+    with handle_errors():
+        sender = parse_sender(sender)
+        check_setting("--return-address", return_address)
+        transport = None if no_send else transport_for(smtp, smtp_insecure, eml_dir, out)
+        if not dry_run:
+            check_folder(out)
+        with writable_store(store_url(store)) as registry:
+            if transport is not None and not dry_run:
+                transport.open()
+            try:
+                for line in renew(
+                    registry,
+                    out,
+                    within=within,
+                    today=today,
+                    transport=transport,
+                    sent_from=sent_from,
+                    sender=sender,
+                    dry_run=dry_run,
+                    templates=templates,
+                    wording=settings.wording(),
+                    return_address=return_address,
+                ):
+                    stuck += line.status in ("failed", "unknown")
+                    if as_json:
+                        click.echo(json_line(asdict(line)))
+                    elif line.status in ("failed", "unknown"):
+                        what = f"record {line.record_id} ({line.form})"
+                        click.echo(f"{what}: {line.status}: {printable(line.detail)}", err=True)
+                    elif not settings.quiet:
+                        click.echo(
+                            f"{line.status:<16} record {line.record_id:<6} {line.form:<10} "
+                            f"due {line.due}  {line.document_id or '-'} "
+                            f"{printable(line.recipient)}"
+                        )
+            finally:
+                if transport is not None:
+                    transport.close()
+    sys.exit(3 if stuck else 0)

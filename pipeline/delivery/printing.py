@@ -1,0 +1,105 @@
+"""Print packs: many copies of a form in one print-ready PDF, fields flattened into the page.
+
+Each copy keeps its own document id in every page's footer and QR code, so a
+sheet that comes back filled in by hand can be matched to the copy it was. The
+pack is tagged like every copy (PDF/UA-1): each copy's structure is a Part of it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pikepdf
+from supforms.forms.writing.compiled import compiled_form
+from supforms.forms.writing.tagging import PackStructure
+from supforms.forms.writing.wording import Wording
+from supforms.pipeline.delivery.data import Record
+from supforms.pipeline.delivery.generate import Issued, check_records, issue_copy
+from supforms.pipeline.files import write_private
+from supforms.pipeline.records.preflight import store_errors
+from supforms.pipeline.records.store import RecordStore
+
+__all__ = ["print_pack", "write_pack"]
+
+
+def print_pack(
+    form_id: str,
+    records: list[Record] | None,
+    count: int,
+    *,
+    source: str = "",
+    wording: Wording | None = None,
+    file: str = "",
+) -> tuple[bytes, list[Issued]]:
+    """One PDF holding a flattened copy per record, or ``count`` blank copies."""
+    form = compiled_form(form_id, wording=wording)
+    plan = (
+        list(zip(check_records(form_id, records, source, wording), records, strict=True))
+        if records is not None
+        else [(None, None)] * count
+    )
+    pack = pikepdf.new()
+    structure = PackStructure(pack)
+    issued: list[Issued] = []
+    sources: list[pikepdf.Pdf] = []  # qpdf reads copied streams when saving: keep them open
+    for record, row in plan:
+        identity, data, values = issue_copy(form, record, flatten=True)
+        sources.append(pikepdf.open(io.BytesIO(data)))
+        first = len(pack.pages)
+        pack.pages.extend(sources[-1].pages)
+        structure.append(sources[-1], first)
+        issued.append(
+            Issued(
+                document_id=identity.document_id,
+                form=form_id,
+                version=form.version,
+                file=file,
+                recipient=(row.meta.get("recipient") if row else None) or "",
+                issued_at=identity.issued_at.isoformat(timespec="seconds"),
+                sha256="",
+                bytes=len(data),
+                row=row.row if row else None,
+                prefill=values,
+            )
+        )
+    structure.finish()
+    title = f"{form.title}: print pack of {len(plan)}"
+    with pack.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["dc:title"] = title
+        meta["pdfuaid:part"] = "1"  # PDF/UA-1
+    pack.docinfo["/Title"] = title
+    pack.docinfo["/Producer"] = "supforms"
+    pack.docinfo["/CreationDate"] = datetime.now(UTC).strftime("D:%Y%m%d%H%M%SZ")
+    out = io.BytesIO()
+    pack.save(out, deterministic_id=True, fix_metadata_version=False)
+    for opened in sources:
+        opened.close()
+    return out.getvalue(), issued
+
+
+def write_pack(
+    form_id: str,
+    records: list[Record] | None,
+    count: int,
+    *,
+    target: Path,
+    source: str = "",
+    wording: Wording | None = None,
+    store: RecordStore | None = None,
+) -> list[Issued]:
+    """Write a print pack (``print_pack``) to ``target``; with a ``store``, register its copies.
+
+    Paper copies, blank ones too, are issued: a scan of one is matched by its id.
+    They are registered once the pack is written whole.
+    """
+    pdf, issued = print_pack(
+        form_id, records, count, source=source, wording=wording, file=target.name
+    )
+    write_private(target, pdf)  # whole, or WriteError: nothing left, nothing registered
+    if store is not None:
+        with store_errors("registering the copies"):
+            store.register([asdict(copy) for copy in issued])
+    return issued

@@ -1,0 +1,291 @@
+"""Remind the people a copy was sent to, until it comes back complete.
+
+Which copies: the store's issued copies of the form with no complete (or
+scanned, awaiting transcription) return, issued at least ``after`` ago. To
+whom: exactly the addresses the send folder's delivery log says the copy was
+delivered to; the registry keeps whom a copy concerns, not where it went, and an
+address is never guessed: a copy the log has no delivery of is reported
+``unknown`` and left alone. What: the same copy, its bytes checked against the
+manifest's SHA-256 (a changed file is ``refused``), with ``reminder_*.j2`` as
+the message; a copy that came back ``incomplete`` or ``invalid`` gets the
+plain-words list of what to put right (``supforms.pipeline.delivery.shortfall``). How often: at
+most one reminder per copy every ``every``, at most ``most`` in all, counted from
+the delivery log, where each reminder is logged before and after like a send
+(``reminder`` = its number) and a reminder left in flight by a crash goes again
+with its ``Message-ID``. Each copy reminded leaves one audit line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from supforms.pipeline.delivery.deliver import (
+    deliver_copy,
+    issued_bytes,
+    message_id,
+    sender_name,
+    subject_person,
+)
+from supforms.pipeline.delivery.delivery_log import (
+    Delivery,
+    DeliveryLog,
+    History,
+    address_key,
+    read_history,
+)
+from supforms.pipeline.delivery.notify import Transport
+from supforms.pipeline.delivery.roster import Recipient
+from supforms.pipeline.delivery.shortfall import shortfall
+from supforms.pipeline.records.preflight import store_errors
+from supforms.pipeline.records.store import FORGOTTEN, RecordStore
+from supforms.pipeline.records.tables import issued, records
+from supforms.schemas.errors import PipelineError
+from supforms.schemas.registry import declaration_of
+
+__all__ = ["Policy", "Unreturned", "plan", "remind", "unreturned"]
+
+DONE = ("complete", "scanned")  # a scan awaits a person's transcription, not a reminder
+TO_FIX = ("incomplete", "invalid")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """When to remind: ``after`` the issue, then at most every ``every``, ``most`` times."""
+
+    after: timedelta
+    every: timedelta
+    most: int
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Unreturned:
+    """An issued copy not yet back complete, and what its latest return lacks, if any."""
+
+    document_id: str
+    form: str
+    issued_at: datetime
+    status: str  # outstanding | incomplete | invalid
+    missing: tuple[str, ...] = ()
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def unreturned(store: RecordStore, form: str | None, issued_before: datetime) -> list[Unreturned]:
+    """Copies issued before ``issued_before`` with no complete return, oldest first."""
+    done = sa.select(records.c.document_id).where(
+        records.c.status.in_(DONE), records.c.document_id.is_not(None)
+    )
+    query = sa.select(issued.c.document_id, issued.c.form, issued.c.issued_at).where(
+        issued.c.document_id.notin_(done), issued.c.prefill != FORGOTTEN
+    )
+    if form:
+        query = query.where(issued.c.form == form)
+    with store_errors("finding the copies not returned"), store.engine.connect() as connection:
+        copies = [
+            row
+            for row in connection.execute(query.order_by(issued.c.issued_at)).all()
+            if _utc(row.issued_at) <= issued_before
+        ]
+        ids = [row.document_id for row in copies]
+        latest: dict[str, Any] = {}
+        for start in range(0, len(ids), 500):
+            returns = connection.execute(
+                sa.select(records.c.document_id, records.c.status, records.c.result)
+                .where(records.c.document_id.in_(ids[start : start + 500]))
+                .where(records.c.status.in_(TO_FIX))
+                .order_by(records.c.id)
+            ).all()
+            latest.update({row.document_id: row for row in returns})
+    found = []
+    for row in copies:
+        back = latest.get(row.document_id)
+        if back is None:
+            found.append(Unreturned(row.document_id, row.form, _utc(row.issued_at), "outstanding"))
+            continue
+        result = json.loads(back.result)
+        missing = shortfall(str(result.get("form")), str(result.get("version")), result["problems"])
+        found.append(
+            Unreturned(row.document_id, row.form, _utc(row.issued_at), back.status, tuple(missing))
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Due:
+    """One reminder to send: copy, address, its number, and whether it may have gone once."""
+
+    copy: Unreturned
+    address: str
+    number: int
+    again: bool
+
+
+def _due_for(copy: Unreturned, address: str, history: History, policy: Policy) -> Due | None:
+    key = address_key(address)
+    states = {
+        number: state
+        for (document_id, address_of, number), state in history.reminders.items()
+        if document_id == copy.document_id and address_of == key
+    }
+    in_flight = [n for n, state in states.items() if state.status == "sending"]
+    if in_flight:  # it may have gone: the same reminder again, with its Message-ID
+        return Due(copy, address, min(in_flight), True)
+    sent = [state for state in states.values() if state.status == "sent"]
+    if len(sent) >= policy.most:
+        return None
+    if sent and policy.now - max(_utc(datetime.fromisoformat(s.at)) for s in sent) < policy.every:
+        return None
+    return Due(copy, address, len(sent) + 1, False)
+
+
+def plan(
+    copies: list[Unreturned], history: History, policy: Policy
+) -> Iterator[tuple[Unreturned, list[Due] | None]]:
+    """Each copy with the reminders due now (None: the log knows no address of it)."""
+    for copy in copies:
+        if copy.document_id not in history.copies or not history.sent.get(copy.document_id):
+            yield copy, None
+            continue
+        due = [_due_for(copy, a, history, policy) for a in history.sent[copy.document_id]]
+        yield copy, [d for d in due if d is not None]
+
+
+def _listed(copy: Unreturned, status: str, detail: str, at: str) -> Delivery:
+    return Delivery(0, copy.document_id, "", "", status, detail, at)
+
+
+def remind(
+    form: str | None,
+    out: Path,
+    transport: Transport | None,
+    registry: RecordStore,
+    policy: Policy,
+    *,
+    sender: str,
+    templates: Path | None = None,
+    return_address: str | None = None,
+) -> Iterator[Delivery]:
+    """Send each reminder due now (``transport`` None: a dry run, nothing sent or logged).
+
+    Yields each reminder once sent or failed, and one line for each copy that is
+    not reminded because its addresses are unknown or its file was changed.
+    """
+    at = policy.now.isoformat(timespec="seconds")
+    history = read_history(out)
+    copies = unreturned(registry, form, policy.now - policy.after)
+    log = DeliveryLog(out) if transport is not None else None
+    try:
+        for copy, due in plan(copies, history, policy):
+            if due is None:
+                yield _listed(
+                    copy,
+                    "unknown",
+                    f"no delivery of this copy in {out}/delivery.jsonl: "
+                    "its addresses are unknown, so it was not reminded",
+                    at,
+                )
+                continue
+            if not due:
+                continue
+            entry = history.copies[copy.document_id]
+            try:
+                pdf = issued_bytes(out, entry)
+            except PipelineError as exc:
+                yield _listed(copy, "refused", f"not reminded: {exc}", at)
+                continue
+            if log is None or transport is None:
+                for reminder in due:
+                    detail = f"would send reminder {reminder.number} of {entry['file']}"
+                    yield Delivery(
+                        entry.get("row") or 0,
+                        copy.document_id,
+                        entry["file"],
+                        reminder.address,
+                        "dry-run",
+                        detail,
+                        at,
+                        reminder=reminder.number,
+                    )
+                continue
+            yield from _send(
+                log,
+                transport,
+                registry,
+                entry,
+                pdf,
+                due,
+                at,
+                sender,
+                templates,
+                {
+                    "title": _title(copy.form),
+                    "return_address": return_address,
+                    "subject_person": subject_person(copy.form, entry.get("prefill") or {}),
+                    "sender_name": sender_name(sender),
+                    "status": copy.status,
+                    "missing": list(copy.missing),
+                    "issued_on": copy.issued_at.strftime("%d/%m/%Y"),
+                },
+            )
+    finally:
+        if log is not None:
+            log.close()
+
+
+def _send(
+    log: DeliveryLog,
+    transport: Transport,
+    registry: RecordStore,
+    entry: dict[str, Any],
+    pdf: bytes,
+    due: list[Due],
+    at: str,
+    sender: str,
+    templates: Path | None,
+    variables: dict[str, Any],
+) -> Iterator[Delivery]:
+    """One copy's reminders, then its audit line (ids and counts, never an address)."""
+    outcomes = []
+    for reminder in due:
+        delivery = deliver_copy(
+            log,
+            transport,
+            entry.get("row") or 0,
+            entry,
+            pdf,
+            Recipient("", reminder.address),
+            message_id=message_id(entry["document_id"], reminder.address, sender, reminder.number),
+            again=reminder.again,
+            variables={**variables, "number": reminder.number},
+            sender=sender,
+            templates=templates,
+            reminder=reminder.number,
+            at=at,
+        )
+        outcomes.append(delivery)
+        yield delivery
+    with store_errors("logging the reminder; nothing more was sent"):
+        registry.log(
+            "remind",
+            {
+                "document_id": entry["document_id"],
+                "reminder": max(d.number for d in due),
+                "sent": sum(d.status == "sent" for d in outcomes),
+                "failed": sum(d.status == "failed" for d in outcomes),
+            },
+        )
+
+
+def _title(form_id: str) -> str:
+    """The form's declared title; its id for a form no longer installed."""
+    declaration = declaration_of(form_id)
+    return declaration.title if declaration else form_id

@@ -1,0 +1,290 @@
+"""Ingest a batch: find the inputs, read them in workers, write every result and a summary.
+
+Every input ends with a result JSON in ``OUT/results/``; a rejected one also
+keeps its original bytes in ``OUT/quarantine/``. ``OUT/index.jsonl`` remembers
+each input's SHA-256, so the same bytes again — in this batch or a later one —
+are reported as a duplicate and add nothing. ``OUT/summary.json`` and
+``OUT/summary.csv`` list the batch: file, form, status, problems; they also list,
+as ``skipped`` with the reason, each entry of an input folder that is not a PDF or
+an email (``supforms.pipeline.intake.inputs``), which no worker reads.
+
+Workers only read and judge; this process archives and writes. Result files are
+written (each synced before it takes its name) by threads while the next results
+come in, and an input is indexed, counted and reported only once its file is whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import hashlib
+import io
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from supforms.pipeline.files import AppendLog, WriteQueue, sync_folder, write_private
+from supforms.pipeline.intake.archive import archive_result, as_duplicate
+from supforms.pipeline.intake.inputs import Entry, read_input
+from supforms.pipeline.intake.workers import Job, Limits, WorkerPool
+from supforms.pipeline.names import slug
+from supforms.pipeline.records.export import safe_cell
+from supforms.pipeline.records.store import RecordStore
+from supforms.pipeline.result import IngestResult, needs_person
+from supforms.schemas.errors import ExtractionError, PipelineError
+
+__all__ = ["Batch", "BatchSummary"]
+
+
+@dataclass
+class BatchSummary:
+    counts: Counter[str] = field(default_factory=Counter)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    needing_person: int = 0  # inputs ``needs_person`` says a person must see to
+
+    @property
+    def needs_action(self) -> bool:
+        return self.needing_person > 0
+
+    def add(self, path: Path, result: IngestResult) -> None:
+        self.counts[result.status] += 1
+        self.needing_person += needs_person(result)
+        row: dict[str, Any] = {
+            "file": str(path),
+            "form": result.form,
+            "status": result.status,
+            "document_id": result.document_id,
+            "problems": [f"{p.field}: {p.code}" for p in result.problems],
+        }
+        if result.status == "skipped":
+            row["reason"] = result.problems[0].message
+        self.rows.append(row)
+
+
+@dataclass(frozen=True)
+class _Done:
+    """An input's result on its way out: its file's name (None: it writes no file)."""
+
+    path: Path
+    result: IngestResult
+    name: str | None
+
+
+class Batch:
+    """One ingest run into ``out``: results, quarantine, index and summary."""
+
+    def __init__(
+        self,
+        out: Path,
+        workers: int,
+        limits: Limits,
+        config: Path | None = None,
+        store: RecordStore | None = None,
+    ):
+        self.out = out
+        self.store = store
+        self.config = config
+        self.pool = WorkerPool(workers, limits, self._reader)
+        try:
+            for folder in ("results", "quarantine"):
+                (out / folder).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PipelineError(
+                f"output folder is not writable: {exc.strerror}", path=str(out)
+            ) from exc
+        self.index_path = out / "index.jsonl"
+        self.seen: dict[str, str] = {}
+        if self.index_path.exists():
+            for line in self.index_path.read_text(encoding="utf-8").splitlines():
+                entry = json.loads(line)
+                self.seen[entry["sha256"]] = entry["result"]
+        self.summary = BatchSummary()
+        self._index: AppendLog
+        self._writes: WriteQueue[_Done]
+        self._unwritten: dict[str, IngestResult] = {}  # results whose files are being written
+
+    def run(
+        self, paths: list[Path], refused: list[Entry], skipped: list[Entry] | None = None
+    ) -> Iterator[IngestResult]:
+        """Ingest every path, yielding each input's result as it is written.
+
+        What was ``refused`` gets a rejected result; what was ``skipped`` (not an
+        input) is yielded and listed in the summary as such, and nothing else.
+        """
+        if self.store is not None:
+            # Workers are forked, and must not share open database connections.
+            self.store.close()
+        # What exists now (every module imported) outlives the batch: the collector's
+        # full passes, as results come and go, need not walk it each time.
+        gc.collect()
+        gc.freeze()
+        try:
+            # Each input's index line is written once its result file is whole; the
+            # results' names and the index are synced once, at the end (supforms.pipeline.files).
+            # Result files are written and synced in threads (``WriteQueue``) while the
+            # next results come in; each input is yielded, in order, once its file is.
+            with (
+                AppendLog(self.index_path, sync_each=False) as self._index,
+                WriteQueue[_Done]() as self._writes,
+            ):
+                for path, code, reason in skipped or ():
+                    yield from self._settle(path, self._skip(path, code, reason))
+                for path, code, reason in refused:
+                    yield from self._record(path, *_failure(path, code, reason))
+                for index, done in self.pool.run([str(p) for p in paths]):
+                    path = paths[index]
+                    if "failure" in done:
+                        failure = _failure(path, done["failure"], done["message"])
+                        yield from self._record(path, *failure)
+                    else:
+                        yield from self._record(path, done["result"], done.get("data"))
+                yield from (self._claim(done) for done in self._writes.drain())
+                for folder in ("results", "quarantine"):
+                    sync_folder(self.out / folder)
+        finally:
+            gc.unfreeze()
+        self._write_summary()
+
+    def _reader(self) -> Job:
+        """What each worker does with one input, set up in the worker after it forks.
+
+        It reads the file once and judges it; the parent writes what it sends back
+        (archives it first, with a store), while the worker reads the next file. A
+        worker sends the bytes back only when the parent must keep them: to archive
+        them, or to quarantine a rejected input's very bytes.
+        """
+        import supforms.pipeline.intake.ingest
+        from supforms.forms.writing.wording import load_wording
+
+        wording = load_wording(self.config)
+        archiving = self.store is not None
+
+        def read(name: str) -> dict[str, Any]:
+            path = Path(name)
+            try:
+                data = read_input(path)
+            except ExtractionError as exc:
+                return {"failure": "unreadable", "message": exc.message}
+            result = supforms.pipeline.intake.ingest.ingest_bytes(data, path.name, wording)
+            if archiving or result.status == "rejected":
+                return {"result": result, "data": data}
+            return {"result": result}
+
+        return read
+
+    def _result_file(
+        self, path: Path, sha: str, result: IngestResult, data: bytes | None
+    ) -> tuple[str, bytes]:
+        """One input's result file, its name and its JSON (a rejected input: quarantined first)."""
+        if result.status == "rejected":
+            result.quarantined = self._quarantine(path, sha, data)
+        # The content's hash tells inputs apart; one never read, by the hash of its path.
+        key = sha or hashlib.sha256(str(path.absolute()).encode("utf-8", "replace")).hexdigest()
+        name = f"results/{slug(path.stem) or 'input'}-{key[:12]}.json"
+        text = json.dumps(result.as_json(), ensure_ascii=False) + "\n"
+        return name, text.encode("utf-8")
+
+    def _record(
+        self, path: Path, result: IngestResult, data: bytes | None = None
+    ) -> Iterator[IngestResult]:
+        """Archive (with a store and the input's ``data``) and write one input's result.
+
+        Yields the results whose files are now whole, this one's or earlier ones'.
+        """
+        sha = result.sha256
+        if self.store is not None and data is not None:
+            result = archive_result(self.store, result, data)
+        if result.status == "duplicate":
+            self.seen.setdefault(sha, "")
+        elif sha and sha in self.seen:
+            # The same bytes twice in one batch: the second is a duplicate of the first,
+            # whose file may still be being written.
+            name = self.seen[sha]
+            earlier = self._unwritten.get(name) or IngestResult.from_json(
+                json.loads((self.out / name).read_text(encoding="utf-8"))
+            )
+            result = as_duplicate(earlier, result)
+        else:
+            name, text = self._result_file(path, sha, result, data)
+            if sha:
+                self.seen[sha] = name
+            self._unwritten[name] = result
+            done = _Done(path, result, name)
+            yield from map(self._claim, self._writes.put(self.out / name, text, done))
+            return
+        yield from self._settle(path, result)
+
+    def _settle(self, path: Path, result: IngestResult) -> Iterator[IngestResult]:
+        """An input with no file of its own to write: it waits its turn behind the others."""
+        yield from map(self._claim, self._writes.put(None, b"", _Done(path, result, None)))
+
+    def _claim(self, done: _Done) -> IngestResult:
+        """A result whose file is whole (or that had none): index it and count it."""
+        if done.name is not None:
+            self._unwritten.pop(done.name, None)
+            if done.result.sha256:
+                entry = {"sha256": done.result.sha256, "result": done.name, "file": str(done.path)}
+                self._index.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self.summary.add(done.path, done.result)
+        return done.result
+
+    def _skip(self, path: Path, code: str, reason: str) -> IngestResult:
+        """An entry that is not an input, as the summary lists it and ``--json`` prints it."""
+        result = IngestResult(path.name, "", 0, status="skipped", file=str(path))
+        result.problem("(file)", code, reason)
+        return result
+
+    def _quarantine(self, path: Path, sha: str, data: bytes | None) -> str | None:
+        """A copy of the rejected input's bytes, named by their SHA-256 (None: no bytes)."""
+        if not sha or data is None:
+            return None
+        suffix = Path(path.name.strip()).suffix.lower()
+        target = self.out / "quarantine" / f"{sha}{suffix or '.bin'}"
+        if target.is_symlink() or not target.is_file():  # a link there is refused
+            write_private(target, data, sync=False)
+        return str(target.relative_to(self.out))
+
+    def _write_summary(self) -> None:
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        summary = {
+            "finished_at": stamp,
+            "counts": dict(self.summary.counts),
+            "files": self.summary.rows,
+        }
+        write_private(
+            self.out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=1) + "\n"
+        )
+        table = io.StringIO()
+        writer = csv.writer(table)
+        writer.writerow(["file", "form", "status", "document_id", "problems"])
+        for row in self.summary.rows:
+            writer.writerow(
+                [
+                    safe_cell(row["file"]),
+                    row["form"] or "",
+                    row["status"],
+                    row["document_id"] or "",
+                    "; ".join(row["problems"])
+                    + (f" ({row['reason']})" if row.get("reason") else ""),
+                ]
+            )
+        write_private(self.out / "summary.csv", table.getvalue())
+
+
+def _failure(path: Path, code: str, message: str) -> tuple[IngestResult, bytes | None]:
+    """The result of an input no worker could read: rejected, with its bytes kept if any."""
+    try:
+        data: bytes | None = read_input(path)
+    except ExtractionError:
+        data = None  # a link, or gone: nothing to keep
+    result = IngestResult(
+        path.name,
+        hashlib.sha256(data).hexdigest() if data is not None else "",
+        len(data) if data is not None else 0,
+    )
+    result.problem("(file)", code, message)
+    return result, data

@@ -1,0 +1,83 @@
+"""Before anything is generated or sent: can the results be kept?
+
+A copy that went out but could not be registered is a copy nobody can match a
+return to, so the output folder and the records store are tried first, for
+real (a file made and removed, a row written and rolled back), and a store that
+fails later stops a batch before its next email.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from supforms.pipeline.records.store import RecordStore, open_store
+from supforms.pipeline.records.tables import issued
+from supforms.schemas.errors import PipelineError, StoreError
+
+__all__ = ["check_folder", "check_store", "store_errors", "writable_store"]
+
+
+def check_folder(folder: Path) -> None:
+    """Make ``folder`` if need be and prove a file can be written in it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise PipelineError(
+            f"output folder is not writable: {exc.strerror}", path=str(folder)
+        ) from exc
+
+
+def _reason(exc: sa.exc.SQLAlchemyError) -> str:
+    original = getattr(exc, "orig", None) or exc
+    lines = str(original).strip().splitlines()
+    return lines[0][:200] if lines else type(original).__name__
+
+
+@contextmanager
+def store_errors(doing: str) -> Iterator[None]:
+    """A database failure while ``doing`` something, as one ``StoreError`` line."""
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as exc:
+        raise StoreError(f"records store failed while {doing}: {_reason(exc)}") from exc
+    except StoreError as exc:  # a refusal the store has put in words already
+        raise StoreError(f"records store failed while {doing}: {exc}") from exc
+
+
+def check_store(store: RecordStore) -> None:
+    """Write an issued-copy row and roll it back: the store is reachable and writable."""
+    probe = {
+        "document_id": "preflight-probe",
+        "form": "probe",
+        "version": "0",
+        "file": "",
+        "issued_at": datetime.now(UTC),
+        "prefill": "{}",
+    }
+    with store_errors("checking it can be written"), store.engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            connection.execute(issued.insert().values(**probe))
+        finally:
+            transaction.rollback()
+
+
+@contextmanager
+def writable_store(url: str) -> Iterator[RecordStore]:
+    """The store at ``url``, opened and proven writable, closed afterwards."""
+    try:
+        store = open_store(url)
+    except OSError as exc:
+        raise StoreError(
+            f"records store cannot be opened: {exc.strerror}", path=exc.filename
+        ) from exc
+    with store:
+        check_store(store)
+        yield store

@@ -1,0 +1,273 @@
+"""Holding a store to its audit chain: every finding, about one record or one line.
+
+A record must match its latest state line (supforms.pipeline.records.chain), every state line
+needs its record or a later ``purge`` line naming the same PDF, and each line
+must hash to itself and follow the line before it. Both walks stream: the chain
+in line order, then the records merged with the lines that name a record, both
+ordered by record id, so memory stays flat however large the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from supforms.pipeline.records.chain import GENESIS, line_hash, result_hash
+from supforms.pipeline.records.tables import audit, records
+
+__all__ = ["Finding", "Head", "Verification", "check_chain", "check_records", "verify_store"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing that does not add up, about one record or one audit line."""
+
+    subject: str  # "record", "line" or "head"
+    id: int | None
+    problem: str  # a stable code, for scripts
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Head:
+    """The last line of the chain (line 0 and ``GENESIS`` for an empty log)."""
+
+    id: int
+    hash: str
+
+
+@dataclass
+class Verification:
+    """What ``records verify`` found, and how much it looked at."""
+
+    pdfs: int = 0
+    lines: int = 0
+    head: Head = field(default_factory=lambda: Head(0, GENESIS))
+    findings: list[Finding] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": not self.findings,
+            "pdfs": self.pdfs,
+            "lines": self.lines,
+            "head": asdict(self.head),
+            "findings": [asdict(f) for f in self.findings],
+        }
+
+
+def check_chain(lines: Iterable[Any], report: Verification, expect_head: str | None = None) -> None:
+    """Walk the log from its first line: each must follow the one before and hash to itself.
+
+    ``lines`` are rows with the audit table's columns, in id order. With
+    ``expect_head``, that hash must be one of the lines' (so the chain from the
+    start recomputes to it).
+    """
+    previous = Head(0, GENESIS)
+    seen_expected = expect_head is None or expect_head == GENESIS
+    for line in lines:
+        report.lines += 1
+        if line.prev_hash != previous.hash:
+            after = f"line {previous.id}" if previous.id else "the start of the log"
+            report.findings.append(
+                Finding(
+                    "line",
+                    line.id,
+                    "chain_broken",
+                    f"audit line {line.id} does not follow {after}: a line between them "
+                    "was removed, or one of them was changed",
+                )
+            )
+        computed = line_hash(
+            line.id, line.at, line.actor, line.action, line.record_id, line.detail, line.prev_hash
+        )
+        if computed != line.hash:
+            report.findings.append(
+                Finding(
+                    "line",
+                    line.id,
+                    "line_changed",
+                    f"audit line {line.id} ({line.action}) was changed after it was written: "
+                    "its content no longer hashes to its hash",
+                )
+            )
+        if computed == expect_head:  # what the line hashes to, not what it claims
+            seen_expected = True
+        previous = Head(line.id, line.hash)
+    report.head = previous
+    if not seen_expected:
+        report.findings.append(
+            Finding(
+                "head",
+                None,
+                "head_missing",
+                f"no audit line has the expected head {expect_head}: the log was rewritten "
+                "since that head was noted (or this is another store)",
+            )
+        )
+
+
+def _state(line: Any) -> dict[str, Any] | None:
+    try:
+        detail = json.loads(line.detail)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(detail, dict) or not {"sha256", "result", "status"} <= detail.keys():
+        return None
+    return detail
+
+
+def _latest_states(lines: Iterable[Any]) -> Iterator[tuple[int, Any, dict[str, Any], Any]]:
+    """Per record id (ascending): its latest state line, its detail, and a purge after it."""
+    current: int | None = None
+    state: tuple[Any, dict[str, Any]] | None = None
+    purge: Any = None
+    for line in lines:
+        if line.record_id != current:
+            if current is not None and state is not None:
+                yield current, state[0], state[1], purge
+            current, state, purge = line.record_id, None, None
+        if line.action == "purge":
+            purge = line
+            continue
+        detail = _state(line)
+        if detail is not None:
+            state, purge = (line, detail), None
+    if current is not None and state is not None:
+        yield current, state[0], state[1], purge
+
+
+def _compare(record: Any, line: Any, said: dict[str, Any], pdf_sha: str) -> Iterator[Finding]:
+    name = f"record {record.id}"
+    where = f"its {line.action} line {line.id}"
+    if record.sha256 != said["sha256"]:
+        yield Finding(
+            "record",
+            record.id,
+            "sha256_changed",
+            f"{name}: its SHA-256 {record.sha256} is not the {said['sha256']} of {where} "
+            "(the PDF and its hash were replaced)",
+        )
+    if pdf_sha != record.sha256:
+        yield Finding(
+            "record",
+            record.id,
+            "pdf_changed",
+            f"{name}: its stored PDF hashes to {pdf_sha}, not to its SHA-256 {record.sha256}",
+        )
+    if record.status != said["status"]:
+        yield Finding(
+            "record",
+            record.id,
+            "status_changed",
+            f"{name}: its status is {record.status!r}, {where} says {said['status']!r}",
+        )
+    if result_hash(record.result) != said["result"]:
+        yield Finding(
+            "record",
+            record.id,
+            "result_changed",
+            f"{name}: its result JSON is not the one {where} recorded",
+        )
+
+
+def check_records(
+    records: Iterable[Any], lines: Iterable[Any], report: Verification, pdf_hash: Any
+) -> None:
+    """Merge the records (by id) with the audit lines that name a record (by record id, id).
+
+    ``pdf_hash(record)`` re-hashes a record's stored PDF.
+    """
+    states = _latest_states(lines)
+    pending = next(states, None)
+
+    def unaccounted(record_id: int, line: Any, said: dict[str, Any], purge: Any) -> None:
+        if purge is not None and _purges(purge, said):
+            return
+        report.findings.append(
+            Finding(
+                "record",
+                record_id,
+                "record_missing",
+                f"record {record_id} ({line.action} line {line.id}, status {said['status']}) "
+                "is missing from the store, and no purge line accounts for it",
+            )
+        )
+
+    for record in records:
+        report.pdfs += 1
+        pdf_sha = pdf_hash(record)
+        while pending is not None and pending[0] < record.id:
+            unaccounted(*pending)
+            pending = next(states, None)
+        if pending is None or pending[0] != record.id:
+            report.findings.append(
+                Finding(
+                    "record",
+                    record.id,
+                    "no_archive_line",
+                    f"record {record.id} has no archive line in the audit log",
+                )
+            )
+            if pdf_sha != record.sha256:
+                report.findings.append(
+                    Finding(
+                        "record",
+                        record.id,
+                        "pdf_changed",
+                        f"record {record.id}: its stored PDF hashes to {pdf_sha}, "
+                        f"not to its SHA-256 {record.sha256}",
+                    )
+                )
+            continue
+        _, line, said, purge = pending
+        pending = next(states, None)
+        if purge is not None:
+            report.findings.append(
+                Finding(
+                    "record",
+                    record.id,
+                    "purged_but_kept",
+                    f"record {record.id} is still stored after purge line {purge.id}",
+                )
+            )
+        report.findings.extend(_compare(record, line, said, pdf_sha))
+    while pending is not None:
+        unaccounted(*pending)
+        pending = next(states, None)
+
+
+def _purges(purge: Any, said: dict[str, Any]) -> bool:
+    """A purge line accounts for a record if it names the same PDF."""
+    try:
+        detail = json.loads(purge.detail)
+    except (TypeError, ValueError):
+        return False
+    sha = detail.get("sha256") if isinstance(detail, dict) else None
+    return bool(sha == said["sha256"])
+
+
+def verify_store(connection: Connection, expect_head: str | None = None) -> Verification:
+    """Check the whole store as ``connection`` sees it (one snapshot, for consistency)."""
+    report = Verification()
+    check_chain(connection.execute(sa.select(audit).order_by(audit.c.id)), report, expect_head)
+    stored = connection.execute(
+        sa.select(
+            records.c.id, records.c.sha256, records.c.status, records.c.result, records.c.pdf
+        ).order_by(records.c.id),
+        execution_options={"yield_per": 50},
+    )
+    named = connection.execute(
+        sa.select(audit.c.id, audit.c.record_id, audit.c.action, audit.c.detail)
+        .where(audit.c.record_id.is_not(None))
+        .order_by(audit.c.record_id, audit.c.id)
+    )
+    check_records(stored, named, report, lambda r: hashlib.sha256(bytes(r.pdf)).hexdigest())
+    return report

@@ -1,0 +1,615 @@
+"""The records store: every return's original bytes and JSON, the issued copies, the audit log.
+
+SQLAlchemy Core, and only constructs SQLite and PostgreSQL both accept. A record
+is keyed by the SHA-256 of its original PDF, so archiving the same bytes twice
+(from a re-run, or from two processes at once) keeps one record: the database's
+unique constraint decides, inside each file's own transaction. The schema is
+versioned: ``supforms.pipeline.records.tables.MIGRATIONS`` upgrades an older store in place when it
+is opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from supforms.pipeline.records.chain import GENESIS, state_detail
+from supforms.pipeline.records.proof import Head, Verification, verify_store
+from supforms.pipeline.records.tables import actor, append_line, audit, issued, migrate, records
+from supforms.pipeline.records.urls import check_store_url
+from supforms.pipeline.result import IngestResult
+from supforms.schemas.declaration import value_at
+from supforms.schemas.errors import StoreError
+from supforms.schemas.registry import declaration_of
+
+__all__ = [
+    "DEFAULT_STORE",
+    "FORGOTTEN",
+    "Purged",
+    "RecordStore",
+    "Stored",
+    "open_store",
+    "store_url",
+]
+
+DEFAULT_STORE = "sqlite:///output/records.db"
+
+
+def store_url(option: str | None) -> str:
+    """``--store``, else ``SUPFORMS_STORE``, else the SQLite file under ``output/``."""
+    return option or os.environ.get("SUPFORMS_STORE") or DEFAULT_STORE
+
+
+def _private_sqlite_file(url: sa.URL) -> None:
+    """Create the SQLite file readable by its owner only, before SQLite creates it."""
+    if not url.database or url.database == ":memory:":
+        return
+    path = Path(url.database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    path.chmod(0o600)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+FORGOTTEN = "null"
+"""An issued copy's prefill once a purge has forgotten it: JSON ``null``, "not known".
+
+(A registered copy's prefill is always a JSON object, ``{}`` at least.)
+"""
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What a purge removed: records, forgotten copies, and the SHA-256 of each record."""
+
+    records: int
+    copies: int
+    sha256: tuple[str, ...]
+    compacted: bool = True  # False: a reader kept SQLite's write-ahead log from being emptied
+
+
+@dataclass(frozen=True)
+class Stored:
+    id: int
+    inserted: bool
+    result: IngestResult
+
+
+def _facts(result: IngestResult) -> dict[str, Any]:
+    """Who and what a return concerns, for finding it later: as its form declares it."""
+    declaration = declaration_of(result.form)
+    data = result.data or {}
+    if declaration is None:
+        return dict.fromkeys(("supervisee", "supervisor", "team", "case_reference", "agreed_on"))
+
+    def text(path: str | None) -> str | None:
+        value = value_at(data, path) if path else None
+        return str(value)[:200] if value not in (None, "") else None
+
+    concerns = declaration.concerns
+    dated = value_at(data, declaration.dated) if declaration.dated else None
+    return {
+        "supervisee": text(concerns.supervisee),
+        "supervisor": text(concerns.supervisor),
+        "team": text(concerns.team),
+        "case_reference": text(concerns.case),
+        "agreed_on": date.fromisoformat(dated) if isinstance(dated, str) else None,
+    }
+
+
+class RecordStore:
+    """One records store, SQLite or PostgreSQL, opened (and upgraded) by URL."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+        self.dialect = engine.dialect.name
+        # Built once: constructing statements costs more than running them on SQLite.
+        insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(records)
+        self._insert_record = insert.on_conflict_do_nothing(index_elements=["sha256"]).returning(
+            records.c.id
+        )
+
+        # One round trip for what archiving asks about a document id: how it was issued,
+        # and how many other returns of it are kept.
+        def issued_column(column: sa.Column[Any]) -> sa.ScalarSelect[Any]:
+            return (
+                sa.select(column)
+                .where(issued.c.document_id == sa.bindparam("document_id"))
+                .scalar_subquery()
+            )
+
+        self._issue_facts = sa.select(
+            issued_column(issued.c.prefill).label("prefill"),
+            issued_column(issued.c.form).label("form"),
+            issued_column(issued.c.version).label("version"),
+            sa.select(sa.func.count())
+            .where(
+                records.c.document_id == sa.bindparam("document_id"),
+                records.c.sha256 != sa.bindparam("sha256"),
+                records.c.status.notin_(["rejected", "duplicate"]),
+            )
+            .scalar_subquery()
+            .label("earlier"),
+        )
+        self._writer: Connection | None = None
+
+    def close(self) -> None:
+        """Close the store's connections (it opens new ones if used again).
+
+        Call it before forking: a child must not share its parent's connections.
+        """
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self.engine.dispose()
+
+    def __enter__(self) -> RecordStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------
+    def archive(
+        self,
+        result: IngestResult,
+        pdf: bytes,
+        check_issue: Callable[[IngestResult, dict[str, Any] | None, int], None] | None = None,
+    ) -> Stored:
+        """Keep one return, atomically; the same bytes again keep the first.
+
+        ``check_issue(result, prefill, earlier)`` runs first, for a return with a
+        document id: ``prefill`` is what that copy was issued with (None if it was
+        not issued from this store), ``earlier`` how many other returns of it are
+        kept. It may add problems to ``result``.
+
+        The record and its archive line (records.chain) are one transaction, or
+        nothing: on PostgreSQL one statement, whose trigger writes the line; on
+        SQLite the store writes it, holding the write lock from the start. (Reading
+        the facts in the same transaction would not make them any fresher: each
+        statement of a READ COMMITTED transaction sees what was committed when it
+        began.)
+        """
+        sha = result.sha256
+        with self._archiving() as connection:
+            if check_issue is not None and result.document_id:
+                document = {"document_id": result.document_id, "sha256": sha}
+                facts = connection.execute(self._issue_facts, document).one()
+                if facts.form is not None and not result.form:
+                    # A scan says only its document id: the registry says what it is.
+                    result.form, result.version = facts.form, facts.version
+                prefill = json.loads(facts.prefill) if facts.prefill is not None else None
+                check_issue(result, prefill, int(facts.earlier or 0))
+            row = {
+                "sha256": sha,
+                "pdf": pdf,
+                "result": json.dumps(result.as_json(), ensure_ascii=False),
+                "form": result.form,
+                "version": result.version,
+                "document_id": result.document_id,
+                "status": result.status,
+                "source_name": result.filename[:500],
+                "received_at": _now(),
+                "archived_by": actor(),
+                **_facts(result),
+            }
+            with self._chained(connection):
+                new_id = connection.execute(self._insert_record, row).scalar()
+                if new_id is not None and self.dialect != "postgresql":
+                    detail = state_detail(sha, row["result"], row["status"])
+                    append_line(connection, "archive", new_id, detail, row["received_at"])
+            if new_id is not None:
+                return Stored(int(new_id), True, result)
+            found = connection.execute(
+                sa.select(records.c.id, records.c.result).where(records.c.sha256 == sha)
+            ).one()
+        return Stored(int(found.id), False, IngestResult.from_json(json.loads(found.result)))
+
+    def register(self, copies: list[dict[str, Any]]) -> int:
+        """Record issued copies (from ``generate`` or its manifest); returns how many were new."""
+        new = 0
+        with self._begin() as connection:
+            known = set(
+                connection.execute(
+                    sa.select(issued.c.document_id).where(
+                        issued.c.document_id.in_([c["document_id"] for c in copies])
+                    )
+                ).scalars()
+            )
+            for copy in copies:
+                if copy["document_id"] in known:
+                    continue
+                connection.execute(
+                    issued.insert().values(
+                        document_id=copy["document_id"],
+                        form=copy["form"],
+                        version=copy["version"],
+                        file=copy["file"],
+                        recipient=copy.get("recipient"),
+                        renews=copy.get("renews"),
+                        issued_at=datetime.fromisoformat(copy["issued_at"]),
+                        prefill=json.dumps(copy.get("prefill") or {}, ensure_ascii=False),
+                    )
+                )
+                new += 1
+            if new:
+                self._audit(connection, "issue", None, {"copies": new})
+        return new
+
+    def _audit(
+        self, connection: Connection, action: str, record_id: int | None, detail: dict[str, Any]
+    ) -> None:
+        """Append one line to the hash-chained audit log, in ``connection``'s transaction."""
+        append_line(connection, action, record_id, detail)
+
+    def update_result(self, record_id: int, result: IngestResult, action: str) -> None:
+        """Replace a record's JSON and status (a transcription of a scan); audited.
+
+        The audit line states the record anew (PDF hash, result hash, status):
+        ``verify`` holds the record to its latest such line.
+        """
+        text = json.dumps(result.as_json(), ensure_ascii=False)
+        with self._begin() as connection:
+            sha = connection.execute(
+                records.update()
+                .where(records.c.id == record_id)
+                .values(
+                    result=text,
+                    status=result.status,
+                    form=result.form,
+                    version=result.version,
+                    **_facts(result),
+                )
+                .returning(records.c.sha256)
+            ).scalar_one()
+            self._audit(connection, action, record_id, state_detail(sha, text, result.status))
+
+    def log(self, action: str, detail: dict[str, Any], record_id: int | None = None) -> None:
+        """Append one line to the audit log (exports, verifications, purges)."""
+        with self._begin() as connection:
+            self._audit(connection, action, record_id, detail)
+
+    # -- reading -------------------------------------------------------------
+    def select(
+        self,
+        *,
+        form: str | None = None,
+        status: str | None = None,
+        person: str | None = None,
+        team: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> sa.Select[Any]:
+        query = sa.select(
+            records.c.id,
+            records.c.form,
+            records.c.version,
+            records.c.document_id,
+            records.c.status,
+            records.c.supervisee,
+            records.c.supervisor,
+            records.c.team,
+            records.c.case_reference,
+            records.c.source_name,
+            records.c.received_at,
+            records.c.sha256,
+        )
+        if form:
+            query = query.where(records.c.form == form)
+        if status:
+            query = query.where(records.c.status == status)
+        if person:
+            # Part of a name, in any case; a % or _ in it is only itself.
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", person.lower()) + "%"
+            query = query.where(
+                sa.or_(
+                    self._lower(records.c.supervisee).like(pattern, escape="\\"),
+                    self._lower(records.c.supervisor).like(pattern, escape="\\"),
+                )
+            )
+        if team:
+            query = query.where(self._lower(records.c.team) == team.lower())
+        if since:
+            query = query.where(records.c.received_at >= since)
+        if until:
+            query = query.where(records.c.received_at < until)
+        return query.order_by(records.c.id)
+
+    def _lower(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+        """``column`` in lower case, every letter: SQLite's own ``lower()`` knows only ASCII."""
+        if self.dialect == "postgresql":
+            return sa.func.lower(column)
+        return sa.func.supforms_lower(column)
+
+    def rows(self, query: sa.Select[Any]) -> Iterator[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            for row in connection.execute(query).mappings():
+                item = dict(row)
+                if isinstance(item.get("received_at"), datetime):
+                    item["received_at"] = item["received_at"].replace(tzinfo=UTC).isoformat()
+                yield item
+
+    def record(self, record_id: int) -> tuple[dict[str, Any], bytes, str]:
+        """One record's ingest JSON, original bytes and SHA-256."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(records.c.result, records.c.pdf, records.c.sha256).where(
+                    records.c.id == record_id
+                )
+            ).one_or_none()
+        if row is None:
+            raise StoreError(f"no record {record_id}")
+        return json.loads(row.result), bytes(row.pdf), row.sha256
+
+    def verify(self, expect_head: str | None = None) -> Verification:
+        """Hold the store to its audit chain (records.chain); every finding, named.
+
+        Re-hashes every stored PDF, checks every record against its latest state
+        line, the chain from its first line to its last, and (with
+        ``expect_head``) that the chain still leads through that hash. Reads one
+        snapshot, so an ingest running meanwhile is no finding. Leaves an audit
+        line saying what it found, when the role may write one (an auditor may not).
+        """
+        with self._snapshot() as connection:
+            report = verify_store(connection, expect_head)
+        detail = {
+            "checked": report.pdfs,
+            "lines": report.lines,
+            "head": report.head.hash,
+            "findings": len(report.findings),
+        }
+        try:
+            self.log("verify", detail)
+        except StoreError as exc:
+            cause = exc.__cause__
+            if not (isinstance(cause, sa.exc.DBAPIError) and is_refusal(cause)):
+                raise  # a read-only role may not write the line; anything else is a failure
+        return report
+
+    def head(self) -> Head:
+        """The audit chain's last line, to note down outside the store."""
+        with self.engine.connect() as connection:
+            last = connection.execute(
+                sa.select(audit.c.id, audit.c.hash).order_by(audit.c.id.desc()).limit(1)
+            ).one_or_none()
+        return Head(last.id, last.hash) if last is not None else Head(0, GENESIS)
+
+    def outstanding(self) -> list[dict[str, Any]]:
+        """Issued copies with no return (rejected and duplicate returns do not count).
+
+        A copy a purge has forgotten is accounted for: its return, if any, is gone.
+        """
+        returned = sa.select(records.c.document_id).where(
+            records.c.status.notin_(["rejected", "duplicate"]),
+            records.c.document_id.is_not(None),
+        )
+        query = (
+            sa.select(
+                issued.c.document_id,
+                issued.c.form,
+                issued.c.version,
+                issued.c.recipient,
+                issued.c.file,
+                issued.c.issued_at,
+            )
+            .where(issued.c.document_id.notin_(returned), issued.c.prefill != FORGOTTEN)
+            .order_by(issued.c.issued_at)
+        )
+        return list(self.rows(query))
+
+    def purge(self, before: datetime) -> Purged:
+        """Forget the records received before ``before``, and the copies of that period.
+
+        A retention schedule: each record goes with its PDF and JSON, and leaves one
+        audit line with its id and SHA-256 (never a name). An issued copy of the
+        period (issued before ``before``, or returned by a record purged now) keeps
+        its document id, form, version and date, but loses its prefilled values,
+        recipient and file name, and is no longer outstanding; a copy whose return
+        is kept stays as it is. SQLite then rewrites its file (``VACUUM``), so the
+        deleted bytes are not left in free pages or in the write-ahead log.
+        """
+        with self._begin() as connection:
+            gone = connection.execute(
+                sa.select(records.c.id, records.c.sha256, records.c.document_id)
+                .where(records.c.received_at < before)
+                .order_by(records.c.id)
+            ).all()
+            ids = [row.id for row in gone]
+            for start in range(0, len(ids), 500):
+                connection.execute(
+                    records.delete().where(records.c.id.in_(ids[start : start + 500]))
+                )
+            for row in gone:
+                self._audit(connection, "purge", row.id, {"sha256": row.sha256})
+            kept = sa.select(records.c.document_id).where(records.c.document_id.is_not(None))
+            forget = (
+                issued.update()
+                .where(issued.c.prefill != FORGOTTEN, issued.c.document_id.notin_(kept))
+                .values(prefill=FORGOTTEN, recipient=None, file="")
+            )
+            copies = connection.execute(forget.where(issued.c.issued_at < before)).rowcount
+            returned = sorted({row.document_id for row in gone if row.document_id})
+            for start in range(0, len(returned), 500):  # a statement's parameters are limited
+                chunk = returned[start : start + 500]
+                copies += connection.execute(forget.where(issued.c.document_id.in_(chunk))).rowcount
+        compacted = self._compact() if self.dialect == "sqlite" else True
+        return Purged(len(gone), int(copies), tuple(row.sha256 for row in gone), compacted)
+
+    def _compact(self) -> bool:
+        """Rewrite the SQLite file without its free pages, and empty the write-ahead log.
+
+        False if another process, reading, kept the log from being emptied.
+        """
+        self.close()  # no connection of ours may hold a read open on the old pages
+        try:
+            with self.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            ) as connection:
+                connection.exec_driver_sql("VACUUM")
+                # A reader that has not finished in a few seconds is not waited for: the
+                # caller hears of it, and purges again later.
+                connection.exec_driver_sql("PRAGMA busy_timeout=5000")
+                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+        except sa.exc.OperationalError as exc:
+            raise StoreError(
+                f"records purged, but the file could not be rewritten: {exc.orig}"
+            ) from exc
+        finally:
+            self.engine.dispose()
+        return not busy
+
+    def audit_log(self) -> list[dict[str, Any]]:
+        return list(self.rows(sa.select(audit).order_by(audit.c.id)))
+
+    # -- plumbing ------------------------------------------------------------
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """One read-only view of the whole store, however long the reading takes."""
+        try:
+            connection = self.engine.connect()
+        except sa.exc.OperationalError as exc:
+            raise StoreError(f"records store unreachable: {exc.orig}") from exc
+        with connection:
+            if self.dialect == "postgresql":
+                connection = connection.execution_options(
+                    isolation_level="REPEATABLE READ", stream_results=True
+                )
+            else:
+                connection.exec_driver_sql("BEGIN")  # WAL: one snapshot from the first read
+            yield connection
+
+    @contextlib.contextmanager
+    def _chained(self, connection: Connection) -> Iterator[None]:
+        """On SQLite, an explicit transaction holding the write lock from its start.
+
+        The audit line's hash needs the last line, which must stay the last until
+        the commit. PostgreSQL's trigger takes its own lock (supforms.pipeline.records.tables).
+        """
+        if self.dialect == "postgresql":
+            yield
+            return
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+                connection.exec_driver_sql("ROLLBACK")
+            raise
+        connection.exec_driver_sql("COMMIT")
+
+    @contextlib.contextmanager
+    def _archiving(self) -> Iterator[Connection]:
+        """The connection kept for archiving (one per process), each statement committed.
+
+        A batch archives thousands of files: taking a pooled connection for each,
+        and a BEGIN and COMMIT round trip around each, cost more than the work.
+        """
+        if self._writer is None:
+            try:
+                self._writer = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            except sa.exc.OperationalError as exc:
+                raise StoreError(f"records store unreachable: {exc.orig}") from exc
+        try:
+            with _refusals():
+                yield self._writer
+        except sa.exc.DBAPIError as exc:
+            if exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError):
+                self._writer.close()  # the next archive starts on a fresh connection
+                self._writer = None
+            raise
+
+    @contextlib.contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A write transaction; on SQLite it holds the write lock from the start.
+
+        Every write ends with an audit line, whose hash needs the last line: that
+        line must stay the last until the commit (supforms.pipeline.records.tables.append_line).
+        """
+        try:
+            connection = self.engine.connect()
+        except sa.exc.OperationalError as exc:
+            raise StoreError(f"records store unreachable: {exc.orig}") from exc
+        with connection, _refusals(), connection.begin():
+            if self.dialect != "postgresql":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield connection
+
+
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """A write the connected role may not make is a StoreError, saying so."""
+    try:
+        yield
+    except sa.exc.DBAPIError as exc:
+        if not is_refusal(exc):
+            raise
+        raise StoreError(
+            f"the records store refused: {str(exc.orig).strip().splitlines()[0]} "
+            "(changing or deleting records is for the store's owner role)"
+        ) from exc
+
+
+def is_refusal(exc: sa.exc.DBAPIError) -> bool:
+    """Whether the database refused for want of a privilege (PostgreSQL SQLSTATE 42501)."""
+    return getattr(exc.orig, "sqlstate", None) == "42501"
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # What is deleted (a purge) is overwritten with zeros, not left in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+    # Python's lower(), as PostgreSQL's lower() does for every letter (Ł, Ä, Ω, Ж).
+    connection.create_function(
+        "supforms_lower",
+        1,
+        lambda text: text.lower() if isinstance(text, str) else text,
+        deterministic=True,
+    )
+
+
+def open_store(url: str) -> RecordStore:
+    """The store at ``url`` (``sqlite:///…`` or ``postgresql://…``), upgraded to this version."""
+    parsed = check_store_url(url)
+    if parsed.drivername.startswith("postgresql") and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername.startswith("sqlite"):
+        _private_sqlite_file(parsed)
+    try:
+        if parsed.drivername.startswith("sqlite"):
+            # Several processes may archive at once: wait for the lock, and let readers
+            # read while one writes (WAL).
+            engine = sa.create_engine(parsed, connect_args={"timeout": 60})
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = sa.create_engine(parsed)
+        try:
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        raise StoreError(
+            f"records store {parsed.render_as_string(hide_password=True)} "
+            f"is unreachable: {str(exc.orig).strip()[:200]}"
+        ) from exc
+    except sa.exc.NoSuchModuleError as exc:
+        raise StoreError(f"no database driver for {parsed.drivername}") from exc
+    return RecordStore(engine, url)
