@@ -1,39 +1,40 @@
-"""Pure data: one Pydantic model per form, the shared field types and the error tree."""
+"""Pure data: one Pydantic model per form, the shared field types and the error tree.
 
-from supforms.schemas.common import FormModel, SignatureBlock, SignatureInfo
-from supforms.schemas.dates import parse_date
-from supforms.schemas.declaration import Concerns, Declaration, Renewal
-from supforms.schemas.errors import (
-    ExtractionError,
-    InvalidRecordError,
-    LayoutError,
-    PipelineError,
-    Problem,
-    SignatureError,
-    StoreError,
-    UnknownFormError,
-)
-from supforms.schemas.registry import FORMS, declaration_of, form_ids, latest, model_for
+Names are imported on first use (PEP 562), so that ``supforms.schemas.errors`` can be
+imported without loading every form: ``supforms --help`` stays quick.
+"""
 
-__all__ = [
-    "FORMS",
-    "Concerns",
-    "Declaration",
-    "ExtractionError",
-    "FormModel",
-    "InvalidRecordError",
-    "LayoutError",
-    "PipelineError",
-    "Problem",
-    "Renewal",
-    "SignatureBlock",
-    "SignatureError",
-    "SignatureInfo",
-    "StoreError",
-    "UnknownFormError",
-    "declaration_of",
-    "form_ids",
-    "latest",
-    "model_for",
-    "parse_date",
-]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "supforms.schemas.common": ("FormModel", "SignatureBlock", "SignatureInfo"),
+    "supforms.schemas.dates": ("parse_date",),
+    "supforms.schemas.declaration": ("Concerns", "Declaration", "Renewal"),
+    "supforms.schemas.errors": (
+        "ExtractionError",
+        "InvalidRecordError",
+        "LayoutError",
+        "PipelineError",
+        "Problem",
+        "SignatureError",
+        "StoreError",
+        "UnknownFormError",
+    ),
+    "supforms.schemas.registry": ("FORMS", "declaration_of", "form_ids", "latest", "model_for"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_MODULE_OF[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

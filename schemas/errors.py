@@ -15,6 +15,7 @@ __all__ = [
     "LayoutError",
     "PipelineError",
     "Problem",
+    "SettingError",
     "SignatureError",
     "StoreError",
     "UnknownFormError",
@@ -93,3 +94,10 @@ class WriteError(PipelineError):
 
     Nothing is left under its name, and nothing may be reported as written.
     """
+
+
+class SettingError(InvalidRecordError):
+    """A setting (an option, a config value) that must be fixed before anything is done."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, ())

@@ -12,6 +12,7 @@ naming its package; the other forms keep working.
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 import re
 import sys
@@ -23,6 +24,8 @@ from supforms.schemas.common import FormModel
 from supforms.schemas.declaration import Declaration, missing_paths
 from supforms.schemas.errors import UnknownFormError
 from supforms.schemas.legacy import LEGACY
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "BUILT_IN",
@@ -148,6 +151,7 @@ def _load_plugins() -> None:
             _broken.append(
                 BrokenPlugin(package, entry.name, f"the form id is already taken by {taken!r}")
             )
+            log.warning("%s", _broken[-1])
             continue
         try:
             model = entry.load()
@@ -158,6 +162,7 @@ def _load_plugins() -> None:
             problem = f"no wording template {entry.name}.j2 beside {entry.module}"
         if problem is not None:
             _broken.append(BrokenPlugin(package, entry.name, problem))
+            log.warning("%s", _broken[-1])  # the other forms keep working; this one is named
             continue
         FORMS[_key(model)] = model
         _origins[entry.name] = package

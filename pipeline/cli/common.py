@@ -1,32 +1,41 @@
-"""What the supforms commands share: error handling, settings, option texts."""
+"""What the supforms commands share: the error boundary, settings, and options written once.
+
+Every command module imports this at start, ``supforms --help`` included, so it
+imports click and nothing heavy: the library is imported where it is used.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from supforms.forms.writing.wording import Wording, load_wording
-from supforms.pipeline.records.urls import check_store_url
 from supforms.pipeline.text import json_line, printable
 from supforms.schemas.errors import InvalidRecordError, PipelineError
 
+if TYPE_CHECKING:
+    from supforms.forms.writing.wording import Wording
+
 __all__ = [
     "DURATION",
+    "FORM",
     "STORE_OPTION_HELP",
     "Settings",
     "check_store_option",
     "exit_for",
     "handle_errors",
     "json_line",
+    "json_option",
+    "out_option",
     "printable",
     "progress",
+    "store_option",
 ]
 
 T = TypeVar("T")
@@ -90,6 +99,8 @@ class Settings:
         self.store: str | None = None
 
     def wording(self) -> Wording:
+        from supforms.forms.writing.wording import load_wording
+
         return load_wording(self.config)
 
 
@@ -115,9 +126,59 @@ def check_store_option(ctx: click.Context, param: click.Parameter, value: str | 
     """
     url, where = (value, None) if value else (os.environ.get("SUPFORMS_STORE"), "SUPFORMS_STORE")
     if url:
+        from supforms.pipeline.records.urls import check_store_url
+
         try:
             check_store_url(url)
         except PipelineError as exc:
             message = f"{where}: {exc}" if where else str(exc)
             raise click.BadParameter(message, ctx=ctx, param=param) from None
     return value
+
+
+class FormChoice(click.ParamType):  # type: ignore[type-arg]
+    """A form id from the registry, looked up only when a command is given one.
+
+    ``click.Choice(form_ids())`` would load every form (and every plugin) as the
+    command line is built, for ``--help`` too.
+    """
+
+    name = "form"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "FORM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from supforms.schemas.registry import form_ids
+
+        ids = form_ids()
+        if value in ids:
+            return value
+        self.fail(f"{value!r} is not one of {', '.join(map(repr, ids))}.", param, ctx)
+
+
+FORM = FormChoice()
+
+
+def store_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--store URL``: the records store, checked for a password as it is parsed."""
+    return click.option("--store", callback=check_store_option, help=STORE_OPTION_HELP)(command)
+
+
+def json_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--json`` (the parameter ``as_json``): lines of JSON on stdout, for scripts."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def out_option(
+    default: str | None, help: str, *, folder: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``-o/--out``: where a command writes (a folder, or a file with ``folder=False``)."""
+    return click.option(
+        "-o",
+        "--out",
+        type=click.Path(file_okay=not folder, dir_okay=folder, path_type=Path),
+        default=Path(default) if default else None,
+        show_default=default is not None,
+        help=help,
+    )

@@ -2,46 +2,47 @@
 
 from __future__ import annotations
 
-import sys
+import functools
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from supforms.pipeline.cli.common import (
-    STORE_OPTION_HELP,
+    FORM,
     Settings,
-    check_store_option,
     exit_for,
-    handle_errors,
     json_line,
+    json_option,
+    out_option,
     printable,
     progress,
+    store_option,
 )
-from supforms.pipeline.delivery.data import load_records
-from supforms.pipeline.delivery.deliver import check_roster, send
-from supforms.pipeline.delivery.deliver import dry_run as dry_run_of
-from supforms.pipeline.delivery.delivery_log import Delivery
-from supforms.pipeline.delivery.generate import check_records
-from supforms.pipeline.delivery.notify import (
-    EmlFolder,
-    SmtpServer,
-    Transport,
-    check_setting,
-    parse_sender,
-)
-from supforms.pipeline.delivery.printing import write_pack
-from supforms.pipeline.delivery.roster import recipients_of
-from supforms.pipeline.records.preflight import check_folder, writable_store
-from supforms.pipeline.records.store import store_url
-from supforms.schemas.registry import form_ids
 
-__all__ = ["mail_options", "print_command", "send_command", "transport_for"]
+if TYPE_CHECKING:
+    from supforms.pipeline.delivery.delivery_log import Delivery
+
+__all__ = ["mail_options", "print_command", "send_command"]
+
+_MAIL = ("eml_dir", "smtp", "smtp_insecure", "sender", "return_address", "templates")
 
 
 def mail_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """How messages go, for ``send``, ``remind`` and ``renew``: one meaning, one safety."""
+    """How messages go, for ``send``, ``remind`` and ``renew``: one meaning, one safety.
+
+    The options reach the command as one ``mail`` (``MailSettings``), with ``--store``
+    and ``--json``.
+    """
+
+    @functools.wraps(command)
+    def with_mail(*args: Any, **options: Any) -> Any:
+        from supforms.pipeline.delivery.mail import MailSettings
+
+        mail = MailSettings(**{name: options.pop(name) for name in _MAIL})
+        return command(*args, mail=mail, **options)
+
     options = [
         click.option(
             "--eml-dir",
@@ -73,22 +74,16 @@ def mail_options(command: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Path(file_okay=False, path_type=Path),
             help="Folder with your own email templates: email_*.j2 (send, renew), reminder_*.j2.",
         ),
-        click.option("--store", callback=check_store_option, help=STORE_OPTION_HELP),
-        click.option("--json", "as_json", is_flag=True, help="One delivery per line on stdout."),
+        store_option,
+        json_option("One delivery per line on stdout."),
     ]
     for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def transport_for(
-    smtp: str | None, smtp_insecure: bool, eml_dir: Path | None, out: Path
-) -> Transport:
-    return SmtpServer(smtp, insecure=smtp_insecure) if smtp else EmlFolder(eml_dir or out / "eml")
+        with_mail = option(with_mail)
+    return with_mail
 
 
 @click.command("send")
-@click.argument("form", type=click.Choice(form_ids()), metavar="FORM")
+@click.argument("form", type=FORM)
 @click.option(
     "--roster",
     required=True,
@@ -96,14 +91,7 @@ def transport_for(
     help="CSV, JSON or JSON Lines: one row per pair or group, with "
     "_to (recipients: 'Name <address>, …') and any prefill values.",
 )
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output/sent"),
-    show_default=True,
-    help="Folder for the copies, manifest.jsonl and delivery.jsonl.",
-)
+@out_option("output/sent", "Folder for the copies, manifest.jsonl and delivery.jsonl.")
 @mail_options
 @click.option("--dry-run", is_flag=True, help="Show what would go where; send nothing.")
 @click.option("--resume", is_flag=True, help="Send only what did not go last time.")
@@ -113,12 +101,7 @@ def send_command(
     form: str,
     roster: Path,
     out: Path,
-    eml_dir: Path | None,
-    smtp: str | None,
-    smtp_insecure: bool,
-    sender: str,
-    return_address: str | None,
-    templates: Path | None,
+    mail: Any,
     dry_run: bool,
     resume: bool,
     store: str | None,
@@ -130,9 +113,9 @@ def send_command(
     Each row gets one prefilled copy (as `generate` makes it, registered in the
     store before any email of it leaves) and each of its recipients one email
     with the copy attached and what to do: fill, sign, return. A refused address
-    or a dropped connection does not stop the batch; OUT/delivery.jsonl says
-    who got which document, and --resume sends only what did not go, each row
-    the copy made from the same recipients and values.
+    or a dropped connection does not stop the batch; OUT/delivery.jsonl and the
+    store say who got which document, and --resume sends only what did not go,
+    each row the copy made from the same recipients and values.
 
     \b
     Examples:
@@ -140,64 +123,49 @@ def send_command(
       supforms send agreement --roster pairs.csv                 # .eml files
       supforms send agreement --roster pairs.csv --smtp smtps://mail.local:465
     """
-    failed = 0
-    with handle_errors():
-        sender = parse_sender(sender)
-        check_setting("--return-address", return_address)
-        transport = transport_for(smtp, smtp_insecure, eml_dir, out)
-        records = check_roster(roster)
-        if dry_run:
-            for delivery in dry_run_of(form, records, out):
-                _show(delivery, settings, as_json, show_bar=False)
-            sys.exit(0)
-        check_records(form, records, str(roster), settings.wording())
-        check_folder(out)
-        with writable_store(store_url(store)) as registry:
-            transport.open()
-            deliveries = send(
-                form,
-                records,
-                out,
-                transport,
-                registry,
-                sender=sender,
-                source=str(roster),
-                resume=resume,
-                templates=templates,
-                wording=settings.wording(),
-                return_address=return_address,
-            )
-            total = sum(len(recipients_of(r)) for r in records)
-            try:
-                with progress(deliveries, total, "Sending", settings, as_json) as shown:
-                    for delivery in shown:
-                        failed += delivery.status == "failed"
-                        _show(delivery, settings, as_json, show_bar=shown is not deliveries)
-            finally:
-                transport.close()
-    if failed and not settings.quiet:
+    import supforms
+
+    sent = supforms.send(
+        form,
+        roster,
+        out,
+        mail=mail,
+        store=store,
+        resume=resume,
+        dry_run_only=dry_run,
+        config=settings.config,
+    )
+    with sent, progress(iter(sent), sent.total, "Sending", settings, as_json) as shown:
+        for delivery in shown:
+            show_delivery(delivery, settings, as_json, show_bar=shown is not iter(sent))
+    if sent.failed and not settings.quiet:
         click.echo(
-            f"{failed} email(s) not sent: fix the cause and run again with --resume.", err=True
+            f"{sent.failed} email(s) not sent: fix the cause and run again with --resume.",
+            err=True,
         )
-    exit_for(needs_person=failed > 0)
+    exit_for(needs_person=sent.failed > 0)
 
 
-def _show(delivery: Delivery, settings: Settings, as_json: bool, show_bar: bool) -> None:
+def show_delivery(delivery: Delivery, settings: Settings, as_json: bool, show_bar: bool) -> None:
+    """One delivery: a JSON line, a line on stderr if it needs a person, else a table row."""
     if as_json:
         click.echo(json_line(asdict(delivery)))
-    elif delivery.status == "failed":
-        click.echo(
-            f"{printable(delivery.recipient)}: not sent: {printable(delivery.detail)}", err=True
-        )
+    elif delivery.status in ("failed", "unknown", "refused"):
+        who = printable(delivery.recipient or delivery.document_id)
+        if delivery.status == "failed":
+            click.echo(f"{who}: not sent: {printable(delivery.detail)}", err=True)
+        else:
+            click.echo(f"{who}: {delivery.status}: {printable(delivery.detail)}", err=True)
     elif not (settings.quiet or show_bar):
         click.echo(
             f"{delivery.status:<8} {delivery.document_id or '-':<20} "
             f"{printable(delivery.recipient)}"
+            + (f"  (reminder {delivery.reminder})" if delivery.reminder else "")
         )
 
 
 @click.command("print")
-@click.argument("form", type=click.Choice(form_ids()), metavar="FORM")
+@click.argument("form", type=FORM)
 @click.option(
     "--data",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -210,13 +178,8 @@ def _show(delivery: Delivery, settings: Settings, as_json: bool, show_bar: bool)
     show_default=True,
     help="Without --data: how many blank copies.",
 )
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The pack's file (default: output/print/FORM-pack-N.pdf).",
-)
-@click.option("--store", callback=check_store_option, help=STORE_OPTION_HELP)
+@out_option(None, "The pack's file (default: output/print/FORM-pack-N.pdf).", folder=False)
+@store_option
 @click.pass_obj
 def print_command(
     settings: Settings,
@@ -238,21 +201,11 @@ def print_command(
       supforms print contract --count 10            # ten blank contracts
       supforms print agreement --data pairs.csv -o agreements.pdf
     """
-    with handle_errors():
-        records = load_records(data) if data else None
-        target = out or Path("output/print") / f"{form}-pack-{len(records or []) or count}.pdf"
-        check_folder(target.parent)
-        # Paper copies, blank ones too, are issued: a scan of one is matched by its id.
-        with writable_store(store_url(store)) as registry:
-            issued = write_pack(
-                form,
-                records,
-                count,
-                target=target,
-                source=str(data or ""),
-                wording=settings.wording(),
-                store=registry,
-            )
+    from supforms.pipeline.delivery.printing import print_copies
+
+    target, issued = print_copies(
+        form, data=data, count=count, target=out, store=store, config=settings.config
+    )
     if not settings.quiet:
         click.echo(
             f"Wrote {len(issued)} {form} cop{'y' if len(issued) == 1 else 'ies'} to {target}"

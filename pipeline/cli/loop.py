@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import sys
-from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 from supforms.pipeline.cli.common import (
     DURATION,
+    FORM,
     Settings,
-    handle_errors,
+    exit_for,
     json_line,
+    out_option,
     printable,
 )
-from supforms.pipeline.cli.delivery import mail_options, transport_for
-from supforms.pipeline.delivery.delivery_log import Delivery
-from supforms.pipeline.delivery.notify import check_setting, parse_sender
-from supforms.pipeline.delivery.remind import Policy, remind
-from supforms.pipeline.delivery.renew import renew
-from supforms.pipeline.records.preflight import check_folder, writable_store
-from supforms.pipeline.records.store import store_url
+from supforms.pipeline.cli.delivery import mail_options, show_delivery
 from supforms.schemas.dates import DateProblemError, parse_date
-from supforms.schemas.registry import form_ids
 
 __all__ = ["remind_command", "renew_command"]
 
@@ -42,30 +36,11 @@ def _moment(_ctx: click.Context, _param: click.Parameter, text: str | None) -> d
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def show(delivery: Delivery, settings: Settings, as_json: bool) -> None:
-    if as_json:
-        click.echo(json_line(asdict(delivery)))
-    elif delivery.status in ("failed", "unknown", "refused"):
-        who = printable(delivery.recipient or delivery.document_id)
-        click.echo(f"{who}: {delivery.status}: {printable(delivery.detail)}", err=True)
-    elif not settings.quiet:
-        click.echo(
-            f"{delivery.status:<8} {delivery.document_id or '-':<20} "
-            f"{printable(delivery.recipient)}"
-            + (f"  (reminder {delivery.reminder})" if delivery.reminder else "")
-        )
-
-
 @click.command("remind")
-@click.argument("form", type=click.Choice(form_ids()), metavar="[FORM]", required=False)
+@click.argument("form", type=FORM, required=False)
 @click.option("--all", "every_form", is_flag=True, help="Every form, not one.")
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output/sent"),
-    show_default=True,
-    help="The send folder: its manifest.jsonl and delivery.jsonl say what went where.",
+@out_option(
+    "output/sent", "The send folder: its manifest.jsonl and delivery.jsonl say what went where."
 )
 @click.option(
     "--after",
@@ -104,12 +79,7 @@ def remind_command(
     most: int,
     now: datetime,
     dry_run: bool,
-    eml_dir: Path | None,
-    smtp: str | None,
-    smtp_insecure: bool,
-    sender: str,
-    return_address: str | None,
-    templates: Path | None,
+    mail: Any,
     store: str | None,
     as_json: bool,
 ) -> None:
@@ -130,33 +100,25 @@ def remind_command(
     """
     if (form is None) == (not every_form):
         raise click.UsageError("give FORM or --all (one of them)")
+    from supforms.pipeline.delivery.mail import mailing
+    from supforms.pipeline.delivery.remind import Policy, remind
+
     stuck = 0
-    with handle_errors():
-        sender = parse_sender(sender)
-        check_setting("--return-address", return_address)
-        transport = None if dry_run else transport_for(smtp, smtp_insecure, eml_dir, out)
-        if transport is not None:
-            check_folder(out)
-        with writable_store(store_url(store)) as registry:
-            if transport is not None:
-                transport.open()
-            try:
-                for delivery in remind(
-                    form,
-                    out,
-                    transport,
-                    registry,
-                    Policy(after, interval, most, now),
-                    sender=sender,
-                    templates=templates,
-                    return_address=return_address,
-                ):
-                    stuck += delivery.status in ("failed", "unknown", "refused")
-                    show(delivery, settings, as_json)
-            finally:
-                if transport is not None:
-                    transport.close()
-    sys.exit(3 if stuck else 0)
+    mail = mail.checked()
+    with mailing(mail, out, store, sending=not dry_run) as (transport, registry):
+        for delivery in remind(
+            form,
+            out,
+            transport,
+            registry,
+            Policy(after, interval, most, now),
+            sender=mail.sender,
+            templates=mail.templates,
+            return_address=mail.return_address,
+        ):
+            stuck += delivery.status in ("failed", "unknown", "refused")
+            show_delivery(delivery, settings, as_json, show_bar=False)
+    exit_for(needs_person=stuck > 0)
 
 
 def _day(_ctx: click.Context, _param: click.Parameter, text: str | None) -> date:
@@ -176,14 +138,7 @@ def _day(_ctx: click.Context, _param: click.Parameter, text: str | None) -> date
     type=DURATION,
     help="Renew what falls due within this time (as `records due`), and what is overdue.",
 )
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output/renewals"),
-    show_default=True,
-    help="Folder for the new copies, manifest.jsonl and delivery.jsonl.",
-)
+@out_option("output/renewals", "Folder for the new copies, manifest.jsonl and delivery.jsonl.")
 @click.option(
     "--sent",
     "sent_from",
@@ -205,12 +160,7 @@ def renew_command(
     no_send: bool,
     today: date,
     dry_run: bool,
-    eml_dir: Path | None,
-    smtp: str | None,
-    smtp_insecure: bool,
-    sender: str,
-    return_address: str | None,
-    templates: Path | None,
+    mail: Any,
     store: str | None,
     as_json: bool,
 ) -> None:
@@ -230,43 +180,38 @@ def renew_command(
       supforms renew --smtp smtps://mail.local:465
       supforms renew --no-send -o output/renewals
     """
+    from dataclasses import asdict
+
+    from supforms.pipeline.delivery.mail import mailing
+    from supforms.pipeline.delivery.renew import renew
+
     stuck = 0
-    with handle_errors():
-        sender = parse_sender(sender)
-        check_setting("--return-address", return_address)
-        transport = None if no_send else transport_for(smtp, smtp_insecure, eml_dir, out)
-        if not dry_run:
-            check_folder(out)
-        with writable_store(store_url(store)) as registry:
-            if transport is not None and not dry_run:
-                transport.open()
-            try:
-                for line in renew(
-                    registry,
-                    out,
-                    within=within,
-                    today=today,
-                    transport=transport,
-                    sent_from=sent_from,
-                    sender=sender,
-                    dry_run=dry_run,
-                    templates=templates,
-                    wording=settings.wording(),
-                    return_address=return_address,
-                ):
-                    stuck += line.status in ("failed", "unknown")
-                    if as_json:
-                        click.echo(json_line(asdict(line)))
-                    elif line.status in ("failed", "unknown"):
-                        what = f"record {line.record_id} ({line.form})"
-                        click.echo(f"{what}: {line.status}: {printable(line.detail)}", err=True)
-                    elif not settings.quiet:
-                        click.echo(
-                            f"{line.status:<16} record {line.record_id:<6} {line.form:<10} "
-                            f"due {line.due}  {line.document_id or '-'} "
-                            f"{printable(line.recipient)}"
-                        )
-            finally:
-                if transport is not None:
-                    transport.close()
-    sys.exit(3 if stuck else 0)
+    mail = mail.checked()
+    sending = not (no_send or dry_run)
+    with mailing(mail, out, store, sending=sending) as (transport, registry):
+        for line in renew(
+            registry,
+            out,
+            within=within,
+            today=today,
+            transport=transport,
+            sent_from=sent_from,
+            sender=mail.sender,
+            dry_run=dry_run,
+            templates=mail.templates,
+            wording=settings.wording(),
+            return_address=mail.return_address,
+        ):
+            stuck += line.status in ("failed", "unknown")
+            if as_json:
+                click.echo(json_line(asdict(line)))
+            elif line.status in ("failed", "unknown"):
+                what = f"record {line.record_id} ({line.form})"
+                click.echo(f"{what}: {line.status}: {printable(line.detail)}", err=True)
+            elif not settings.quiet:
+                click.echo(
+                    f"{line.status:<16} record {line.record_id:<6} {line.form:<10} "
+                    f"due {line.due}  {line.document_id or '-'} "
+                    f"{printable(line.recipient)}"
+                )
+    exit_for(needs_person=stuck > 0)

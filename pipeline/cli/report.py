@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from supforms.forms.values import dotted
-from supforms.pipeline.cli.common import printable
+from supforms.pipeline.result import IngestResult
+from supforms.pipeline.text import printable
 
 __all__ = ["describe_result", "signature_lines"]
 
@@ -78,3 +79,13 @@ def signature_lines(result: dict[str, Any]) -> list[str]:
         for sig in result.get("signatures", ())  # a skipped entry has none
         if sig["kind"] == "digital"
     ]
+
+
+def problem_line(result: IngestResult) -> str:
+    """One line for an input that needs a person: its file, status and first problem."""
+    first = result.problems[0] if result.problems else None
+    reason = f"{first.field}: {first.message}" if first else ""
+    more = len(result.problems) - 1
+    return f"{printable(result.file or result.filename)}: {result.status}: {printable(reason)}" + (
+        f" (+{more} more)" if more > 0 else ""
+    )

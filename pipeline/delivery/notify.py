@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import jinja2
 from supforms.pipeline.delivery.roster import control_characters
 from supforms.pipeline.files import write_private
-from supforms.schemas.errors import InvalidRecordError, PipelineError
+from supforms.schemas.errors import PipelineError, SettingError
 
 __all__ = [
     "DeliveryStoppedError",
@@ -47,13 +47,6 @@ __all__ = [
 ]
 
 TEMPLATES = Path(__file__).with_name("templates")
-
-
-class SettingError(InvalidRecordError):
-    """A command-line setting that must be fixed before anything is done (exit 2, one line)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, ())
 
 
 class MessageFailedError(PipelineError):

@@ -15,14 +15,14 @@ from pathlib import Path
 import pikepdf
 from supforms.forms.writing.compiled import compiled_form
 from supforms.forms.writing.tagging import PackStructure
-from supforms.forms.writing.wording import Wording
-from supforms.pipeline.delivery.data import Record
+from supforms.forms.writing.wording import Wording, load_wording
+from supforms.pipeline.delivery.data import Record, load_records
 from supforms.pipeline.delivery.generate import Issued, check_records, issue_copy
 from supforms.pipeline.files import write_private
-from supforms.pipeline.records.preflight import store_errors
-from supforms.pipeline.records.store import RecordStore
+from supforms.pipeline.records.preflight import check_folder, store_errors, writable_store
+from supforms.pipeline.records.store import RecordStore, store_url
 
-__all__ = ["print_pack", "write_pack"]
+__all__ = ["print_copies", "print_pack", "write_pack"]
 
 
 def print_pack(
@@ -103,3 +103,35 @@ def write_pack(
         with store_errors("registering the copies"):
             store.register([asdict(copy) for copy in issued])
     return issued
+
+
+def print_copies(
+    form_id: str,
+    *,
+    data: Path | None = None,
+    count: int = 1,
+    target: Path | None = None,
+    store: str | None = None,
+    config: Path | None = None,
+) -> tuple[Path, list[Issued]]:
+    """A print pack of ``form_id`` written to ``target``, every copy registered as issued.
+
+    One prefilled copy per record of ``data``, else ``count`` blank copies; the pack
+    goes to ``output/print/FORM-pack-N.pdf`` unless a ``target`` is given.
+    Returns the pack's path and its copies.
+    """
+    records = load_records(data) if data else None
+    target = target or Path("output/print") / f"{form_id}-pack-{len(records or []) or count}.pdf"
+    check_folder(target.parent)
+    # Paper copies, blank ones too, are issued: a scan of one is matched by its id.
+    with writable_store(store_url(store)) as registry:
+        issued = write_pack(
+            form_id,
+            records,
+            count,
+            target=target,
+            source=str(data or ""),
+            wording=load_wording(config),
+            store=registry,
+        )
+    return target, issued

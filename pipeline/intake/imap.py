@@ -28,7 +28,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
-from supforms.pipeline.delivery.notify import SettingError
 from supforms.pipeline.files import write_private
 from supforms.pipeline.intake.mailbox import pdfs_from_emails
 from supforms.pipeline.names import slug
@@ -36,7 +35,7 @@ from supforms.pipeline.records.preflight import store_errors
 from supforms.pipeline.records.store import RecordStore
 from supforms.pipeline.records.tables import imap_seen
 from supforms.pipeline.result import IngestResult
-from supforms.schemas.errors import PipelineError
+from supforms.schemas.errors import PipelineError, SettingError
 
 __all__ = ["FLAG", "MailboxIntake", "MailboxUrl", "is_mailbox_url", "parse_mailbox_url"]
 

@@ -242,9 +242,14 @@ def test_generated_copies_and_manifest_are_private(tmp_path):
 
 
 def _commands(group, prefix=()):
+    """Every command, loaded as the shell loads it (lazily, by name)."""
     import click
 
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    names = group.list_commands(ctx)
+    assert names, f"{' '.join(prefix) or 'supforms'} lists no commands"
+    for name in names:
+        command = group.get_command(ctx, name)
         yield (*prefix, name), command
         if isinstance(command, click.Group):
             yield from _commands(command, (*prefix, name))

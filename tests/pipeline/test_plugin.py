@@ -350,10 +350,17 @@ def test_a_plugin_form_that_cannot_be_laid_out_is_named_and_the_others_keep_work
     assert result["status"] == "incomplete"
 
 
+def _source_of(source: Path, installed: Path) -> Path:
+    """Where a file of the installed layout (supforms/…) lives in the repository."""
+    inside = installed.parts[0] in ("schemas", "forms", "pipeline")
+    return source / installed if inside else source / "supforms" / installed
+
+
 def test_a_new_built_in_form_is_its_module_and_its_template(tmp_path):
     """A copy of supforms with the visit note added as a built-in form: two new files."""
     source = Path(__file__).resolve().parents[2]
-    copy = tmp_path / "supforms"
+    copy = tmp_path / "supforms"  # laid out as installed: supforms/ with the three inside
+    shutil.copytree(source / "supforms", copy, ignore=shutil.ignore_patterns("__pycache__"))
     for package in ("schemas", "forms", "pipeline"):
         shutil.copytree(
             source / package, copy / package, ignore=shutil.ignore_patterns("__pycache__")
@@ -369,8 +376,8 @@ def test_a_new_built_in_form_is_its_module_and_its_template(tmp_path):
         for path in sorted(copy.rglob("*"))
         if path.is_file()
         and (
-            not (source / path.relative_to(copy)).is_file()
-            or (source / path.relative_to(copy)).read_bytes() != path.read_bytes()
+            not _source_of(source, path.relative_to(copy)).is_file()
+            or _source_of(source, path.relative_to(copy)).read_bytes() != path.read_bytes()
         )
     ]
     assert changed == [path.relative_to(copy) for path in sorted(added)]

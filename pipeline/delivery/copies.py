@@ -1,0 +1,101 @@
+"""Copies of a form, as a program asks for them: blank, or one per record of a data file.
+
+``generate_copies`` is what ``supforms generate`` calls and what ``import supforms``
+offers as ``supforms.generate``. Every record is checked first and, for prefilled
+copies, the output folder and the store are proven writable, before a file is written.
+
+    with supforms.generate("agreement", "output", data="pairs.csv") as copies:
+        for copy in copies:
+            print(copy.file, copy.document_id)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from types import TracebackType
+
+from supforms.forms.writing.wording import load_wording
+from supforms.pipeline.delivery.data import load_records
+from supforms.pipeline.delivery.generate import Issued, check_records, generate
+from supforms.pipeline.records.preflight import check_folder, writable_store
+from supforms.pipeline.records.store import store_url
+
+__all__ = ["Copies", "generate_copies"]
+
+
+class Copies:
+    """Copies being made: iterate for each copy once it is whole on disk and registered."""
+
+    def __init__(self, copies: Iterator[Issued], total: int, resources: ExitStack) -> None:
+        self._copies = copies
+        self.total = total
+        self._resources = resources
+
+    def __iter__(self) -> Iterator[Issued]:
+        return self._copies
+
+    def close(self) -> None:
+        self._resources.close()
+
+    def __enter__(self) -> Copies:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def generate_copies(
+    form: str,
+    out: str | Path = "output",
+    *,
+    data: str | Path | None = None,
+    store: str | None = None,
+    flatten: bool = False,
+    config: Path | None = None,
+) -> Copies:
+    """Start making ``form``'s copies in ``out``: one blank, or one per record of ``data``.
+
+    Args:
+        form: a registered form id (``supforms.forms()`` lists them).
+        out: the folder for the PDFs and ``manifest.jsonl``.
+        data: prefill records (CSV, JSON or JSON Lines); each copy is registered as
+            issued in the store.
+        store: the store URL for the registry (default: ``SUPFORMS_STORE``, else
+            ``sqlite:///output/records.db``); used only with ``data``.
+        flatten: print-only copies, values merged into the page.
+        config: the wording config (TOML), if not the seed documents' wording.
+
+    Raises:
+        InvalidRecordError: a record does not fit the form (nothing written).
+        PipelineError: the folder or the store cannot be written.
+    """
+    out = Path(out)
+    wording = load_wording(config)
+    records = load_records(Path(data)) if data is not None else None
+    resources = ExitStack()
+    try:
+        registry = None
+        if records is not None:  # before anything is written: can it be kept and registered?
+            check_records(form, records, str(data), wording)
+            check_folder(out)
+            registry = resources.enter_context(writable_store(store_url(store)))
+        copies = generate(
+            form,
+            out,
+            records,
+            source=str(data or ""),
+            flatten=flatten,
+            wording=wording,
+            store=registry,
+        )
+    except BaseException:
+        resources.close()
+        raise
+    return Copies(copies, len(records) if records is not None else 1, resources)

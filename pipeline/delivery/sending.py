@@ -1,0 +1,115 @@
+"""A roster sent, as a program asks for it: ``supforms.send``.
+
+Each row gets one prefilled copy (made as ``generate`` makes it, registered in the
+store before any email of it leaves) and each of its recipients one email with
+the copy attached. A refused address or a dropped connection does not stop the
+batch: the delivery says ``failed``, and ``resume=True`` later sends only what did not go.
+
+    with supforms.send("agreement", "pairs.csv", "output/sent", smtp="smtps://mail:465") as sent:
+        for delivery in sent:
+            print(delivery.recipient, delivery.status)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from types import TracebackType
+
+from supforms.forms.writing.wording import load_wording
+from supforms.pipeline.delivery.deliver import check_roster, dry_run, send
+from supforms.pipeline.delivery.delivery_log import Delivery
+from supforms.pipeline.delivery.generate import check_records
+from supforms.pipeline.delivery.mail import MailSettings, mailing
+from supforms.pipeline.delivery.roster import recipients_of
+
+__all__ = ["Deliveries", "send_roster"]
+
+
+class Deliveries:
+    """Deliveries under way: iterate for each one as it is sent (or fails); ``failed`` after."""
+
+    def __init__(self, deliveries: Iterator[Delivery], total: int, resources: ExitStack) -> None:
+        self._deliveries = deliveries
+        self.total = total
+        self.failed = 0
+        self._resources = resources
+
+    def __iter__(self) -> Iterator[Delivery]:
+        for delivery in self._deliveries:
+            self.failed += delivery.status == "failed"
+            yield delivery
+
+    def close(self) -> None:
+        self._resources.close()
+
+    def __enter__(self) -> Deliveries:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def send_roster(
+    form: str,
+    roster: str | Path,
+    out: str | Path = "output/sent",
+    *,
+    mail: MailSettings | None = None,
+    store: str | None = None,
+    resume: bool = False,
+    dry_run_only: bool = False,
+    config: Path | None = None,
+) -> Deliveries:
+    """Start sending ``form``, prefilled, to everyone on ``roster``: iterate for each delivery.
+
+    Args:
+        form: a registered form id.
+        roster: CSV, JSON or JSON Lines; each row has ``_to`` (``Name <address>, …``)
+            and any prefill values.
+        out: the folder for the copies, ``manifest.jsonl`` and ``delivery.jsonl``.
+        mail: how messages go (default: ``.eml`` files in ``OUT/eml``).
+        store: the store URL whose registry records each copy before it is sent.
+        resume: send only what did not go last time, each row the copy made for it.
+        dry_run_only: only say what would go where; nothing is made or sent.
+        config: the wording config (TOML), if not the seed documents' wording.
+
+    Raises:
+        InvalidRecordError: the roster has problems (every one named; nothing sent).
+        PipelineError: the folder, the store or the mail server cannot be used.
+    """
+    out, roster = Path(out), Path(roster)
+    mail = (mail or MailSettings()).checked()
+    records = check_roster(roster)
+    if dry_run_only:
+        return Deliveries(dry_run(form, records, out), 0, ExitStack())
+    wording = load_wording(config)
+    check_records(form, records, str(roster), wording)
+    resources = ExitStack()
+    try:
+        transport, registry = resources.enter_context(mailing(mail, out, store))
+        assert transport is not None  # sending: there is one
+        deliveries = send(
+            form,
+            records,
+            out,
+            transport,
+            registry,
+            sender=mail.sender,
+            source=str(roster),
+            resume=resume,
+            templates=mail.templates,
+            wording=wording,
+            return_address=mail.return_address,
+        )
+    except BaseException:
+        resources.close()
+        raise
+    total = sum(len(recipients_of(record)) for record in records)
+    return Deliveries(deliveries, total, resources)
