@@ -344,6 +344,10 @@ class RecordStore:
                     item["received_at"] = item["received_at"].replace(tzinfo=UTC).isoformat()
                 yield item
 
+    def find(self, **filters: Any) -> list[dict[str, Any]]:
+        """The records that match ``filters`` (form, status, person, team, since, until)."""
+        return list(self.rows(self.select(**filters)))
+
     def record(self, record_id: int) -> tuple[dict[str, Any], bytes, str]:
         """One record's ingest JSON, original bytes and SHA-256."""
         with self.engine.connect() as connection:
