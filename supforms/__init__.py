@@ -38,6 +38,7 @@ _EXPORTS = {
     "IngestRun": "supforms.pipeline.intake.run:IngestRun",
     "IngestResult": "supforms.pipeline.result:IngestResult",
     "Limits": "supforms.pipeline.intake.workers:Limits",
+    "MailSettings": "supforms.pipeline.delivery.mail:MailSettings",
     "RecordStore": "supforms.pipeline.records.store:RecordStore",
     "PipelineError": "supforms.schemas.errors:PipelineError",
     "InvalidRecordError": "supforms.schemas.errors:InvalidRecordError",

@@ -17,6 +17,7 @@ PUBLIC = [
     "IngestRun",
     "InvalidRecordError",
     "Limits",
+    "MailSettings",
     "PipelineError",
     "Problem",
     "RecordStore",

@@ -50,6 +50,8 @@ Job = Callable[[str], dict[str, Any]]
 
 @dataclass(frozen=True)
 class Limits:
+    """What one input may take before it is rejected: seconds of reading and MiB of memory."""
+
     seconds: float = 30.0
     memory_mb: int = 1024
 
