@@ -81,9 +81,9 @@ def generate_copies(
     records = load_records(Path(data)) if data is not None else None
     resources = ExitStack()
     try:
-        registry = None
+        registry, checked = None, None
         if records is not None:  # before anything is written: can it be kept and registered?
-            check_records(form, records, str(data), wording)
+            checked = check_records(form, records, str(data), wording)
             check_folder(out)
             registry = resources.enter_context(writable_store(store_url(store)))
         copies = generate(
@@ -94,6 +94,7 @@ def generate_copies(
             flatten=flatten,
             wording=wording,
             store=registry,
+            checked=checked,
         )
     except BaseException:
         resources.close()

@@ -29,6 +29,7 @@ from supforms.pipeline.delivery.roster import Recipient, recipients_of, roster_p
 from supforms.pipeline.names import slug
 from supforms.pipeline.records.preflight import store_errors
 from supforms.pipeline.records.store import RecordStore
+from supforms.schemas.common import FormModel
 from supforms.schemas.errors import InvalidRecordError, PipelineError
 from supforms.schemas.registry import declaration_of, latest
 
@@ -110,6 +111,7 @@ def send(
     templates: Path | None = None,
     wording: Wording | None = None,
     return_address: str | None = None,
+    checked: list[FormModel] | None = None,
 ) -> Iterator[Delivery]:
     """Deliver each row's copy to each of its recipients, making copies as needed.
 
@@ -117,15 +119,27 @@ def send(
     matches a copy made earlier in ``out`` gets that copy, and only its
     deliveries that did not go are attempted (one left in flight is sent again
     with the same ``Message-ID``). Yields each delivery once it is sent or failed.
+    ``checked`` are the records as models, when the caller has checked them already.
     """
     earlier = read_earlier(out) if resume else None
     keys = {record.row: row_key(form_id, record) for record in records}
     copies = earlier.copies if earlier else {}
     to_make = [record for record in records if keys[record.row] not in copies]
-    check_records(form_id, to_make, source, wording)  # every row, before any copy or email
+    if checked is None:  # every row, before any copy or email
+        models = check_records(form_id, to_make, source, wording)
+    else:
+        by_row = {record.row: model for record, model in zip(records, checked, strict=True)}
+        models = [by_row[record.row] for record in to_make]
     made: Generator[Issued, None, None]
     made = generate(
-        form_id, out, to_make, source=source, wording=wording, durable=True, store=registry
+        form_id,
+        out,
+        to_make,
+        source=source,
+        wording=wording,
+        durable=True,
+        store=registry,
+        checked=models,
     )
     outcomes = earlier.outcomes if earlier else {}
     declaration = latest(form_id).declaration

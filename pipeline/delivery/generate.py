@@ -151,16 +151,20 @@ def generate(
     wording: Wording | None = None,
     durable: bool = False,
     store: RecordStore | None = None,
+    checked: list[FormModel] | None = None,
 ) -> Generator[Issued, None, None]:
     """Write a blank copy (no records) or one prefilled copy per record into ``out_dir``.
 
     Records are all validated first, so a bad row stops the batch before any file
     is written. With a ``store``, each copy made from a record is registered there
     as issued once it is written, before it is yielded (a blank form is a template,
-    issued to no one). Yields each copy, for progress and reports.
+    issued to no one). Yields each copy, for progress and reports. ``checked`` are the
+    records as models, when the caller has already checked them (``check_records``).
     """
     model = latest(form_id)
-    valid = check_records(form_id, records, source, wording) if records is not None else []
+    valid = checked if checked is not None else []
+    if records is not None and checked is None:
+        valid = check_records(form_id, records, source, wording)
     form = compiled_form(form_id, wording=wording)
     make_folder(out_dir)
     # With ``durable`` each copy's manifest line is synced before the copy is handed

@@ -90,7 +90,7 @@ def send_roster(
     if dry_run_only:
         return Deliveries(dry_run(form, records, out), 0, ExitStack())
     wording = load_wording(config)
-    check_records(form, records, str(roster), wording)
+    checked = check_records(form, records, str(roster), wording)  # once, for the whole send
     resources = ExitStack()
     try:
         transport, registry = resources.enter_context(mailing(mail, out, store))
@@ -107,6 +107,7 @@ def send_roster(
             templates=mail.templates,
             wording=wording,
             return_address=mail.return_address,
+            checked=checked,
         )
     except BaseException:
         resources.close()
