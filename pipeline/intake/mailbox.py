@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from supforms.pipeline.files import make_folder, write_private
@@ -17,9 +18,31 @@ from supforms.pipeline.intake.inputs import read_input
 from supforms.pipeline.names import slug
 from supforms.schemas.errors import ExtractionError
 
-__all__ = ["NO_PDF", "pdfs_from_emails"]
+__all__ = ["NO_PDF", "TOO_DEEP", "pdfs_from_emails"]
 
 NO_PDF = "no_pdf_attached"
+TOO_DEEP = "nested_too_deep"
+MAX_DEPTH = 32
+"""Parts within parts a message may have: a real one has two or three."""
+
+
+class _TooDeepError(Exception):
+    pass
+
+
+def _parts(message: email.message.Message) -> Iterator[email.message.Message]:
+    """Every leaf part, walked with a stack (``Message.walk`` recurses), depth bounded."""
+    stack = [(message, 0)]
+    while stack:
+        part, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _TooDeepError
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack.extend((child, depth + 1) for child in reversed(payload))
+        else:
+            yield part
 
 
 def _is_pdf(part: email.message.Message) -> bool:
@@ -47,24 +70,35 @@ def pdfs_from_emails(
     refused: list[tuple[Path, str, str]] = []
     for path in emails:
         try:
-            message = email.message_from_bytes(read_input(path), policy=email.policy.default)
+            attachments = _attachments(read_input(path))
         except ExtractionError as exc:
             refused.append((path, "unreadable", exc.message))
             continue
-        found = 0
-        for part in message.walk():
-            if part.is_multipart() or not _is_pdf(part):
-                continue
-            data = part.get_payload(decode=True)
-            if not isinstance(data, bytes):
-                continue
-            found += 1
+        except (_TooDeepError, RecursionError):
+            # The parser follows parts by recursion: a message built to exhaust it is
+            # judged here, by name, and its neighbours (and its mailbox) go on.
+            why = f"is an email nested more than {MAX_DEPTH} parts deep: not read"
+            refused.append((path, TOO_DEEP, why))
+            continue
+        for number, (part, data) in enumerate(attachments, start=1):
             make_folder(folder)
             # Whole or not at all (WriteError stops the batch): a cut attachment is
             # never ingested, let alone archived as the original.
-            target = folder / _extracted_name(path, found, part)
+            target = folder / _extracted_name(path, number, part)
             write_private(target, data)
             inputs.append(target)
-        if not found:
+        if not attachments:
             refused.append((path, NO_PDF, "is an email with no PDF attached"))
     return inputs, refused
+
+
+def _attachments(raw: bytes) -> list[tuple[email.message.Message, bytes]]:
+    """The PDF parts of one message and their bytes; ``_TooDeepError`` past ``MAX_DEPTH``."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    found = []
+    for part in _parts(message):
+        if _is_pdf(part):
+            data = part.get_payload(decode=True)
+            if isinstance(data, bytes):
+                found.append((part, data))
+    return found
