@@ -26,7 +26,7 @@ def deep_email(depth: int = DEPTH) -> bytes:
         "Subject: nested",
         "MIME-Version: 1.0",
     ]
-    lines = [*head, f'Content-Type: multipart/mixed; boundary="b0"', ""]
+    lines = [*head, 'Content-Type: multipart/mixed; boundary="b0"', ""]
     for level in range(1, depth):
         lines += [f"--b{level - 1}", f'Content-Type: multipart/mixed; boundary="b{level}"', ""]
     lines += [f"--b{depth - 1}", "Content-Type: text/plain", "", "deep", f"--b{depth - 1}--"]
