@@ -21,7 +21,22 @@ __all__ = ["archive_result", "as_duplicate", "check_issue"]
 
 
 def as_duplicate(earlier: IngestResult, result: IngestResult) -> IngestResult:
-    """The verdict on bytes seen before: the first result's data, marked duplicate."""
+    """The verdict on bytes seen before: the first result's data, marked duplicate.
+
+    Bytes that were rejected (an empty file, not a PDF, not one of our forms) are
+    rejected again, never a duplicate: every copy of them needs a person.
+    """
+    if earlier.status == "rejected":
+        again = f"same bytes as {earlier.filename}, rejected before"
+        return replace(
+            earlier,
+            filename=result.filename,
+            sha256=result.sha256,
+            size=result.size,
+            file=result.file,
+            record_id=result.record_id if result.record_id is not None else earlier.record_id,
+            problems=[*earlier.problems, Problem("(file)", "rejected_before", again)],
+        )
     return replace(
         earlier,
         status="duplicate",

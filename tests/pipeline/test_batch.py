@@ -56,11 +56,15 @@ def test_same_bytes_again_are_duplicates_and_add_nothing(inbox, tmp_path):
     code, stdout, _ = run(
         "ingest", str(inbox), str(inbox / "team-a" / "contract.pdf"), "--out", str(out), "--json"
     )
-    again = lines(stdout)
-    assert {r["status"] for r in again} == {"duplicate"}
+    again = {r["source"]["filename"]: r for r in lines(stdout)}
     assert len(again) == 4  # a file named twice is one input
+    letter = again.pop("letter.pdf")  # not a form: every copy of it needs a person
+    assert letter["status"] == "rejected"
+    assert letter["problems"][-1]["code"] == "rejected_before"
+    assert {r["status"] for r in again.values()} == {"duplicate"}
     assert sorted(p.name for p in (out / "results").iterdir()) == before
-    assert code == 0
+    assert code == 3
+    again = list(again.values())
     agreement = next(r for r in again if r["form"] == "agreement")
     assert agreement["data"]["supervisor"]["name"] == "Ахмед Иванов"
 
@@ -213,3 +217,20 @@ def test_a_file_name_cannot_forge_report_lines(tmp_path):
     assert lines[0] == (
         "evil\\nfake.pdf: complete\\x1b[32m.pdf: rejected: (file): is not a PDF (no PDF header)"
     )
+
+
+def test_every_copy_of_an_empty_file_needs_a_person(tmp_path):
+    """Two empty files, then the same run again: rejected each time, never a duplicate."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.pdf").write_bytes(b"")
+    (inbox / "b.pdf").write_bytes(b"")
+    for _ in range(2):
+        code, out, err = run(
+            "ingest", str(inbox), "--out", str(tmp_path / "out"), "--json", "--workers", "1",
+            "--store", f"sqlite:///{tmp_path}/records.db",
+        )  # fmt: skip
+        assert code == 3, err
+        results = [json.loads(line) for line in out.splitlines()]
+        assert sorted(r["source"]["filename"] for r in results) == ["a.pdf", "b.pdf"]
+        assert {r["status"] for r in results} == {"rejected"}
