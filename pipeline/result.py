@@ -1,7 +1,7 @@
 """The verdict on one input, typed from the worker to the store: ``IngestResult``.
 
 It travels as this object through the workers, the batch, archiving and
-transcription; it becomes JSON (DESIGN.md, contract 5) only at the edges: the
+transcription; it becomes JSON (contract 5) only at the edges: the
 result files, stdout, and the records store's column (``as_json``, ``from_json``).
 Which outcomes need a person is decided here, once (``needs_person``).
 """
@@ -20,7 +20,7 @@ __all__ = ["NEEDS_ACTION", "IngestResult", "Status", "needs_person"]
 Status = Literal["complete", "incomplete", "invalid", "rejected", "duplicate", "scanned", "skipped"]
 
 NEEDS_ACTION: frozenset[str] = frozenset({"rejected", "invalid", "incomplete", "skipped"})
-"""The statuses that leave an input to a person (DESIGN.md, contract 7: exit 3)."""
+"""The statuses that leave an input to a person (contract 7: exit 3)."""
 
 
 def _now() -> str:
@@ -57,7 +57,7 @@ class IngestResult:
         self.problems.append(Problem(field, code, message))
 
     def as_json(self) -> dict[str, Any]:
-        """The ingest JSON (DESIGN.md, contract 5)."""
+        """The ingest JSON (contract 5)."""
         result: dict[str, Any] = {
             "form": self.form,
             "version": self.version,

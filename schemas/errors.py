@@ -35,7 +35,7 @@ class Problem:
 class PipelineError(Exception):
     """Root of every error supforms raises on purpose.
 
-    ``exit_code`` is what the command line exits with (DESIGN.md, contract 7):
+    ``exit_code`` is what the command line exits with (contract 7):
     1, supforms could not do its job; 2, the input must be fixed first.
     """
 

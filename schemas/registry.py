@@ -2,7 +2,7 @@
 
 A form issued under an older schema version keeps its version's model here, so
 a return is always read with the schema it was issued under. Other packages add
-forms through the entry-point group ``supforms.forms`` (DESIGN.md, contract 9):
+forms through the entry-point group ``supforms.forms`` (contract 9):
 the entry's name is the form id, its value ``package.module:ModelClass``, and the
 wording template ``<form_id>.j2`` sits beside that module. A plugin that cannot
 be loaded, or that claims a form id already taken, is refused with an error

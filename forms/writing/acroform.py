@@ -1,6 +1,6 @@
 """Add the AcroForm to a form's static pages: fields, widgets, the Unicode field font.
 
-Field names are the dotted paths of the values (DESIGN.md, contract 1), built as
+Field names are the dotted paths of the values (contract 1), built as
 a hierarchy because a partial name may not contain a period. Every widget has a
 tooltip (``/TU``, its accessible name) and sits in its page's ``/Annots`` in
 reading order, which viewers follow as the tab order. No ``/MaxLen`` is set:

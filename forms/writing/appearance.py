@@ -1,7 +1,7 @@
 """Appearance streams: how a field's value looks, drawn by supforms rather than the viewer.
 
 A prefilled value must show in every viewer and on paper without relying on
-``NeedAppearances`` (DESIGN.md, contract 3), so supforms writes the stream
+``NeedAppearances`` (contract 3), so supforms writes the stream
 itself, in the embedded Unicode field font, at 9 pt, shrinking to 8 pt at the least.
 Boxes are sized so that every value the schema accepts fits at 8 pt; a long free-text
 answer that outgrows its box continues on a continuation page (``forms.writing.fill``).

@@ -2,7 +2,7 @@
 
 Every copy carries its form id, schema version and a unique document id in the
 Info dictionary, in XMP, in the keywords, and printed with "page x of y" and a
-QR code on every page (DESIGN.md, contract 2), so that even a return printed to
+QR code on every page (contract 2), so that even a return printed to
 PDF or on paper can be matched to what was issued.
 """
 

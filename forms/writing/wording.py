@@ -14,7 +14,7 @@ form declares its variables and their defaults (``Declaration.wording``, which
 reproduce the seeds), a TOML config overrides them (checked: a misspelt section
 or key is an error), and templates render with StrictUndefined, so a missing
 variable is an error, never a silent gap. A plugin form's template sits beside
-its model's module (DESIGN.md, contract 9).
+its model's module (contract 9).
 """
 
 from __future__ import annotations

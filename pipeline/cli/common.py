@@ -84,7 +84,7 @@ def handle_errors() -> Iterator[None]:
 
 
 def exit_for(*, needs_person: bool) -> NoReturn:
-    """The one rule for work that finished (DESIGN.md, contract 7).
+    """The one rule for work that finished (contract 7).
 
     Exit 3 when some of it needs a person (``supforms.pipeline.result.needs_person`` for an
     input; a message not sent), else 0.

@@ -39,7 +39,7 @@ from supforms.schemas.registry import form_ids
 
 __all__ = ["records_group"]
 
-# Accepted after the subcommand's name (DESIGN.md, contract 8), and before it as well.
+# Accepted after the subcommand's name (contract 8), and before it as well.
 store_option = click.option("--store", "store", callback=check_store_option, help=STORE_OPTION_HELP)
 
 

@@ -5,7 +5,7 @@ line ``sent`` or ``failed`` after. So after a crash at any moment the log says
 which message may have been in flight: at most one, sent again with its
 ``Message-ID`` on resume. A delivery is a copy's document id and one recipient
 address; the copy belongs to a roster row by that row's content key, as
-``manifest.jsonl`` records it (DESIGN.md, contract 11).
+``manifest.jsonl`` records it (contract 11).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ character anywhere in a row (a CR or LF would start a new header: ``Bcc:``), is
 refused before anything is generated. A row is identified by its content, not
 its position: the hash of its form, recipients, ``_recipient`` and prefill
 values, so an edited, reordered or shortened roster never gives one row
-another row's copy (DESIGN.md, contract 11).
+another row's copy (contract 11).
 """
 
 from __future__ import annotations

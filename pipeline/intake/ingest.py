@@ -1,6 +1,6 @@
 """Ingest one returned PDF: identify it, read and normalise every field, validate, verdict.
 
-The result is the ingest JSON of DESIGN.md (contract 5). This module reads and
+The result is the ingest JSON of contract 5 (README, "The contracts"). This module reads and
 judges; it writes nothing (``supforms.pipeline.intake.batch`` does) and runs nothing in the PDF:
 pikepdf and PDFium parse, no JavaScript, actions or attachments are executed.
 """

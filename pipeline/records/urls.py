@@ -1,6 +1,6 @@
 """Store URLs: parsed once, refused if they carry a password, and never shown with one.
 
-DESIGN.md, contract 8: a password never appears in a URL on the command line
+contract 8: a password never appears in a URL on the command line
 (where ``ps`` shows it to everyone on the machine) and is never printed. libpq
 finds it without the URL's help: ``PGPASSWORD``, ``PGPASSFILE`` or ``~/.pgpass``,
 or a service file (``PGSERVICE``, ``?service=NAME``).

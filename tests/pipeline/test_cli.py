@@ -161,7 +161,7 @@ def test_characters_the_font_cannot_show_are_refused(tmp_path):
 
 
 def test_unreadable_data_file_is_one_clear_line(tmp_path):
-    """Data to fix before anything is made: exit 2 (DESIGN.md, contract 7)."""
+    """Data to fix before anything is made: exit 2 (contract 7)."""
     data = tmp_path / "broken.json"
     data.write_text("{not json", encoding="utf-8")
     code, _, err = run("generate", "contract", "--data", str(data), "-o", str(tmp_path))

@@ -1,4 +1,4 @@
-"""Every file supforms writes is complete or absent (DESIGN.md, contract 10); no names collide.
+"""Every file supforms writes is complete or absent (contract 10); no names collide.
 
 Short writes are real: the command runs in a child process whose file-size limit
 (``RLIMIT_FSIZE``) is set below the size of what it must write, as on a disk that
