@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 import supforms
 
 PUBLIC = [
@@ -113,10 +115,8 @@ def test_a_library_error_is_raised_not_printed(tmp_path):
     """Library calls raise the error tree; they neither print nor exit."""
     bad = tmp_path / "roster.csv"
     bad.write_text("_to,supervisee.name\nnot an address,Ann\n")
-    try:
+    with pytest.raises(supforms.InvalidRecordError) as raised:
         supforms.send("agreement", bad, tmp_path / "sent")
-    except supforms.InvalidRecordError as error:
-        assert error.path == str(bad)
-        assert error.problems
-    else:
-        raise AssertionError("a bad roster was accepted")
+    assert raised.value.path == str(bad)
+    assert raised.value.problems
+    assert not (tmp_path / "sent").exists()
