@@ -30,20 +30,30 @@ done
 if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "setup.sh: installing ${missing[*]}" >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "setup.sh: installing ${missing[*]} (apt; this takes a few minutes)" >&2
+  # Another apt (an unattended upgrade) may hold the lock: wait for it, at most 10 minutes.
+  lock=(-o DPkg::Lock::Timeout=600)
+  if fuser /var/lib/dpkg/lock-frontend /var/lib/apt/lists/lock >/dev/null 2>&1; then
+    echo "setup.sh: another apt is running; waiting for it to finish (at most 10 minutes)" >&2
+  fi
+  $sudo apt-get "${lock[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get "${lock[@]}" install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
   # Installed only for the tests, which start their own: no mail service on this machine.
   if [[ " ${missing[*]} " == *" dovecot-imapd "* ]] && command -v systemctl >/dev/null; then
     $sudo systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true
   fi
 fi
 
+echo "setup.sh: Python packages into .venv (pip)" >&2
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
-# pdf.js for the tests; no browser download (puppeteer-core drives Debian's Chromium).
+echo "setup.sh: pdf.js and puppeteer-core for the tests (npm)" >&2
+# No browser download: puppeteer-core drives Debian's Chromium.
 (cd tests/pdfjs && npm ci --omit=optional --no-audit --no-fund --loglevel=error >/dev/null)
 
+echo "setup.sh: generating the blank forms into output/" >&2
 for form in $(.venv/bin/supforms forms --ids); do
   .venv/bin/supforms generate "$form" --out output
 done
+echo "setup.sh: done. Run the tests with .venv/bin/pytest; the command is .venv/bin/supforms" >&2
