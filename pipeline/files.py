@@ -44,6 +44,7 @@ __all__ = [
     "AppendLog",
     "WriteQueue",
     "append_private",
+    "free_name",
     "make_folder",
     "sync_folder",
     "write_private",
@@ -60,6 +61,8 @@ def _failure(path: Path, exc: OSError) -> WriteError:
         return WriteError(
             "is a symbolic link; supforms does not write through links", path=str(path)
         )
+    if exc.errno == errno.EEXIST:
+        return WriteError("exists already; supforms does not replace it", path=str(path))
     return WriteError(f"cannot write: {exc.strerror or exc}", path=str(path))
 
 
@@ -102,11 +105,15 @@ def sync_folder(folder: Path) -> None:
         raise _failure(folder, exc) from exc
 
 
-def write_private(path: Path, data: bytes | str, *, sync: bool = True) -> None:
+def write_private(
+    path: Path, data: bytes | str, *, sync: bool = True, replace: bool = True
+) -> None:
     """Write (replace) ``path`` whole, mode 0600, or raise ``WriteError`` and leave it be.
 
     Text is written as UTF-8. A symbolic link at ``path`` is refused. ``sync``
     False leaves syncing the folder (the new name) to the caller, once per batch.
+    ``replace`` False never replaces a file already there (``WriteError``: it exists):
+    the new name is made with ``link``, which fails rather than replace.
     """
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     _refuse_link(path)
@@ -125,14 +132,27 @@ def write_private(path: Path, data: bytes | str, *, sync: bool = True) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        # rename never follows a link at its destination: it replaces the link itself.
-        temporary.replace(path)
+        if replace:
+            # rename never follows a link at its destination: it replaces the link itself.
+            temporary.replace(path)
+        else:
+            os.link(temporary, path, follow_symlinks=False)
+            temporary.unlink()
     except OSError as exc:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise _failure(path, exc) from exc
     if sync:
         sync_folder(folder)
+
+
+def free_name(path: Path) -> Path:
+    """``path``, or the first of ``name-2.ext``, ``name-3.ext``… that nothing holds yet."""
+    candidate, number = path, 1
+    while candidate.exists() or candidate.is_symlink():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
 
 
 def make_folder(folder: Path) -> None:

@@ -63,7 +63,7 @@ def generate_command(
     """
     import supforms
 
-    written = 0
+    written, last = 0, None
     with (
         supforms.generate(
             form, out, data=data, store=store, flatten=flatten, config=settings.config
@@ -71,11 +71,14 @@ def generate_command(
         progress(iter(copies), copies.total, f"Generating {form}", settings, as_json) as shown,
     ):
         for copy in shown:
-            written += 1
+            written, last = written + 1, copy
             if as_json:
                 click.echo(json_line(asdict(copy)))
     if not (settings.quiet or as_json):
+        what = (
+            printable(str(out / last.file)) if written == 1 and last else f"{printable(str(out))}/"
+        )
         click.echo(
-            f"Wrote {written} {form} PDF(s) to {printable(str(out))}/ (issued copies are "
+            f"Wrote {written} {form} PDF(s) to {what} (issued copies are "
             f"listed in {printable(str(out / 'manifest.jsonl'))})"
         )

@@ -25,7 +25,7 @@ from supforms.forms.writing.tagging import flatten
 from supforms.forms.writing.wording import Wording
 from supforms.pipeline.delivery.data import Record, validate_records
 from supforms.pipeline.delivery.roster import control_characters, meta_problems, row_key
-from supforms.pipeline.files import AppendLog, WriteQueue, make_folder, sync_folder
+from supforms.pipeline.files import AppendLog, WriteQueue, free_name, make_folder, sync_folder
 from supforms.pipeline.names import slug as filename_slug
 from supforms.pipeline.records.preflight import store_errors
 from supforms.pipeline.records.store import RecordStore
@@ -195,8 +195,8 @@ def generate(
 
         for record, row in plan:
             identity, data, values = issue_copy(form, record, flatten=flatten)
-            if row is None:
-                name = f"{form_id}-blank{suffix}"
+            if row is None:  # never replacing a blank made before: it may be in use
+                name = free_name(out_dir / f"{form_id}-blank{suffix}").name
             else:
                 # The document id's start keeps every copy its own file: the same roster
                 # sent again into the same folder never replaces a copy issued before.

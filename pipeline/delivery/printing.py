@@ -18,7 +18,7 @@ from supforms.forms.writing.tagging import PackStructure
 from supforms.forms.writing.wording import Wording, load_wording
 from supforms.pipeline.delivery.data import Record, load_records
 from supforms.pipeline.delivery.generate import Issued, check_records, issue_copy
-from supforms.pipeline.files import write_private
+from supforms.pipeline.files import free_name, write_private
 from supforms.pipeline.records.preflight import check_folder, store_errors, writable_store
 from supforms.pipeline.records.store import RecordStore, store_url
 
@@ -89,6 +89,7 @@ def write_pack(
     source: str = "",
     wording: Wording | None = None,
     store: RecordStore | None = None,
+    replace: bool = True,
 ) -> list[Issued]:
     """Write a print pack (``print_pack``) to ``target``; with a ``store``, register its copies.
 
@@ -98,7 +99,8 @@ def write_pack(
     pdf, issued = print_pack(
         form_id, records, count, source=source, wording=wording, file=target.name
     )
-    write_private(target, pdf)  # whole, or WriteError: nothing left, nothing registered
+    # Whole, or WriteError: nothing left, nothing registered.
+    write_private(target, pdf, replace=replace)
     if store is not None:
         with store_errors("registering the copies"):
             store.register([asdict(copy) for copy in issued])
@@ -117,11 +119,14 @@ def print_copies(
     """A print pack of ``form_id`` written to ``target``, every copy registered as issued.
 
     One prefilled copy per record of ``data``, else ``count`` blank copies; the pack
-    goes to ``output/print/FORM-pack-N.pdf`` unless a ``target`` is given.
-    Returns the pack's path and its copies.
+    goes to ``output/print/FORM-pack-N.pdf`` (``-2``, ``-3``… if that is taken) unless
+    a ``target`` is given. No pack is ever replaced: its copies stay issued, and a
+    ``target`` that exists is refused. Returns the pack's path and its copies.
     """
     records = load_records(data) if data else None
-    target = target or Path("output/print") / f"{form_id}-pack-{len(records or []) or count}.pdf"
+    if target is None:
+        default = Path("output/print") / f"{form_id}-pack-{len(records or []) or count}.pdf"
+        target = free_name(default)
     check_folder(target.parent)
     # Paper copies, blank ones too, are issued: a scan of one is matched by its id.
     with writable_store(store_url(store)) as registry:
@@ -133,5 +138,6 @@ def print_copies(
             source=str(data or ""),
             wording=load_wording(config),
             store=registry,
+            replace=False,
         )
     return target, issued
