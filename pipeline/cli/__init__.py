@@ -330,7 +330,7 @@ def ingest_command(
     are never followed. For each input: its form, version and document id;
     every field read and normalised; a status: complete, incomplete (names
     what is missing), invalid (names each bad value), rejected (not a PDF,
-    damaged, needs a password, not one of our forms: its bytes kept in
+    cut short, damaged, needs a password, not one of our forms: its bytes kept in
     OUT/quarantine/) or duplicate (same bytes seen before); and each
     signature's verdict (digital, drawn, typed or none).
 
