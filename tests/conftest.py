@@ -92,9 +92,15 @@ def _fresh_postgres(url: str) -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])]
+)
 def store_url(request, tmp_path):
-    """A fresh records store URL: a SQLite file, and a real PostgreSQL database."""
+    """A fresh records store URL: a SQLite file, and a real PostgreSQL database.
+
+    The PostgreSQL cases are ``slow`` too: the inner loop (``-m "not slow"``) reads
+    and writes SQLite, and CI runs both.
+    """
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/records.db"
     url = os.environ.get("SUPFORMS_TEST_PG_URL")

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from supforms.forms.writing.compiled import compiled_form
 from supforms.pipeline.delivery.generate import issue_copy
 from supforms.schemas.registry import form_ids
@@ -83,6 +84,7 @@ def comparable(result: dict) -> dict:
     return {k: result[k] for k in ("form", "version", "document_id", "status", "data", "problems")}
 
 
+@pytest.mark.slow
 def test_a_hostile_batch_is_accounted_for_and_leaves_good_files_alone(tmp_path):
     good = tmp_path / "good"
     good.mkdir()

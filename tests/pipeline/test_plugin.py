@@ -30,6 +30,8 @@ from supforms.pipeline.intake.ingest import ingest_bytes
 from tests import engines
 from tests.conftest import BUILT_IN_IDS
 
+pytestmark = pytest.mark.slow  # the supforms command in subprocesses
+
 MODEL = '''
 """A home visit note: a form of another shape, from a council's own package."""
 
