@@ -9,7 +9,6 @@ from supforms.schemas.errors import (
     LayoutError,
     PipelineError,
     Problem,
-    SignatureError,
     StoreError,
     UnknownFormError,
 )
@@ -27,7 +26,6 @@ __all__ = [
     "Problem",
     "Renewal",
     "SignatureBlock",
-    "SignatureError",
     "SignatureInfo",
     "StoreError",
     "UnknownFormError",

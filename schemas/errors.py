@@ -15,7 +15,6 @@ __all__ = [
     "LayoutError",
     "PipelineError",
     "Problem",
-    "SignatureError",
     "StoreError",
     "UnknownFormError",
     "WriteError",
@@ -78,10 +77,6 @@ class InvalidRecordError(PipelineError):
         where = f"{self.path}: " if self.path else ""
         details = "; ".join(f"{p.field}: {p.message}" for p in self.problems)
         return f"{where}{self.message}: {details}" if details else f"{where}{self.message}"
-
-
-class SignatureError(PipelineError):
-    """A signature is missing, invalid, or the document changed after signing."""
 
 
 class StoreError(PipelineError):

@@ -52,7 +52,6 @@ __all__ = [
 log = logging.getLogger("supforms")
 
 INCOMPLETE_CODES = frozenset({"missing", "unsigned"})
-NOTE_CODES = frozenset({"recovered_from_text", "repaired"})
 INVALID_CODES = frozenset(
     {
         "invalid_date",
