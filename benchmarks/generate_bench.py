@@ -4,14 +4,16 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/generate_bench.py [--copies N] [--slow-copies M]
 
-For each form (contract, agreement, group-record), each engine runs in its own
-``spawn`` subprocess pinned to one core, so rates are single-core and each peak
-RSS belongs to one engine and form. Every copy is written to a temporary folder
-inside the timed loop, after one untimed warm-up copy, as ``generate`` writes
-them (``supforms.pipeline.files.WriteQueue``: a temporary file beside it, every byte
-checked, fsync, rename, in background threads; the folder synced at the end). Copies cycle through
-record variants differing in a non-ASCII name, built beforehand; all engines
-get the same values for copy i. What one copy costs, per engine:
+For each registered form, each engine runs in its own ``spawn`` subprocess
+pinned to one core, so rates are single-core and each peak RSS belongs to one
+engine and form. Every copy is written to a temporary folder inside the timed
+loop, after one untimed warm-up copy, as ``generate`` writes them
+(``supforms.pipeline.files.WriteQueue``: a temporary file beside it, every byte
+checked, fsync, rename, in background threads; the folder synced at the end).
+Copies cycle through variants of the form's declared sample differing in a
+non-ASCII name (the value naming whom the form concerns, else its first name
+field, else its first one-line text that takes the names), built beforehand;
+all engines get the same values for copy i. What one copy costs, per engine:
 
 * ``supforms``: ``issue_copy(form, record)``: display values, then a fillable
   AcroForm PDF with full Unicode appearance streams, a new document id, footers
@@ -55,13 +57,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # runs in each spawned child too
     sys.path.insert(0, str(ROOT))
 
-FORMS = ("contract", "agreement", "group-record")
 NAMES = ("Zoë Ó Briain", "Łukasz Wiśniewski", "Ayşe Yılmaz", "Ахмед Иванов", "Ελένη Παπαδοπούλου")
-VARIED: dict[str, tuple[Any, ...]] = {  # where each form's variants differ
-    "contract": ("supervisee", "name"),
-    "agreement": ("supervisee", "name"),
-    "group-record": ("participants", 0, "name"),
-}
 Values = dict[str, str | bool]
 Result = dict[str, Any]
 Maker = Callable[[int], bytes]
@@ -78,22 +74,34 @@ class Inputs:
     blank: bytes
 
 
+def _variants(fid: str) -> list[Any]:
+    """The form's sample once per name in NAMES, put in the first value that takes them all."""
+    from pydantic import ValidationError
+    from supforms.forms.spec import field_specs
+    from supforms.forms.values import dotted, nest
+    from supforms.schemas.registry import latest
+
+    from tests.conftest import sample_record
+
+    model = latest(fid)
+    base = dotted(sample_record(fid).model_dump())
+    concerns = model.declaration.concerns
+    texts = [s.path for s in field_specs(model) if s.kind == "text" and s.path in base]
+    names = [path for path in texts if path.endswith("name")]
+    for path in filter(None, (concerns.supervisee, concerns.supervisor, *names, *texts)):
+        try:
+            return [model.model_validate(nest({**base, path: name})) for name in NAMES]
+        except ValidationError:
+            continue
+    raise SystemExit(f"{fid}: no value of its sample takes a name")
+
+
 def _prepare(fid: str) -> Inputs:
     from supforms.forms.values import display_values
     from supforms.forms.writing.compiled import compiled_form
     from supforms.pipeline.delivery.generate import issue_copy
 
-    from tests.conftest import sample_record
-
-    base = sample_record(fid)
-    records = []
-    for name in NAMES:
-        dump = base.model_dump()
-        node = dump
-        for key in VARIED[fid][:-1]:
-            node = node[key]
-        node[VARIED[fid][-1]] = name
-        records.append(type(base).model_validate(dump))
+    records = _variants(fid)
     values = [display_values(r) for r in records]
     form = compiled_form(fid)
     options: dict[str, list[str]] = {}  # a radio group's options, in widget (page) order
@@ -264,7 +272,9 @@ def main() -> None:
     n, slow = args.copies, args.slow_copies or min(args.copies, 100)
     started, machine = time.perf_counter(), _machine()
     results: dict[str, dict[str, Result]] = {}
-    for fid in FORMS:
+    from supforms.schemas.registry import form_ids
+
+    for fid in form_ids():
         inp = _prepare(fid)
         results[fid] = {}
         for engine in ("supforms", "pypdfform", "pypdfform+ap", "reportlab"):

@@ -43,7 +43,6 @@ from supforms.schemas.errors import WriteError
 __all__ = [
     "AppendLog",
     "WriteQueue",
-    "append_private",
     "free_name",
     "make_folder",
     "sync_folder",
@@ -305,13 +304,3 @@ class AppendLog:
             return
         with contextlib.suppress(WriteError):  # the error on its way out says more
             self.close()
-
-
-def append_private(path: Path) -> int:
-    """A descriptor appending to ``path`` (mode 0600, created if new; never through a link).
-
-    Kept for callers that wrap it with ``open()``; new code uses ``AppendLog``,
-    which never leaves half a line.
-    """
-    log = AppendLog(path)
-    return log.fd

@@ -17,7 +17,7 @@ _EXPORTS = {
         "LayoutError",
         "PipelineError",
         "Problem",
-        "SignatureError",
+        "SettingError",
         "StoreError",
         "UnknownFormError",
     ),

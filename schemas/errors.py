@@ -16,7 +16,6 @@ __all__ = [
     "PipelineError",
     "Problem",
     "SettingError",
-    "SignatureError",
     "StoreError",
     "UnknownFormError",
     "WriteError",
@@ -79,10 +78,6 @@ class InvalidRecordError(PipelineError):
         where = f"{self.path}: " if self.path else ""
         details = "; ".join(f"{p.field}: {p.message}" for p in self.problems)
         return f"{where}{self.message}: {details}" if details else f"{where}{self.message}"
-
-
-class SignatureError(PipelineError):
-    """A signature is missing, invalid, or the document changed after signing."""
 
 
 class StoreError(PipelineError):

@@ -12,12 +12,14 @@ from supforms.forms.values import nest
 from supforms.forms.writing.compiled import compiled_form
 from supforms.pipeline.delivery.generate import issue_copy
 from supforms.schemas.common import FormModel
-from supforms.schemas.registry import form_ids, latest
+from supforms.schemas.registry import BUILT_IN, form_ids, latest
 
 SEEDS = Path(__file__).resolve().parent / "seeds"
 """The seed documents, copied from ../shared/seeds so a clone anywhere can test against them."""
 SHARED_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 ISSUED_AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+BUILT_IN_IDS = [str(model.model_fields["form_id"].default) for model in BUILT_IN]
+"""The built-in forms' ids, in the order ``supforms forms --ids`` lists them (plugins after)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -90,9 +92,15 @@ def _fresh_postgres(url: str) -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])]
+)
 def store_url(request, tmp_path):
-    """A fresh records store URL: a SQLite file, and a real PostgreSQL database."""
+    """A fresh records store URL: a SQLite file, and a real PostgreSQL database.
+
+    The PostgreSQL cases are ``slow`` too: the inner loop (``-m "not slow"``) reads
+    and writes SQLite, and CI runs both.
+    """
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/records.db"
     url = os.environ.get("SUPFORMS_TEST_PG_URL")

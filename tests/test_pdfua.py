@@ -30,6 +30,8 @@ from tests.conftest import ISSUED_AT, sample_record
 from tests.forms.longest import longest_record
 from tests.verapdf import FailedRule, VeraPDFError, failed_rules, need_verapdf
 
+pytestmark = pytest.mark.slow  # veraPDF
+
 XMP = b"""<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
 <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"

@@ -31,6 +31,7 @@ from supforms.forms.reading.recognise import (
 from supforms.forms.reading.recover import CONTENT_LIMIT, contents_fit, page_text, recover_values
 from supforms.forms.reading.scan import PageCode, read_page_codes
 from supforms.forms.reading.signatures import Box, SignatureVerdict, annotation_signature
+from supforms.forms.reading.truncation import is_cut_short
 from supforms.forms.spec import FieldSpec, field_specs, spec_by_path
 from supforms.forms.values import display_values, dotted, nest
 from supforms.forms.writing.compiled import compiled_form
@@ -51,7 +52,6 @@ __all__ = [
 log = logging.getLogger("supforms")
 
 INCOMPLETE_CODES = frozenset({"missing", "unsigned"})
-NOTE_CODES = frozenset({"recovered_from_text", "repaired"})
 INVALID_CODES = frozenset(
     {
         "invalid_date",
@@ -158,6 +158,10 @@ def _scanned(result: IngestResult, codes: list[PageCode | None]) -> IngestResult
 def _open(data: bytes, result: IngestResult) -> pikepdf.Pdf | None:
     if b"%PDF-" not in data[:1024]:
         _reject(result, "not_a_pdf", "is not a PDF (no PDF header)")
+        return None
+    if is_cut_short(data):
+        # Read, it would lose whatever lay past the cut without a word: refused, not repaired.
+        _reject(result, "truncated", "is cut short (its end is missing): ask for it again")
         return None
     try:
         # An owner password alone does not stop opening: qpdf opens such files with

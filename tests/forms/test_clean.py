@@ -64,6 +64,7 @@ def _complaints(path: Path) -> list[str]:
     return said
 
 
+@pytest.mark.slow
 def test_qpdf_and_mutool_report_nothing(form_id, tmp_path):
     for kind, data in _documents(form_id).items():
         path = tmp_path / f"{kind}.pdf"

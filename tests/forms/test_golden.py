@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pikepdf
+import pytest
 from supforms.forms.reading.fields import read_fields
 from supforms.forms.writing.compiled import compiled_form
 
@@ -45,11 +46,35 @@ def describe(form_id: str, data: bytes) -> dict:
     }
 
 
+def check_golden(path: Path, current: dict, update: bool) -> None:
+    """``current`` must equal the golden file at ``path``; ``update`` (re)writes it first."""
+    if update:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(current, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if not path.exists():
+        pytest.fail(
+            f"no golden file {path.name} for form {current['form']!r}: run "
+            f"`pytest tests/forms/test_golden.py --update-golden` and review {path}",
+            pytrace=False,
+        )
+    golden = json.loads(path.read_text(encoding="utf-8"))
+    assert current == golden, (
+        f"{current['form']}'s fields differ from {path.name}; if the change is meant, "
+        "run `pytest tests/forms/test_golden.py --update-golden` and review the diff"
+    )
+
+
 def test_fields_match_golden(form_id, blank_pdfs, update_golden):
     path = GOLDEN / f"{form_id}.fields.json"
-    current = describe(form_id, blank_pdfs[form_id])
-    if update_golden:
-        GOLDEN.mkdir(exist_ok=True)
-        path.write_text(json.dumps(current, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert path.exists(), f"no golden file: run pytest --update-golden and review {path}"
-    assert current == json.loads(path.read_text(encoding="utf-8"))
+    check_golden(path, describe(form_id, blank_pdfs[form_id]), update_golden)
+
+
+def test_a_missing_golden_file_fails_saying_how_to_make_it(tmp_path):
+    path = tmp_path / "golden" / "new-form.fields.json"
+    current = {"form": "new-form", "fields": []}
+    with pytest.raises(pytest.fail.Exception, match=r"--update-golden"):
+        check_golden(path, current, update=False)
+    check_golden(path, current, update=True)  # the option makes it
+    check_golden(path, current, update=False)
+    with pytest.raises(AssertionError, match=r"--update-golden"):
+        check_golden(path, {**current, "fields": [{"name": "x"}]}, update=False)

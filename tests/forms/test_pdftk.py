@@ -118,6 +118,7 @@ def _make_one_byte(font: pikepdf.Object) -> None:
 
 
 @pytest.mark.usefixtures("poppler")
+@pytest.mark.slow
 def test_pdftk_flattening_draws_boxes_with_a_type0_font(blank_pdfs, tmp_path):
     flat = _flat(blank_pdfs["contract"], tmp_path)
     assert "Zoë Ó Briain" not in _text(flat, tmp_path)

@@ -72,6 +72,7 @@ def _documents(form_id: str) -> dict[str, bytes]:
 
 
 @pytest.mark.usefixtures("poppler")
+@pytest.mark.slow
 def test_nothing_is_printed_within_10_mm_of_the_edge(form_id, tmp_path):
     for kind, data in _documents(form_id).items():
         renders = {"poppler": _poppler(data, tmp_path / kind), "pdfium": _pdfium(data)}

@@ -241,6 +241,7 @@ def pdfjs(blank_pdfs, tmp_path_factory) -> dict[str, Any]:
     return report
 
 
+@pytest.mark.slow
 def test_pdfjs_makes_each_radio_group_one_tab_stop(pdfjs):
     """Tab from the top of the form to its end meets each group once; the others, as PDFium."""
     stops = [stop for stop in pdfjs["tabs"] if stop["type"] == "radio"]
@@ -252,6 +253,7 @@ def test_pdfjs_makes_each_radio_group_one_tab_stop(pdfjs):
     assert len(fields) == len(set(fields))  # every other field is one stop too
 
 
+@pytest.mark.slow
 def test_pdfjs_arrow_keys_move_within_the_group_and_choose(pdfjs):
     """From the safety scale's 0, ArrowRight goes to 1 and chooses it, as any radio group does."""
     assert pdfjs["arrow"]["name"] == "scales.safety"
@@ -259,6 +261,7 @@ def test_pdfjs_arrow_keys_move_within_the_group_and_choose(pdfjs):
     assert pdfjs["arrow"]["checked"] is True
 
 
+@pytest.mark.slow
 def test_pdfjs_names_each_radio_button_with_its_value(pdfjs):
     """Each button sits in a box (region) named "Safety scale: 7", from its Form element's /Alt.
 

@@ -59,6 +59,7 @@ def pixel_box(
 
 
 @pytest.mark.usefixtures("poppler")
+@pytest.mark.slow
 def test_blank_forms_render_in_both_engines(form_id, blank_pdfs, tmp_path):
     pages = compiled_form(form_id).pages
     for renderer in (
@@ -76,6 +77,7 @@ def test_blank_forms_render_in_both_engines(form_id, blank_pdfs, tmp_path):
 
 
 @pytest.mark.usefixtures("poppler")
+@pytest.mark.slow
 def test_prefilled_values_are_visible_in_both_engines(form_id, blank_pdfs, filled_pdfs, tmp_path):
     """Every prefilled field has ink in its box in PDFium and poppler; the blank one has none."""
     form = compiled_form(form_id)
@@ -139,6 +141,7 @@ def test_footer_identity_on_every_page(form_id, text_of):
 
 
 @pytest.mark.usefixtures("poppler")
+@pytest.mark.slow
 def test_qr_codes_carry_document_id_and_page_at_scan_resolution(form_id, tmp_path):
     form = compiled_form(form_id)
     identity, data, _ = issue_copy(form, None, issued_at=ISSUED_AT)

@@ -46,6 +46,7 @@ def test_every_text_field_asks_for_one_fixed_size(blank_pdfs):
 
 
 @pytest.mark.parametrize("engine", ["pdfium", "mupdf"])
+@pytest.mark.slow
 def test_typed_values_come_out_at_one_size(engine):
     from supforms.forms.writing.compiled import compiled_form
     from supforms.pipeline.delivery.generate import issue_copy

@@ -196,6 +196,16 @@ def _other_template() -> bytes:
     return _save(pdf)
 
 
+def _cut(share: float) -> Callable[[], bytes]:
+    """The first ``share`` of a form's bytes: an upload or a copy that stopped."""
+
+    def make() -> bytes:
+        data = _form()
+        return data[: int(len(data) * share)]
+
+    return make
+
+
 def _encrypted(user: str) -> Callable[[], bytes]:
     def make() -> bytes:
         return _edit(
@@ -207,7 +217,9 @@ def _encrypted(user: str) -> Callable[[], bytes]:
 
 CORPUS: dict[str, Callable[[], bytes]] = {
     "empty.pdf": lambda: b"",
-    "truncated.pdf": lambda: _form()[: len(_form()) // 2],
+    "truncated-10pct.pdf": _cut(0.10),
+    "truncated-50pct.pdf": _cut(0.50),
+    "truncated-99pct.pdf": _cut(0.99),
     "picture.pdf": lambda: b"\x89PNG\r\n\x1a\n" + b"\0" * 200,
     "broken-xref.pdf": _broken_xref,
     "wrong-length.pdf": _wrong_length,

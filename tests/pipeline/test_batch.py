@@ -122,6 +122,7 @@ def _misbehave(data: bytes, filename: str, wording=None):
 _real = supforms.pipeline.intake.ingest.ingest_bytes
 
 
+@pytest.mark.slow
 def test_a_file_past_its_limits_is_rejected_and_the_batch_goes_on(inbox, tmp_path, monkeypatch):
     # Workers fork from this process, so they read files with this stand-in parser.
     monkeypatch.setattr(supforms.pipeline.intake.ingest, "ingest_bytes", _misbehave)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from supforms.schemas.registry import form_ids, latest, versions
 
 from tests.cli import run
 
@@ -17,16 +18,11 @@ def test_forms_lists_every_form_and_version():
     code, out, _ = run("forms", "--json")
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0
-    assert {(r["form"], r["version"]) for r in rows} == {
-        (form, version)
-        for form in ("contract", "agreement", "group-record")
-        for version in ("1.0.0", "1.1.0")  # 1.0.0 is kept to read what was issued under it
+    assert {(r["form"], r["version"]) for r in rows} == {(f, v) for f, v, _ in versions()}
+    assert {(r["form"], r["version"]) for r in rows if r["latest"]} == {
+        (form_id, latest(form_id).model_fields["schema_version"].default) for form_id in form_ids()
     }
-    assert {r["form"] for r in rows if r["latest"] and r["version"] == "1.1.0"} == {
-        "contract",
-        "agreement",
-        "group-record",
-    }
+    assert not all(r["latest"] for r in rows)  # older versions kept, to read what they issued
 
 
 def test_schema_prints_json_schema():
@@ -40,16 +36,17 @@ def test_schema_prints_json_schema():
 def test_unknown_form_is_a_usage_error():
     code, _, err = run("generate", "timesheet")
     assert code == 2
-    assert "'timesheet' is not one of 'agreement', 'contract', 'group-record'" in err
+    known = ", ".join(repr(form_id) for form_id in form_ids())
+    assert f"'timesheet' is not one of {known}" in err
 
 
-def test_generate_blank(tmp_path):
-    code, out, _ = run("generate", "contract", "--out", str(tmp_path), "--json")
+def test_generate_blank(tmp_path, form_id):
+    code, out, _ = run("generate", form_id, "--out", str(tmp_path), "--json")
     (issued,) = [json.loads(line) for line in out.splitlines()]
     assert code == 0
-    pdf = tmp_path / "contract-blank.pdf"
+    pdf = tmp_path / f"{form_id}-blank.pdf"
     assert issued["file"] == pdf.name
-    assert issued["form"] == "contract"
+    assert issued["form"] == form_id
     reader = pypdf.PdfReader(pdf)
     assert reader.metadata["/SupformsDocumentId"] == issued["document_id"]
     manifest = [json.loads(line) for line in (tmp_path / "manifest.jsonl").read_text().splitlines()]

@@ -22,6 +22,8 @@ from supforms.schemas.errors import ExtractionError
 
 from tests.conftest import ISSUED_AT, sample_record
 
+pytestmark = pytest.mark.slow  # deep files through the supforms command
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -1,10 +1,11 @@
 """Blank form → filled by a real engine → ingested: the data is what the person typed.
 
-Each form is filled through PDFium (as Chrome fills forms), MuPDF and pdftk
-(``tests.engines``), then read back with ``supforms.pipeline.intake.ingest.ingest_bytes``. The
-expected data is never hand-written: the same values are validated by the
-form's schema, so a date typed ``21/11/2026`` is expected as ``2026-11-21``.
-Then the returns people really send: signed digitally with pyHanko (once, twice,
+Each registered form is filled with its declared sample through PDFium (as
+Chrome fills forms), MuPDF and pdftk (``tests.engines``), then read back with
+``supforms.pipeline.intake.ingest.ingest_bytes``. The expected data is never
+hand-written: the values typed are the sample's as the form shows them, and what
+comes back must be the sample, so a date typed ``21/11/2026`` is expected as
+``2026-11-21``. Then the returns people really send: signed digitally with pyHanko (once, twice,
 and edited after signing), and "printed to PDF" with Ghostscript, which leaves
 no fields, only page text and ink.
 """
@@ -18,61 +19,24 @@ from typing import Any
 
 import pikepdf
 import pytest
-from supforms.forms.spec import field_specs
-from supforms.forms.values import nest
+from supforms.forms.spec import field_specs, spec_by_path
+from supforms.forms.values import display_values, nest
 from supforms.forms.writing.compiled import compiled_form
 from supforms.forms.writing.identity import Identity
 from supforms.pipeline.delivery.generate import issue_copy
 from supforms.pipeline.intake.ingest import ingest_bytes
-from supforms.schemas.registry import latest
+from supforms.schemas.registry import form_ids, latest
 
 from tests import engines
+from tests.conftest import sample_record
 
 Values = dict[str, str | bool]
 
-VALUES: dict[str, Values] = {
-    "contract": {
-        "supervisee.name": "Zoë Ó Briain",
-        "supervisee.department": "Children’s Services, Łódź liaison",
-        "supervisee.directorate": "Adults & Health <North>",
-        "supervisor.name": "Ayşe Yılmaz",
-        "signatures.date": "03/04/2026",
-    },
-    "agreement": {
-        "supervisee.name": "Łukasz Wiśniewski",
-        "supervisee.job_title": "Social Worker",
-        "supervisor.name": "Ахмед Иванов",
-        "supervisor.job_title": "Team Manager",
-        "agreed_on": "03/04/2026",
-        "regularity.sessions_per_year": "10",
-        "regularity.weeks_between_sessions": "5",
-        "signatures.supervisee.date": "04/04/2026",
-        "signatures.supervisor.date": "05/04/2026",
-    },
-    "group-record": {
-        "held_on": "21/11/2026",
-        "case_reference": "CF-0042",
-        "team": "East",
-        "participants.0.name": "Zoë Ó Briain",
-        "participants.0.role": "Facilitator",
-        "participants.0.team": "East",
-        "participants.1.name": "Ахмед Иванов",
-        "participants.1.role": "Practitioner bringing the case",
-        "participants.2.name": "Ayşe Yılmaz",
-        "participants.2.role": "Observer/participant",
-        "genogram": "Mother (Ayşe Yılmaz, 34)\nFather (Łukasz Wiśniewski, 36)\nMaya (7), Jon (3)",
-        "description": "Maya has missed twelve days of school this term.\nJon is well.",
-        "workers_goal": "Decide whether a conference is needed.",
-        "scales.safety": "4",
-        "scales.plan_confidence": "7",
-        "review.enough_for_now": "Yes",
-        "actions.0.action": "Visit with grandmother",
-        "actions.0.by_whom": "Łukasz Wiśniewski",
-        "actions.0.by_when": "28/11/2026",
-        "signatures.facilitator.date": "21/11/2026",
-    },
-}
-FORMS = tuple(VALUES)
+
+def typed(form_id: str) -> Values:
+    """What a person types into each field for the form's declared sample (``21/11/2026``)."""
+    return display_values(sample_record(form_id))
+
 
 Filler = Callable[[bytes, Values, Path], bytes]
 ENGINES: dict[str, Filler] = {
@@ -87,20 +51,47 @@ LINE_BREAK = {"pdfium": "\r\n", "mupdf": "\n", "pdftk": "\n"}
 SUPERVISEE, SUPERVISOR = "signatures.supervisee.signature", "signatures.supervisor.signature"
 
 
-def expected_data(form_id: str, values: Values) -> dict[str, Any]:
+def expected_data(form_id: str) -> dict[str, Any]:
+    """What ingest must return for the typed sample: the sample itself."""
+    return dict(sample_record(form_id).model_dump(mode="json"))
+
+
+def left_empty(form_id: str) -> set[tuple[str, str]]:
+    """The problems of the typed sample, unsigned: each signature, each required value it lacks."""
+    shown = typed(form_id)
+    found = set()
+    for spec in field_specs(latest(form_id)):
+        if spec.kind == "signature":
+            found.add((spec.path, "unsigned"))
+        elif spec.required and spec.path not in shown:
+            found.add((spec.path, "missing"))
+    return found
+
+
+def completed(form_id: str) -> Values:
+    """The typed sample with each required date it leaves empty given the form's own date."""
+    model = latest(form_id)
+    values = typed(form_id)
+    dated = model.declaration.dated
+    for path, code in left_empty(form_id):
+        if code == "missing":
+            spec = spec_by_path(model)[path]
+            assert spec.kind == "date", f"{form_id}: what to type in {path}?"
+            assert dated in values, f"{form_id}: its sample has no date to type in {path}"
+            values[path] = values[dated]
+    return values
+
+
+def read_by_schema(form_id: str, values: Values) -> dict[str, Any]:
     """What ingest must return for ``values``: the schema's own reading of them."""
     return dict(latest(form_id).model_validate(nest(dict(values))).model_dump(mode="json"))
-
-
-def signature_fields(form_id: str) -> set[str]:
-    return {s.path for s in field_specs(latest(form_id)) if s.kind == "signature"}
 
 
 @pytest.fixture(scope="module")
 def blanks() -> dict[str, tuple[Identity, bytes]]:
     """One blank copy of each form (its own document id), for the whole module."""
     out = {}
-    for form_id in FORMS:
+    for form_id in form_ids():
         identity, pdf, _ = issue_copy(compiled_form(form_id), None)
         out[form_id] = (identity, pdf)
     return out
@@ -108,13 +99,13 @@ def blanks() -> dict[str, tuple[Identity, bytes]]:
 
 @pytest.fixture(scope="module")
 def filled(blanks, tmp_path_factory) -> Callable[[str, str], bytes]:
-    """``filled(engine, form_id)``: the blank form filled with VALUES, made once per module."""
+    """``filled(engine, form_id)``: the blank form filled with its sample, made once per module."""
     cache: dict[tuple[str, str], bytes] = {}
 
     def fill(engine: str, form_id: str) -> bytes:
         if (engine, form_id) not in cache:
             tmp = tmp_path_factory.mktemp(f"{engine}-{form_id}")
-            cache[engine, form_id] = ENGINES[engine](blanks[form_id][1], VALUES[form_id], tmp)
+            cache[engine, form_id] = ENGINES[engine](blanks[form_id][1], typed(form_id), tmp)
         return cache[engine, form_id]
 
     return fill
@@ -136,7 +127,6 @@ def problems(result: dict[str, Any]) -> set[tuple[str, str]]:
 # --- filled by each engine ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("form_id", FORMS)
 @pytest.mark.parametrize("engine", ENGINES)
 def test_engine_fill_roundtrip(engine, form_id, filled, blanks):
     """Every value typed in the engine comes back as the schema reads it, nothing else wrong."""
@@ -145,9 +135,9 @@ def test_engine_fill_roundtrip(engine, form_id, filled, blanks):
     assert result["document_id"] == blanks[form_id][0].document_id
     assert result["identified_by"] == "metadata"
     assert result["recovered_from"] is None
-    assert result["data"] == expected_data(form_id, VALUES[form_id])
+    assert result["data"] == expected_data(form_id)
     # Only the signatures are missing: no value was refused or lost.
-    assert problems(result) == {(path, "unsigned") for path in signature_fields(form_id)}
+    assert problems(result) == left_empty(form_id)
     assert result["status"] == "incomplete"
 
 
@@ -164,34 +154,37 @@ def _terminal(pdf: pikepdf.Pdf, name: str) -> list[pikepdf.Dictionary]:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_what_each_engine_writes(engine, filled):
     """The raw values each engine leaves in the file: what ingest's normaliser must handle."""
-    values = VALUES["group-record"]
+    values = typed("group-record")
     with pikepdf.open(io.BytesIO(filled(engine, "group-record"))) as pdf:
         assert "/NeedAppearances" not in pdf.Root.AcroForm
         (name,) = _terminal(pdf, "participants.1.name")
         assert str(name.V) == values["participants.1.name"]
         assert b"Tj" in name.AP.N.read_bytes(), "no appearance written"
         (date,) = _terminal(pdf, "held_on")
-        assert str(date.V) == "21/11/2026", "the date is stored as typed"
+        assert str(date.V) == values["held_on"], "the date is stored as typed"
         (genogram,) = _terminal(pdf, "genogram")
         assert str(genogram.V) == values["genogram"].replace("\n", LINE_BREAK[engine])
         answers = _terminal(pdf, "review.enough_for_now")
         assert str(answers[0].Parent.V) == "/Yes", "Yes / No is a radio group: /V is the answer"
         assert [str(k.AS) for k in answers] == ["/Yes", "/Off"]
         kids = _terminal(pdf, "scales.safety")
-        assert str(kids[0].Parent.V) == "/4", "the radio group's /V is the option"
-        assert {str(k.AS) for k in kids} == {"/4", "/Off"}
-        assert [str(k.AS) for k in kids].count("/4") == 1
+        chosen = f"/{values['scales.safety']}"
+        assert str(kids[0].Parent.V) == chosen, "the radio group's /V is the option"
+        assert {str(k.AS) for k in kids} == {chosen, "/Off"}
+        assert [str(k.AS) for k in kids].count(chosen) == 1
         (role,) = _terminal(pdf, "participants.1.role")
-        assert str(role.V) == "Practitioner bringing the case"
+        assert str(role.V) == values["participants.1.role"]
 
 
 # --- signed digitally --------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def signed_once(filled) -> bytes:
-    """The agreement filled in PDFium (Chrome), then signed by the supervisee with pyHanko."""
-    return engines.sign(filled("pdfium", "agreement"), SUPERVISEE)
+def signed_once(blanks) -> bytes:
+    """The agreement filled in PDFium (Chrome), every value, then signed by the supervisee."""
+    return engines.sign(
+        engines.fill_pdfium(blanks["agreement"][1], completed("agreement")), SUPERVISEE
+    )
 
 
 def test_signature_check_does_not_depend_on_the_os_trust_list(signed_once):
@@ -231,7 +224,7 @@ def test_signed_by_both_is_complete(signed_once):
     assert result["problems"] == []
     assert result["status"] == "complete"
     assert result["data"] == {
-        **expected_data("agreement", VALUES["agreement"]),
+        **read_by_schema("agreement", completed("agreement")),
         "signatures": result["data"]["signatures"],
     }
 
@@ -252,7 +245,6 @@ def test_changed_after_signing_is_invalid(signed_once):
 # --- printed to PDF ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("form_id", FORMS)
 def test_printed_to_pdf_is_recovered_from_the_page(form_id, filled, blanks, tmp_path):
     """Filled in Chrome, then printed to PDF: no fields, no metadata, values read off the page."""
     printed = engines.print_to_pdf(filled("pdfium", form_id), tmp_path)
@@ -265,10 +257,8 @@ def test_printed_to_pdf_is_recovered_from_the_page(form_id, filled, blanks, tmp_
     assert result["form"] == form_id
     assert result["document_id"] == blanks[form_id][0].document_id
     # Text, dates, the combo box's choice, the tick and the scale's dot all read back.
-    assert result["data"] == expected_data(form_id, VALUES[form_id])
-    assert problems(result) == {("(file)", "recovered_from_text")} | {
-        (path, "unsigned") for path in signature_fields(form_id)
-    }
+    assert result["data"] == expected_data(form_id)
+    assert problems(result) == {("(file)", "recovered_from_text")} | left_empty(form_id)
 
 
 def test_printed_tick_drawn_as_a_glyph_is_read(filled, tmp_path):
@@ -276,8 +266,9 @@ def test_printed_tick_drawn_as_a_glyph_is_read(filled, tmp_path):
     printed = engines.print_to_pdf(filled("mupdf", "group-record"), tmp_path)
     result = ingest(printed, "scan.pdf")
     assert result["recovered_from"] == "flattened-text"
-    assert result["data"]["scales"]["safety"] == 4
-    assert result["data"]["review"]["enough_for_now"] is True
+    sample = expected_data("group-record")
+    assert result["data"]["scales"]["safety"] == sample["scales"]["safety"]
+    assert result["data"]["review"]["enough_for_now"] is sample["review"]["enough_for_now"] is True
 
 
 def test_forged_signature_is_invalid(signed_once):

@@ -39,6 +39,8 @@ from tests import engines
 from tests.conftest import _fresh_postgres as fresh
 from tests.strategies import LETTERS, complete_records
 
+pytestmark = pytest.mark.slow  # every form through every stage
+
 
 def _without(flat: dict, prefixes: list[str]) -> dict:
     return {

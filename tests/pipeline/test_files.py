@@ -153,6 +153,7 @@ def test_an_unfinished_last_line_is_dropped_before_the_next(tmp_path):
 # Short writes through the real command
 
 
+@pytest.mark.slow
 def test_generate_short_write_fails_and_claims_nothing(tmp_path):
     data = roster(tmp_path, ROWS)
     probe = tmp_path / "probe"
@@ -185,6 +186,7 @@ def test_generate_short_write_fails_and_claims_nothing(tmp_path):
         assert registry.outstanding() == []
 
 
+@pytest.mark.slow
 def test_generate_failing_mid_batch_claims_only_the_copies_before(tmp_path):
     """Row 2 is the larger copy: the limit lets rows 1 and 3 through, not row 2.
 
@@ -219,6 +221,7 @@ def test_generate_failing_mid_batch_claims_only_the_copies_before(tmp_path):
         assert [c["document_id"] for c in registry.outstanding()] == [manifest[0]["document_id"]]
 
 
+@pytest.mark.slow
 def test_send_short_write_of_an_eml_is_not_reported_sent(tmp_path):
     rows = [{**ROWS[0], "_to": "Alice Archer <alice@example.org>"}]
     data = roster(tmp_path, rows)
@@ -256,6 +259,7 @@ def test_send_short_write_of_an_eml_is_not_reported_sent(tmp_path):
         assert [c["file"] for c in registry.outstanding()] == [copy.name]
 
 
+@pytest.mark.slow
 def test_records_show_pdf_short_write_leaves_nothing(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -278,6 +282,7 @@ def test_records_show_pdf_short_write_leaves_nothing(tmp_path):
     assert copy.read_bytes() == original
 
 
+@pytest.mark.slow
 def test_ingest_short_write_of_a_quarantine_copy_fails(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -312,11 +317,13 @@ def _ingest_with_a_result_too_big(tmp_path, *flags: str) -> Path:
     return inbox
 
 
+@pytest.mark.slow
 def test_ingest_short_write_of_a_result_in_a_worker_fails(tmp_path):
     _ingest_with_a_result_too_big(tmp_path, "--no-archive")
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 def test_ingest_short_write_of_a_result_in_the_parent_fails(tmp_path):
     """With a store, the parent writes each result.
 
@@ -332,6 +339,7 @@ def test_ingest_short_write_of_a_result_in_the_parent_fails(tmp_path):
     _ingest_with_a_result_too_big(tmp_path, "--store", url)
 
 
+@pytest.mark.slow
 def test_a_file_size_limit_never_cuts_what_ingest_reads(tmp_path):
     """Ingest parses a copy of the input in memory (memfd), which the limit binds too."""
     inbox = tmp_path / "inbox"
@@ -354,6 +362,7 @@ def test_a_file_size_limit_never_cuts_what_ingest_reads(tmp_path):
     assert read["data"]["supervisee"]["name"] == "Łukasz Wiśniewski"
 
 
+@pytest.mark.slow
 def test_an_attachment_cut_short_is_never_archived(tmp_path):
     pdf = issue_copy(compiled_form("agreement"), sample_record("agreement"), issued_at=ISSUED_AT)
     inbox = tmp_path / "inbox"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from supforms.forms.reading.normalise import normalise_value
@@ -59,6 +60,7 @@ def test_reading_a_damaged_pdf_never_raises(data):
 
 @settings(max_examples=EXAMPLES * 10, deadline=None, derandomize=FIXED)
 @given(st.sampled_from(SPECS), st.one_of(st.none(), st.text(max_size=200)))
+@pytest.mark.slow
 def test_normalising_any_value_never_raises(spec, raw):
     value, problem = normalise_value(spec, raw)
     assert value is None or problem is None

@@ -12,8 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from supforms.forms.writing.compiled import compiled_form
 from supforms.pipeline.delivery.generate import issue_copy
+from supforms.schemas.registry import form_ids
 
 from tests.conftest import ISSUED_AT, sample_record
 from tests.pipeline.hostile import write_corpus
@@ -22,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 EXPECTED = {  # name: (status, a problem code it must carry)
     "empty.pdf": ("rejected", "not_a_pdf"),
-    "truncated.pdf": ("incomplete", "repaired"),
+    "truncated-10pct.pdf": ("rejected", "truncated"),
+    "truncated-50pct.pdf": ("rejected", "truncated"),
+    "truncated-99pct.pdf": ("rejected", "truncated"),
     "picture.pdf": ("rejected", "not_a_pdf"),
     "broken-xref.pdf": ("incomplete", "repaired"),
     "wrong-length.pdf": ("incomplete", "repaired"),
@@ -80,10 +84,11 @@ def comparable(result: dict) -> dict:
     return {k: result[k] for k in ("form", "version", "document_id", "status", "data", "problems")}
 
 
+@pytest.mark.slow
 def test_a_hostile_batch_is_accounted_for_and_leaves_good_files_alone(tmp_path):
     good = tmp_path / "good"
     good.mkdir()
-    for form_id in ("contract", "agreement", "group-record"):
+    for form_id in form_ids():
         data = issue_copy(compiled_form(form_id), sample_record(form_id), issued_at=ISSUED_AT)[1]
         (good / f"good-{form_id}.pdf").write_bytes(data)
     alone, _, _, _ = ingest(good, tmp_path / "alone")

@@ -23,6 +23,8 @@ from tests.dovecot import PASSWORD, Dovecot, dovecot
 from tests.pipeline.test_roles import roles  # noqa: F401 (the fixture, for one test here)
 from tests.smtp import HOLD_WAIT
 
+pytestmark = pytest.mark.slow  # a real IMAP server
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -152,7 +152,8 @@ def _plain_pdf(**info: str) -> bytes:
     [
         (lambda d: b"PK\x03\x04 this is a zip, named .pdf", "not_a_pdf"),
         (lambda d: b"", "not_a_pdf"),
-        (lambda d: b"%PDF-1.7\n" + b"\x00garbage" * 50, "damaged"),
+        (lambda d: b"%PDF-1.7\n" + b"\x00garbage" * 50 + b"\n%%EOF\n", "damaged"),
+        (lambda d: b"%PDF-1.7\n" + b"\x00garbage" * 50, "truncated"),
         (lambda d: _plain_pdf(), "not_a_form"),
         (
             lambda d: _plain_pdf(SupformsFormId="contract", SupformsSchemaVersion="9.9.9"),

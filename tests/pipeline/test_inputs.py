@@ -21,6 +21,8 @@ from supforms.pipeline.intake.inputs import find_inputs, looks_like_email
 
 from tests.conftest import ISSUED_AT, sample_record
 
+pytestmark = pytest.mark.slow  # the supforms command in subprocesses
+
 ROOT = Path(__file__).resolve().parents[2]
 HANG_GUARD = 300  # seconds; a batch of six entries that takes this long is stuck
 

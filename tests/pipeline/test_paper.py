@@ -13,6 +13,8 @@ from PIL import Image, ImageFilter
 
 from tests.cli import run
 
+pytestmark = pytest.mark.slow  # rasterised scans
+
 
 def scan(pdf: Path, dpi: int, tmp_path: Path, seed: int) -> list[Image.Image]:
     """Pages as a scanner gives them: greyscale, slightly rotated, with speckle noise."""

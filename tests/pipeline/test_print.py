@@ -15,6 +15,7 @@ from tests.cli import run
 
 
 @pytest.mark.usefixtures("poppler")
+@pytest.mark.slow
 def test_prefilled_pack_renders_with_values_and_ids_and_no_fields(tmp_path):
     data = tmp_path / "pairs.jsonl"
     data.write_text(

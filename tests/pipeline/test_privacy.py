@@ -160,6 +160,7 @@ def test_a_purge_keeps_copies_whose_return_is_kept(tmp_path, store_url):
     assert kept == {"D1": "person 1", "D2": None}
 
 
+@pytest.mark.slow
 def test_a_purge_a_reader_keeps_from_finishing_says_so(tmp_path):
     url = f"sqlite:///{tmp_path}/records.db"
     with open_store(url) as store:
@@ -503,6 +504,7 @@ def test_every_records_subcommand_takes_store_after_its_name(tmp_path, store_url
     assert "Łukasz" in stdout  # the nearer one wins
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_a_read_the_log_cannot_record_shows_nothing(tmp_path):
     url = os.environ.get("SUPFORMS_TEST_PG_URL")

@@ -22,7 +22,7 @@ from supforms.schemas.errors import StoreError
 from tests.cli import run
 from tests.conftest import ISSUED_AT, _fresh_postgres, sample_record
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,7 @@ ADDITIONS = [
 ]
 
 
+@pytest.mark.slow
 def test_the_ingest_role_adds_and_changes_nothing(roles, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()

@@ -22,6 +22,8 @@ from tests.cli import run
 from tests.deliveries import check_agreement, log_lines, manifest, send_command, write_roster
 from tests.smtp import HOLD_WAIT, Hold, Mailbox, smtp_server
 
+pytestmark = pytest.mark.slow  # processes killed and resumed
+
 ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = [(f"Person {letter}", f"person.{letter.lower()}@example.org") for letter in "ABCDE"]
 

@@ -23,6 +23,8 @@ from tests.cli import run
 from tests.deliveries import check_agreement, log_lines, manifest, write_roster
 from tests.smtp import Mailbox, smtp_server
 
+pytestmark = pytest.mark.slow  # the supforms command in subprocesses
+
 ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = [("Alice Adams", "alice@example.org"), ("Bob Brown", "bob@example.org")]
 

@@ -69,6 +69,7 @@ def on_block(result, block):
 # --- a signature in a field the form did not have ----------------------------------------------
 
 
+@pytest.mark.slow
 def test_signature_in_a_new_field_covers_the_block_it_lies_over(signed_elsewhere):
     result = ingest(signed_elsewhere)
     supervisor = on_block(result, SUPERVISOR)
@@ -104,6 +105,7 @@ def test_one_signed_byte_changed_is_invalid(signed_elsewhere):
     assert (SUPERVISOR, "signature_invalid") in problems(result)
 
 
+@pytest.mark.slow
 def test_broken_signature_covering_no_block_still_makes_the_return_invalid(filled):
     signed = engines.sign(filled, SUPERVISEE)
     signed = engines.sign(signed, SUPERVISOR)
@@ -118,6 +120,7 @@ def test_broken_signature_covering_no_block_still_makes_the_return_invalid(fille
     assert ("Witness", "signature_invalid") in problems(result)
 
 
+@pytest.mark.slow
 def test_document_timestamp_is_listed_and_breaks_nothing(filled):
     """A document timestamp (Acrobat adds one for long-term validation) is a digital entry."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -214,6 +217,7 @@ def test_a_change_the_certification_forbids_is_changed_after_signing(filled):
     assert ("Certification", "changed_after_signing") in problems(result)
 
 
+@pytest.mark.slow
 def test_certified_then_filled_and_signed_as_allowed_is_not_a_change(filled):
     certified = engines.sign_new_field(
         filled, "Certification", page=0, box=None, certify="fill_forms"
@@ -345,6 +349,7 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_valid_self_signed_signature_prints_no_validation_chatter(signed_elsewhere, tmp_path):
     """No trust roots (the normal case): a verdict, never pyHanko's warnings or a traceback."""
     pdf = tmp_path / "signed.pdf"

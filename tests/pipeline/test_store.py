@@ -38,6 +38,7 @@ def inbox(tmp_path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_ingest_archives_each_file_once_with_its_original_bytes(inbox, tmp_path, store_url):
     out = tmp_path / "out"
     code, stdout, _ = run("ingest", str(inbox), "--out", str(out), "--store", store_url, "--json")
@@ -128,6 +129,7 @@ def test_registry_outstanding_and_changed_prefill(tmp_path, store_url):
     assert [r["document_id"] for r in lines(stdout)] == [copies[1]["document_id"]]
 
 
+@pytest.mark.slow
 def test_export_neutralises_formulas_and_picks_fields(tmp_path, store_url):
     record = sample_record("contract").model_copy(
         update={
@@ -157,6 +159,7 @@ def test_export_neutralises_formulas_and_picks_fields(tmp_path, store_url):
     assert list(lines(stdout)[0]) == ["id", "status"]  # no more than asked
 
 
+@pytest.mark.slow
 def test_due_purge_and_audit(tmp_path, store_url):
     signed_on = date.today() - timedelta(days=350)
     copy = issue_copy(
@@ -275,6 +278,7 @@ def test_pdf_bytes_survive_byte_for_byte(tmp_path, store_url):
     request_close()
 
 
+@pytest.mark.slow
 def test_a_document_returned_twice_is_noted(tmp_path, store_url):
     identity, data, _ = issue_copy(compiled_form("agreement"), sample_record("agreement"))
     (tmp_path / "in").mkdir()

@@ -25,6 +25,8 @@ from supforms.pipeline.records.store import open_store
 
 from tests.conftest import ISSUED_AT, sample_record
 
+pytestmark = pytest.mark.slow  # processes killed and rerun
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
