@@ -10,6 +10,7 @@ and this checkout's editable install is not seen), and runs the installed comman
 from __future__ import annotations
 
 import json
+import shutil
 import site
 import subprocess
 import sys
@@ -24,9 +25,15 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("install")
+    source = work / "source"  # a copy: building leaves build/ and *.egg-info beside the sources
+    ignore = shutil.ignore_patterns("__pycache__", "node_modules")
+    for folder in ("supforms", "forms", "pipeline", "schemas"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     wheels = work / "wheels"
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)],
         capture_output=True,
         text=True,
     )
