@@ -129,7 +129,7 @@ def send(
     )
     outcomes = earlier.outcomes if earlier else {}
     declaration = latest(form_id).declaration
-    with DeliveryLog(out) as log, closing(made):
+    with DeliveryLog(out, registry) as log, closing(made):
         for record in records:
             key = keys[record.row]
             if key in copies:
@@ -186,6 +186,9 @@ def deliver_copy(
 ) -> Delivery:
     """One message: logged as going, sent, logged as gone (or failed).
 
+    Logged in the send folder and, if the log has one, in the store, which also
+    keeps the copy's bytes once.
+
     ``reminder``: 0 for the copy itself (``send``), n for its n-th reminder, whose
     templates are ``reminder_*.j2``. ``at``: the time the log gives (default: now).
     """
@@ -214,13 +217,14 @@ def deliver_copy(
             reminder,
         )
 
-    log.write(entry("sending", "sent again: the last attempt was interrupted" if again else ""))
+    going = entry("sending", "sent again: the last attempt was interrupted" if again else "")
+    log.write(going, recipient.name, pdf)
     name = f"{copy['document_id']}-{slug(recipient.address)}{f'-r{reminder}' if reminder else ''}"
     try:
         delivery = entry("sent", transport.deliver(message, name))
     except MessageFailedError as exc:
         delivery = entry("failed", exc.message)
-    log.write(delivery)
+    log.write(delivery, recipient.name)
     return delivery
 
 

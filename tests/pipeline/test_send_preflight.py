@@ -179,7 +179,9 @@ class RevokingMailbox(Mailbox):
 def test_store_failing_mid_batch_stops_before_the_next_email(tmp_path, pg_role):
     role, admin, store = pg_role
     with admin.connect() as connection:
-        connection.execute(sa.text(f"GRANT INSERT ON issued, audit TO {role}"))
+        connection.execute(
+            sa.text(f"GRANT INSERT ON issued, audit, deliveries, issued_pdfs TO {role}")
+        )
         connection.execute(sa.text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}"))
     mailbox = RevokingMailbox(admin, role)
     people = {a: n for n, a in [*PEOPLE, ("Cara Cole", "cara@example.org")]}
