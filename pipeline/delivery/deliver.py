@@ -22,7 +22,13 @@ from typing import Any
 
 from supforms.forms.writing.wording import Wording
 from supforms.pipeline.delivery.data import Record, load_records
-from supforms.pipeline.delivery.delivery_log import Delivery, DeliveryLog, address_key, read_earlier
+from supforms.pipeline.delivery.delivery_log import (
+    Delivery,
+    DeliveryLog,
+    address_key,
+    kept_sent,
+    read_earlier,
+)
 from supforms.pipeline.delivery.generate import Issued, check_records, generate
 from supforms.pipeline.delivery.notify import Letter, MessageFailedError, Transport, compose_email
 from supforms.pipeline.delivery.roster import Recipient, recipients_of, roster_problems, row_key
@@ -116,7 +122,8 @@ def send(
     ``records`` come from ``check_roster``. With ``resume``, a row whose content
     matches a copy made earlier in ``out`` gets that copy, and only its
     deliveries that did not go are attempted (one left in flight is sent again
-    with the same ``Message-ID``). Yields each delivery once it is sent or failed.
+    with the same ``Message-ID``); one that went and that the store does not
+    know of is kept there. Yields each delivery once it is sent or failed.
     """
     earlier = read_earlier(out) if resume else None
     keys = {record.row: row_key(form_id, record) for record in records}
@@ -128,6 +135,9 @@ def send(
         form_id, out, to_make, source=source, wording=wording, durable=True, store=registry
     )
     outcomes = earlier.outcomes if earlier else {}
+    # What the folder's log says went and the store missed (a store that failed just
+    # after a message went, or a send from before the store kept deliveries) is kept.
+    kept = kept_sent(registry, sorted({d for d, _ in outcomes})) if outcomes else set()
     declaration = latest(form_id).declaration
     with DeliveryLog(out, registry) as log, closing(made):
         for record in records:
@@ -143,8 +153,11 @@ def send(
                 raise PipelineError(f"row {record.row}: copy made for another row")
             pdf = issued_bytes(out, copy)
             for recipient in recipients_of(record):
-                before = outcomes.get((copy["document_id"], address_key(recipient.address)))
+                pair = (copy["document_id"], address_key(recipient.address))
+                before = outcomes.get(pair)
                 if before is not None and before.status == "sent":
+                    if pair not in kept:
+                        log.keep(before, recipient.name, pdf)
                     continue
                 yield deliver_copy(
                     log,

@@ -36,6 +36,7 @@ __all__ = [
     "Earlier",
     "History",
     "address_key",
+    "kept_sent",
     "read_earlier",
     "read_history",
     "stored_history",
@@ -74,6 +75,10 @@ class DeliveryLog:
     def write(self, delivery: Delivery, name: str = "", pdf: bytes | None = None) -> None:
         """One line; ``name``: the person's, for the store; ``pdf``: the copy's bytes."""
         self._log.write(json.dumps(asdict(delivery), ensure_ascii=False))
+        self.keep(delivery, name, pdf)
+
+    def keep(self, delivery: Delivery, name: str = "", pdf: bytes | None = None) -> None:
+        """Keep a line in the store only (one the folder's log has, and the store missed)."""
         if self._store is None:
             return
         if pdf is not None and delivery.document_id in self._kept:
@@ -142,6 +147,14 @@ def address_key(address: str) -> str:
 def _deliveries(out: Path) -> list[Delivery]:
     names = {f.name for f in fields(Delivery)}
     return [Delivery(**{k: v for k, v in e.items() if k in names}) for e in _lines(out / REPORT)]
+
+
+def kept_sent(store: RecordStore, document_ids: list[str]) -> set[tuple[str, str]]:
+    """(document id, address key) of each delivery of these copies the store says went."""
+    with store_errors("reading where the copies went"):
+        rows = store.deliveries_of(document_ids)
+    last = {(r.document_id, address_key(r.recipient)): r.status for r in rows if not r.reminder}
+    return {pair for pair, status in last.items() if status == "sent"}
 
 
 def read_earlier(out: Path) -> Earlier:

@@ -183,6 +183,22 @@ def test_an_old_store_without_deliveries_reminds_from_the_send_folder(tmp_path, 
     (line,) = [json.loads(x) for x in stdout.splitlines()]
     assert (line["document_id"], line["status"]) == (copy["document_id"], "unknown")
     assert len(mailbox.messages) == sent + 1
+    # Resuming the old send into its own folder gives the store what the folder knows.
+    code, _, err = run(
+        "send", "agreement", "--roster", str(roster), "--out", str(out), "--smtp", url,
+        "--store", store, "--resume",
+    )  # fmt: skip
+    assert (code, len(mailbox.messages)) == (0, sent + 1), err
+    later = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    code, stdout, err = run(
+        "remind", "agreement", "--out", str(tmp_path / "b"), "--smtp", url, "--store", store,
+        "--now", later, "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    (line,) = [json.loads(x) for x in stdout.splitlines()]
+    assert (line["recipient"], line["status"]) == ("alice@example.org", "sent")
+    (received,) = mailbox.received()[sent + 1 :]
+    assert received.pdf_document_id == copy["document_id"]
 
 
 def test_a_renewal_goes_where_the_copy_went_whichever_folder_renews(tmp_path, server, store_url):
