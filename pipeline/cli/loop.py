@@ -65,7 +65,8 @@ def show(delivery: Delivery, settings: Settings, as_json: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("output/sent"),
     show_default=True,
-    help="The send folder: its manifest.jsonl and delivery.jsonl say what went where.",
+    help="Folder for this run's delivery.jsonl; also read for copies the store knows no "
+    "delivery of (sent before it kept them).",
 )
 @click.option(
     "--after",
@@ -117,11 +118,12 @@ def remind_command(
 
     \b
     Each copy issued more than --after ago with no complete return goes again,
-    the same copy (its file checked against the manifest), to the addresses
-    OUT/delivery.jsonl says it was delivered to, and to no one else: a copy the
-    log knows no address of is listed, not guessed. A copy that came back
-    incomplete or invalid is reminded with what is still missing or wrong, in
-    plain words. Every reminder is in OUT/delivery.jsonl and the audit log.
+    the same copy (as the store kept it when it was sent), to the addresses the
+    records store says it was delivered to, from whichever folder or machine,
+    and to no one else: a copy with no known delivery is listed, not guessed.
+    A copy that came back incomplete or invalid is reminded with what is still
+    missing or wrong, in plain words. Every reminder is in the store, in
+    OUT/delivery.jsonl and in the audit log.
 
     \b
     Examples:
@@ -190,7 +192,8 @@ def _day(_ctx: click.Context, _param: click.Parameter, text: str | None) -> date
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("output/sent"),
     show_default=True,
-    help="The send folder whose delivery.jsonl says where each renewed record's copy went.",
+    help="A send folder, read only for copies the store knows no delivery of "
+    "(sent before it kept them).",
 )
 @click.option("--no-send", is_flag=True, help="Only generate and register the new copies.")
 @click.option("--today", callback=_day, help="Act as if today were this date.")
@@ -220,7 +223,7 @@ def renew_command(
     Each new copy is prefilled from the last complete record (the parties, job
     titles, how often they meet), linked to it (`records show` says so), and
     emailed like `send` does to the addresses the record's own copy went to
-    (--sent's delivery log); a record whose addresses are unknown is listed,
+    (as the records store says); a record whose addresses are unknown is listed,
     and nothing is issued for it. --no-send only generates and registers.
     Running it again issues nothing new for a record already renewed.
 
