@@ -86,7 +86,15 @@ def _fresh_postgres(url: str) -> str:
 
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as connection:
-        for table in ("audit", "records", "issued", "imap_seen", "store_meta"):
+        for table in (
+            "audit",
+            "records",
+            "issued",
+            "imap_seen",
+            "deliveries",
+            "issued_pdfs",
+            "store_meta",
+        ):
             connection.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     engine.dispose()
     return url

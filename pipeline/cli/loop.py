@@ -40,7 +40,9 @@ def _moment(_ctx: click.Context, _param: click.Parameter, text: str | None) -> d
 @click.argument("form", type=FORM, required=False)
 @click.option("--all", "every_form", is_flag=True, help="Every form, not one.")
 @out_option(
-    "output/sent", "The send folder: its manifest.jsonl and delivery.jsonl say what went where."
+    "output/sent",
+    "Folder for this run's delivery.jsonl; also read for copies the store knows no "
+    "delivery of (sent before it kept them).",
 )
 @click.option(
     "--after",
@@ -87,11 +89,12 @@ def remind_command(
 
     \b
     Each copy issued more than --after ago with no complete return goes again,
-    the same copy (its file checked against the manifest), to the addresses
-    OUT/delivery.jsonl says it was delivered to, and to no one else: a copy the
-    log knows no address of is listed, not guessed. A copy that came back
-    incomplete or invalid is reminded with what is still missing or wrong, in
-    plain words. Every reminder is in OUT/delivery.jsonl and the audit log.
+    the same copy (as the store kept it when it was sent), to the addresses the
+    records store says it was delivered to, from whichever folder or machine,
+    and to no one else: a copy with no known delivery is listed, not guessed.
+    A copy that came back incomplete or invalid is reminded with what is still
+    missing or wrong, in plain words. Every reminder is in the store, in
+    OUT/delivery.jsonl and in the audit log.
 
     \b
     Examples:
@@ -145,7 +148,8 @@ def _day(_ctx: click.Context, _param: click.Parameter, text: str | None) -> date
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("output/sent"),
     show_default=True,
-    help="The send folder whose delivery.jsonl says where each renewed record's copy went.",
+    help="A send folder, read only for copies the store knows no delivery of "
+    "(sent before it kept them).",
 )
 @click.option("--no-send", is_flag=True, help="Only generate and register the new copies.")
 @click.option("--today", callback=_day, help="Act as if today were this date.")
@@ -170,7 +174,7 @@ def renew_command(
     Each new copy is prefilled from the last complete record (the parties, job
     titles, how often they meet), linked to it (`records show` says so), and
     emailed like `send` does to the addresses the record's own copy went to
-    (--sent's delivery log); a record whose addresses are unknown is listed,
+    (as the records store says); a record whose addresses are unknown is listed,
     and nothing is issued for it. --no-send only generates and registers.
     Running it again issues nothing new for a record already renewed.
 

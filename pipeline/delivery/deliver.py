@@ -22,7 +22,13 @@ from typing import Any
 
 from supforms.forms.writing.wording import Wording
 from supforms.pipeline.delivery.data import Record, load_records
-from supforms.pipeline.delivery.delivery_log import Delivery, DeliveryLog, address_key, read_earlier
+from supforms.pipeline.delivery.delivery_log import (
+    Delivery,
+    DeliveryLog,
+    address_key,
+    kept_sent,
+    read_earlier,
+)
 from supforms.pipeline.delivery.generate import Issued, check_records, generate
 from supforms.pipeline.delivery.notify import Letter, MessageFailedError, Transport, compose_email
 from supforms.pipeline.delivery.roster import Recipient, recipients_of, roster_problems, row_key
@@ -118,7 +124,8 @@ def send(
     ``records`` come from ``check_roster``. With ``resume``, a row whose content
     matches a copy made earlier in ``out`` gets that copy, and only its
     deliveries that did not go are attempted (one left in flight is sent again
-    with the same ``Message-ID``). Yields each delivery once it is sent or failed.
+    with the same ``Message-ID``); one that went and that the store does not
+    know of is kept there. Yields each delivery once it is sent or failed.
     ``checked`` are the records as models, when the caller has checked them already.
     """
     earlier = read_earlier(out) if resume else None
@@ -142,8 +149,11 @@ def send(
         checked=models,
     )
     outcomes = earlier.outcomes if earlier else {}
+    # What the folder's log says went and the store missed (a store that failed just
+    # after a message went, or a send from before the store kept deliveries) is kept.
+    kept = kept_sent(registry, sorted({d for d, _ in outcomes})) if outcomes else set()
     declaration = latest(form_id).declaration
-    with DeliveryLog(out) as log, closing(made):
+    with DeliveryLog(out, registry) as log, closing(made):
         for record in records:
             key = keys[record.row]
             if key in copies:
@@ -157,8 +167,11 @@ def send(
                 raise PipelineError(f"row {record.row}: copy made for another row")
             pdf = issued_bytes(out, copy)
             for recipient in recipients_of(record):
-                before = outcomes.get((copy["document_id"], address_key(recipient.address)))
+                pair = (copy["document_id"], address_key(recipient.address))
+                before = outcomes.get(pair)
                 if before is not None and before.status == "sent":
+                    if pair not in kept:
+                        log.keep(before, recipient.name, pdf)
                     continue
                 yield deliver_copy(
                     log,
@@ -200,6 +213,9 @@ def deliver_copy(
 ) -> Delivery:
     """One message: logged as going, sent, logged as gone (or failed).
 
+    Logged in the send folder and, if the log has one, in the store, which also
+    keeps the copy's bytes once.
+
     ``reminder``: 0 for the copy itself (``send``), n for its n-th reminder, whose
     templates are ``reminder_*.j2``. ``at``: the time the log gives (default: now).
     """
@@ -228,13 +244,14 @@ def deliver_copy(
             reminder,
         )
 
-    log.write(entry("sending", "sent again: the last attempt was interrupted" if again else ""))
+    going = entry("sending", "sent again: the last attempt was interrupted" if again else "")
+    log.write(going, recipient.name, pdf)
     name = f"{copy['document_id']}-{slug(recipient.address)}{f'-r{reminder}' if reminder else ''}"
     try:
         delivery = entry("sent", transport.deliver(message, name))
     except MessageFailedError as exc:
         delivery = entry("failed", exc.message)
-    log.write(delivery)
+    log.write(delivery, recipient.name)
     return delivery
 
 

@@ -2,29 +2,29 @@
 
 Which copies: the store's issued copies of the form with no complete (or
 scanned, awaiting transcription) return, issued at least ``after`` ago. To
-whom: exactly the addresses the send folder's delivery log says the copy was
-delivered to; the registry keeps whom a copy concerns, not where it went, and an
-address is never guessed: a copy the log has no delivery of is reported
-``unknown`` and left alone. What: the same copy, its bytes checked against the
-manifest's SHA-256 (a changed file is ``refused``), with ``reminder_*.j2`` as
-the message; a copy that came back ``incomplete`` or ``invalid`` gets the
-plain-words list of what to put right (``supforms.pipeline.delivery.shortfall``). How often: at
-most one reminder per copy every ``every``, at most ``most`` in all, counted from
-the delivery log, where each reminder is logged before and after like a send
-(``reminder`` = its number) and a reminder left in flight by a crash goes again
-with its ``Message-ID``. Each copy reminded leaves one audit line.
+whom: exactly the addresses the store says the copy was delivered to, whichever
+folder or machine sent it (a copy sent before the store kept deliveries: the
+send folder's delivery log); an address is never guessed: a copy with no known
+delivery is reported ``unknown`` and left alone. What: the same copy, its bytes
+as the store kept them at its first delivery (or the send folder's file, checked
+against the manifest's SHA-256), never a changed one (``refused``), with
+``reminder_*.j2`` as the message; a copy that came back ``incomplete`` or
+``invalid`` gets the plain-words list of what to put right
+(``supforms.pipeline.delivery.shortfall``). How often: at most one reminder per
+copy every ``every``, at most ``most`` in all, counted from the deliveries kept,
+where each reminder is kept before and after like a send (``reminder`` = its
+number; also in ``out``'s delivery log) and a reminder left in flight by a crash
+goes again with its ``Message-ID``. Each copy reminded leaves one audit line.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from supforms.pipeline.delivery.deliver import (
     deliver_copy,
     issued_bytes,
@@ -37,15 +37,14 @@ from supforms.pipeline.delivery.delivery_log import (
     DeliveryLog,
     History,
     address_key,
-    read_history,
+    stored_history,
 )
 from supforms.pipeline.delivery.notify import Transport
 from supforms.pipeline.delivery.roster import Recipient
 from supforms.pipeline.delivery.shortfall import shortfall
 from supforms.pipeline.records.preflight import store_errors
-from supforms.pipeline.records.store import FORGOTTEN, RecordStore
-from supforms.pipeline.records.tables import issued, records
-from supforms.schemas.errors import PipelineError
+from supforms.pipeline.records.store import RecordStore
+from supforms.schemas.errors import PipelineError, StoreError
 from supforms.schemas.registry import declaration_of
 
 __all__ = ["Policy", "Unreturned", "plan", "remind", "unreturned"]
@@ -81,40 +80,18 @@ def _utc(moment: datetime) -> datetime:
 
 def unreturned(store: RecordStore, form: str | None, issued_before: datetime) -> list[Unreturned]:
     """Copies issued before ``issued_before`` with no complete return, oldest first."""
-    done = sa.select(records.c.document_id).where(
-        records.c.status.in_(DONE), records.c.document_id.is_not(None)
-    )
-    query = sa.select(issued.c.document_id, issued.c.form, issued.c.issued_at).where(
-        issued.c.document_id.notin_(done), issued.c.prefill != FORGOTTEN
-    )
-    if form:
-        query = query.where(issued.c.form == form)
-    with store_errors("finding the copies not returned"), store.engine.connect() as connection:
-        copies = [
-            row
-            for row in connection.execute(query.order_by(issued.c.issued_at)).all()
-            if _utc(row.issued_at) <= issued_before
-        ]
-        ids = [row.document_id for row in copies]
-        latest: dict[str, Any] = {}
-        for start in range(0, len(ids), 500):
-            returns = connection.execute(
-                sa.select(records.c.document_id, records.c.status, records.c.result)
-                .where(records.c.document_id.in_(ids[start : start + 500]))
-                .where(records.c.status.in_(TO_FIX))
-                .order_by(records.c.id)
-            ).all()
-            latest.update({row.document_id: row for row in returns})
+    with store_errors("finding the copies not returned"):
+        copies = store.unreturned(form, issued_before, DONE, TO_FIX)
     found = []
-    for row in copies:
-        back = latest.get(row.document_id)
-        if back is None:
-            found.append(Unreturned(row.document_id, row.form, _utc(row.issued_at), "outstanding"))
-            continue
-        result = json.loads(back.result)
-        missing = shortfall(str(result.get("form")), str(result.get("version")), result["problems"])
+    for copy in copies:
+        missing: list[str] = []
+        if copy.result is not None:
+            result = copy.result
+            missing = shortfall(
+                str(result.get("form")), str(result.get("version")), result["problems"]
+            )
         found.append(
-            Unreturned(row.document_id, row.form, _utc(row.issued_at), back.status, tuple(missing))
+            Unreturned(copy.document_id, copy.form, copy.issued_at, copy.status, tuple(missing))
         )
     return found
 
@@ -180,17 +157,17 @@ def remind(
     not reminded because its addresses are unknown or its file was changed.
     """
     at = policy.now.isoformat(timespec="seconds")
-    history = read_history(out)
     copies = unreturned(registry, form, policy.now - policy.after)
-    log = DeliveryLog(out) if transport is not None else None
+    history = stored_history(registry, [copy.document_id for copy in copies], out)
+    log = DeliveryLog(out, registry) if transport is not None else None
     try:
         for copy, due in plan(copies, history, policy):
             if due is None:
                 yield _listed(
                     copy,
                     "unknown",
-                    f"no delivery of this copy in {out}/delivery.jsonl: "
-                    "its addresses are unknown, so it was not reminded",
+                    f"no delivery of this copy in the records store or in {out}/delivery.jsonl:"
+                    " its addresses are unknown, so it was not reminded",
                     at,
                 )
                 continue
@@ -198,7 +175,9 @@ def remind(
                 continue
             entry = history.copies[copy.document_id]
             try:
-                pdf = issued_bytes(out, entry)
+                pdf = _copy_bytes(registry, out, entry)
+            except StoreError:
+                raise
             except PipelineError as exc:
                 yield _listed(copy, "refused", f"not reminded: {exc}", at)
                 continue
@@ -239,6 +218,17 @@ def remind(
     finally:
         if log is not None:
             log.close()
+
+
+def _copy_bytes(store: RecordStore, out: Path, entry: dict[str, Any]) -> bytes:
+    """The copy as issued: the store's bytes, or (sent before it kept them) the folder's file."""
+    if not entry.get("stored"):
+        return issued_bytes(out, entry)
+    with store_errors(f"reading the copy {entry['document_id']}"):
+        pdf = store.issued_pdf(entry["document_id"])
+    if pdf is None:
+        raise PipelineError(f"the records store keeps no copy of {entry['document_id']}")
+    return pdf
 
 
 def _send(

@@ -7,8 +7,9 @@ they meet),
 and linked to it in the registry (``issued.renews``). It is sent like ``send``
 sends (``supforms.pipeline.delivery.deliver``: registered before any email of it leaves, logged
 before and after) to the addresses the renewed record's own copy was delivered
-to, as the send folder's delivery log says; with no known address it is
-reported ``unknown`` and nothing is issued for it. Or it is only generated
+to, as the records store says, whichever folder or machine sent it (a copy sent
+before the store kept deliveries: the send folder's delivery log); with no known
+address it is reported ``unknown`` and nothing is issued for it. Or it is only generated
 (``send=False``). A record that has a renewal already gets nothing new: in
 the same output folder a renewal whose emails did not all go is sent again
 (resume, by content), never issued again.
@@ -22,17 +23,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from supforms.pipeline.delivery.data import Record
 from supforms.pipeline.delivery.deliver import send
-from supforms.pipeline.delivery.delivery_log import read_earlier, read_history
+from supforms.pipeline.delivery.delivery_log import read_earlier, stored_history
 from supforms.pipeline.delivery.generate import generate
 from supforms.pipeline.delivery.notify import Transport
 from supforms.pipeline.delivery.roster import row_key
 from supforms.pipeline.records.export import due_records, renewal_values
 from supforms.pipeline.records.preflight import store_errors
 from supforms.pipeline.records.store import RecordStore
-from supforms.pipeline.records.tables import issued
 
 __all__ = ["Renewing", "links", "renew", "renewed_by"]
 
@@ -52,13 +51,8 @@ class Renewing:
 
 def renewed_by(store: RecordStore, record_ids: list[int]) -> dict[int, str]:
     """The copy that renews each of ``record_ids`` (a record renewed more than once: the last)."""
-    query = (
-        sa.select(issued.c.renews, issued.c.document_id)
-        .where(issued.c.renews.in_(record_ids))
-        .order_by(issued.c.issued_at)
-    )
-    with store_errors("finding renewals"), store.engine.connect() as connection:
-        return {int(row.renews): row.document_id for row in connection.execute(query)}
+    with store_errors("finding renewals"):
+        return store.renewals_of(record_ids)
 
 
 def _record(store: RecordStore, row: dict[str, Any], number: int, to: list[str]) -> Record:
@@ -84,7 +78,11 @@ def renew(
     """Issue (and, with a ``transport``, send) a renewal for each record due."""
     due = due_records(store, within, today)
     done = renewed_by(store, [int(row["id"]) for row in due])
-    history = read_history(sent_from) if transport is not None else None
+    history = (
+        stored_history(store, [row["document_id"] for row in due if row["document_id"]], sent_from)
+        if transport is not None
+        else None
+    )
     earlier = read_earlier(out).copies
     plans: dict[str, list[tuple[Record, dict[str, Any]]]] = {}
     for number, row in enumerate(due, start=1):
@@ -92,8 +90,8 @@ def renew(
         if history is not None and not to:
             yield Renewing(
                 row["id"], row["form"], row["due"], "unknown",
-                detail=f"no delivery of its copy in {sent_from}/delivery.jsonl: "
-                "its addresses are unknown, so nothing was issued",
+                detail="no delivery of its copy in the records store or in "
+                f"{sent_from}/delivery.jsonl: its addresses are unknown, so nothing was issued",
             )  # fmt: skip
             continue
         record = _record(store, row, number, to)
@@ -140,21 +138,10 @@ def renew(
 
 def links(store: RecordStore, record_id: int, document_id: str | None) -> list[str]:
     """How a record stands in the cycle: the record its copy renewed, the copy renewing it."""
-    with store_errors("reading the registry"), store.engine.connect() as connection:
-        renews = (
-            connection.execute(
-                sa.select(issued.c.renews).where(issued.c.document_id == document_id)
-            ).scalar()
-            if document_id
-            else None
-        )
-        renewals = connection.execute(
-            sa.select(issued.c.document_id, issued.c.issued_at)
-            .where(issued.c.renews == record_id)
-            .order_by(issued.c.issued_at)
-        ).all()
+    with store_errors("reading the registry"):
+        renews, renewals = store.renewal_links(record_id, document_id)
     lines = [f"Renews: record {renews}"] if renews is not None else []
     lines += [
-        f"Renewed by: {row.document_id} (issued {row.issued_at:%d/%m/%Y})" for row in renewals
+        f"Renewed by: {renewal} (issued {issued_at:%d/%m/%Y})" for renewal, issued_at in renewals
     ]
     return lines

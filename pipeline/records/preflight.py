@@ -16,7 +16,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from supforms.pipeline.records.store import RecordStore, open_store
-from supforms.pipeline.records.tables import issued
+from supforms.pipeline.records.tables import deliveries, issued
 from supforms.schemas.errors import PipelineError, StoreError
 
 __all__ = ["check_folder", "check_store", "store_errors", "writable_store"]
@@ -52,7 +52,7 @@ def store_errors(doing: str) -> Iterator[None]:
 
 
 def check_store(store: RecordStore) -> None:
-    """Write an issued-copy row and roll it back: the store is reachable and writable."""
+    """Write an issued copy and a delivery, and roll back: the store is reachable and writable."""
     probe = {
         "document_id": "preflight-probe",
         "form": "probe",
@@ -65,6 +65,16 @@ def check_store(store: RecordStore) -> None:
         transaction = connection.begin()
         try:
             connection.execute(issued.insert().values(**probe))
+            # Every message sent is kept as it goes (supforms.pipeline.records.deliveries).
+            connection.execute(
+                deliveries.insert().values(
+                    document_id=probe["document_id"],
+                    recipient="",
+                    status="sending",
+                    reminder=0,
+                    at=probe["issued_at"],
+                )
+            )
         finally:
             transaction.rollback()
 

@@ -4,11 +4,12 @@
   runs migrations (any supforms command run as the owner upgrades the store),
   and it alone may change or delete records (``records transcribe``, ``records
   purge``) or touch the triggers.
-- The **ingest** role adds records, audit lines, issued copies and the mailbox
-  messages it has taken (``imap_seen``), and reads them; it cannot update or
-  delete any, alter a table, or drop or disable a
-  trigger (only a table's owner may). ``ingest``, ``generate --store`` and
-  ``records register`` run as this role.
+- The **ingest** role adds records, audit lines, issued copies, the mailbox
+  messages it has taken (``imap_seen``), and deliveries with the bytes of the
+  copies delivered (``deliveries``, ``issued_pdfs``), and reads them; it cannot
+  update or delete any, alter a table, or drop or disable a trigger (only a
+  table's owner may). ``ingest``, ``generate --store``, ``records register``,
+  ``send``, ``remind`` and ``renew`` run as this role.
 - The **auditor** reads (``records verify``, ``head``, ``list``, ``show``,
   ``export``) and changes nothing. Reading is audited, so it may add audit lines
   of its own reads and verifications, and no others: a row-level security
@@ -29,7 +30,9 @@ from supforms.schemas.errors import PipelineError
 __all__ = ["roles_sql"]
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_TABLES = ("store_meta", "records", "issued", "audit", "imap_seen")
+_TABLES = ("store_meta", "records", "issued", "audit", "imap_seen", "deliveries", "issued_pdfs")
+_ADDS = ("records", "issued", "audit", "imap_seen", "deliveries", "issued_pdfs")
+_SEQUENCES = ("records_id_seq", "audit_id_seq", "deliveries_id_seq")
 _FUNCTIONS = ("supforms_audit_archive", "supforms_audit_append_only", "supforms_audit_chain")
 
 
@@ -47,6 +50,7 @@ def roles_sql(owner: str, ingest: str, auditor: str) -> str:
     if len({owner, ingest, auditor}) != 3:
         raise PipelineError("the owner, ingest and auditor roles must be three different roles")
     tables, version = ", ".join(_TABLES), len(MIGRATIONS)
+    adds, sequences = ", ".join(_ADDS), ", ".join(_SEQUENCES)
     create = "\n".join(
         f"    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN\n"
         f"        CREATE ROLE {name} LOGIN;\n    END IF;"
@@ -83,12 +87,12 @@ GRANT USAGE ON SCHEMA public TO {ingest}, {auditor};
 {owned}
 
 -- Everyone else: read; the ingest role also adds (records, audit lines, issued copies,
--- mailbox messages taken).
+-- mailbox messages taken, deliveries and the copies delivered).
 REVOKE ALL ON {tables} FROM PUBLIC, {ingest}, {auditor};
 GRANT SELECT ON {tables} TO {ingest}, {auditor};
-GRANT INSERT ON records, issued, audit, imap_seen TO {ingest};
-REVOKE ALL ON SEQUENCE records_id_seq, audit_id_seq FROM PUBLIC, {ingest}, {auditor};
-GRANT USAGE ON SEQUENCE records_id_seq, audit_id_seq TO {ingest};
+GRANT INSERT ON {adds} TO {ingest};
+REVOKE ALL ON SEQUENCE {sequences} FROM PUBLIC, {ingest}, {auditor};
+GRANT USAGE ON SEQUENCE {sequences} TO {ingest};
 
 -- Reading is audited: the auditor adds lines of its own reads and verifications, no others.
 GRANT INSERT ON audit TO {auditor};

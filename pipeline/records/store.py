@@ -23,7 +23,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from supforms.pipeline.records import deliveries
 from supforms.pipeline.records.chain import GENESIS, state_detail
+from supforms.pipeline.records.deliveries import FORGOTTEN, DeliveryRow, Unreturned
 from supforms.pipeline.records.proof import Head, Verification, verify_store
 from supforms.pipeline.records.tables import actor, append_line, audit, issued, migrate, records
 from supforms.pipeline.records.urls import check_store_url
@@ -35,9 +37,11 @@ from supforms.schemas.registry import declaration_of
 __all__ = [
     "DEFAULT_STORE",
     "FORGOTTEN",
+    "DeliveryRow",
     "Purged",
     "RecordStore",
     "Stored",
+    "Unreturned",
     "open_store",
     "store_url",
 ]
@@ -65,13 +69,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-FORGOTTEN = "null"
-"""An issued copy's prefill once a purge has forgotten it: JSON ``null``, "not known".
-
-(A registered copy's prefill is always a JSON object, ``{}`` at least.)
-"""
-
-
 @dataclass(frozen=True)
 class Purged:
     """What a purge removed: records, forgotten copies, and the SHA-256 of each record."""
@@ -94,7 +91,7 @@ def _facts(result: IngestResult) -> dict[str, Any]:
     declaration = declaration_of(result.form)
     data = result.data or {}
     if declaration is None:
-        return dict.fromkeys(("supervisee", "supervisor", "team", "case_reference", "agreed_on"))
+        return dict.fromkeys(("supervisee", "supervisor", "team", "case_reference", "dated_on"))
 
     def text(path: str | None) -> str | None:
         value = value_at(data, path) if path else None
@@ -107,7 +104,7 @@ def _facts(result: IngestResult) -> dict[str, Any]:
         "supervisor": text(concerns.supervisor),
         "team": text(concerns.team),
         "case_reference": text(concerns.case),
-        "agreed_on": date.fromisoformat(dated) if isinstance(dated, str) else None,
+        "dated_on": date.fromisoformat(dated) if isinstance(dated, str) else None,
     }
 
 
@@ -284,7 +281,53 @@ class RecordStore:
         with self._begin() as connection:
             self._audit(connection, action, record_id, detail)
 
+    def record_delivery(self, delivery: DeliveryRow, pdf: bytes | None = None) -> None:
+        """Keep one state of one message (as ``delivery.jsonl`` gets its line).
+
+        ``pdf``: the copy's bytes, kept once per copy, for reminders sent from elsewhere.
+        """
+        with self._begin() as connection:
+            deliveries.add_delivery(connection, delivery, pdf)
+
     # -- reading -------------------------------------------------------------
+    def deliveries_of(self, document_ids: list[str]) -> list[DeliveryRow]:
+        """Every state of every message of these copies, in the order they were kept."""
+        with self.engine.connect() as connection:
+            return deliveries.select_deliveries(connection, document_ids)
+
+    def issued_pdf(self, document_id: str) -> bytes | None:
+        """A delivered copy's bytes as issued (None: none kept); a changed one is refused."""
+        with self.engine.connect() as connection:
+            return deliveries.issued_pdf(connection, document_id)
+
+    def issued_copies(self, document_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Issued copies not forgotten, by document id: file, form, version, prefill, issue."""
+        with self.engine.connect() as connection:
+            return deliveries.issued_copies(connection, document_ids)
+
+    def unreturned(
+        self,
+        form: str | None,
+        issued_before: datetime,
+        done: tuple[str, ...],
+        to_fix: tuple[str, ...],
+    ) -> list[Unreturned]:
+        """Copies issued before then with no return in ``done``; their latest in ``to_fix``."""
+        with self.engine.connect() as connection:
+            return deliveries.unreturned(connection, form, issued_before, done, to_fix)
+
+    def renewals_of(self, record_ids: list[int]) -> dict[int, str]:
+        """The copy renewing each of ``record_ids`` (renewed more than once: the last)."""
+        with self.engine.connect() as connection:
+            return deliveries.renewals_of(connection, record_ids)
+
+    def renewal_links(
+        self, record_id: int, document_id: str | None
+    ) -> tuple[int | None, list[tuple[str, datetime]]]:
+        """The record this one's copy renewed, and the copies renewing it."""
+        with self.engine.connect() as connection:
+            return deliveries.renewal_links(connection, record_id, document_id)
+
     def select(
         self,
         *,
@@ -451,6 +494,7 @@ class RecordStore:
             for start in range(0, len(returned), 500):  # a statement's parameters are limited
                 chunk = returned[start : start + 500]
                 copies += connection.execute(forget.where(issued.c.document_id.in_(chunk))).rowcount
+            deliveries.forget_deliveries(connection)
         compacted = self._compact() if self.dialect == "sqlite" else True
         return Purged(len(gone), int(copies), tuple(row.sha256 for row in gone), compacted)
 

@@ -28,8 +28,10 @@ __all__ = [
     "actor",
     "append_line",
     "audit",
+    "deliveries",
     "imap_seen",
     "issued",
+    "issued_pdfs",
     "metadata",
     "migrate",
     "records",
@@ -59,7 +61,8 @@ records = sa.Table(
     sa.Column("supervisor", sa.String(200)),
     sa.Column("team", sa.String(200)),
     sa.Column("case_reference", sa.String(200)),
-    sa.Column("agreed_on", sa.Date),
+    # The date the form's declaration names as ``dated`` (an agreement's, a session's).
+    sa.Column("dated_on", sa.Date),
     sa.Column("source_name", sa.String(500), nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("archived_by", sa.String(100)),
@@ -87,6 +90,30 @@ imap_seen = sa.Table(
     sa.Column("uid", sa.BigInteger, primary_key=True),
     sa.Column("outcome", sa.String(32), nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    # One row per state of one message, as the send folder's delivery.jsonl has one
+    # line (sending, then sent or failed): rows are only ever added, never changed.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("document_id", sa.String(32), nullable=False, index=True),
+    sa.Column("recipient", sa.String(320), nullable=False),
+    sa.Column("name", sa.String(200)),
+    sa.Column("message_id", sa.String(300)),
+    sa.Column("status", sa.String(16), nullable=False),
+    # 0: the copy itself; n: its n-th reminder (``supforms remind``).
+    sa.Column("reminder", sa.Integer, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("detail", sa.String(500)),
+)
+issued_pdfs = sa.Table(
+    "issued_pdfs",
+    metadata,
+    # The bytes of each copy delivered, as issued: a reminder attaches them from here.
+    sa.Column("document_id", sa.String(32), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("pdf", sa.LargeBinary, nullable=False),
 )
 audit = sa.Table(
     "audit",
@@ -306,6 +333,24 @@ def _v5(connection: Connection) -> None:
     imap_seen.create(connection, checkfirst=True)
 
 
+def _v6(connection: Connection) -> None:
+    """Columns named for what they hold; deliveries belong to the store.
+
+    ``records.agreed_on`` held any form's date (its declaration's ``dated``): it is
+    ``dated_on``. No trigger, function or audit line names it, so the chain and
+    ``verify`` are untouched. ``deliveries`` keeps every state of every message
+    sent (a copy's document id and one address, as contract 11 says), and
+    ``issued_pdfs`` the bytes of each copy delivered, so any folder and any machine
+    on the same store can remind or renew.
+    """
+    columns = {column["name"] for column in sa.inspect(connection).get_columns("records")}
+    if "agreed_on" in columns:  # a new store made its table with ``dated_on`` already
+        connection.execute(sa.text("ALTER TABLE records RENAME COLUMN agreed_on TO dated_on"))
+    metadata.create_all(connection, tables=[deliveries, issued_pdfs])
+    if connection.dialect.name == "postgresql":  # compressed already, as records.pdf (_v2)
+        connection.execute(sa.text("ALTER TABLE issued_pdfs ALTER COLUMN pdf SET STORAGE EXTERNAL"))
+
+
 def append_line(
     connection: Connection,
     action: str,
@@ -350,7 +395,7 @@ def actor() -> str:
         return f"uid:{os.getuid()}"
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 """Schema versions in order; a store at version n runs migrations n+1.. when opened."""
 
 MIGRATION_LOCK = 0x5F0F  # PostgreSQL advisory lock: one process upgrades the store at a time

@@ -202,13 +202,19 @@ def test_unknown_addresses_are_listed_and_a_changed_copy_refused(tmp_path, serve
     _send(tmp_path, url)
     out = tmp_path / "out"
     copies = {c["prefill"]["supervisee.name"]: c for c in manifest(out)}
-    # Alice's delivery is not in the log (sent from elsewhere): her address is not guessed.
+    # Alice's delivery is neither in the store nor in the log: her address is not guessed.
     lines = (out / "delivery.jsonl").read_text().splitlines()
     kept = [line for line in lines if "alice@" not in line]
     (out / "delivery.jsonl").write_text("\n".join(kept) + "\n")
-    # Bob's file was changed after it was issued: it is not sent again.
-    bob = out / copies["Bob Brown"]["file"]
-    bob.write_bytes(bob.read_bytes() + b"%changed\n")
+    # Bob's copy was changed in the store after it was issued: it is not sent again.
+    engine = sa.create_engine(_store(tmp_path))
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM deliveries WHERE recipient = 'alice@example.org'"))
+        connection.execute(
+            sa.text("UPDATE issued_pdfs SET pdf = x'255044462d312e37' WHERE document_id = :id"),
+            {"id": copies["Bob Brown"]["document_id"]},
+        )
+    engine.dispose()
     sent = len(mailbox.messages)
 
     code, found, _ = _remind(tmp_path, url, datetime.now(UTC) + timedelta(days=15))

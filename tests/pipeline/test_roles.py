@@ -100,6 +100,11 @@ CHANGES = [
     "DELETE FROM audit",
     "UPDATE issued SET recipient = 'x'",
     "DELETE FROM issued",
+    "UPDATE deliveries SET recipient = 'someone@else.example'",
+    "DELETE FROM deliveries",
+    "UPDATE issued_pdfs SET pdf = 'x'::bytea",
+    "DELETE FROM issued_pdfs",
+    "TRUNCATE deliveries",
     "UPDATE store_meta SET value = '3'",
     "TRUNCATE records",
     "TRUNCATE audit",
@@ -122,6 +127,9 @@ ADDITIONS = [
     "INSERT INTO audit (at, actor, action, detail) VALUES (now(), 'me', 'export', '{}')",
     "INSERT INTO issued (document_id, form, version, file, issued_at, prefill) "
     "VALUES ('d', 'contract', '1', 'f.pdf', now(), '{}')",
+    "INSERT INTO deliveries (document_id, recipient, status, at, reminder) "
+    "VALUES ('d', 'a@example.org', 'sending', now(), 0)",
+    "INSERT INTO issued_pdfs (document_id, sha256, pdf) VALUES ('d', 'ab', 'x'::bytea)",
 ]
 
 

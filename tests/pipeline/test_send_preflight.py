@@ -117,7 +117,7 @@ def pg_role():
     admin_url = sa.make_url(url).set(drivername="postgresql+psycopg")
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        for table in ("audit", "records", "issued", "store_meta"):
+        for table in ("audit", "records", "issued", "deliveries", "issued_pdfs", "store_meta"):
             connection.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     open_store(url).close()  # the store's tables, owned by the administrator
     role = f"supforms_sender_{secrets.token_hex(4)}"
@@ -164,24 +164,26 @@ def test_read_only_postgres_role_sends_nothing(tmp_path, smtp, pg_role):
 
 
 class RevokingMailbox(Mailbox):
-    """Takes the sender's right to register copies away once the first message is in."""
+    """Takes the sender's right to add to ``table`` away once the first message is in."""
 
-    def __init__(self, admin: sa.Engine, role: str) -> None:
+    def __init__(self, admin: sa.Engine, role: str, table: str = "issued") -> None:
         super().__init__()
-        self.admin, self.role = admin, role
+        self.admin, self.role, self.table = admin, role, table
 
     def _keep(self, envelope) -> None:
         super()._keep(envelope)
         if len(self.messages) == 1:
             with self.admin.connect() as connection:
-                connection.execute(sa.text(f"REVOKE INSERT ON issued FROM {self.role}"))
+                connection.execute(sa.text(f"REVOKE INSERT ON {self.table} FROM {self.role}"))
 
 
 @pytest.mark.postgres
 def test_store_failing_mid_batch_stops_before_the_next_email(tmp_path, pg_role):
     role, admin, store = pg_role
     with admin.connect() as connection:
-        connection.execute(sa.text(f"GRANT INSERT ON issued, audit TO {role}"))
+        connection.execute(
+            sa.text(f"GRANT INSERT ON issued, audit, deliveries, issued_pdfs TO {role}")
+        )
         connection.execute(sa.text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}"))
     mailbox = RevokingMailbox(admin, role)
     people = {a: n for n, a in [*PEOPLE, ("Cara Cole", "cara@example.org")]}
@@ -197,3 +199,37 @@ def test_store_failing_mid_batch_stops_before_the_next_email(tmp_path, pg_role):
         assert code == 0, err
     received = check_agreement(tmp_path / "out", store, mailbox, people)
     assert sorted(m.to for m in received) == sorted(people)
+
+
+@pytest.mark.postgres
+def test_a_delivery_the_store_cannot_keep_stops_before_the_next_email(tmp_path, pg_role):
+    """The store is where copies' addresses are known from: nothing goes that it cannot keep."""
+    role, admin, store = pg_role
+    with admin.connect() as connection:
+        connection.execute(
+            sa.text(f"GRANT INSERT ON issued, audit, deliveries, issued_pdfs TO {role}")
+        )
+        connection.execute(sa.text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+    mailbox = RevokingMailbox(admin, role, "deliveries")
+    with smtp_server(mailbox) as url:
+        code, _, err = _send(tmp_path, url, store)
+    assert code == 1
+    assert err.count("\n") == 1, err
+    assert "records store failed while recording the delivery of" in err
+    assert "permission denied for table deliveries" in err
+    assert "Traceback" not in err
+    assert len(mailbox.messages) == 1  # the first went; it is "sent" in the folder's log
+    (gone,) = [line for line in log_lines(tmp_path / "out") if line["status"] == "sent"]
+    assert gone["recipient"] == mailbox.received()[0].to
+    # Resumed: the store learns from the folder's log what went, and the rest go.
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"GRANT INSERT ON deliveries TO {role}"))
+    with smtp_server(mailbox) as url:
+        code, _, err = _send(tmp_path, url, store, "--resume")
+    assert code == 0, err
+    assert len(mailbox.messages) == len(PEOPLE) + 1, "none twice"
+    copies = [copy["document_id"] for copy in manifest(tmp_path / "out")]
+    with open_store(store) as opened:
+        last = {(d.document_id, d.recipient): d.status for d in opened.deliveries_of(copies)}
+    assert sorted(last) == sorted((m.document_id, m.to) for m in mailbox.received())
+    assert set(last.values()) == {"sent"}

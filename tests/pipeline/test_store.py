@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import getpass
+import hashlib
 import io
 import json
 import stat
@@ -247,6 +248,59 @@ def test_an_older_store_upgrades_in_place(store_url, monkeypatch):
             ("baseline", 1),
             ("archive", 2),
         ]
+
+
+def test_a_version_5_store_keeps_its_dates_as_dated_on_and_verifies(
+    tmp_path, store_url, monkeypatch
+):
+    """``records.agreed_on`` held every form's date: it is ``dated_on`` now, values kept."""
+    from supforms.pipeline.records import tables
+    from supforms.pipeline.records.chain import state_detail
+
+    all_migrations = list(tables.MIGRATIONS)
+    monkeypatch.setattr(tables, "MIGRATIONS", all_migrations[:5])
+    data = b"%PDF-1.7 an agreement archived at version 5"
+    sha = hashlib.sha256(data).hexdigest()
+    with open_store(store_url) as old, old.engine.begin() as connection:
+        # Version 5 as it was: the form's date in a column named after the first form.
+        connection.execute(sa.text("ALTER TABLE records RENAME COLUMN dated_on TO agreed_on"))
+        record_id = connection.execute(
+            sa.text(
+                "INSERT INTO records (sha256, pdf, result, form, status, source_name,"
+                " received_at, agreed_on) VALUES (:sha, :pdf, '{}', 'agreement', 'complete',"
+                " 'a.pdf', :at, :on) RETURNING id"
+            ),
+            {"sha": sha, "pdf": data, "at": datetime.now(UTC), "on": date(2026, 4, 5)},
+        ).scalar_one()
+        if old.dialect != "postgresql":  # as the store wrote its line at version 5
+            tables.append_line(
+                connection, "archive", record_id, state_detail(sha, "{}", "complete")
+            )
+    monkeypatch.setattr(tables, "MIGRATIONS", all_migrations)
+    with open_store(store_url) as store, store.engine.connect() as connection:
+        names = {column["name"] for column in sa.inspect(connection).get_columns("records")}
+        assert "dated_on" in names
+        assert "agreed_on" not in names
+        query = sa.select(tables.records.c.dated_on).where(tables.records.c.id == record_id)
+        assert connection.execute(query).scalar_one() == date(2026, 4, 5)
+    code, stdout, err = run("records", "--store", store_url, "verify", "--json")
+    assert (code, json.loads(stdout)["findings"]) == (0, []), err
+    # A return archived after the upgrade keeps its form's date in the renamed column.
+    copy = issue_copy(compiled_form("group-record"), sample_record("group-record"))[1]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "g.pdf").write_bytes(copy)
+    code, stdout, err = run(
+        "ingest", str(tmp_path / "in"), "--out", str(tmp_path / "o"), "--store", store_url,
+        "--json",
+    )  # fmt: skip
+    (result,) = lines(stdout)
+    with open_store(store_url) as store, store.engine.connect() as connection:
+        dated = connection.execute(
+            sa.select(tables.records.c.dated_on).where(tables.records.c.id == result["record_id"])
+        ).scalar_one()
+    assert dated.isoformat() == result["data"]["held_on"]
+    code, stdout, err = run("records", "--store", store_url, "verify", "--json")
+    assert (code, json.loads(stdout)["findings"]) == (0, []), err
 
 
 def test_unreachable_store_exits_1(tmp_path):
