@@ -48,8 +48,9 @@ def test_ingest_archives_each_file_once_with_its_original_bytes(inbox, tmp_path,
     code, stdout, _ = run(
         "ingest", str(inbox), "--out", str(tmp_path / "elsewhere"), "--store", store_url, "--json"
     )
-    again = lines(stdout)
-    assert {r["status"] for r in again} == {"duplicate"}  # the store remembers, not the folder
+    again = {r["source"]["filename"]: r for r in lines(stdout)}
+    assert again.pop("letter.pdf")["status"] == "rejected"  # not a form: a person, every time
+    assert {r["status"] for r in again.values()} == {"duplicate"}  # the store remembers
     code, stdout, _ = run("records", "--store", store_url, "list", "--json")
     listed = lines(stdout)
     assert len(listed) == 4
