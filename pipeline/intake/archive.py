@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from supforms.pipeline.intake.ingest import returned_values
+from supforms.pipeline.intake.verdict import returned_values
 from supforms.pipeline.records.store import RecordStore
 from supforms.pipeline.result import IngestResult
 from supforms.schemas.errors import Problem

@@ -16,7 +16,7 @@ from supforms.forms.reading.signatures import SignatureVerdict
 from supforms.forms.spec import field_specs
 from supforms.forms.values import dotted, nest
 from supforms.pipeline.delivery.data import Record, problems_from
-from supforms.pipeline.intake.ingest import complete_status
+from supforms.pipeline.intake.verdict import complete_status
 from supforms.pipeline.records.store import RecordStore
 from supforms.pipeline.result import IngestResult
 from supforms.schemas.errors import InvalidRecordError, PipelineError
