@@ -21,11 +21,12 @@ def test_forms_lists_every_form_and_version():
         (form, version)
         for form in ("contract", "agreement", "group-record")
         for version in ("1.0.0", "1.1.0")  # 1.0.0 is kept to read what was issued under it
-    }
-    assert {r["form"] for r in rows if r["latest"] and r["version"] == "1.1.0"} == {
-        "contract",
-        "agreement",
-        "group-record",
+    } | {("session-record", "1.0.0")}
+    assert {(r["form"], r["version"]) for r in rows if r["latest"]} == {
+        ("contract", "1.1.0"),
+        ("agreement", "1.1.0"),
+        ("group-record", "1.1.0"),
+        ("session-record", "1.0.0"),
     }
 
 
