@@ -71,7 +71,7 @@ class Compliance:
     supervisors: list[dict[str, Any]]
 
 
-@dataclass
+@dataclass(eq=False)
 class _Record:
     id: int
     form: str
@@ -164,11 +164,25 @@ def _load(store: RecordStore, on: date) -> list[_Record]:
             )
             for row in connection.execute(query):
                 if row[0] in found:
-                    found[row[0]].values = {
-                        path: json.loads(text) if text is not None else None
-                        for path, text in zip(paths, row[1:], strict=True)
-                    }
+                    # Kept as JSON text: most is never looked at (the actions of all but
+                    # each person's newest session), and decoding costs more than reading.
+                    found[row[0]].values = dict(zip(paths, row[1:], strict=True))
     return list(found.values())
+
+
+_CONSTANTS: dict[str, Any] = {"true": True, "false": False, "null": None}
+
+
+def _value(record: _Record, path: str | None) -> Any:
+    """One value read from a record's JSON text (dates stay ISO text, as the JSON has them)."""
+    text = record.values.get(path) if path else None
+    if text is None:
+        return None
+    if text in _CONSTANTS:
+        return _CONSTANTS[text]
+    if text.startswith('"') and "\\" not in text:
+        return text[1:-1]
+    return json.loads(text)
 
 
 def _whole(value: Any) -> int | None:
@@ -182,11 +196,11 @@ def _newest(found: Iterable[_Record]) -> _Record | None:
 def _is_formal(session: Session, record: _Record) -> bool:
     if session.formal is None:
         return True
-    return record.values.get(session.formal) in session.formal_values
+    return _value(record, session.formal) in session.formal_values
 
 
 def _written_up(session: Session, record: _Record) -> date | None:
-    dates = [as_date(record.values.get(path)) for path in session.signed_on]
+    dates = [as_date(_value(record, path)) for path in session.signed_on]
     return max(dates) if dates and all(dates) else None  # type: ignore[type-var]
 
 
@@ -226,7 +240,8 @@ def _overdue_actions(newest: _Record | None, roles: dict[str, Declaration], on: 
     session = roles[newest.form].compliance.session if newest else None
     if newest is None or session is None:
         return 0
-    found = actions_of(session, _nested(newest.values))
+    lists = [a.path for a in (session.actions, session.carried) if a is not None]
+    found = actions_of(session, _nested({path: _value(newest, path) for path in lists}))
     return sum(1 for a in found if not a.done and a.by_when and a.by_when < on)
 
 
@@ -249,13 +264,14 @@ def _row(
     formal = [r for r in sessions if _is_formal(roles[r.form].compliance.session, r)]
     year_ago = months_later(on, -12)
     recent = [r for r in sessions if r.dated > year_ago]  # type: ignore[operator]
+    formal_ids, recent_ids = {r.id for r in formal}, {r.id for r in recent}
     last = _newest(formal)
     per_year = weeks = next_due = None
     if agreement is not None:
         frequency = roles[agreement.form].compliance.frequency
         assert frequency is not None
-        per_year = _whole(agreement.values.get(frequency.sessions_per_year or ""))
-        weeks = _whole(agreement.values.get(frequency.weeks_between or ""))
+        per_year = _whole(_value(agreement, frequency.sessions_per_year))
+        weeks = _whole(_value(agreement, frequency.weeks_between))
         start = last.dated if last else agreement.dated
         next_due = start + timedelta(weeks=weeks) if start and weeks else None
     status = status_of(agreement, next_due, contract, roles, on)
@@ -266,8 +282,8 @@ def _row(
         sessions_per_year=per_year,
         weeks_between=weeks,
         agreed_on=agreement.dated if agreement else None,
-        sessions_held=sum(1 for r in formal if r in recent),
-        informal_sessions=sum(1 for r in recent if r not in formal),
+        sessions_held=len(formal_ids & recent_ids),
+        informal_sessions=len(recent_ids - formal_ids),
         last_session=last.dated if last else None,
         next_due=next_due,
         status=status,

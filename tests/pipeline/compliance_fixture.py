@@ -49,11 +49,13 @@ class Person:
     def session(
         self, on: str, *, formal: bool = True, signed: tuple[str, str] | None = None,
         supervisor: str = "", actions: list[dict] = (), carried: list[dict] = (),
+        extra: dict[str, Any] | None = None,
     ):  # fmt: skip
         first, second = signed or (on, on)
         values = {
             **self._pair(supervisor), "held_on": on, "duration_minutes": 90, "formal": formal,
             "signatures.supervisee.date": first, "signatures.supervisor.date": second,
+            **(extra or {}),
         }  # fmt: skip
         for name, rows in (("actions", actions), ("carried", carried)):
             for index, row in enumerate(rows):
