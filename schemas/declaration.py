@@ -3,9 +3,10 @@
 A form's model carries one ``Declaration`` as the class variable ``declaration``:
 its title, whom it concerns (which values name the supervisee, the supervisor,
 the team, the case), the date it was made on, its renewal rule, the subject of
-the email that sends it, the defaults of its wording variables and a sample of
-filled-in values. The store, exports, ``records due``, delivery, ``setup.sh`` and
-the tests read it from here, so no other module names a form.
+the email that sends it, the defaults of its wording variables, what compliance
+reads from it (``Compliance``) and a sample of filled-in values. The store,
+exports, ``records due``, ``records compliance``, delivery, ``setup.sh`` and the
+tests read it from here, so no other module names a form.
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-__all__ = ["Concerns", "Declaration", "Renewal", "missing_paths", "value_at"]
+__all__ = [
+    "Actions",
+    "Compliance",
+    "Concerns",
+    "Declaration",
+    "Frequency",
+    "Renewal",
+    "Session",
+    "missing_paths",
+    "value_at",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,90 @@ class Renewal:
 
 
 @dataclass(frozen=True)
+class Frequency:
+    """Where a form states how often supervision happens: dotted paths of whole numbers.
+
+    The agreement's "We will meet at least ..... times a year – once every ..... weeks".
+    """
+
+    sessions_per_year: str | None = None
+    weeks_between: str | None = None
+
+
+@dataclass(frozen=True)
+class Actions:
+    """A repeated field of action points, and where each row says what, who and by when.
+
+    ``path`` is the list's dotted path; the others are paths within one row.
+    ``agreed_on`` (the date the action was first agreed) and ``outcome`` (whose
+    values in ``done`` mean it is done) are for actions carried over to be followed up.
+    """
+
+    path: str
+    what: str
+    who: str | None = None
+    by_when: str | None = None
+    agreed_on: str | None = None
+    outcome: str | None = None
+    done: tuple[str, ...] = ()
+
+    def row_paths(self) -> list[str]:
+        """The paths of the first row's values, as the form's data names them."""
+        inner = (self.what, self.who, self.by_when, self.agreed_on, self.outcome)
+        return [f"{self.path}.0.{name}" for name in inner if name]
+
+
+@dataclass(frozen=True)
+class Session:
+    """A form that records one supervision session (``records compliance`` counts it).
+
+    ``formal``: the path of the value saying whether it was formal supervision, and
+    ``formal_values`` the values that mean it was (None: every session is formal;
+    informal ones are listed, not counted against the agreement). ``actions``: the
+    action points agreed at it; ``carried``: those carried over from the session
+    before, each marked done or not. ``signed_on``: the dates it was signed; it was
+    written up on the last of them. ``next_session``: the date of the next one.
+    """
+
+    held_on: str
+    formal: str | None = None
+    formal_values: tuple[str | bool | int, ...] = (True,)
+    actions: Actions | None = None
+    carried: Actions | None = None
+    signed_on: tuple[str, ...] = ()
+    next_session: str | None = None
+
+    def paths(self) -> list[str]:
+        lists = [a.row_paths() for a in (self.actions, self.carried) if a is not None]
+        return [
+            self.held_on,
+            *filter(None, (self.formal, self.next_session)),
+            *self.signed_on,
+            *(path for paths in lists for path in paths),
+        ]
+
+
+@dataclass(frozen=True)
+class Compliance:
+    """What ``records compliance`` reads from a form; a form may play none of these roles.
+
+    ``frequency``: it states how often supervision happens (an agreement), counted
+    from its ``dated`` value and reviewed by its renewal rule. ``session``: it
+    records a session. ``contract``: it is the contract, re-signed by its renewal
+    rule. A plugin form that declares the same counts the same.
+    """
+
+    frequency: Frequency | None = None
+    session: Session | None = None
+    contract: bool = False
+
+    def paths(self) -> list[str]:
+        frequency = self.frequency or Frequency()
+        stated = [frequency.sessions_per_year, frequency.weeks_between]
+        return [*filter(None, stated), *(self.session.paths() if self.session else [])]
+
+
+@dataclass(frozen=True)
 class Declaration:
     """Everything about a form that is not one of its fields."""
 
@@ -59,6 +154,8 @@ class Declaration:
     """The subject of the email that sends it; empty: "Please fill in and sign: <title>"."""
     wording: Mapping[str, str] = field(default_factory=dict)
     """The variables of its wording template and their defaults (``--config`` overrides)."""
+    compliance: Compliance = Compliance()
+    """What ``records compliance`` reads from it: a frequency, a session, the contract."""
     sample: Mapping[str, Any] = field(default_factory=dict)
     """A filled-in example (nested or dotted keys): documentation, tests, benchmarks."""
 
@@ -111,6 +208,7 @@ def missing_paths(model: type[BaseModel], declaration: Declaration) -> list[str]
         declaration.concerns.team,
         declaration.concerns.case,
         declaration.dated,
+        *declaration.compliance.paths(),
     ]
     missing = []
     for path in filter(None, named):

@@ -116,6 +116,17 @@ def form_problem(name: str, model: object, value: str = "the model") -> str | No
         return f"its declaration names values the form does not have: {', '.join(missing)}"
     if declaration.renewal is not None and declaration.dated is None:
         return "its declaration has a renewal rule but no `dated` value to count from"
+    return _compliance_problem(declaration)
+
+
+def _compliance_problem(declaration: Declaration) -> str | None:
+    """Why the compliance roles cannot be read as declared, or None."""
+    roles = declaration.compliance
+    if (roles.frequency is not None or roles.contract) and declaration.dated is None:
+        return "its declaration states a frequency or a contract but no `dated` value"
+    carried = roles.session.carried if roles.session is not None else None
+    if carried is not None and not (carried.outcome and carried.done):
+        return "its carried-over actions name no `outcome` and no values that mean `done`"
     return None
 
 

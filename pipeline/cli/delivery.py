@@ -95,6 +95,12 @@ def mail_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @mail_options
 @click.option("--dry-run", is_flag=True, help="Show what would go where; send nothing.")
 @click.option("--resume", is_flag=True, help="Send only what did not go last time.")
+@click.option(
+    "--carry-actions",
+    is_flag=True,
+    help="Session records: prefill each pair's open action points from their last "
+    "complete session record in the store.",
+)
 @click.pass_obj
 def send_command(
     settings: Settings,
@@ -104,6 +110,7 @@ def send_command(
     mail: Any,
     dry_run: bool,
     resume: bool,
+    carry_actions: bool,
     store: str | None,
     as_json: bool,
 ) -> None:
@@ -134,6 +141,7 @@ def send_command(
         resume=resume,
         dry_run_only=dry_run,
         config=settings.config,
+        carry_actions=carry_actions,
     )
     with sent, progress(iter(sent), sent.total, "Sending", settings, as_json) as shown:
         for delivery in shown:

@@ -32,6 +32,12 @@ __all__ = ["generate_command"]
 @click.option(
     "--flatten", is_flag=True, help="Print-only copies: values merged into the page, no fields."
 )
+@click.option(
+    "--carry-actions",
+    is_flag=True,
+    help="Session records: prefill each pair's open action points from their last "
+    "complete session record in the store.",
+)
 @json_option("One JSON object per copy on stdout.")
 @store_option
 @click.pass_obj
@@ -41,6 +47,7 @@ def generate_command(
     out: Path,
     data: Path | None,
     flatten: bool,
+    carry_actions: bool,
     as_json: bool,
     store: str | None,
 ) -> None:
@@ -60,13 +67,20 @@ def generate_command(
       supforms generate contract
       supforms generate agreement --data pairs.csv --out output/agreements
       supforms generate group-record --data sessions.jsonl --flatten
+      supforms generate session-record --data pairs.csv --carry-actions
     """
     import supforms
 
     written, last = 0, None
     with (
         supforms.generate(
-            form, out, data=data, store=store, flatten=flatten, config=settings.config
+            form,
+            out,
+            data=data,
+            store=store,
+            flatten=flatten,
+            config=settings.config,
+            carry_actions=carry_actions,
         ) as copies,
         progress(iter(copies), copies.total, f"Generating {form}", settings, as_json) as shown,
     ):

@@ -483,3 +483,8 @@ def purge_command(
             err=True,
         )
         sys.exit(1)
+
+
+from supforms.pipeline.cli.compliance import compliance_command  # noqa: E402
+
+records_group.add_command(compliance_command)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from supforms.forms.values import dotted
+from supforms.pipeline.records.actions import session_lines
 from supforms.pipeline.result import IngestResult
 from supforms.pipeline.text import printable
 
@@ -42,6 +43,7 @@ def describe_result(result: dict[str, Any]) -> str:
             lines += [f"  {'':<40} ! {m}" for m in problems.pop(path, [])]
         for path, messages in problems.items():
             lines += [f"  {path:<40} ! {m}" for m in messages]
+        lines += session_lines(result.get("form"), result["data"])  # and where each came from
     if result["signatures"]:
         lines.append("Signatures:")
         for sig in result["signatures"]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from supforms.forms.writing.wording import load_wording
+from supforms.pipeline.delivery.carry import carry_actions as carry
 from supforms.pipeline.delivery.data import load_records
 from supforms.pipeline.delivery.generate import Issued, check_records, generate
 from supforms.pipeline.records.preflight import check_folder, writable_store
@@ -59,6 +60,7 @@ def generate_copies(
     store: str | None = None,
     flatten: bool = False,
     config: Path | None = None,
+    carry_actions: bool = False,
 ) -> Copies:
     """Start making ``form``'s copies in ``out``: one blank, or one per record of ``data``.
 
@@ -71,6 +73,9 @@ def generate_copies(
             ``sqlite:///output/records.db``); used only with ``data``.
         flatten: print-only copies, values merged into the page.
         config: the wording config (TOML), if not the seed documents' wording.
+        carry_actions: prefill each record's carried-over actions with the pair's
+            open action points from their last complete session record in the store
+            (a form that records a session; ``delivery.carry``).
 
     Raises:
         InvalidRecordError: a record does not fit the form (nothing written).
@@ -83,9 +88,13 @@ def generate_copies(
     try:
         registry, checked = None, None
         if records is not None:  # before anything is written: can it be kept and registered?
+            if carry_actions:  # the open actions are read from the store, then checked
+                registry = resources.enter_context(writable_store(store_url(store)))
+                records = carry(form, records, registry)
             checked = check_records(form, records, str(data), wording)
             check_folder(out)
-            registry = resources.enter_context(writable_store(store_url(store)))
+            if registry is None:
+                registry = resources.enter_context(writable_store(store_url(store)))
         copies = generate(
             form,
             out,

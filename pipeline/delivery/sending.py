@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from supforms.forms.writing.wording import load_wording
+from supforms.pipeline.delivery.carry import carry_actions as carry
 from supforms.pipeline.delivery.deliver import check_roster, dry_run, send
 from supforms.pipeline.delivery.delivery_log import Delivery
 from supforms.pipeline.delivery.generate import check_records
@@ -66,6 +67,7 @@ def send_roster(
     resume: bool = False,
     dry_run_only: bool = False,
     config: Path | None = None,
+    carry_actions: bool = False,
 ) -> Deliveries:
     """Start sending ``form``, prefilled, to everyone on ``roster``: iterate for each delivery.
 
@@ -79,6 +81,8 @@ def send_roster(
         resume: send only what did not go last time, each row the copy made for it.
         dry_run_only: only say what would go where; nothing is made or sent.
         config: the wording config (TOML), if not the seed documents' wording.
+        carry_actions: prefill each row's carried-over actions with the pair's open
+            action points from their last complete session record (``delivery.carry``).
 
     Raises:
         InvalidRecordError: the roster has problems (every one named; nothing sent).
@@ -90,11 +94,15 @@ def send_roster(
     if dry_run_only:
         return Deliveries(dry_run(form, records, out), 0, ExitStack())
     wording = load_wording(config)
-    checked = check_records(form, records, str(roster), wording)  # once, for the whole send
+    if not carry_actions:
+        checked = check_records(form, records, str(roster), wording)  # once, for the whole send
     resources = ExitStack()
     try:
         transport, registry = resources.enter_context(mailing(mail, out, store))
         assert transport is not None  # sending: there is one
+        if carry_actions:  # the open actions are read from the store, then checked
+            records = carry(form, records, registry)
+            checked = check_records(form, records, str(roster), wording)
         deliveries = send(
             form,
             records,

@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from supforms.schemas.common import FormModel, JobTitle, PersonName, SignatureBlock, UKDate
-from supforms.schemas.declaration import Concerns, Declaration, Renewal
+from supforms.schemas.declaration import Compliance, Concerns, Declaration, Frequency, Renewal
 from supforms.schemas.hints import Required
 
 __all__ = [
@@ -55,6 +55,12 @@ class SupervisionAgreement(FormModel):
             months=12,
             action="review the agreement",
             carries=("supervisee.", "supervisor.", "regularity."),
+        ),
+        compliance=Compliance(
+            frequency=Frequency(
+                sessions_per_year="regularity.sessions_per_year",
+                weeks_between="regularity.weeks_between_sessions",
+            )
         ),
         wording={
             "tagline": "Children at the heart of Effective Supervision",

@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 from supforms.schemas.common import FormModel, PersonName, ShortText, SignatureInfo, UKDate
-from supforms.schemas.declaration import Concerns, Declaration, Renewal
+from supforms.schemas.declaration import Compliance, Concerns, Declaration, Renewal
 from supforms.schemas.hints import Required
 
 __all__ = ["ContractSignatures", "ContractSupervisee", "ContractSupervisor", "SupervisionContract"]
@@ -46,6 +46,7 @@ class SupervisionContract(FormModel):
         renewal=Renewal(
             months=12, action="re-sign the contract", carries=("supervisee.", "supervisor.")
         ),
+        compliance=Compliance(contract=True),
         wording={
             "organisation": "Birmingham & Solihull Training Hub",
             "policies": "Whistle-blowing; Safeguarding, Dignity at Work, Anti-Fraud etc",

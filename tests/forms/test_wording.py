@@ -69,7 +69,7 @@ def test_every_seed_clause_is_printed(form_id, blank_pdfs, tmp_path):
     source = SOURCES[form_id]
     printed = _squash(pdf_text(blank_pdfs[form_id], tmp_path))
     clauses = seed_clauses(source["seed"], source.get("start"), source.get("stop"))
-    assert len(clauses) > 10
+    assert len(clauses) >= 10
     missing = [clause for clause in clauses if _squash(clause) not in printed]
     assert not missing, f"{form_id} lost seed wording: {missing}"
 
