@@ -138,11 +138,11 @@ def last_session(
         .where(
             records.c.form.in_(session_forms()),
             records.c.status == "complete",
-            records.c.agreed_on.is_not(None),
+            records.c.dated_on.is_not(None),
             store._lower(records.c.supervisee) == supervisee.lower(),
             store._lower(records.c.supervisor) == supervisor.lower(),
         )
-        .order_by(records.c.agreed_on.desc(), records.c.id.desc())
+        .order_by(records.c.dated_on.desc(), records.c.id.desc())
         .limit(1)
     )
     with store_errors("finding the last session"), store.engine.connect() as connection:

@@ -3,7 +3,7 @@
 Nothing here names a form. What is read comes from the declarations
 (``schemas.declaration.Compliance``): the forms that state a frequency (an
 agreement), those that record a session, and the contract. Only complete records
-count, each as of its declared date (``dated``, kept in the store's ``agreed_on``
+count, each as of its declared date (``dated``, kept in the store's ``dated_on``
 column), and only those dated on or before the day asked about. The rules, in the
 order a status is decided, are in ``status_of`` and in the README.
 
@@ -139,17 +139,17 @@ def _load(store: RecordStore, on: date) -> list[_Record]:
     found: dict[int, _Record] = {}
     base = sa.select(
         records.c.id, records.c.form, records.c.status, records.c.supervisee,
-        records.c.supervisor, records.c.team, records.c.agreed_on,
+        records.c.supervisor, records.c.team, records.c.dated_on,
     ).where(
         records.c.supervisee.is_not(None),
         records.c.status.notin_(["rejected", "duplicate"]),
-        sa.or_(records.c.agreed_on.is_(None), records.c.agreed_on <= on),
+        sa.or_(records.c.dated_on.is_(None), records.c.dated_on <= on),
     )  # fmt: skip
     with store_errors("reading records for compliance"), store.engine.connect() as connection:
         for row in connection.execute(base):
             found[row.id] = _Record(
                 row.id, row.form or "", row.status == "complete", row.supervisee,
-                row.supervisor, row.team, row.agreed_on,
+                row.supervisor, row.team, row.dated_on,
             )  # fmt: skip
         for form_id, declaration in roles.items():
             paths = _paths(declaration)
@@ -159,7 +159,7 @@ def _load(store: RecordStore, on: date) -> list[_Record]:
             query = sa.select(source.c.id, *columns).where(
                 source.c.form == form_id,
                 source.c.status == "complete",
-                source.c.agreed_on <= on,
+                source.c.dated_on <= on,
                 source.c.supervisee.is_not(None),
             )
             for row in connection.execute(query):

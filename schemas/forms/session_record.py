@@ -130,8 +130,10 @@ class SessionRecord(FormModel):
             "duration_minutes": 95,
             "formal": True,
             "discussed": {
-                "case_work": "Two assessments due this month; agreed the threshold for the "
-                "Hughes referral and reflected on the strategy meeting.",
+                # Two lines, broken where the person broke them: a line the box wraps
+                # reads back, from a return printed to PDF, as two (a person checks it).
+                "case_work": "Two assessments due this month.\n"
+                "Agreed the threshold for the Hughes referral; reflected on the strategy meeting.",
                 "caseload": "Caseload at 18; one transfer to the Long-Term team agreed.",
                 "career": "Practice educator course starts in September.",
                 "care": "Annual leave in June booked; no concerns about wellbeing.",
