@@ -137,7 +137,7 @@ def remind_command(
         transport = None if dry_run else transport_for(smtp, smtp_insecure, eml_dir, out)
         if transport is not None:
             check_folder(out)
-        with writable_store(store_url(store)) as registry:
+        with writable_store(store_url(store), create=False) as registry:
             if transport is not None:
                 transport.open()
             try:
@@ -237,7 +237,7 @@ def renew_command(
         transport = None if no_send else transport_for(smtp, smtp_insecure, eml_dir, out)
         if not dry_run:
             check_folder(out)
-        with writable_store(store_url(store)) as registry:
+        with writable_store(store_url(store), create=False) as registry:
             if transport is not None and not dry_run:
                 transport.open()
             try:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from supforms.pipeline.records.store import open_store
 
 from tests.cli import run
 from tests.conftest import _fresh_postgres
@@ -186,7 +187,7 @@ def _rerun_finds_all_once(server: Dovecot, tmp_path, store: str) -> None:
 def test_killed_after_the_fetch_nothing_archived_then_rerun(tmp_path, three):
     """The store is locked (SQLite): the run fetches everything, archives nothing, is killed."""
     store = f"sqlite:///{tmp_path}/records.db"
-    run("records", "--store", store, "head")  # the store exists, at this schema
+    open_store(store).close()  # the store exists, at this schema
     lock = sqlite3.connect(tmp_path / "records.db", isolation_level=None)
     lock.execute("BEGIN IMMEDIATE")
     saved = tmp_path / "ingest" / "mail" / "imap"
@@ -217,7 +218,7 @@ def pg_store() -> str:
 def test_killed_after_the_first_message_archived_then_rerun(tmp_path, three, pg_store):
     """Killed once the first message is archived, before it is remembered (PostgreSQL)."""
     url = pg_store
-    run("records", "--store", url, "head")
+    open_store(url).close()
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     holder = engine.connect()
     transaction = holder.begin()
