@@ -96,7 +96,15 @@ def filters(function: Any) -> Any:
     return function
 
 
-@click.group("records")
+class _Records(click.Group):
+    """A store failure in any records subcommand is one line and exit 1 (handle_errors)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with handle_errors():
+            return super().invoke(ctx)
+
+
+@click.group("records", cls=_Records)
 @click.option("--store", "store", callback=check_store_option, help=STORE_OPTION_HELP)
 @click.pass_context
 def records_group(ctx: click.Context, store: str | None) -> None:

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from supforms.forms.writing.compiled import compiled_form
 from supforms.pipeline.delivery.generate import issue_copy
 from supforms.pipeline.records.store import open_store
+from supforms.pipeline.result import IngestResult
 from supforms.schemas.errors import StoreError
 
 from tests.cli import run
@@ -376,3 +377,25 @@ def test_a_return_is_archived_after_the_store_is_made(tmp_path):
     code, stdout, err = run("records", "verify", "--store", url)
     assert code == 0, err
     assert "All 1 stored PDFs" in stdout
+
+
+def test_a_store_damaged_inside_is_one_line_when_read(tmp_path):
+    """It opens (its first pages are whole), but the pages of its records are not."""
+    url = f"sqlite:///{tmp_path}/records.db"
+    with open_store(url) as store:
+        store.register([_copy(f"{n:032x}", prefill={"x": "y" * 300}) for n in range(300)])
+        for n in range(60):
+            source = {"sha256": f"{n:064x}", "filename": f"{n}.pdf", "bytes": 3000}
+            result = IngestResult.from_json({"source": source, "status": "rejected"})
+            store.archive(result, bytes([n]) * 3000)
+    data = bytearray((tmp_path / "records.db").read_bytes())
+    for start in range(8192, len(data), 4096 * 3):
+        data[start + 200 : start + 1200] = b"\xff" * 1000
+    (tmp_path / "records.db").write_bytes(data)
+    for command in (("outstanding",), ("list",), ("export",), ("verify",)):
+        code, stdout, err = run("records", *command, "--store", url)
+        assert code == 1, (command, err)
+        line = one_line(err)
+        assert "records store failed while" in line
+        assert "damaged (database disk image is malformed): restore it from a backup" in line
+        assert stdout == ""
