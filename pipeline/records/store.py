@@ -645,7 +645,7 @@ def open_store(url: str, *, create: bool = True) -> RecordStore:
     store is made. Without it (a command that reads) a missing one is a
     ``StoreError`` and nothing is made: no file, folder or table.
     """
-    parsed = check_store_url(url)
+    given = parsed = check_store_url(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     sqlite_store = parsed.drivername.startswith("sqlite")
@@ -654,7 +654,7 @@ def open_store(url: str, *, create: bool = True) -> RecordStore:
     target = _reading_url(parsed) if sqlite_store and not create else parsed
     try:
         if not create and not _holds_store(target):
-            raise missing(parsed)
+            raise missing(given)
         if sqlite_store:
             # Several processes may archive at once: wait for the lock, and let readers
             # read while one writes (WAL).
@@ -670,5 +670,5 @@ def open_store(url: str, *, create: bool = True) -> RecordStore:
     except sa.exc.NoSuchModuleError as exc:
         raise StoreError(f"no database driver for {parsed.drivername}") from exc
     except sa.exc.SQLAlchemyError as exc:
-        raise opening_failed(parsed, exc) from exc
+        raise opening_failed(given, exc) from exc
     return RecordStore(engine, url)
