@@ -18,7 +18,7 @@ from supforms.pipeline.cli.common import (
 )
 from supforms.pipeline.cli.report import describe_result
 from supforms.pipeline.delivery.data import load_records
-from supforms.pipeline.delivery.manifest import register_manifest
+from supforms.pipeline.delivery.manifest import read_manifest, register_manifest
 from supforms.pipeline.delivery.renew import links
 from supforms.pipeline.files import write_private
 from supforms.pipeline.intake.transcribe import transcribe
@@ -370,7 +370,8 @@ def register_command(ctx: click.Context, manifest: Path, store: str | None) -> N
       supforms records register output/agreements/manifest.jsonl
     """
     with handle_errors():
-        new = register_manifest(_store(ctx, create=True), manifest)
+        copies = read_manifest(manifest)  # all checked before the store is opened, or made
+        new = register_manifest(_store(ctx, create=True), copies)
     click.echo(f"Registered {new} new issued copies from {printable(str(manifest))}.")
 
 

@@ -2,8 +2,9 @@
 
 Every line is checked before anything is registered: a line that is not a JSON
 object, lacks a key the registry needs, or holds a value of the wrong kind is
-named with its line number (data to fix, exit 2), and nothing is registered.
-The copies are then registered in one transaction: all of them, or none.
+named with its line number (data to fix, exit 2), and nothing is registered:
+read it before the store is opened, and a bad one makes no store either. The
+copies are then registered in one transaction: all of them, or none.
 
 An unfinished last line (no newline, not JSON) is one a killed ``generate`` left
 half written; its copy was never handed on, so it is left out, as ``generate``
@@ -95,10 +96,9 @@ def read_manifest(path: Path) -> list[dict[str, Any]]:
     return copies
 
 
-def register_manifest(store: RecordStore, path: Path) -> int:
-    """Register the prefilled copies ``path`` lists, all or none; how many were new.
+def register_manifest(store: RecordStore, copies: list[dict[str, Any]]) -> int:
+    """Register the prefilled copies of a manifest (``read_manifest``), all or none; how many new.
 
     (A blank copy is not listed against a row, and is not registered from a manifest.)
     """
-    copies = read_manifest(path)
     return store.register([copy for copy in copies if copy.get("row") is not None])

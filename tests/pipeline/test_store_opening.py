@@ -296,6 +296,10 @@ def test_a_malformed_manifest_registers_nothing(tmp_path, variant):
     assert f"{manifest}: " in line
     assert said in line, line
     assert stdout == ""
+    assert not (tmp_path / "records.db").exists()  # read whole before the store is made
+    open_store(url).close()
+    code, _, err = run("records", "register", str(manifest), "--store", url)
+    assert code == 2, err
     with open_store(url) as store:  # nothing half-registered, not even the good first line
         assert store.outstanding() == []
         assert store.audit_log() == []
