@@ -108,7 +108,7 @@ def remind_command(
 
     stuck = 0
     mail = mail.checked()
-    with mailing(mail, out, store, sending=not dry_run) as (transport, registry):
+    with mailing(mail, out, store, sending=not dry_run, create=False) as (transport, registry):
         for delivery in remind(
             form,
             out,
@@ -192,7 +192,7 @@ def renew_command(
     stuck = 0
     mail = mail.checked()
     sending = not (no_send or dry_run)
-    with mailing(mail, out, store, sending=sending) as (transport, registry):
+    with mailing(mail, out, store, sending=sending, create=False) as (transport, registry):
         for line in renew(
             registry,
             out,

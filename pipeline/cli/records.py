@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
-import sqlalchemy as sa
 from supforms.pipeline.cli.common import (
     DURATION,
     STORE_OPTION_HELP,
@@ -20,11 +18,13 @@ from supforms.pipeline.cli.common import (
 )
 from supforms.pipeline.cli.report import describe_result
 from supforms.pipeline.delivery.data import load_records
+from supforms.pipeline.delivery.manifest import read_manifest, register_manifest
 from supforms.pipeline.delivery.renew import links
 from supforms.pipeline.files import write_private
 from supforms.pipeline.intake.transcribe import transcribe
 from supforms.pipeline.records.export import (
     DEFAULT_FIELDS,
+    audit_read,
     due_records,
     export_rows,
     to_csv,
@@ -34,7 +34,7 @@ from supforms.pipeline.records.retention import purge
 from supforms.pipeline.records.roles import roles_sql
 from supforms.pipeline.records.store import RecordStore, open_store, store_url
 from supforms.schemas.dates import DateProblemError, parse_date
-from supforms.schemas.errors import PipelineError, StoreError
+from supforms.schemas.errors import PipelineError
 from supforms.schemas.registry import form_ids
 
 __all__ = ["records_group"]
@@ -43,10 +43,13 @@ __all__ = ["records_group"]
 store_option = click.option("--store", "store", callback=check_store_option, help=STORE_OPTION_HELP)
 
 
-def _store(ctx: click.Context) -> RecordStore:
-    """The store named after the subcommand, else before it, else SUPFORMS_STORE or the default."""
+def _store(ctx: click.Context, *, create: bool = False) -> RecordStore:
+    """The store named after the subcommand, else before it, else SUPFORMS_STORE or the default.
+
+    Opened, never made (a reading command on a typo says so), unless ``create``.
+    """
     with handle_errors():
-        store = open_store(store_url(ctx.params.get("store") or ctx.obj.store))
+        store = open_store(store_url(ctx.params.get("store") or ctx.obj.store), create=create)
     ctx.call_on_close(store.close)
     return store
 
@@ -72,20 +75,6 @@ class Day(click.ParamType):  # type: ignore[type-arg]
 DAY = Day()
 
 
-def _read(store: RecordStore, how: str, ids: list[int], **detail: Any) -> None:
-    """Audit who read which records (ids, never values); the actor is on the line.
-
-    Written before anything is shown: a read the log cannot record is refused.
-    """
-    try:
-        store.log("read", {"how": how, "records": ids, **detail})
-    except StoreError as exc:
-        raise StoreError(f"this read could not be audited, so nothing is shown: {exc}") from exc
-    except sa.exc.DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise StoreError(f"this read could not be audited, so nothing is shown: {reason}") from exc
-
-
 _filters = [
     click.option("--form", type=click.Choice(form_ids()), help="Only this form."),
     click.option(
@@ -107,7 +96,15 @@ def filters(function: Any) -> Any:
     return function
 
 
-@click.group("records")
+class _Records(click.Group):
+    """A store failure in any records subcommand is one line and exit 1 (handle_errors)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with handle_errors():
+            return super().invoke(ctx)
+
+
+@click.group("records", cls=_Records)
 @click.option("--store", "store", callback=check_store_option, help=STORE_OPTION_HELP)
 @click.pass_context
 def records_group(ctx: click.Context, store: str | None) -> None:
@@ -141,7 +138,7 @@ def list_command(ctx: click.Context, /, as_json: bool, store: str | None, **chos
     records = _store(ctx)
     rows = list(records.rows(records.select(**chosen)))
     with handle_errors():  # logged before anything is shown: no reading without its line
-        _read(records, "list --json" if as_json else "list", [row["id"] for row in rows])
+        audit_read(records, "list --json" if as_json else "list", [row["id"] for row in rows])
     for row in rows:
         if as_json:
             click.echo(json_line(row))
@@ -181,7 +178,7 @@ def show_command(
         if pdf_out:
             write_private(pdf_out, pdf)  # whole, or WriteError: exit 1, nothing left
         # Logged before anything is shown: no reading without its line.
-        _read(
+        audit_read(
             records, "show --pdf" if pdf_out else "show --json" if as_json else "show", [record_id]
         )
         cycle = [] if as_json else links(records, record_id, result.get("document_id"))
@@ -217,7 +214,7 @@ def export_command(
     listed = list(records.rows(records.select(**chosen)))
     rows = list(export_rows(records, iter(listed), columns))
     with handle_errors():
-        _read(
+        audit_read(
             records,
             f"export --format {fmt}",
             [row["id"] for row in listed],
@@ -372,12 +369,9 @@ def register_command(ctx: click.Context, manifest: Path, store: str | None) -> N
     Example:
       supforms records register output/agreements/manifest.jsonl
     """
-    copies = [
-        json.loads(line)
-        for line in manifest.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
-    new = _store(ctx).register([c for c in copies if c.get("row") is not None])
+    with handle_errors():
+        copies = read_manifest(manifest)  # all checked before the store is opened, or made
+        new = register_manifest(_store(ctx, create=True), copies)
     click.echo(f"Registered {new} new issued copies from {printable(str(manifest))}.")
 
 

@@ -57,13 +57,22 @@ class MailSettings:
 
 @contextmanager
 def mailing(
-    mail: MailSettings, out: Path, store: str | None, *, sending: bool = True
+    mail: MailSettings,
+    out: Path,
+    store: str | None,
+    *,
+    sending: bool = True,
+    create: bool = True,
 ) -> Iterator[tuple[Transport | None, RecordStore]]:
-    """The transport (None when not ``sending``) and the writable store, closed after."""
+    """The transport (None when not ``sending``) and the writable store, closed after.
+
+    ``create`` False: a missing store is an error (``remind`` and ``renew`` work from
+    what a store already holds), never made empty.
+    """
     transport = mail.transport(out) if sending else None
     if sending:
         check_folder(out)
-    with writable_store(store_url(store)) as registry:
+    with writable_store(store_url(store), create=create) as registry:
         if transport is not None:
             transport.open()
         try:

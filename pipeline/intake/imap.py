@@ -22,18 +22,14 @@ import os
 import re
 import ssl
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import sqlalchemy as sa
 from supforms.pipeline.files import write_private
 from supforms.pipeline.intake.mailbox import pdfs_from_emails
 from supforms.pipeline.names import slug
-from supforms.pipeline.records.preflight import store_errors
 from supforms.pipeline.records.store import RecordStore
-from supforms.pipeline.records.tables import imap_seen
 from supforms.pipeline.result import IngestResult
 from supforms.schemas.errors import PipelineError, SettingError
 
@@ -296,22 +292,10 @@ class MailboxIntake:
         self.moved += 1
 
     def _seen(self, uidvalidity: int) -> set[int]:
-        query = sa.select(imap_seen.c.uid).where(
-            imap_seen.c.mailbox == self.url.key, imap_seen.c.uidvalidity == uidvalidity
-        )
-        with store_errors("reading which messages were taken"), self.store.engine.connect() as c:
-            return {int(uid) for uid in c.execute(query).scalars()}
+        return self.store.messages_taken(self.url.key, uidvalidity)
 
     def _remember(self, uidvalidity: int, message: _Message) -> None:
-        row = {
-            "mailbox": self.url.key,
-            "uidvalidity": uidvalidity,
-            "uid": message.uid,
-            "outcome": message.outcome[:32],
-            "at": datetime.now(UTC),
-        }
-        with store_errors("remembering a message taken"), self.store.engine.begin() as c:
-            c.execute(imap_seen.insert().values(**row))
+        self.store.message_taken(self.url.key, uidvalidity, message.uid, message.outcome)
 
     def close(self) -> None:
         if self._folder is not None:

@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
+from supforms.pipeline.records.faults import store_errors
 from supforms.pipeline.records.store import RecordStore, open_store
 from supforms.pipeline.records.tables import deliveries, issued
-from supforms.schemas.errors import PipelineError, StoreError
+from supforms.schemas.errors import PipelineError
 
 __all__ = ["check_folder", "check_store", "store_errors", "writable_store"]
 
@@ -32,23 +32,6 @@ def check_folder(folder: Path) -> None:
         raise PipelineError(
             f"output folder is not writable: {exc.strerror}", path=str(folder)
         ) from exc
-
-
-def _reason(exc: sa.exc.SQLAlchemyError) -> str:
-    original = getattr(exc, "orig", None) or exc
-    lines = str(original).strip().splitlines()
-    return lines[0][:200] if lines else type(original).__name__
-
-
-@contextmanager
-def store_errors(doing: str) -> Iterator[None]:
-    """A database failure while ``doing`` something, as one ``StoreError`` line."""
-    try:
-        yield
-    except sa.exc.SQLAlchemyError as exc:
-        raise StoreError(f"records store failed while {doing}: {_reason(exc)}") from exc
-    except StoreError as exc:  # a refusal the store has put in words already
-        raise StoreError(f"records store failed while {doing}: {exc}") from exc
 
 
 def check_store(store: RecordStore) -> None:
@@ -80,14 +63,12 @@ def check_store(store: RecordStore) -> None:
 
 
 @contextmanager
-def writable_store(url: str) -> Iterator[RecordStore]:
-    """The store at ``url``, opened and proven writable, closed afterwards."""
-    try:
-        store = open_store(url)
-    except OSError as exc:
-        raise StoreError(
-            f"records store cannot be opened: {exc.strerror}", path=exc.filename
-        ) from exc
-    with store:
+def writable_store(url: str, *, create: bool = True) -> Iterator[RecordStore]:
+    """The store at ``url``, opened and proven writable, closed afterwards.
+
+    Without ``create`` a missing store is a ``StoreError`` (``open_store``): for a
+    command that acts on what the store holds (remind, renew), a new one holds nothing.
+    """
+    with open_store(url, create=create) as store:
         check_store(store)
         yield store

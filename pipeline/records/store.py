@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,8 +27,24 @@ from sqlalchemy.engine import Connection, Engine
 from supforms.pipeline.records import deliveries
 from supforms.pipeline.records.chain import GENESIS, state_detail
 from supforms.pipeline.records.deliveries import FORGOTTEN, DeliveryRow, Unreturned
+from supforms.pipeline.records.faults import (
+    failed,
+    missing,
+    opening_failed,
+    refused,
+    sqlite_file,
+)
 from supforms.pipeline.records.proof import Head, Verification, verify_store
-from supforms.pipeline.records.tables import actor, append_line, audit, issued, migrate, records
+from supforms.pipeline.records.tables import (
+    actor,
+    append_line,
+    audit,
+    imap_seen,
+    issued,
+    meta,
+    migrate,
+    records,
+)
 from supforms.pipeline.records.urls import check_store_url
 from supforms.pipeline.result import IngestResult
 from supforms.schemas.declaration import value_at
@@ -52,17 +69,6 @@ DEFAULT_STORE = "sqlite:///output/records.db"
 def store_url(option: str | None) -> str:
     """``--store``, else ``SUPFORMS_STORE``, else the SQLite file under ``output/``."""
     return option or os.environ.get("SUPFORMS_STORE") or DEFAULT_STORE
-
-
-def _private_sqlite_file(url: sa.URL) -> None:
-    """Create the SQLite file readable by its owner only, before SQLite creates it."""
-    if not url.database or url.database == ":memory:":
-        return
-    path = Path(url.database)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    path.chmod(0o600)
 
 
 def _now() -> datetime:
@@ -220,7 +226,7 @@ class RecordStore:
     def register(self, copies: list[dict[str, Any]]) -> int:
         """Record issued copies (from ``generate`` or its manifest); returns how many were new."""
         new = 0
-        with self._begin() as connection:
+        with self._begin("registering issued copies") as connection:
             known = set(
                 connection.execute(
                     sa.select(issued.c.document_id).where(
@@ -231,6 +237,7 @@ class RecordStore:
             for copy in copies:
                 if copy["document_id"] in known:
                     continue
+                known.add(copy["document_id"])  # listed twice (a manifest appended to twice)
                 connection.execute(
                     issued.insert().values(
                         document_id=copy["document_id"],
@@ -261,7 +268,7 @@ class RecordStore:
         ``verify`` holds the record to its latest such line.
         """
         text = json.dumps(result.as_json(), ensure_ascii=False)
-        with self._begin() as connection:
+        with self._begin("updating a record") as connection:
             sha = connection.execute(
                 records.update()
                 .where(records.c.id == record_id)
@@ -278,7 +285,7 @@ class RecordStore:
 
     def log(self, action: str, detail: dict[str, Any], record_id: int | None = None) -> None:
         """Append one line to the audit log (exports, verifications, purges)."""
-        with self._begin() as connection:
+        with self._begin("writing an audit line") as connection:
             self._audit(connection, action, record_id, detail)
 
     def record_delivery(self, delivery: DeliveryRow, pdf: bytes | None = None) -> None:
@@ -286,23 +293,23 @@ class RecordStore:
 
         ``pdf``: the copy's bytes, kept once per copy, for reminders sent from elsewhere.
         """
-        with self._begin() as connection:
+        with self._begin("keeping a delivery") as connection:
             deliveries.add_delivery(connection, delivery, pdf)
 
     # -- reading -------------------------------------------------------------
     def deliveries_of(self, document_ids: list[str]) -> list[DeliveryRow]:
         """Every state of every message of these copies, in the order they were kept."""
-        with self.engine.connect() as connection:
+        with self._reading("reading deliveries") as connection:
             return deliveries.select_deliveries(connection, document_ids)
 
     def issued_pdf(self, document_id: str) -> bytes | None:
         """A delivered copy's bytes as issued (None: none kept); a changed one is refused."""
-        with self.engine.connect() as connection:
+        with self._reading("reading an issued copy") as connection:
             return deliveries.issued_pdf(connection, document_id)
 
     def issued_copies(self, document_ids: list[str]) -> dict[str, dict[str, Any]]:
         """Issued copies not forgotten, by document id: file, form, version, prefill, issue."""
-        with self.engine.connect() as connection:
+        with self._reading("reading issued copies") as connection:
             return deliveries.issued_copies(connection, document_ids)
 
     def unreturned(
@@ -313,19 +320,19 @@ class RecordStore:
         to_fix: tuple[str, ...],
     ) -> list[Unreturned]:
         """Copies issued before then with no return in ``done``; their latest in ``to_fix``."""
-        with self.engine.connect() as connection:
+        with self._reading("finding the copies not returned") as connection:
             return deliveries.unreturned(connection, form, issued_before, done, to_fix)
 
     def renewals_of(self, record_ids: list[int]) -> dict[int, str]:
         """The copy renewing each of ``record_ids`` (renewed more than once: the last)."""
-        with self.engine.connect() as connection:
+        with self._reading("finding renewals") as connection:
             return deliveries.renewals_of(connection, record_ids)
 
     def renewal_links(
         self, record_id: int, document_id: str | None
     ) -> tuple[int | None, list[tuple[str, datetime]]]:
         """The record this one's copy renewed, and the copies renewing it."""
-        with self.engine.connect() as connection:
+        with self._reading("reading renewals") as connection:
             return deliveries.renewal_links(connection, record_id, document_id)
 
     def select(
@@ -380,7 +387,7 @@ class RecordStore:
         return sa.func.supforms_lower(column)
 
     def rows(self, query: sa.Select[Any]) -> Iterator[dict[str, Any]]:
-        with self.engine.connect() as connection:
+        with self._reading("reading records") as connection:
             for row in connection.execute(query).mappings():
                 item = dict(row)
                 if isinstance(item.get("received_at"), datetime):
@@ -393,7 +400,7 @@ class RecordStore:
 
     def record(self, record_id: int) -> tuple[dict[str, Any], bytes, str]:
         """One record's ingest JSON, original bytes and SHA-256."""
-        with self.engine.connect() as connection:
+        with self._reading("reading a record") as connection:
             row = connection.execute(
                 sa.select(records.c.result, records.c.pdf, records.c.sha256).where(
                     records.c.id == record_id
@@ -430,7 +437,7 @@ class RecordStore:
 
     def head(self) -> Head:
         """The audit chain's last line, to note down outside the store."""
-        with self.engine.connect() as connection:
+        with self._reading("reading the audit log") as connection:
             last = connection.execute(
                 sa.select(audit.c.id, audit.c.hash).order_by(audit.c.id.desc()).limit(1)
             ).one_or_none()
@@ -470,7 +477,7 @@ class RecordStore:
         is kept stays as it is. SQLite then rewrites its file (``VACUUM``), so the
         deleted bytes are not left in free pages or in the write-ahead log.
         """
-        with self._begin() as connection:
+        with self._begin("purging") as connection:
             gone = connection.execute(
                 sa.select(records.c.id, records.c.sha256, records.c.document_id)
                 .where(records.c.received_at < before)
@@ -521,18 +528,44 @@ class RecordStore:
             self.engine.dispose()
         return not busy
 
+    # -- messages taken from a mailbox (intake.imap) ----------------------------------
+    def messages_taken(self, mailbox: str, uidvalidity: int) -> set[int]:
+        """The UIDs of the messages taken from ``mailbox`` while its UIDVALIDITY was this."""
+        query = sa.select(imap_seen.c.uid).where(
+            imap_seen.c.mailbox == mailbox, imap_seen.c.uidvalidity == uidvalidity
+        )
+        with self._reading("reading which messages were taken") as connection:
+            return {int(uid) for uid in connection.execute(query).scalars()}
+
+    def message_taken(self, mailbox: str, uidvalidity: int, uid: int, outcome: str) -> None:
+        """Remember one message taken, so no later run reads it again."""
+        row = {
+            "mailbox": mailbox,
+            "uidvalidity": uidvalidity,
+            "uid": uid,
+            "outcome": outcome[:32],
+            "at": _now(),
+        }
+        with self._begin("remembering a message taken") as connection:
+            connection.execute(imap_seen.insert().values(**row))
+
     def audit_log(self) -> list[dict[str, Any]]:
         return list(self.rows(sa.select(audit).order_by(audit.c.id)))
 
     # -- plumbing ------------------------------------------------------------
     @contextlib.contextmanager
+    def _reading(self, doing: str) -> Iterator[Connection]:
+        """A connection to read with; a database failure is a ``StoreError`` saying ``doing``."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except sa.exc.SQLAlchemyError as exc:
+            raise failed(doing, exc) from exc
+
+    @contextlib.contextmanager
     def _snapshot(self) -> Iterator[Connection]:
         """One read-only view of the whole store, however long the reading takes."""
-        try:
-            connection = self.engine.connect()
-        except sa.exc.OperationalError as exc:
-            raise StoreError(f"records store unreachable: {exc.orig}") from exc
-        with connection:
+        with self._reading("verifying") as connection:
             if self.dialect == "postgresql":
                 connection = connection.execution_options(
                     isolation_level="REPEATABLE READ", stream_results=True
@@ -567,35 +600,33 @@ class RecordStore:
         A batch archives thousands of files: taking a pooled connection for each,
         and a BEGIN and COMMIT round trip around each, cost more than the work.
         """
-        if self._writer is None:
-            try:
-                self._writer = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            except sa.exc.OperationalError as exc:
-                raise StoreError(f"records store unreachable: {exc.orig}") from exc
         try:
+            if self._writer is None:
+                self._writer = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             with _refusals():
                 yield self._writer
-        except sa.exc.DBAPIError as exc:
-            if exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError):
+        except sa.exc.SQLAlchemyError as exc:
+            invalid = isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
+            if self._writer is not None and (invalid or isinstance(exc, sa.exc.OperationalError)):
                 self._writer.close()  # the next archive starts on a fresh connection
                 self._writer = None
-            raise
+            raise failed("archiving", exc) from exc
 
     @contextlib.contextmanager
-    def _begin(self) -> Iterator[Connection]:
+    def _begin(self, doing: str = "writing") -> Iterator[Connection]:
         """A write transaction; on SQLite it holds the write lock from the start.
 
         Every write ends with an audit line, whose hash needs the last line: that
         line must stay the last until the commit (supforms.pipeline.records.tables.append_line).
+        A database failure is a ``StoreError`` saying ``doing``; a refusal says so.
         """
         try:
-            connection = self.engine.connect()
-        except sa.exc.OperationalError as exc:
-            raise StoreError(f"records store unreachable: {exc.orig}") from exc
-        with connection, _refusals(), connection.begin():
-            if self.dialect != "postgresql":
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            yield connection
+            with self.engine.connect() as connection, _refusals(), connection.begin():
+                if self.dialect != "postgresql":
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                yield connection
+        except sa.exc.SQLAlchemyError as exc:
+            raise failed(doing, exc) from exc
 
 
 @contextlib.contextmanager
@@ -606,10 +637,7 @@ def _refusals() -> Iterator[None]:
     except sa.exc.DBAPIError as exc:
         if not is_refusal(exc):
             raise
-        raise StoreError(
-            f"the records store refused: {str(exc.orig).strip().splitlines()[0]} "
-            "(changing or deleting records is for the store's owner role)"
-        ) from exc
+        raise refused(exc) from exc
 
 
 def is_refusal(exc: sa.exc.DBAPIError) -> bool:
@@ -633,31 +661,62 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     )
 
 
-def open_store(url: str) -> RecordStore:
-    """The store at ``url`` (``sqlite:///…`` or ``postgresql://…``), upgraded to this version."""
-    parsed = check_store_url(url)
-    if parsed.drivername.startswith("postgresql") and parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.drivername.startswith("sqlite"):
-        _private_sqlite_file(parsed)
+def _reading_url(url: sa.URL) -> sa.URL:
+    """``url`` opened read-write but never created (SQLite's ``mode=rw``), whatever happens.
+
+    The file is checked first (``faults.sqlite_file``); this keeps a file deleted
+    meanwhile, or a connection made again later, from making an empty one.
+    """
+    if not url.database or url.database == ":memory:" or "uri" in url.query:
+        return url
+    where = quote(str(Path(url.database).absolute()))
+    return url.set(database=f"file:{where}").update_query_dict({"mode": "rw", "uri": "true"})
+
+
+def _holds_store(url: sa.URL) -> bool:
+    """Whether the database at ``url`` has the store's tables, asked without writing to it.
+
+    (The store's own connections turn a SQLite file to WAL: a write, even to a file
+    that is no store.)
+    """
+    probe = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
-        if parsed.drivername.startswith("sqlite"):
+        return sa.inspect(probe).has_table(meta.name)
+    finally:
+        probe.dispose()
+
+
+def open_store(url: str, *, create: bool = True) -> RecordStore:
+    """The store at ``url`` (``sqlite:///…`` or ``postgresql://…``), upgraded to this version.
+
+    With ``create`` (a command that writes: ingest, generate, register) a missing
+    store is made. Without it (a command that reads) a missing one is a
+    ``StoreError`` and nothing is made: no file, folder or table.
+    """
+    given = parsed = check_store_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    sqlite_store = parsed.drivername.startswith("sqlite")
+    if sqlite_store and parsed.database and parsed.database != ":memory:":
+        sqlite_file(parsed.database, create=create)
+    target = _reading_url(parsed) if sqlite_store and not create else parsed
+    try:
+        if not create and not _holds_store(target):
+            raise missing(given)
+        if sqlite_store:
             # Several processes may archive at once: wait for the lock, and let readers
             # read while one writes (WAL).
-            engine = sa.create_engine(parsed, connect_args={"timeout": 60})
+            engine = sa.create_engine(target, connect_args={"timeout": 60})
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = sa.create_engine(parsed)
+            engine = sa.create_engine(target)
         try:
             migrate(engine)
         except BaseException:
             engine.dispose()
             raise
-    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
-        raise StoreError(
-            f"records store {parsed.render_as_string(hide_password=True)} "
-            f"is unreachable: {str(exc.orig).strip()[:200]}"
-        ) from exc
     except sa.exc.NoSuchModuleError as exc:
         raise StoreError(f"no database driver for {parsed.drivername}") from exc
+    except sa.exc.SQLAlchemyError as exc:
+        raise opening_failed(given, exc) from exc
     return RecordStore(engine, url)

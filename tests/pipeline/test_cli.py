@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from supforms.pipeline.records.store import open_store
 from supforms.schemas.registry import form_ids, latest, versions
 
 from tests.cli import run
@@ -293,5 +294,7 @@ def test_store_is_accepted_after_every_command_that_uses_it(tmp_path):
         "renew",
     }
     url = f"sqlite:///{tmp_path}/r.db"
+    assert run("records", "list", "--store", url)[0] == 1  # a reading command makes no store
+    open_store(url).close()
     assert run("records", "list", "--store", url)[0] == 0
     assert run("records", "--store", url, "list")[0] == 0

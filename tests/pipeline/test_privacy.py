@@ -203,6 +203,7 @@ def test_a_purge_a_reader_keeps_from_finishing_says_so(tmp_path):
 )
 def test_purge_dates_as_every_date_in_supforms(tmp_path, typed, shown):
     url = f"sqlite:///{tmp_path}/r.db"
+    open_store(url).close()  # purge opens a store, never makes one
     code, stdout, err = run("records", "purge", "--before", typed, "--yes", "--store", url)
     assert (code, err) == (0, "")
     assert stdout.startswith(f"Purged 0 record(s) received before {shown};")

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from supforms.forms.reading.normalise import normalise_value
 from supforms.forms.spec import spec_by_path
+from supforms.pipeline.records.store import open_store
 from supforms.schemas.dates import DateProblemError, parse_date
 from supforms.schemas.registry import latest
 
@@ -26,6 +27,7 @@ def test_data_ingest_and_options_read_a_date_alike(typed, tmp_path):
     assert normalise_value(spec, typed) == (date(2026, 4, 3), None)
     # every date option
     store = f"sqlite:///{tmp_path}/r.db"
+    open_store(store).close()  # records list opens a store, never makes one
     assert run("records", "list", "--since", typed, "--store", store)[0] == 0
     data = tmp_path / "pairs.json"
     data.write_text(json.dumps([{"agreed_on": typed, "_recipient": "x"}]), encoding="utf-8")
