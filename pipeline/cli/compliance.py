@@ -8,13 +8,8 @@ from datetime import date
 from typing import Any
 
 import click
-from supforms.pipeline.cli.common import (
-    STORE_OPTION_HELP,
-    check_store_option,
-    handle_errors,
-    json_line,
-    printable,
-)
+from supforms.pipeline.cli.common import json_line, printable, store_option
+from supforms.pipeline.cli.records import open_records
 
 __all__ = ["compliance_command"]
 
@@ -57,7 +52,7 @@ def _shown(value: Any) -> str:
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per row and summary.")
 @click.option("--csv", "as_csv", is_flag=True, help="The supervisee rows as CSV.")
-@click.option("--store", "store", callback=check_store_option, help=STORE_OPTION_HELP)
+@store_option
 @click.pass_context
 def compliance_command(
     ctx: click.Context, on: date | None, team: str | None, supervisor: str | None,
@@ -79,12 +74,9 @@ def compliance_command(
     if as_json and as_csv:
         raise click.UsageError("--json and --csv: choose one")
     from supforms.pipeline.records.compliance import compliance
-    from supforms.pipeline.records.store import open_store, store_url
 
-    with handle_errors():
-        records = open_store(store_url(store or getattr(ctx.obj, "store", None)))
-        ctx.call_on_close(records.close)
-        report = compliance(records, on, team=team, supervisor=supervisor, late_after=late_after)
+    records = open_records(ctx)
+    report = compliance(records, on, team=team, supervisor=supervisor, late_after=late_after)
     rows = [row.as_json() for row in report.rows]
     if as_json:
         for row in rows:

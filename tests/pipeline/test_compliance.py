@@ -285,7 +285,12 @@ def test_as_of_an_earlier_day_and_a_stricter_limit(archived):
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
-def test_an_empty_store_and_bad_options(store_url):
+def test_an_empty_store_and_bad_options(store_url, tmp_path):
+    code, _, err = run("records", "compliance", "--store", f"sqlite:///{tmp_path}/typo.db")
+    assert code == 1  # a reading command: a missing store is said, never made
+    assert "no records store" in err
+    assert not (tmp_path / "typo.db").exists()
+    open_store(store_url).close()
     code, out, _ = run("records", "compliance", "--on", "30/06/2026", "--store", store_url)
     assert (code, out.strip()) == (0, "No supervisees in the store as of 30/06/2026.")
     code, _, err = run("records", "compliance", "--on", "31/02/2026", "--store", store_url)

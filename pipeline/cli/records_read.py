@@ -1,0 +1,257 @@
+"""``supforms records`` that read: list, show, export, verify, head, outstanding, due.
+
+Each opens the store without ever making it, and each read of people's records
+leaves an audit line before anything is shown.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from supforms.pipeline.cli.common import DURATION, json_line, printable
+from supforms.pipeline.cli.records import filters, open_records, store_option
+
+__all__ = [
+    "due_command",
+    "export_command",
+    "head_command",
+    "list_command",
+    "outstanding_command",
+    "show_command",
+    "verify_command",
+]
+
+
+@click.command("list")
+@filters
+@click.option("--json", "as_json", is_flag=True, help="One record per line (the listed columns).")
+@click.pass_context
+def list_command(ctx: click.Context, /, as_json: bool, store: str | None, **chosen: Any) -> None:
+    """List archived records (newest last). Audited: who listed which records.
+
+    \b
+    Examples:
+      supforms records list --form agreement --status incomplete
+      supforms records list --person wiśniewski --since 01/04/2026 --json
+      supforms records list --team East --store sqlite:///records.db
+    """
+    from supforms.pipeline.records.export import audit_read
+
+    records = open_records(ctx)
+    rows = list(records.rows(records.select(**chosen)))
+    audit_read(records, "list --json" if as_json else "list", [row["id"] for row in rows])
+    for row in rows:
+        if as_json:
+            click.echo(json_line(row))
+        else:
+            click.echo(
+                f"{row['id']:>6}  {row['received_at'][:10]}  {printable(row['form'] or '-'):<13}"
+                f"{row['status']:<11}{printable(row['document_id'] or '-'):<21}"
+                + printable(row["supervisee"] or row["case_reference"] or row["source_name"])
+            )
+
+
+@click.command("show")
+@click.argument("record_id", type=int)
+@click.option(
+    "--pdf",
+    "pdf_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the original PDF, byte for byte, to this file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="The ingest JSON instead of the report.")
+@store_option
+@click.pass_context
+def show_command(
+    ctx: click.Context, record_id: int, pdf_out: Path | None, as_json: bool, store: str | None
+) -> None:
+    """Show one record; --pdf gets its original back. Audited: who read it.
+
+    \b
+    Examples:
+      supforms records show 42
+      supforms records show 42 --pdf original.pdf
+      supforms records show 42 --json
+    """
+    from supforms.pipeline.cli.report import describe_result
+    from supforms.pipeline.delivery.renew import links
+    from supforms.pipeline.files import write_private
+    from supforms.pipeline.records.export import audit_read
+
+    records = open_records(ctx)
+    result, pdf, _ = records.record(record_id)
+    if pdf_out:
+        write_private(pdf_out, pdf)  # whole, or WriteError: exit 1, nothing left
+    # Logged before anything is shown: no reading without its line.
+    audit_read(
+        records, "show --pdf" if pdf_out else "show --json" if as_json else "show", [record_id]
+    )
+    cycle = [] if as_json else links(records, record_id, result.get("document_id"))
+    click.echo(json_line(result, indent=1) if as_json else describe_result(result))
+    for line in cycle:
+        click.echo(printable(line))
+
+
+@click.command("export")
+@filters
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option(
+    "--fields",
+    help="Columns: record columns, or data.<dotted path> from the form's JSON "
+    "(default: id, form, version, document_id, status, the people, team, case "
+    "reference, received_at, source_name).",
+)
+@click.pass_context
+def export_command(
+    ctx: click.Context, /, fmt: str, fields: str | None, store: str | None, **chosen: Any
+) -> None:
+    """Export records for a spreadsheet (csv) or another system (jsonl). Audited.
+
+    \b
+    Examples:
+      supforms records export --format csv --form contract > contracts.csv
+      supforms records export --fields id,supervisee,data.agreed_on --since 01/01/2026
+    """
+    from supforms.pipeline.records.export import (
+        DEFAULT_FIELDS,
+        audit_read,
+        export_rows,
+        to_csv,
+        to_jsonl,
+    )
+
+    records = open_records(ctx)
+    chosen_fields = fields.split(",") if fields else DEFAULT_FIELDS
+    columns = tuple(f.strip() for f in chosen_fields if f.strip())
+    listed = list(records.rows(records.select(**chosen)))
+    rows = list(export_rows(records, iter(listed), columns))
+    audit_read(
+        records,
+        f"export --format {fmt}",
+        [row["id"] for row in listed],
+        fields=list(columns),
+    )
+    lines = to_csv(rows, columns) if fmt == "csv" else to_jsonl(rows)
+    for line in lines:
+        click.echo(line, nl=False)
+
+
+@click.command("verify")
+@click.option(
+    "--expect-head",
+    metavar="HASH",
+    help="A head noted earlier (records head): prove nothing up to it was rewritten.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: counts and findings.")
+@store_option
+@click.pass_context
+def verify_command(
+    ctx: click.Context, expect_head: str | None, as_json: bool, store: str | None
+) -> None:
+    """Prove the store intact: PDFs, records against the audit log, the log's chain.
+
+    \b
+    Re-hashes every stored PDF; checks every record against its latest archive
+    line (PDF SHA-256, result JSON, status), that every archive line still has
+    its record (or a purge line for it), and each audit line's hash and link to
+    the line before. Exit 1 on any finding.
+
+    \b
+    Examples:
+      supforms records verify
+      supforms records verify --expect-head 3f5a…   # a head noted earlier
+    """
+    opened = open_records(ctx)
+    report = opened.verify(expect_head.strip().lower() if expect_head else None)
+    if as_json:
+        click.echo(json_line(report.as_json()))
+    else:
+        for finding in report.findings:
+            click.echo(printable(finding.message))
+    if report.findings:
+        count = len(report.findings)
+        click.echo(f"supforms: {count} finding(s): the store is not as recorded", err=True)
+        sys.exit(1)
+    if not as_json:
+        click.echo(
+            f"All {report.pdfs} stored PDFs match their SHA-256 and their archive lines; "
+            f"the audit log's {report.lines} lines chain to head {report.head.hash} "
+            f"(line {report.head.id})."
+        )
+
+
+@click.command("head")
+@click.option("--json", "as_json", is_flag=True, help='{"id": …, "hash": …}')
+@store_option
+@click.pass_context
+def head_command(ctx: click.Context, as_json: bool, store: str | None) -> None:
+    """The audit log's head hash: note it outside the store (a ticket, an email).
+
+    `records verify --expect-head HASH` later proves nothing up to it was rewritten.
+
+    \b
+    Examples:
+      supforms records head
+      supforms records head --json --store postgresql://records@db.local/supforms
+    """
+    head = open_records(ctx).head()
+    if as_json:
+        click.echo(json_line({"id": head.id, "hash": head.hash}))
+    else:
+        click.echo(f"{head.hash}  (audit line {head.id})")
+
+
+@click.command("outstanding")
+@click.option("--json", "as_json", is_flag=True)
+@store_option
+@click.pass_context
+def outstanding_command(ctx: click.Context, as_json: bool, store: str | None) -> None:
+    """Issued copies not yet returned.
+
+    \b
+    Examples:
+      supforms records outstanding
+      supforms records outstanding --json
+    """
+    for row in open_records(ctx).outstanding():
+        if as_json:
+            click.echo(json_line(row, default=str))
+        else:
+            click.echo(
+                f"{printable(row['document_id'])}  {printable(row['form']):<13}"
+                f"{printable(row['recipient'] or '')}"
+                f"  (issued {str(row['issued_at'])[:10]}, {printable(row['file'])})"
+            )
+
+
+@click.command("due")
+@click.option(
+    "--within", type=DURATION, default="30d", show_default=True, help="Days (30d) or weeks (6w)."
+)
+@click.option("--json", "as_json", is_flag=True)
+@store_option
+@click.pass_context
+def due_command(ctx: click.Context, within: timedelta, as_json: bool, store: str | None) -> None:
+    """Returns due again under their form's renewal rule (e.g. a contract re-signed yearly).
+
+    \b
+    Examples:
+      supforms records due
+      supforms records due --within 6w --json
+    """
+    from supforms.pipeline.records.export import due_records
+
+    for row in due_records(open_records(ctx), within, date.today()):
+        if as_json:
+            click.echo(json_line(row, default=str))
+        else:
+            click.echo(
+                f"{row['due']}  {row['action']:<22} {printable(row['supervisee'] or '')}"
+                f"  (record {row['id']}, {printable(row['document_id'] or '-')})"
+            )
