@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from supforms.forms.reading.signatures import SignatureVerdict
+from supforms.forms.reading.verdicts import SignatureVerdict
 from supforms.schemas.errors import Problem
 
 __all__ = ["NEEDS_ACTION", "IngestResult", "Status", "needs_person"]

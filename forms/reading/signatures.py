@@ -11,18 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, fields
-from dataclasses import field as dc_field
-from typing import Any, Literal
 
 import pikepdf
 from pikepdf import Name
+from supforms.forms.reading.verdicts import Box, SignatureVerdict
 
 __all__ = ["Box", "SignatureVerdict", "annotation_signature", "covered_block"]
 
-SignatureKind = Literal["digital", "drawn", "typed", "none"]
-Box = tuple[int, tuple[float, float, float, float]]
-"""A page index and a rectangle on it."""
 
 _DRAWN = {"/Ink", "/Stamp", "/Polygon", "/PolyLine"}
 # Apple's markup (Preview, iPad, Files) draws freehand ink as a /Square (or any
@@ -30,46 +25,6 @@ _DRAWN = {"/Ink", "/Stamp", "/Polygon", "/PolyLine"}
 # /AAPL:AKExtras entry; such an annotation is ink, whatever its subtype says.
 _APPLE_INK = Name("/AAPL:AKExtras")
 _NOT_INK = {"/FreeText", "/Text", "/Popup", "/Link", "/Widget"}
-_DIGITAL_ONLY = ("intact", "trusted", "certification", "modified_after_signing")
-
-
-@dataclass(frozen=True)
-class SignatureVerdict:
-    """One signature: a block of the form, or a digital signature elsewhere in the file.
-
-    ``field`` is the PDF field holding it (a block's own path when it is not
-    digital); ``block`` the form's signature block it covers, ``None`` for none.
-    ``certification`` is a certifying signature's DocMDP permission (``no_changes``,
-    ``fill_forms``, ``annotate``); ``None`` for an ordinary (approval) signature.
-    """
-
-    field: str
-    kind: SignatureKind
-    block: str | None = None
-    signer: str | None = None
-    signed_at: str | None = None
-    intact: bool | None = None
-    trusted: bool | None = None
-    certification: str | None = None
-    modified_after_signing: bool | None = None
-    changes: tuple[str, ...] = dc_field(default_factory=tuple)
-
-    @property
-    def is_broken(self) -> bool:
-        """A digital signature that no longer matches, or a document edited after signing."""
-        return self.kind == "digital" and (not self.intact or bool(self.modified_after_signing))
-
-    def as_json(self) -> dict[str, Any]:
-        # By hand: ``asdict`` deep-copies every value, and a batch asks this of every block.
-        data = {f.name: getattr(self, f.name) for f in _FIELDS}
-        data["changes"] = list(self.changes)
-        if self.kind != "digital":
-            for key in _DIGITAL_ONLY:
-                data.pop(key)
-        return data
-
-
-_FIELDS = fields(SignatureVerdict)
 
 
 def _overlap(a: Iterable[float], b: Iterable[float]) -> float:

@@ -39,11 +39,9 @@ def list_command(ctx: click.Context, /, as_json: bool, store: str | None, **chos
       supforms records list --person wiśniewski --since 01/04/2026 --json
       supforms records list --team East --store sqlite:///records.db
     """
-    from supforms.pipeline.records.export import audit_read
-
     records = open_records(ctx)
     rows = list(records.rows(records.select(**chosen)))
-    audit_read(records, "list --json" if as_json else "list", [row["id"] for row in rows])
+    records.audit_read("list --json" if as_json else "list", [row["id"] for row in rows])
     for row in rows:
         if as_json:
             click.echo(json_line(row))
@@ -80,15 +78,14 @@ def show_command(
     from supforms.pipeline.cli.report import describe_result
     from supforms.pipeline.delivery.renew import links
     from supforms.pipeline.files import write_private
-    from supforms.pipeline.records.export import audit_read
 
     records = open_records(ctx)
     result, pdf, _ = records.record(record_id)
     if pdf_out:
         write_private(pdf_out, pdf)  # whole, or WriteError: exit 1, nothing left
     # Logged before anything is shown: no reading without its line.
-    audit_read(
-        records, "show --pdf" if pdf_out else "show --json" if as_json else "show", [record_id]
+    records.audit_read(
+        "show --pdf" if pdf_out else "show --json" if as_json else "show", [record_id]
     )
     cycle = [] if as_json else links(records, record_id, result.get("document_id"))
     click.echo(json_line(result, indent=1) if as_json else describe_result(result))
@@ -120,7 +117,6 @@ def export_command(
     """
     from supforms.pipeline.records.export import (
         DEFAULT_FIELDS,
-        audit_read,
         export_rows,
         to_csv,
         to_jsonl,
@@ -131,8 +127,7 @@ def export_command(
     columns = tuple(f.strip() for f in chosen_fields if f.strip())
     listed = list(records.rows(records.select(**chosen)))
     rows = list(export_rows(records, iter(listed), columns))
-    audit_read(
-        records,
+    records.audit_read(
         f"export --format {fmt}",
         [row["id"] for row in listed],
         fields=list(columns),

@@ -12,7 +12,7 @@ import getpass
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from supforms.forms.reading.signatures import SignatureVerdict
+from supforms.forms.reading.verdicts import SignatureVerdict
 from supforms.forms.spec import field_specs
 from supforms.forms.values import dotted, nest
 from supforms.pipeline.delivery.data import Record, problems_from

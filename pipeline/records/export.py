@@ -17,12 +17,10 @@ from supforms.forms.values import dotted
 from supforms.pipeline.records.store import RecordStore
 from supforms.pipeline.text import json_line
 from supforms.schemas.declaration import value_at
-from supforms.schemas.errors import StoreError
 from supforms.schemas.registry import declaration_of, form_ids
 
 __all__ = [
     "DEFAULT_FIELDS",
-    "audit_read",
     "due_records",
     "export_rows",
     "renewal_values",
@@ -50,17 +48,6 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 def safe_cell(value: Any) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA) else text
-
-
-def audit_read(store: RecordStore, how: str, ids: list[int], **detail: Any) -> None:
-    """Note who read which records (ids, never values); the actor is on the line.
-
-    Called before anything is shown: a read the log cannot record is refused.
-    """
-    try:
-        store.log("read", {"how": how, "records": ids, **detail})
-    except StoreError as exc:
-        raise StoreError(f"this read could not be audited, so nothing is shown: {exc}") from exc
 
 
 def export_rows(

@@ -11,6 +11,7 @@ is opened.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -22,7 +23,6 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from supforms.pipeline.records import deliveries
 from supforms.pipeline.records.chain import GENESIS, state_detail
@@ -47,9 +47,7 @@ from supforms.pipeline.records.tables import (
 )
 from supforms.pipeline.records.urls import check_store_url
 from supforms.pipeline.result import IngestResult
-from supforms.schemas.declaration import value_at
 from supforms.schemas.errors import StoreError
-from supforms.schemas.registry import declaration_of
 
 __all__ = [
     "DEFAULT_STORE",
@@ -94,6 +92,10 @@ class Stored:
 
 def _facts(result: IngestResult) -> dict[str, Any]:
     """Who and what a return concerns, for finding it later: as its form declares it."""
+    # Only archiving needs the forms: a command that reads the store starts without them.
+    from supforms.schemas.declaration import value_at
+    from supforms.schemas.registry import declaration_of
+
     declaration = declaration_of(result.form)
     data = result.data or {}
     if declaration is None:
@@ -121,11 +123,6 @@ class RecordStore:
         self.engine = engine
         self.url = url
         self.dialect = engine.dialect.name
-        # Built once: constructing statements costs more than running them on SQLite.
-        insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(records)
-        self._insert_record = insert.on_conflict_do_nothing(index_elements=["sha256"]).returning(
-            records.c.id
-        )
 
         # One round trip for what archiving asks about a document id: how it was issued,
         # and how many other returns of it are kept.
@@ -150,6 +147,18 @@ class RecordStore:
             .label("earlier"),
         )
         self._writer: Connection | None = None
+
+    @functools.cached_property
+    def _insert_record(self) -> sa.Insert:
+        """The archive's INSERT … ON CONFLICT DO NOTHING, built once per store.
+
+        Constructing statements costs more than running them on SQLite; the dialects'
+        own INSERT is imported here, as only archiving needs it.
+        """
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(records)
+        return insert.on_conflict_do_nothing(index_elements=["sha256"]).returning(records.c.id)
 
     def close(self) -> None:
         """Close the store's connections (it opens new ones if used again).
@@ -287,6 +296,16 @@ class RecordStore:
         """Append one line to the audit log (exports, verifications, purges)."""
         with self._begin("writing an audit line") as connection:
             self._audit(connection, action, record_id, detail)
+
+    def audit_read(self, how: str, ids: list[int], **detail: Any) -> None:
+        """Note who read which records (ids, never values); the actor is on the line.
+
+        Called before anything is shown: a read the log cannot record is refused.
+        """
+        try:
+            self.log("read", {"how": how, "records": ids, **detail})
+        except StoreError as exc:
+            raise StoreError(f"this read could not be audited, so nothing is shown: {exc}") from exc
 
     def record_delivery(self, delivery: DeliveryRow, pdf: bytes | None = None) -> None:
         """Keep one state of one message (as ``delivery.jsonl`` gets its line).
