@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import pytest
-
 from supforms.pipeline.records.store import open_store
 
 PROBE = (
