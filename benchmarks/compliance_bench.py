@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from supforms.pipeline.records.store import open_store
+from supforms.pipeline.records.opening import open_store
 
 from tests.pipeline.compliance_fixture import Person, archive_people
 

@@ -31,7 +31,7 @@ _EXPORTS = {
     "send": "supforms.pipeline.delivery.sending:send_roster",
     "ingest": "supforms.pipeline.intake.run:ingest",
     "inspect": "supforms.pipeline.intake.run:inspect",
-    "open_store": "supforms.pipeline.records.store:open_store",
+    "open_store": "supforms.pipeline.records.opening:open_store",
     "verify": "supforms.pipeline.records.verify:verify",
     "Copies": "supforms.pipeline.delivery.copies:Copies",
     "Deliveries": "supforms.pipeline.delivery.sending:Deliveries",

@@ -40,7 +40,7 @@ def open_records(ctx: click.Context, *, create: bool = False) -> RecordStore:
 
     Opened, never made (a reading command on a typo says so), unless ``create``.
     """
-    from supforms.pipeline.records.store import open_store, store_url
+    from supforms.pipeline.records.opening import open_store, store_url
 
     store = open_store(store_url(ctx.params.get("store") or ctx.obj.store), create=create)
     ctx.call_on_close(store.close)

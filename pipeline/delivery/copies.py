@@ -20,8 +20,8 @@ from supforms.forms.writing.wording import load_wording
 from supforms.pipeline.delivery.carry import carry_actions as carry
 from supforms.pipeline.delivery.data import load_records
 from supforms.pipeline.delivery.generate import Issued, check_records, generate
+from supforms.pipeline.records.opening import store_url
 from supforms.pipeline.records.preflight import check_folder, writable_store
-from supforms.pipeline.records.store import store_url
 
 __all__ = ["Copies", "generate_copies"]
 

@@ -20,8 +20,9 @@ from supforms.pipeline.delivery.notify import (
     check_setting,
     parse_sender,
 )
+from supforms.pipeline.records.opening import store_url
 from supforms.pipeline.records.preflight import check_folder, writable_store
-from supforms.pipeline.records.store import RecordStore, store_url
+from supforms.pipeline.records.store import RecordStore
 
 __all__ = ["DEFAULT_SENDER", "MailSettings", "mailing"]
 

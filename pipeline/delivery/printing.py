@@ -19,8 +19,9 @@ from supforms.forms.writing.wording import Wording, load_wording
 from supforms.pipeline.delivery.data import Record, load_records
 from supforms.pipeline.delivery.generate import Issued, check_records, issue_copy
 from supforms.pipeline.files import free_name, write_private
+from supforms.pipeline.records.opening import store_url
 from supforms.pipeline.records.preflight import check_folder, store_errors, writable_store
-from supforms.pipeline.records.store import RecordStore, store_url
+from supforms.pipeline.records.store import RecordStore
 
 __all__ = ["print_copies", "print_pack", "write_pack"]
 

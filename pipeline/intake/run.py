@@ -27,7 +27,8 @@ from supforms.pipeline.intake.ingest import ingest_bytes
 from supforms.pipeline.intake.inputs import Entry, Inputs, find_inputs, read_input
 from supforms.pipeline.intake.mailbox import pdfs_from_emails
 from supforms.pipeline.intake.workers import Limits
-from supforms.pipeline.records.store import RecordStore, open_store, store_url
+from supforms.pipeline.records.opening import open_store, store_url
+from supforms.pipeline.records.store import RecordStore
 from supforms.pipeline.result import IngestResult
 from supforms.schemas.errors import SettingError
 

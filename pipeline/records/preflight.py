@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from supforms.pipeline.records.faults import store_errors
-from supforms.pipeline.records.store import RecordStore, open_store
+from supforms.pipeline.records.opening import open_store
+from supforms.pipeline.records.store import RecordStore
 from supforms.pipeline.records.tables import deliveries, issued
 from supforms.schemas.errors import PipelineError
 

@@ -13,74 +13,45 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import os
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from supforms.pipeline.records import deliveries
-from supforms.pipeline.records.chain import GENESIS, state_detail
+from supforms.pipeline.records.chain import state_detail
 from supforms.pipeline.records.deliveries import FORGOTTEN, DeliveryRow, Unreturned
 from supforms.pipeline.records.faults import (
     failed,
-    missing,
-    opening_failed,
     refused,
-    sqlite_file,
 )
-from supforms.pipeline.records.proof import Head, Verification, verify_store
+from supforms.pipeline.records.proof import Verification, verify_store
+from supforms.pipeline.records.purging import Purged, StorePurging
+from supforms.pipeline.records.queries import StoreQueries
 from supforms.pipeline.records.tables import (
     actor,
     append_line,
-    audit,
     imap_seen,
     issued,
-    meta,
-    migrate,
     records,
 )
-from supforms.pipeline.records.urls import check_store_url
 from supforms.pipeline.result import IngestResult
 from supforms.schemas.errors import StoreError
 
 __all__ = [
-    "DEFAULT_STORE",
     "FORGOTTEN",
     "DeliveryRow",
     "Purged",
     "RecordStore",
     "Stored",
     "Unreturned",
-    "open_store",
-    "store_url",
 ]
-
-DEFAULT_STORE = "sqlite:///output/records.db"
-
-
-def store_url(option: str | None) -> str:
-    """``--store``, else ``SUPFORMS_STORE``, else the SQLite file under ``output/``."""
-    return option or os.environ.get("SUPFORMS_STORE") or DEFAULT_STORE
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Purged:
-    """What a purge removed: records, forgotten copies, and the SHA-256 of each record."""
-
-    records: int
-    copies: int
-    sha256: tuple[str, ...]
-    compacted: bool = True  # False: a reader kept SQLite's write-ahead log from being emptied
 
 
 @dataclass(frozen=True)
@@ -116,7 +87,7 @@ def _facts(result: IngestResult) -> dict[str, Any]:
     }
 
 
-class RecordStore:
+class RecordStore(StoreQueries, StorePurging):
     """One records store, SQLite or PostgreSQL, opened (and upgraded) by URL."""
 
     def __init__(self, engine: Engine, url: str) -> None:
@@ -315,120 +286,6 @@ class RecordStore:
         with self._begin("keeping a delivery") as connection:
             deliveries.add_delivery(connection, delivery, pdf)
 
-    # -- reading -------------------------------------------------------------
-    def deliveries_of(self, document_ids: list[str]) -> list[DeliveryRow]:
-        """Every state of every message of these copies, in the order they were kept."""
-        with self._reading("reading deliveries") as connection:
-            return deliveries.select_deliveries(connection, document_ids)
-
-    def issued_pdf(self, document_id: str) -> bytes | None:
-        """A delivered copy's bytes as issued (None: none kept); a changed one is refused."""
-        with self._reading("reading an issued copy") as connection:
-            return deliveries.issued_pdf(connection, document_id)
-
-    def issued_copies(self, document_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """Issued copies not forgotten, by document id: file, form, version, prefill, issue."""
-        with self._reading("reading issued copies") as connection:
-            return deliveries.issued_copies(connection, document_ids)
-
-    def unreturned(
-        self,
-        form: str | None,
-        issued_before: datetime,
-        done: tuple[str, ...],
-        to_fix: tuple[str, ...],
-    ) -> list[Unreturned]:
-        """Copies issued before then with no return in ``done``; their latest in ``to_fix``."""
-        with self._reading("finding the copies not returned") as connection:
-            return deliveries.unreturned(connection, form, issued_before, done, to_fix)
-
-    def renewals_of(self, record_ids: list[int]) -> dict[int, str]:
-        """The copy renewing each of ``record_ids`` (renewed more than once: the last)."""
-        with self._reading("finding renewals") as connection:
-            return deliveries.renewals_of(connection, record_ids)
-
-    def renewal_links(
-        self, record_id: int, document_id: str | None
-    ) -> tuple[int | None, list[tuple[str, datetime]]]:
-        """The record this one's copy renewed, and the copies renewing it."""
-        with self._reading("reading renewals") as connection:
-            return deliveries.renewal_links(connection, record_id, document_id)
-
-    def select(
-        self,
-        *,
-        form: str | None = None,
-        status: str | None = None,
-        person: str | None = None,
-        team: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> sa.Select[Any]:
-        query = sa.select(
-            records.c.id,
-            records.c.form,
-            records.c.version,
-            records.c.document_id,
-            records.c.status,
-            records.c.supervisee,
-            records.c.supervisor,
-            records.c.team,
-            records.c.case_reference,
-            records.c.source_name,
-            records.c.received_at,
-            records.c.sha256,
-        )
-        if form:
-            query = query.where(records.c.form == form)
-        if status:
-            query = query.where(records.c.status == status)
-        if person:
-            # Part of a name, in any case; a % or _ in it is only itself.
-            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", person.lower()) + "%"
-            query = query.where(
-                sa.or_(
-                    self._lower(records.c.supervisee).like(pattern, escape="\\"),
-                    self._lower(records.c.supervisor).like(pattern, escape="\\"),
-                )
-            )
-        if team:
-            query = query.where(self._lower(records.c.team) == team.lower())
-        if since:
-            query = query.where(records.c.received_at >= since)
-        if until:
-            query = query.where(records.c.received_at < until)
-        return query.order_by(records.c.id)
-
-    def _lower(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
-        """``column`` in lower case, every letter: SQLite's own ``lower()`` knows only ASCII."""
-        if self.dialect == "postgresql":
-            return sa.func.lower(column)
-        return sa.func.supforms_lower(column)
-
-    def rows(self, query: sa.Select[Any]) -> Iterator[dict[str, Any]]:
-        with self._reading("reading records") as connection:
-            for row in connection.execute(query).mappings():
-                item = dict(row)
-                if isinstance(item.get("received_at"), datetime):
-                    item["received_at"] = item["received_at"].replace(tzinfo=UTC).isoformat()
-                yield item
-
-    def find(self, **filters: Any) -> list[dict[str, Any]]:
-        """The records that match ``filters`` (form, status, person, team, since, until)."""
-        return list(self.rows(self.select(**filters)))
-
-    def record(self, record_id: int) -> tuple[dict[str, Any], bytes, str]:
-        """One record's ingest JSON, original bytes and SHA-256."""
-        with self._reading("reading a record") as connection:
-            row = connection.execute(
-                sa.select(records.c.result, records.c.pdf, records.c.sha256).where(
-                    records.c.id == record_id
-                )
-            ).one_or_none()
-        if row is None:
-            raise StoreError(f"no record {record_id}")
-        return json.loads(row.result), bytes(row.pdf), row.sha256
-
     def verify(self, expect_head: str | None = None) -> Verification:
         """Hold the store to its audit chain (records.chain); every finding, named.
 
@@ -454,108 +311,6 @@ class RecordStore:
                 raise  # a read-only role may not write the line; anything else is a failure
         return report
 
-    def head(self) -> Head:
-        """The audit chain's last line, to note down outside the store."""
-        with self._reading("reading the audit log") as connection:
-            last = connection.execute(
-                sa.select(audit.c.id, audit.c.hash).order_by(audit.c.id.desc()).limit(1)
-            ).one_or_none()
-        return Head(last.id, last.hash) if last is not None else Head(0, GENESIS)
-
-    def outstanding(self) -> list[dict[str, Any]]:
-        """Issued copies with no return (rejected and duplicate returns do not count).
-
-        A copy a purge has forgotten is accounted for: its return, if any, is gone.
-        """
-        returned = sa.select(records.c.document_id).where(
-            records.c.status.notin_(["rejected", "duplicate"]),
-            records.c.document_id.is_not(None),
-        )
-        query = (
-            sa.select(
-                issued.c.document_id,
-                issued.c.form,
-                issued.c.version,
-                issued.c.recipient,
-                issued.c.file,
-                issued.c.issued_at,
-            )
-            .where(issued.c.document_id.notin_(returned), issued.c.prefill != FORGOTTEN)
-            .order_by(issued.c.issued_at)
-        )
-        return list(self.rows(query))
-
-    def purge(self, before: datetime) -> Purged:
-        """Forget the records received before ``before``, and the copies of that period.
-
-        A retention schedule: each record goes with its PDF and JSON, and leaves one
-        audit line with its id and SHA-256 (never a name). An issued copy of the
-        period (issued before ``before``, or returned by a record purged now) keeps
-        its document id, form, version and date, but loses its prefilled values,
-        recipient and file name, and is no longer outstanding; a copy whose return
-        is kept stays as it is. SQLite then rewrites its file (``VACUUM``), so the
-        deleted bytes are not left in free pages or in the write-ahead log.
-        """
-        with self._begin("purging") as connection:
-            gone = connection.execute(
-                sa.select(records.c.id, records.c.sha256, records.c.document_id)
-                .where(records.c.received_at < before)
-                .order_by(records.c.id)
-            ).all()
-            ids = [row.id for row in gone]
-            for start in range(0, len(ids), 500):
-                connection.execute(
-                    records.delete().where(records.c.id.in_(ids[start : start + 500]))
-                )
-            for row in gone:
-                self._audit(connection, "purge", row.id, {"sha256": row.sha256})
-            kept = sa.select(records.c.document_id).where(records.c.document_id.is_not(None))
-            forget = (
-                issued.update()
-                .where(issued.c.prefill != FORGOTTEN, issued.c.document_id.notin_(kept))
-                .values(prefill=FORGOTTEN, recipient=None, file="")
-            )
-            copies = connection.execute(forget.where(issued.c.issued_at < before)).rowcount
-            returned = sorted({row.document_id for row in gone if row.document_id})
-            for start in range(0, len(returned), 500):  # a statement's parameters are limited
-                chunk = returned[start : start + 500]
-                copies += connection.execute(forget.where(issued.c.document_id.in_(chunk))).rowcount
-            deliveries.forget_deliveries(connection)
-        compacted = self._compact() if self.dialect == "sqlite" else True
-        return Purged(len(gone), int(copies), tuple(row.sha256 for row in gone), compacted)
-
-    def _compact(self) -> bool:
-        """Rewrite the SQLite file without its free pages, and empty the write-ahead log.
-
-        False if another process, reading, kept the log from being emptied.
-        """
-        self.close()  # no connection of ours may hold a read open on the old pages
-        try:
-            with self.engine.connect().execution_options(
-                isolation_level="AUTOCOMMIT"
-            ) as connection:
-                connection.exec_driver_sql("VACUUM")
-                # A reader that has not finished in a few seconds is not waited for: the
-                # caller hears of it, and purges again later.
-                connection.exec_driver_sql("PRAGMA busy_timeout=5000")
-                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
-        except sa.exc.OperationalError as exc:
-            raise StoreError(
-                f"records purged, but the file could not be rewritten: {exc.orig}"
-            ) from exc
-        finally:
-            self.engine.dispose()
-        return not busy
-
-    # -- messages taken from a mailbox (intake.imap) ----------------------------------
-    def messages_taken(self, mailbox: str, uidvalidity: int) -> set[int]:
-        """The UIDs of the messages taken from ``mailbox`` while its UIDVALIDITY was this."""
-        query = sa.select(imap_seen.c.uid).where(
-            imap_seen.c.mailbox == mailbox, imap_seen.c.uidvalidity == uidvalidity
-        )
-        with self._reading("reading which messages were taken") as connection:
-            return {int(uid) for uid in connection.execute(query).scalars()}
-
     def message_taken(self, mailbox: str, uidvalidity: int, uid: int, outcome: str) -> None:
         """Remember one message taken, so no later run reads it again."""
         row = {
@@ -567,9 +322,6 @@ class RecordStore:
         }
         with self._begin("remembering a message taken") as connection:
             connection.execute(imap_seen.insert().values(**row))
-
-    def audit_log(self) -> list[dict[str, Any]]:
-        return list(self.rows(sa.select(audit).order_by(audit.c.id)))
 
     # -- plumbing ------------------------------------------------------------
     @contextlib.contextmanager
@@ -662,80 +414,3 @@ def _refusals() -> Iterator[None]:
 def is_refusal(exc: sa.exc.DBAPIError) -> bool:
     """Whether the database refused for want of a privilege (PostgreSQL SQLSTATE 42501)."""
     return getattr(exc.orig, "sqlstate", None) == "42501"
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    # What is deleted (a purge) is overwritten with zeros, not left in free pages.
-    cursor.execute("PRAGMA secure_delete=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-    # Python's lower(), as PostgreSQL's lower() does for every letter (Ł, Ä, Ω, Ж).
-    connection.create_function(
-        "supforms_lower",
-        1,
-        lambda text: text.lower() if isinstance(text, str) else text,
-        deterministic=True,
-    )
-
-
-def _reading_url(url: sa.URL) -> sa.URL:
-    """``url`` opened read-write but never created (SQLite's ``mode=rw``), whatever happens.
-
-    The file is checked first (``faults.sqlite_file``); this keeps a file deleted
-    meanwhile, or a connection made again later, from making an empty one.
-    """
-    if not url.database or url.database == ":memory:" or "uri" in url.query:
-        return url
-    where = quote(str(Path(url.database).absolute()))
-    return url.set(database=f"file:{where}").update_query_dict({"mode": "rw", "uri": "true"})
-
-
-def _holds_store(url: sa.URL) -> bool:
-    """Whether the database at ``url`` has the store's tables, asked without writing to it.
-
-    (The store's own connections turn a SQLite file to WAL: a write, even to a file
-    that is no store.)
-    """
-    probe = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        return sa.inspect(probe).has_table(meta.name)
-    finally:
-        probe.dispose()
-
-
-def open_store(url: str, *, create: bool = True) -> RecordStore:
-    """The store at ``url`` (``sqlite:///…`` or ``postgresql://…``), upgraded to this version.
-
-    With ``create`` (a command that writes: ingest, generate, register) a missing
-    store is made. Without it (a command that reads) a missing one is a
-    ``StoreError`` and nothing is made: no file, folder or table.
-    """
-    given = parsed = check_store_url(url)
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    sqlite_store = parsed.drivername.startswith("sqlite")
-    if sqlite_store and parsed.database and parsed.database != ":memory:":
-        sqlite_file(parsed.database, create=create)
-    target = _reading_url(parsed) if sqlite_store and not create else parsed
-    try:
-        if not create and not _holds_store(target):
-            raise missing(given)
-        if sqlite_store:
-            # Several processes may archive at once: wait for the lock, and let readers
-            # read while one writes (WAL).
-            engine = sa.create_engine(target, connect_args={"timeout": 60})
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
-        else:
-            engine = sa.create_engine(target)
-        try:
-            migrate(engine)
-        except BaseException:
-            engine.dispose()
-            raise
-    except sa.exc.NoSuchModuleError as exc:
-        raise StoreError(f"no database driver for {parsed.drivername}") from exc
-    except sa.exc.SQLAlchemyError as exc:
-        raise opening_failed(given, exc) from exc
-    return RecordStore(engine, url)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from supforms.pipeline.records.opening import open_store, store_url
 from supforms.pipeline.records.proof import Verification
-from supforms.pipeline.records.store import RecordStore, open_store, store_url
+from supforms.pipeline.records.store import RecordStore
 
 __all__ = ["verify"]
 

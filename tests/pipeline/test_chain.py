@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from supforms.forms.writing.compiled import compiled_form
 from supforms.pipeline.delivery.generate import issue_copy
 from supforms.pipeline.records.chain import line_hash
-from supforms.pipeline.records.store import open_store
+from supforms.pipeline.records.opening import open_store
 from supforms.pipeline.records.tables import MIGRATIONS
 from supforms.pipeline.result import IngestResult
 

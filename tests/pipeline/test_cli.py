@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from supforms.pipeline.records.store import open_store
+from supforms.pipeline.records.opening import open_store
 from supforms.schemas.registry import form_ids, latest, versions
 
 from tests.cli import run

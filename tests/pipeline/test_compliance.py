@@ -11,7 +11,7 @@ import json
 
 import pytest
 from supforms.pipeline.records.compliance import compliance
-from supforms.pipeline.records.store import open_store
+from supforms.pipeline.records.opening import open_store
 
 from tests.cli import run
 from tests.pipeline.compliance_fixture import Person, archive_people

@@ -31,7 +31,7 @@ from supforms.pipeline.delivery.printing import write_pack
 from supforms.pipeline.intake.batch import Batch
 from supforms.pipeline.intake.workers import Limits
 from supforms.pipeline.records.export import due_records, export_rows
-from supforms.pipeline.records.store import open_store
+from supforms.pipeline.records.opening import open_store
 from supforms.schemas.declaration import value_at
 from supforms.schemas.registry import latest
 

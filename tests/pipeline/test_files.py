@@ -22,7 +22,7 @@ import pytest
 from supforms.forms.writing.compiled import compiled_form
 from supforms.pipeline.delivery.generate import issue_copy
 from supforms.pipeline.files import AppendLog, write_private
-from supforms.pipeline.records.store import open_store
+from supforms.pipeline.records.opening import open_store
 from supforms.schemas.errors import WriteError
 
 from tests.cli import run

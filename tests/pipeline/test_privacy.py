@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from supforms.forms.writing.compiled import compiled_form
 from supforms.pipeline.cli import cli
 from supforms.pipeline.delivery.generate import issue_copy
-from supforms.pipeline.records.store import open_store
+from supforms.pipeline.records.opening import open_store
 from supforms.pipeline.result import IngestResult
 from supforms.pipeline.text import json_line, printable
 

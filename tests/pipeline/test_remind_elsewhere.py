@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from supforms.pipeline.records.store import open_store
+from supforms.pipeline.records.opening import open_store
 
 from tests.cli import run
 from tests.deliveries import log_lines, manifest, write_roster

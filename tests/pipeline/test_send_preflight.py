@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from supforms.pipeline.records.store import open_store
+from supforms.pipeline.records.opening import open_store
 
 from tests.cli import run
 from tests.deliveries import check_agreement, log_lines, manifest, write_roster

@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from supforms.pipeline.records.store import open_store
+from supforms.pipeline.records.opening import open_store
 
 PROBE = (
     "import sys, runpy, json, atexit\n"

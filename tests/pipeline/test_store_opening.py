@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 from supforms.forms.writing.compiled import compiled_form
 from supforms.pipeline.delivery.generate import issue_copy
-from supforms.pipeline.records.store import open_store
+from supforms.pipeline.records.opening import open_store
 from supforms.pipeline.result import IngestResult
 from supforms.schemas.errors import StoreError
 

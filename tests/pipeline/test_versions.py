@@ -72,7 +72,7 @@ def test_older_versions_rules_apply_to_its_returns(old_version):
 
 def test_an_out_of_date_version_is_noted_when_archived(old_version, tmp_path):
     from supforms.pipeline.intake.archive import archive_result
-    from supforms.pipeline.records.store import open_store
+    from supforms.pipeline.records.opening import open_store
 
     _, data, _ = issue_copy(old_version, None)
     result = ingest_bytes(data, "old.pdf")

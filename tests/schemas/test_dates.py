@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from supforms.forms.reading.normalise import normalise_value
 from supforms.forms.spec import spec_by_path
-from supforms.pipeline.records.store import open_store
+from supforms.pipeline.records.opening import open_store
 from supforms.schemas.dates import DateProblemError, parse_date
 from supforms.schemas.registry import latest
 
