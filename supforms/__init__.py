@@ -14,6 +14,8 @@ Everything a program needs is here, one documented call each::
     supforms.inspect("return.pdf")                      # one verdict, archiving nothing
     with supforms.open_store() as store: ...            # the records store
     supforms.verify().findings                          # the store proven, or what is wrong
+    with supforms.open_store() as store:
+        supforms.compliance(store).rows                 # supervision as each agreement says
 
 The store is ``store=URL``, else ``SUPFORMS_STORE``, else ``sqlite:///output/records.db``.
 Failures raise ``PipelineError`` (and its subclasses), never exit or print.
@@ -33,6 +35,7 @@ _EXPORTS = {
     "inspect": "supforms.pipeline.intake.run:inspect",
     "open_store": "supforms.pipeline.records.opening:open_store",
     "verify": "supforms.pipeline.records.verify:verify",
+    "compliance": "supforms.pipeline.records.compliance:compliance",
     "Copies": "supforms.pipeline.delivery.copies:Copies",
     "Deliveries": "supforms.pipeline.delivery.sending:Deliveries",
     "IngestRun": "supforms.pipeline.intake.run:IngestRun",

@@ -24,6 +24,7 @@ PUBLIC = [
     "Problem",
     "RecordStore",
     "StoreError",
+    "compliance",
     "generate",
     "ingest",
     "inspect",
