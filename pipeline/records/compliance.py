@@ -115,12 +115,17 @@ def _paths(declaration: Declaration) -> list[str]:
     return list(dict.fromkeys(p for p in paths if p))
 
 
-def _extracted(store: RecordStore, paths: list[str]) -> tuple[Any, list[Any]]:
-    """A FROM clause over ``records`` and one JSON-text column per data path, per dialect."""
+def _extracted(store: RecordStore, paths: list[str], where: list[Any]) -> tuple[Any, list[Any]]:
+    """The id of each record ``where`` holds, and one JSON-text column per data path.
+
+    A FROM clause (the filtered records) and the columns, per dialect.
+    """
     if store.dialect == "postgresql":
-        # The JSON is parsed once per row (OFFSET 0 keeps the subquery from being inlined).
+        # The JSON is parsed once per row, and only for the rows wanted (OFFSET 0 keeps
+        # the subquery from being inlined, which would parse it once per path).
         inner = (
-            sa.select(records, sa.cast(records.c.result, postgresql.JSON)["data"].label("doc"))
+            sa.select(records.c.id, sa.cast(records.c.result, postgresql.JSON)["data"].label("doc"))
+            .where(*where)
             .offset(0)
             .subquery()
         )
@@ -128,9 +133,10 @@ def _extracted(store: RecordStore, paths: list[str]) -> tuple[Any, list[Any]]:
             sa.cast(sa.func.json_extract_path(inner.c.doc, *path.split(".")), sa.Text)
             for path in paths
         ]
-        return inner, columns
+        return sa.select(inner.c.id, *columns)
     # SQLite's -> gives a value as JSON text, as PostgreSQL's json does.
-    return records, [records.c.result.op("->")(f"$.data.{path}") for path in paths]
+    columns = [records.c.result.op("->")(f"$.data.{path}") for path in paths]
+    return sa.select(records.c.id, *columns).where(*where)
 
 
 def _load(store: RecordStore, on: date) -> list[_Record]:
@@ -155,12 +161,15 @@ def _load(store: RecordStore, on: date) -> list[_Record]:
             paths = _paths(declaration)
             if not paths:
                 continue
-            source, columns = _extracted(store, paths)
-            query = sa.select(source.c.id, *columns).where(
-                source.c.form == form_id,
-                source.c.status == "complete",
-                source.c.dated_on <= on,
-                source.c.supervisee.is_not(None),
+            query = _extracted(
+                store,
+                paths,
+                [
+                    records.c.form == form_id,
+                    records.c.status == "complete",
+                    records.c.dated_on <= on,
+                    records.c.supervisee.is_not(None),
+                ],
             )
             for row in connection.execute(query):
                 if row[0] in found:
