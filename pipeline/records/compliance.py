@@ -124,13 +124,15 @@ def _extracted(store: RecordStore, paths: list[str], where: list[Any]) -> tuple[
         # The JSON is parsed once per row, and only for the rows wanted (OFFSET 0 keeps
         # the subquery from being inlined, which would parse it once per path).
         inner = (
-            sa.select(records.c.id, sa.cast(records.c.result, postgresql.JSON)["data"].label("doc"))
+            sa.select(
+                records.c.id, sa.cast(records.c.result, postgresql.JSONB)["data"].label("doc")
+            )
             .where(*where)
             .offset(0)
             .subquery()
         )
         columns = [
-            sa.cast(sa.func.json_extract_path(inner.c.doc, *path.split(".")), sa.Text)
+            sa.cast(sa.func.jsonb_extract_path(inner.c.doc, *path.split(".")), sa.Text)
             for path in paths
         ]
         return sa.select(inner.c.id, *columns)
