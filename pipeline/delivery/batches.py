@@ -127,7 +127,7 @@ def check_batch(
 
 def _copy_name(form_id: str) -> re.Pattern[str]:
     """The name ``generate`` gives a prefilled copy of ``form_id``, and its write's temporary."""
-    name = rf"{re.escape(form_id)}-\d{{4}}(?:-[a-z0-9-]+)?-[0-9a-f]{{8}}(?:-print)?\.pdf"
+    name = rf"{re.escape(form_id)}-\d{{4}}(?:-[a-z0-9-]+)?-[0-9a-z]{{8}}(?:-print)?\.pdf"
     return re.compile(rf"(?P<copy>{name})|\.(?P<part>{name})\.[0-9a-f]{{12}}\.part")
 
 
