@@ -17,12 +17,20 @@ write cut short, rather than adopting it: an adopted copy would have to be match
 to a roster row by content the PDF does not carry (the row's recipients), while a
 new copy for that row costs milliseconds and cannot be misdirected. A copy the store
 knows (registered from elsewhere) is never removed.
+
+Removing a file another process is about to claim would break that process, so a
+send (and a purge of the folder) holds ``OUT/.send.lock`` while it works
+(``folder_lock``); a second one into the same folder is refused at once.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +42,41 @@ from supforms.pipeline.records.preflight import store_errors
 from supforms.pipeline.records.store import RecordStore
 from supforms.schemas.errors import PipelineError, SettingError
 
-__all__ = ["Batch", "check_batch", "earlier_batch", "sweep_unclaimed"]
+__all__ = ["LOCK", "Batch", "check_batch", "earlier_batch", "folder_lock", "sweep_unclaimed"]
+
+LOCK = ".send.lock"
+
+
+@contextmanager
+def folder_lock(out: Path, doing: str = "send") -> Iterator[None]:
+    """Hold the send folder ``out`` (made if missing) for this process while it works.
+
+    Raises:
+        PipelineError: another process holds it (a send, or a purge of it), or the
+            lock file cannot be made (a symbolic link in its place is refused).
+    """
+    path = out / LOCK
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise PipelineError(
+            f"cannot make the folder's lock: {exc.strerror}", path=str(path)
+        ) from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise PipelineError(f"cannot lock: {exc.strerror}", path=str(path)) from exc
+            raise PipelineError(
+                f"another send (or a purge) is using this folder: {doing} again when it "
+                "has finished",
+                path=str(out),
+            ) from exc
+        yield
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)

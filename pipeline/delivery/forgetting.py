@@ -13,7 +13,7 @@ names, message ids and the row's key (a hash of names and addresses) do not.
 Files go first, then the delivery log, then the manifest (each rewritten whole,
 ``files.write_private``): a purge stopped half way finds the same copies again
 when run again, since the manifest still names them until its own rewrite.
-A purge and a send into the same folder must not run at the same time.
+A purge holds the folder's lock (``batches.folder_lock``): no send runs into it meanwhile.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from supforms.pipeline.delivery.batches import folder_lock
 from supforms.pipeline.delivery.delivery_log import REPORT, read_lines
 from supforms.pipeline.delivery.generate import MANIFEST
 from supforms.pipeline.files import write_private
@@ -135,6 +136,8 @@ def purge_records(
         done.append(forget_sent(store, sent_out, before))
         return done[-1].files
 
-    also = forget if sent_out is not None and sent_out.is_dir() else None
-    retention = purge(store, before, ingest_out, also=also)
-    return retention, (done[0] if done else None)
+    if sent_out is None or not sent_out.is_dir():
+        return purge(store, before, ingest_out), None
+    with folder_lock(sent_out, "purge"):  # no send appends to the logs being rewritten
+        retention = purge(store, before, ingest_out, also=forget)
+    return retention, done[0]

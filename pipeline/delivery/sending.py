@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from supforms.forms.writing.wording import load_wording
-from supforms.pipeline.delivery.batches import Batch, check_batch, sweep_unclaimed
+from supforms.pipeline.delivery.batches import Batch, check_batch, folder_lock, sweep_unclaimed
 from supforms.pipeline.delivery.carry import carry_actions as carry
 from supforms.pipeline.delivery.deliver import check_roster, dry_run, send
 from supforms.pipeline.delivery.delivery_log import Delivery
@@ -123,6 +123,7 @@ def send_roster(
     try:
         transport, registry = resources.enter_context(mailing(mail, out, store))
         assert transport is not None  # sending: there is one
+        resources.enter_context(folder_lock(out))
         earlier = check_batch(out, form, registry, resume=resume, new_batch=new_batch)
         swept = tuple(sweep_unclaimed(out, form, registry))
         if carry_actions:  # the open actions are read from the store, then checked

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 
 import pytest
 from supforms.pipeline.records.opening import open_store
@@ -143,3 +145,30 @@ def test_the_store_knows_what_went_when_the_folder_log_is_lost(tmp_path, smtp, s
     assert code == 2
     assert "holds a send not finished (2 deliveries not sent)" in err
     assert len(mailbox.messages) == 2
+
+
+def test_a_folder_another_send_holds_is_refused(tmp_path, smtp):
+    """A second send (or a purge) into a folder a send is using: one line, exit 1, nothing done."""
+    mailbox, url = smtp
+    out, store = tmp_path / "sent", f"sqlite:///{tmp_path}/records.db"
+    roster = write_roster(tmp_path / "roster.jsonl", [ALICE])
+    out.mkdir()
+    fd = os.open(out / ".send.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as a running send holds it
+        code, lines, err = send(roster, out, url, store)
+        assert (code, lines) == (1, [])
+        assert err.strip() == (
+            f"supforms: {out}: another send (or a purge) is using this folder: "
+            "send again when it has finished"
+        )
+        code, _, err = run("records", "purge", "--yes", "--store", store, "--before",
+                           "01/01/2999", "--sent-out", str(out))  # fmt: skip
+        assert code == 1
+        assert "purge again when it has finished" in err
+    finally:
+        os.close(fd)
+    assert mailbox.messages == []
+    assert manifest(out) == []
+    code, _, err = send(roster, out, url, store)
+    assert code == 0, err

@@ -49,7 +49,8 @@ def copies_on_disk(out: Path) -> set[str]:
 
 def unknown_files(out: Path) -> set[str]:
     """Files in the send folder that the manifest does not list (nor are its logs)."""
-    listed = {copy["file"] for copy in manifest(out)} | {"manifest.jsonl", "delivery.jsonl"}
+    listed = {copy["file"] for copy in manifest(out)}
+    listed |= {"manifest.jsonl", "delivery.jsonl", ".send.lock"}
     return {path.name for path in out.iterdir() if path.is_file()} - listed
 
 
