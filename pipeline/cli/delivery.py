@@ -96,6 +96,12 @@ def mail_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--dry-run", is_flag=True, help="Show what would go where; send nothing.")
 @click.option("--resume", is_flag=True, help="Send only what did not go last time.")
 @click.option(
+    "--new-batch",
+    is_flag=True,
+    help="OUT holds a send of FORM already: send everyone a new copy all the same "
+    "(without it, or --resume, such a send is refused).",
+)
+@click.option(
     "--carry-actions",
     is_flag=True,
     help="Session records: prefill each pair's open action points from their last "
@@ -110,6 +116,7 @@ def send_command(
     mail: Any,
     dry_run: bool,
     resume: bool,
+    new_batch: bool,
     carry_actions: bool,
     store: str | None,
     as_json: bool,
@@ -122,7 +129,10 @@ def send_command(
     with the copy attached and what to do: fill, sign, return. A refused address
     or a dropped connection does not stop the batch; OUT/delivery.jsonl and the
     store say who got which document, and --resume sends only what did not go,
-    each row the copy made from the same recipients and values.
+    each row the copy made from the same recipients and values. A send into a
+    folder that holds one of FORM already is refused unless --resume or
+    --new-batch says which is meant; copies a killed send left that nobody was
+    sent are removed first.
 
     \b
     Examples:
@@ -139,13 +149,28 @@ def send_command(
         mail=mail,
         store=store,
         resume=resume,
+        new_batch=new_batch,
         dry_run_only=dry_run,
         config=settings.config,
         carry_actions=carry_actions,
     )
+    if sent.swept and not settings.quiet:
+        click.echo(
+            f"Removed {len(sent.swept)} cop{'y' if len(sent.swept) == 1 else 'ies'} an "
+            f"interrupted send left in {printable(str(out))}, never registered or sent: "
+            + ", ".join(printable(name) for name in sent.swept),
+            err=True,
+        )
     with sent, progress(iter(sent), sent.total, "Sending", settings, as_json) as shown:
         for delivery in shown:
             show_delivery(delivery, settings, as_json, show_bar=shown is not iter(sent))
+    if sent.new_batch and not settings.quiet:
+        earlier = sent.earlier.copies
+        click.echo(
+            f"A new batch: every row got a new copy; the {earlier} earlier "
+            f"cop{'y' if earlier == 1 else 'ies'} in {printable(str(out))} stay issued.",
+            err=True,
+        )
     if sent.failed and not settings.quiet:
         click.echo(
             f"{sent.failed} email(s) not sent: fix the cause and run again with --resume.",

@@ -119,18 +119,34 @@ def transcribe_command(
     help="Ingest output folder (ingest --out) whose result files and quarantined inputs "
     "of the period go too (skipped if it does not exist).",
 )
+@click.option(
+    "--sent-out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output/sent"),
+    show_default=True,
+    help="Send folder (send --out) whose copies and emails of the period go, and whose "
+    "manifest and delivery log lines of them lose names and addresses (skipped if it "
+    "does not exist).",
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed off a terminal).")
 @store_option
 @click.pass_context
 def purge_command(
-    ctx: click.Context, before: datetime, ingest_out: Path, yes: bool, store: str | None
+    ctx: click.Context,
+    before: datetime,
+    ingest_out: Path,
+    sent_out: Path,
+    yes: bool,
+    store: str | None,
 ) -> None:
     """Forget every record received before a date (a retention schedule). Audited.
 
     \b
     Each record goes with its PDF and JSON; issued copies of the period lose their
     prefilled values and recipients (and are no longer outstanding); result files
-    and quarantined inputs of the period in --ingest-out go too. The audit log keeps
+    and quarantined inputs of the period in --ingest-out go too, and so do the
+    copies and emails in --sent-out, whose manifest.jsonl and delivery.jsonl keep
+    of them only document ids, states and times. The audit log keeps
     each purged record's id and SHA-256, never a name. A SQLite store is rewritten
     so the deleted bytes do not stay in its file.
 
@@ -138,7 +154,7 @@ def purge_command(
     Example:
       supforms records purge --before 01/04/2019 --yes
     """
-    from supforms.pipeline.records.retention import purge
+    from supforms.pipeline.delivery.forgetting import purge_records
 
     shown = before.date().strftime("%d/%m/%Y")
     if not yes:
@@ -147,10 +163,16 @@ def purge_command(
                 "purge deletes records for good; off a terminal, confirm with --yes"
             )
         click.confirm(f"Delete every record received before {shown}?", abort=True)
-    done = purge(open_records(ctx), before, ingest_out)
+    done, sent = purge_records(open_records(ctx), before, ingest_out, sent_out)
     click.echo(
         f"Purged {done.records} record(s) received before {shown}; "
         f"forgot {done.copies} issued copy(ies) and {done.files} ingest file(s)."
+        + (
+            f" In {printable(str(sent_out))}: forgot {sent.copies} sent copy(ies), "
+            f"{sent.lines} line(s) and {sent.files} file(s)."
+            if sent is not None
+            else ""
+        )
     )
     if not done.compacted:
         click.echo(

@@ -39,6 +39,7 @@ __all__ = [
     "kept_sent",
     "read_earlier",
     "read_history",
+    "read_lines",
     "stored_history",
 ]
 
@@ -121,7 +122,7 @@ class Earlier:
     outcomes: dict[tuple[str, str], Delivery]
 
 
-def _lines(path: Path) -> list[dict[str, Any]]:
+def read_lines(path: Path) -> list[dict[str, Any]]:
     """The JSON lines of ``path``; a last line cut short by a crash is not one of them."""
     if not path.exists():
         return []
@@ -146,7 +147,9 @@ def address_key(address: str) -> str:
 
 def _deliveries(out: Path) -> list[Delivery]:
     names = {f.name for f in fields(Delivery)}
-    return [Delivery(**{k: v for k, v in e.items() if k in names}) for e in _lines(out / REPORT)]
+    return [
+        Delivery(**{k: v for k, v in e.items() if k in names}) for e in read_lines(out / REPORT)
+    ]
 
 
 def kept_sent(store: RecordStore, document_ids: list[str]) -> set[tuple[str, str]]:
@@ -162,7 +165,7 @@ def read_earlier(out: Path) -> Earlier:
 
     Reminders (``supforms remind``) are not deliveries of the copy: they are left out.
     """
-    copies = {entry["key"]: entry for entry in _lines(out / MANIFEST) if entry.get("key")}
+    copies = {entry["key"]: entry for entry in read_lines(out / MANIFEST) if entry.get("key")}
     outcomes = {}
     for delivery in _deliveries(out):
         if not delivery.reminder:
@@ -202,7 +205,7 @@ def _history(copies: dict[str, dict[str, Any]], deliveries: Iterable[Delivery]) 
 
 def read_history(out: Path) -> History:
     """What the send folder ``out`` says (its manifest and delivery log)."""
-    return _history({e["document_id"]: e for e in _lines(out / MANIFEST)}, _deliveries(out))
+    return _history({e["document_id"]: e for e in read_lines(out / MANIFEST)}, _deliveries(out))
 
 
 def stored_history(store: RecordStore, document_ids: list[str], folder: Path) -> History:

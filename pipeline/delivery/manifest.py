@@ -99,6 +99,10 @@ def read_manifest(path: Path) -> list[dict[str, Any]]:
 def register_manifest(store: RecordStore, copies: list[dict[str, Any]]) -> int:
     """Register the prefilled copies of a manifest (``read_manifest``), all or none; how many new.
 
-    (A blank copy is not listed against a row, and is not registered from a manifest.)
+    (A blank copy is not listed against a row, and is not registered from a manifest; nor
+    is a copy a purge forgot, ``delivery.forgetting``: registered anew, it would be
+    outstanding again.)
     """
-    return store.register([copy for copy in copies if copy.get("row") is not None])
+    return store.register(
+        [copy for copy in copies if copy.get("row") is not None and not copy.get("forgotten")]
+    )

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from supforms.forms.writing.wording import load_wording
+from supforms.pipeline.delivery.batches import Batch, check_batch, folder_lock, sweep_unclaimed
 from supforms.pipeline.delivery.carry import carry_actions as carry
 from supforms.pipeline.delivery.deliver import check_roster, dry_run, send
 from supforms.pipeline.delivery.delivery_log import Delivery
@@ -31,11 +32,26 @@ __all__ = ["Deliveries", "send_roster"]
 class Deliveries:
     """Deliveries under way: iterate for each one as it is sent (or fails); ``failed`` after."""
 
-    def __init__(self, deliveries: Iterator[Delivery], total: int, resources: ExitStack) -> None:
+    def __init__(
+        self,
+        deliveries: Iterator[Delivery],
+        total: int,
+        resources: ExitStack,
+        *,
+        earlier: Batch | None = None,
+        swept: tuple[str, ...] = (),
+        new_batch: bool = False,
+    ) -> None:
         self._deliveries = deliveries
         self.total = total
         self.failed = 0
         self._resources = resources
+        self.earlier = earlier or Batch(0, 0, 0)
+        """What the folder held of a send of the form before this one."""
+        self.swept = swept
+        """Copies an earlier, killed run left that nobody was sent: removed before sending."""
+        self.new_batch = new_batch
+        """Every row got a new copy, beside the folder's earlier batch."""
 
     def __iter__(self) -> Iterator[Delivery]:
         for delivery in self._deliveries:
@@ -65,6 +81,7 @@ def send_roster(
     mail: MailSettings | None = None,
     store: str | None = None,
     resume: bool = False,
+    new_batch: bool = False,
     dry_run_only: bool = False,
     config: Path | None = None,
     carry_actions: bool = False,
@@ -79,6 +96,10 @@ def send_roster(
         mail: how messages go (default: ``.eml`` files in ``OUT/eml``).
         store: the store URL whose registry records each copy before it is sent.
         resume: send only what did not go last time, each row the copy made for it.
+        new_batch: send everyone a new copy, though ``out`` holds a send of ``form``.
+            Without either, a folder holding a send of ``form`` is refused
+            (``delivery.batches``). Either way, copies a killed run left that no
+            manifest line or store row claims are removed first (``swept``).
         dry_run_only: only say what would go where; nothing is made or sent.
         config: the wording config (TOML), if not the seed documents' wording.
         carry_actions: prefill each row's carried-over actions with the pair's open
@@ -86,6 +107,8 @@ def send_roster(
 
     Raises:
         InvalidRecordError: the roster has problems (every one named; nothing sent).
+        SettingError: ``out`` holds a send of ``form``, and neither ``resume`` nor
+            ``new_batch`` says what to do with it (nothing made or sent).
         PipelineError: the folder, the store or the mail server cannot be used.
     """
     out, roster = Path(out), Path(roster)
@@ -100,6 +123,9 @@ def send_roster(
     try:
         transport, registry = resources.enter_context(mailing(mail, out, store))
         assert transport is not None  # sending: there is one
+        resources.enter_context(folder_lock(out))
+        earlier = check_batch(out, form, registry, resume=resume, new_batch=new_batch)
+        swept = tuple(sweep_unclaimed(out, form, registry))
         if carry_actions:  # the open actions are read from the store, then checked
             records = carry(form, records, registry)
             checked = check_records(form, records, str(roster), wording)
@@ -121,4 +147,11 @@ def send_roster(
         resources.close()
         raise
     total = sum(len(recipients_of(record)) for record in records)
-    return Deliveries(deliveries, total, resources)
+    return Deliveries(
+        deliveries,
+        total,
+        resources,
+        earlier=earlier,
+        swept=swept,
+        new_batch=new_batch and earlier.copies > 0,
+    )

@@ -30,6 +30,7 @@ __all__ = [
     "Unreturned",
     "add_delivery",
     "forget_deliveries",
+    "forgotten_copies",
     "issued_copies",
     "issued_pdf",
     "renewal_links",
@@ -167,6 +168,20 @@ def issued_copies(connection: Connection, document_ids: list[str]) -> dict[str, 
                 "renews": row.renews,
             }
     return copies
+
+
+def forgotten_copies(connection: Connection, document_ids: list[str]) -> set[str]:
+    """Which of these copies a purge forgot (their prefill and recipient are gone)."""
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(document_ids))):
+        found.update(
+            connection.execute(
+                sa.select(issued.c.document_id).where(
+                    issued.c.document_id.in_(chunk), issued.c.prefill == FORGOTTEN
+                )
+            ).scalars()
+        )
+    return found
 
 
 def unreturned(

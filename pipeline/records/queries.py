@@ -51,6 +51,11 @@ class StoreQueries:
         with self._reading("reading issued copies") as connection:
             return deliveries.issued_copies(connection, document_ids)
 
+    def forgotten_copies(self, document_ids: list[str]) -> set[str]:
+        """Which of these issued copies a purge forgot."""
+        with self._reading("reading issued copies") as connection:
+            return deliveries.forgotten_copies(connection, document_ids)
+
     def unreturned(
         self,
         form: str | None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,10 +32,21 @@ class Retention:
     copies: int
     files: int
     compacted: bool = True
+    sent_files: int = 0
+    """Files removed by ``also`` (a send folder's copies and emails)."""
 
 
-def purge(store: RecordStore, before: datetime, ingest_out: Path | None) -> Retention:
+def purge(
+    store: RecordStore,
+    before: datetime,
+    ingest_out: Path | None,
+    also: Callable[[], int] | None = None,
+) -> Retention:
     """Forget every record received before ``before``, and its files under ``ingest_out``.
+
+    ``also``, called once the store has forgotten, forgets what another folder holds
+    of the period (a send folder: ``delivery.forgetting``, which this room does not
+    import) and says how many files it removed.
 
     Audited: one line per record (by ``RecordStore.purge``), then one for the run,
     with counts and the date, never a name.
@@ -43,6 +55,7 @@ def purge(store: RecordStore, before: datetime, ingest_out: Path | None) -> Rete
     files = 0
     if ingest_out is not None and ingest_out.is_dir():
         files = _forget_files(ingest_out, set(purged.sha256), before)
+    sent_files = also() if also is not None else 0
     store.log(
         "purge-summary",
         {
@@ -50,9 +63,10 @@ def purge(store: RecordStore, before: datetime, ingest_out: Path | None) -> Rete
             "records": purged.records,
             "copies": purged.copies,
             "files": files,
+            **({"sent_files": sent_files} if also is not None else {}),
         },
     )
-    return Retention(purged.records, purged.copies, files, purged.compacted)
+    return Retention(purged.records, purged.copies, files, purged.compacted, sent_files)
 
 
 def _older(path: Path, before: datetime) -> bool:
