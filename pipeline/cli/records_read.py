@@ -141,7 +141,8 @@ def export_command(
 @click.option(
     "--expect-head",
     metavar="HASH",
-    help="A head noted earlier (records head): prove nothing up to it was rewritten.",
+    help="A head noted earlier (records head; its first 8+ hex digits will do): "
+    "prove nothing up to it was rewritten.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: counts and findings.")
 @store_option
@@ -163,7 +164,7 @@ def verify_command(
       supforms records verify --expect-head 3f5a…   # a head noted earlier
     """
     opened = open_records(ctx)
-    report = opened.verify(expect_head.strip().lower() if expect_head else None)
+    report = opened.verify(expect_head)
     if as_json:
         click.echo(json_line(report.as_json()))
     else:

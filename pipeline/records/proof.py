@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -19,8 +20,21 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from supforms.pipeline.records.chain import GENESIS, line_hash, result_hash
 from supforms.pipeline.records.tables import audit, records
+from supforms.schemas.errors import SettingError
 
-__all__ = ["Finding", "Head", "Verification", "check_chain", "check_records", "verify_store"]
+__all__ = [
+    "Finding",
+    "Head",
+    "Verification",
+    "check_chain",
+    "check_records",
+    "expected_head",
+    "verify_store",
+]
+
+SHORTEST_HEAD = 8
+"""The fewest hex digits of a head a person may give: fewer would match lines by chance."""
+_HEX = re.compile(r"[0-9a-f]+")
 
 
 @dataclass(frozen=True)
@@ -63,15 +77,42 @@ class Verification:
         }
 
 
+def expected_head(given: str | None) -> str | None:
+    """A head as a person gives it: the hash, or what ``records head`` printed, or a prefix.
+
+    ``None`` (no head given) checks no head. Anything else must be a head: its first
+    word, 8 to 64 hex digits (any case). Raises ``SettingError`` (a usage error)
+    for an empty value, one that is not hex, or one too short or too long to be a
+    head, so a script whose head variable is unset never passes for a proof.
+    """
+    if given is None:
+        return None
+    words = given.split()
+    if not words:
+        raise SettingError("--expect-head is empty: give the head hash noted (records head)")
+    head = words[0].lower()
+    if not _HEX.fullmatch(head):
+        raise SettingError(f"--expect-head {words[0]!r} is not a head hash (hex digits)")
+    if len(head) < SHORTEST_HEAD:
+        raise SettingError(
+            f"--expect-head {head} is too short: give at least {SHORTEST_HEAD} hex digits "
+            "of the head noted (records head prints 64)"
+        )
+    if len(head) > len(GENESIS):
+        raise SettingError(f"--expect-head is {len(head)} hex digits: a head hash has 64")
+    return head
+
+
 def check_chain(lines: Iterable[Any], report: Verification, expect_head: str | None = None) -> None:
     """Walk the log from its first line: each must follow the one before and hash to itself.
 
     ``lines`` are rows with the audit table's columns, in id order. With
-    ``expect_head``, that hash must be one of the lines' (so the chain from the
-    start recomputes to it).
+    ``expect_head`` (a hash, or a prefix of one: ``expected_head``), one line must
+    hash to it (so the chain from the start recomputes to it); a prefix that more
+    than one line's hash starts with is a ``SettingError``, raised after the walk.
     """
     previous = Head(0, GENESIS)
-    seen_expected = expect_head is None or expect_head == GENESIS
+    matches = 1 if expect_head is not None and GENESIS.startswith(expect_head) else 0
     for line in lines:
         report.lines += 1
         if line.prev_hash != previous.hash:
@@ -98,11 +139,16 @@ def check_chain(lines: Iterable[Any], report: Verification, expect_head: str | N
                     "its content no longer hashes to its hash",
                 )
             )
-        if computed == expect_head:  # what the line hashes to, not what it claims
-            seen_expected = True
+        if expect_head is not None and computed.startswith(expect_head):
+            matches += 1  # what the line hashes to, not what it claims
         previous = Head(line.id, line.hash)
     report.head = previous
-    if not seen_expected:
+    if matches > 1:
+        raise SettingError(
+            f"--expect-head {expect_head} is the start of {matches} lines' hashes: "
+            "give more of the head noted"
+        )
+    if expect_head is not None and not matches:
         report.findings.append(
             Finding(
                 "head",
@@ -257,6 +303,7 @@ def _purges(purge: Any, said: dict[str, Any]) -> bool:
 def verify_store(connection: Connection, expect_head: str | None = None) -> Verification:
     """Check the whole store as ``connection`` sees it (one snapshot, for consistency)."""
     report = Verification()
+    expect_head = expected_head(expect_head)
     check_chain(connection.execute(sa.select(audit).order_by(audit.c.id)), report, expect_head)
     stored = connection.execute(
         sa.select(

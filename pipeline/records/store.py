@@ -27,7 +27,7 @@ from supforms.pipeline.records.faults import (
     failed,
     refused,
 )
-from supforms.pipeline.records.proof import Verification, verify_store
+from supforms.pipeline.records.proof import Verification, expected_head, verify_store
 from supforms.pipeline.records.purging import Purged, StorePurging
 from supforms.pipeline.records.queries import StoreQueries
 from supforms.pipeline.records.tables import (
@@ -295,6 +295,7 @@ class RecordStore(StoreQueries, StorePurging):
         snapshot, so an ingest running meanwhile is no finding. Leaves an audit
         line saying what it found, when the role may write one (an auditor may not).
         """
+        expect_head = expected_head(expect_head)  # a usage error before anything is read
         with self._snapshot() as connection:
             report = verify_store(connection, expect_head)
         detail = {
