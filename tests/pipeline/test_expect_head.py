@@ -70,8 +70,8 @@ def test_a_prefix_of_a_head_is_accepted_and_held_to(noted, store_url):
 
 def test_a_prefix_several_lines_share_is_refused():
     """A prefix two lines' hashes start with proves nothing: say so, never pass."""
-    from supforms.pipeline.records.proof import Verification, check_chain
     from supforms.pipeline.records.chain import GENESIS, line_hash
+    from supforms.pipeline.records.proof import Verification, check_chain
 
     class Line:
         def __init__(self, number, prev):
