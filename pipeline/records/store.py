@@ -289,9 +289,11 @@ class RecordStore(StoreQueries, StorePurging):
     def verify(self, expect_head: str | None = None) -> Verification:
         """Hold the store to its audit chain (records.chain); every finding, named.
 
-        Re-hashes every stored PDF, checks every record against its latest state
-        line, the chain from its first line to its last, and (with
-        ``expect_head``) that the chain still leads through that hash. Reads one
+        Re-hashes every stored PDF, checks every record against the state its
+        lines give it (records.story: every column), the chain from its first
+        line to its last, and (with ``expect_head``, as ``proof.expected_head``
+        reads it: a ``SettingError`` if it is no head) that the chain still leads
+        through that hash. Reads one
         snapshot, so an ingest running meanwhile is no finding. Leaves an audit
         line saying what it found, when the role may write one (an auditor may not).
         """
