@@ -1,4 +1,4 @@
-"""Schema version 7 on PostgreSQL: state lines that state the whole row, stamped by the server.
+"""Schema version 7: state lines that state the whole row; on PostgreSQL, stamped by the server.
 
 ``supforms_row_state(records)`` is ``supforms.pipeline.records.chain.row_state`` in
 SQL, byte for byte where it is hashed (the detail's JSON text may be spaced
@@ -11,9 +11,12 @@ lines that state a record (see ``supforms.pipeline.records.roles``).
 
 from __future__ import annotations
 
-from supforms.pipeline.records.chain import ROW_COLUMNS
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from supforms.pipeline.records.chain import ROW_COLUMNS, row_state
+from supforms.pipeline.records.tables import CHAIN_LOCK, append_line, records
 
-__all__ = ["STATE_ACTIONS", "pg_v7"]
+__all__ = ["STATE_ACTIONS", "upgrade"]
 
 STATE_ACTIONS = ("archive", "baseline", "transcribe", "purge")
 """The lines that state a record: only the store's own code writes them."""
@@ -92,6 +95,40 @@ END $$
 """
 
 
-def pg_v7(lock: int) -> list[str]:
+def _statements(lock: int) -> list[str]:
     """The statements of schema version 7 on PostgreSQL, in order."""
     return [_COLUMN, _ROW_STATE, _ARCHIVE, _chain(lock)]
+
+
+def upgrade(connection: Connection) -> None:
+    """State lines state the whole row; on PostgreSQL the server stamps every line.
+
+    Archive, transcription and purge lines now carry a digest of every column a
+    query, a purge, compliance or an export reads (records.chain.row_state), so
+    ``verify`` names any column changed. Each record already stored gets a
+    ``baseline`` line stating it as it is now. On PostgreSQL the chain trigger
+    stamps each line with the session's role and the server's clock, whatever
+    the client said, and the archive line is written by a function run as the
+    owner (supforms.pipeline.records.stamps).
+    """
+    if connection.dialect.name == "postgresql":
+        for statement in _statements(CHAIN_LOCK):
+            connection.exec_driver_sql(statement)
+        connection.execute(
+            sa.text(
+                "INSERT INTO audit (at, actor, action, record_id, detail) "
+                "SELECT now(), session_user, 'baseline', r.id, supforms_row_state(r) "
+                "FROM records r ORDER BY r.id"
+            )
+        )
+        return
+    last_id = 0
+    while True:  # a few at a time: each holds its PDF
+        batch = connection.execute(
+            sa.select(records).where(records.c.id > last_id).order_by(records.c.id).limit(100)
+        ).all()
+        if not batch:
+            break
+        for record in batch:
+            append_line(connection, "baseline", record.id, row_state(record._mapping))
+            last_id = record.id

@@ -19,8 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from supforms.pipeline.records.chain import GENESIS, line_hash, row_state, state_detail
-from supforms.pipeline.records.stamps import pg_v7
+from supforms.pipeline.records.chain import GENESIS, line_hash, state_detail
 from supforms.schemas.errors import StoreError
 
 __all__ = [
@@ -353,37 +352,10 @@ def _v6(connection: Connection) -> None:
 
 
 def _v7(connection: Connection) -> None:
-    """State lines state the whole row; on PostgreSQL the server stamps every line.
+    """State lines state the whole row; PostgreSQL stamps every line (records.stamps)."""
+    from supforms.pipeline.records.stamps import upgrade  # it builds on this module
 
-    Archive, transcription and purge lines now carry a digest of every column a
-    query, a purge, compliance or an export reads (records.chain.row_state), so
-    ``verify`` names any column changed. Each record already stored gets a
-    ``baseline`` line stating it as it is now. On PostgreSQL the chain trigger
-    stamps each line with the session's role and the server's clock, whatever
-    the client said, and the archive line is written by a function run as the
-    owner (supforms.pipeline.records.stamps).
-    """
-    if connection.dialect.name == "postgresql":
-        for statement in pg_v7(CHAIN_LOCK):
-            connection.exec_driver_sql(statement)
-        connection.execute(
-            sa.text(
-                "INSERT INTO audit (at, actor, action, record_id, detail) "
-                "SELECT now(), session_user, 'baseline', r.id, supforms_row_state(r) "
-                "FROM records r ORDER BY r.id"
-            )
-        )
-        return
-    last_id = 0
-    while True:  # a few at a time: each holds its PDF
-        batch = connection.execute(
-            sa.select(records).where(records.c.id > last_id).order_by(records.c.id).limit(100)
-        ).all()
-        if not batch:
-            break
-        for record in batch:
-            append_line(connection, "baseline", record.id, row_state(record._mapping))
-            last_id = record.id
+    upgrade(connection)
 
 
 def append_line(
