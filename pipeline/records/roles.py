@@ -44,6 +44,7 @@ _FUNCTIONS = (
     "supforms_audit_chain()",
     "supforms_column(text, text, text)",
     "supforms_row_state(records)",
+    "supforms_record_stamp()",
 )
 
 

@@ -65,6 +65,20 @@ BEGIN
     RETURN NULL;
 END $$
 """
+# A record says when it was received and by whom as the server says, so no role can
+# date a record past a purge; its archive line states both.
+_RECORD_STAMP = """
+CREATE OR REPLACE FUNCTION supforms_record_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.received_at := now();
+    NEW.archived_by := session_user;
+    RETURN NEW;
+END $$
+"""
+_RECORD_STAMP_TRIGGER = (
+    "CREATE TRIGGER records_stamp BEFORE INSERT ON records "
+    "FOR EACH ROW EXECUTE FUNCTION supforms_record_stamp()"
+)
 # The chain trigger of v4, which also stamps: who (the session's role) and when (the
 # server's clock), whatever the INSERT said.
 _LINE_HASH = """encode(sha256(convert_to('{"action":' || to_json(NEW.action)::text
@@ -97,7 +111,7 @@ END $$
 
 def _statements(lock: int) -> list[str]:
     """The statements of schema version 7 on PostgreSQL, in order."""
-    return [_COLUMN, _ROW_STATE, _ARCHIVE, _chain(lock)]
+    return [_COLUMN, _ROW_STATE, _ARCHIVE, _chain(lock), _RECORD_STAMP, _RECORD_STAMP_TRIGGER]
 
 
 def upgrade(connection: Connection) -> None:
@@ -107,9 +121,9 @@ def upgrade(connection: Connection) -> None:
     query, a purge, compliance or an export reads (records.chain.row_state), so
     ``verify`` names any column changed. Each record already stored gets a
     ``baseline`` line stating it as it is now. On PostgreSQL the chain trigger
-    stamps each line with the session's role and the server's clock, whatever
-    the client said, and the archive line is written by a function run as the
-    owner (supforms.pipeline.records.stamps).
+    stamps each line, and each new record's ``received_at`` and ``archived_by``,
+    with the server's clock and the session's role, whatever the client said;
+    the archive line is written by a function run as the owner.
     """
     if connection.dialect.name == "postgresql":
         for statement in _statements(CHAIN_LOCK):

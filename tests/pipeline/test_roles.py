@@ -289,6 +289,20 @@ def test_no_role_chooses_a_lines_actor_or_time(roles):
         ("read", roles.auditor),
     ]
     assert all(line["at"].year > 2001 for line in log)  # the server's clock, not the client's
+    engine = _admin(roles.url(roles.ingest))
+    with engine.connect() as connection:  # a record dated past every purge, archived by another
+        connection.exec_driver_sql(
+            "INSERT INTO records (sha256, pdf, result, status, source_name, received_at, "
+            f"archived_by) VALUES ('ef', 'x'::bytea, '{{}}', 'rejected', 'x.pdf', "
+            f"'2099-01-01T00:00:00Z', '{roles.owner}')"
+        )
+    engine.dispose()
+    with open_store(roles.admin) as store, store.engine.connect() as connection:
+        stamped = connection.execute(
+            sa.text("SELECT received_at, archived_by FROM records WHERE sha256 = 'ef'")
+        ).one()
+    assert stamped.received_at.year < 2099
+    assert stamped.archived_by == roles.ingest
     code, stdout, err = run("records", "--store", roles.url(roles.auditor), "verify", "--json")
-    assert code == 0, err
-    assert json.loads(stdout)["findings"] == []
+    report = json.loads(stdout)  # the raw record has no PDF of its hash; all else as recorded
+    assert {(f["id"], f["problem"]) for f in report["findings"]} == {(2, "pdf_changed")}
