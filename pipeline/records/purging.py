@@ -68,7 +68,7 @@ class StorePurging:
                 chunk = ids[start : start + 50]
                 for row in connection.execute(
                     sa.select(records).where(records.c.id.in_(chunk)).order_by(records.c.id)
-                ):
+                ).all():
                     self._audit(connection, "purge", row.id, row_state(row._mapping))
             for start in range(0, len(ids), 500):
                 connection.execute(
