@@ -16,8 +16,10 @@ the record's own PDF, so the log names no person and a purged record's values
 cannot be guessed back from it; ``verify`` names the column that changed.
 ``supforms.pipeline.records.proof`` holds a store to its chain.
 
-PostgreSQL computes the same hash in a trigger (``supforms.pipeline.records.tables``): the two
-must agree byte for byte, and the tests hold them to it.
+PostgreSQL computes the same hashes in SQL: a line's in a trigger
+(``supforms.pipeline.records.tables``), a row's state in ``supforms_row_state``
+(``supforms.pipeline.records.stamps``). They must agree byte for byte where they
+are hashed, and the tests hold them to it.
 """
 
 from __future__ import annotations
