@@ -141,7 +141,8 @@ def export_command(
 @click.option(
     "--expect-head",
     metavar="HASH",
-    help="A head noted earlier (records head): prove nothing up to it was rewritten.",
+    help="A head noted earlier (records head; its first 8+ hex digits will do): "
+    "prove nothing up to it was rewritten.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: counts and findings.")
 @store_option
@@ -152,18 +153,21 @@ def verify_command(
     """Prove the store intact: PDFs, records against the audit log, the log's chain.
 
     \b
-    Re-hashes every stored PDF; checks every record against its latest archive
-    line (PDF SHA-256, result JSON, status), that every archive line still has
-    its record (or a purge line for it), and each audit line's hash and link to
-    the line before. Exit 1 on any finding.
+    Re-hashes every stored PDF; checks every record against the state its own
+    audit lines give it, in order (PDF SHA-256, result JSON, status and every
+    other column, each named when changed), that every line stating a record is
+    one the store would have written there, that every archived record is still
+    stored (or a purge line states it), and each audit line's hash and link to
+    the line before. Exit 1 on any finding; exit 2 if --expect-head is no head.
 
     \b
     Examples:
       supforms records verify
       supforms records verify --expect-head 3f5a…   # a head noted earlier
+      supforms records verify --expect-head "$(supforms records head)"
     """
     opened = open_records(ctx)
-    report = opened.verify(expect_head.strip().lower() if expect_head else None)
+    report = opened.verify(expect_head)
     if as_json:
         click.echo(json_line(report.as_json()))
     else:

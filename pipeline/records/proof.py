@@ -1,8 +1,9 @@
 """Holding a store to its audit chain: every finding, about one record or one line.
 
-A record must match its latest state line (supforms.pipeline.records.chain), every state line
-needs its record or a later ``purge`` line naming the same PDF, and each line
-must hash to itself and follow the line before it. Both walks stream: the chain
+A record must match the state its own lines give it (supforms.pipeline.records.story,
+every column: supforms.pipeline.records.chain), every state line needs its record or a
+later ``purge`` line stating what it purged, and each line must hash to itself
+and follow the line before it. Both walks stream: the chain
 in line order, then the records merged with the lines that name a record, both
 ordered by record id, so memory stays flat however large the store.
 """
@@ -10,30 +11,38 @@ ordered by record id, so memory stays flat however large the store.
 from __future__ import annotations
 
 import hashlib
-import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from supforms.pipeline.records.chain import GENESIS, line_hash, result_hash
+from supforms.pipeline.records.chain import (
+    GENESIS,
+    ROW_COLUMNS,
+    column_digest,
+    line_hash,
+    result_hash,
+    row_key,
+)
+from supforms.pipeline.records.story import Finding, Story, purges, stories
 from supforms.pipeline.records.tables import audit, records
+from supforms.schemas.errors import SettingError
 
-__all__ = ["Finding", "Head", "Verification", "check_chain", "check_records", "verify_store"]
+__all__ = [
+    "Finding",
+    "Head",
+    "Verification",
+    "check_chain",
+    "check_records",
+    "expected_head",
+    "verify_store",
+]
 
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing that does not add up, about one record or one audit line."""
-
-    subject: str  # "record", "line" or "head"
-    id: int | None
-    problem: str  # a stable code, for scripts
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
+SHORTEST_HEAD = 8
+"""The fewest hex digits of a head a person may give: fewer would match lines by chance."""
+_HEX = re.compile(r"[0-9a-f]+")
 
 
 @dataclass(frozen=True)
@@ -63,15 +72,42 @@ class Verification:
         }
 
 
+def expected_head(given: str | None) -> str | None:
+    """A head as a person gives it: the hash, or what ``records head`` printed, or a prefix.
+
+    ``None`` (no head given) checks no head. Anything else must be a head: its first
+    word, 8 to 64 hex digits (any case). Raises ``SettingError`` (a usage error)
+    for an empty value, one that is not hex, or one too short or too long to be a
+    head, so a script whose head variable is unset never passes for a proof.
+    """
+    if given is None:
+        return None
+    words = given.split()
+    if not words:
+        raise SettingError("--expect-head is empty: give the head hash noted (records head)")
+    head = words[0].lower()
+    if not _HEX.fullmatch(head):
+        raise SettingError(f"--expect-head {words[0]!r} is not a head hash (hex digits)")
+    if len(head) < SHORTEST_HEAD:
+        raise SettingError(
+            f"--expect-head {head} is too short: give at least {SHORTEST_HEAD} hex digits "
+            "of the head noted (records head prints 64)"
+        )
+    if len(head) > len(GENESIS):
+        raise SettingError(f"--expect-head is {len(head)} hex digits: a head hash has 64")
+    return head
+
+
 def check_chain(lines: Iterable[Any], report: Verification, expect_head: str | None = None) -> None:
     """Walk the log from its first line: each must follow the one before and hash to itself.
 
     ``lines`` are rows with the audit table's columns, in id order. With
-    ``expect_head``, that hash must be one of the lines' (so the chain from the
-    start recomputes to it).
+    ``expect_head`` (a hash, or a prefix of one: ``expected_head``), one line must
+    hash to it (so the chain from the start recomputes to it); a prefix that more
+    than one line's hash starts with is a ``SettingError``, raised after the walk.
     """
     previous = Head(0, GENESIS)
-    seen_expected = expect_head is None or expect_head == GENESIS
+    matches = 1 if expect_head is not None and GENESIS.startswith(expect_head) else 0
     for line in lines:
         report.lines += 1
         if line.prev_hash != previous.hash:
@@ -98,11 +134,16 @@ def check_chain(lines: Iterable[Any], report: Verification, expect_head: str | N
                     "its content no longer hashes to its hash",
                 )
             )
-        if computed == expect_head:  # what the line hashes to, not what it claims
-            seen_expected = True
+        if expect_head is not None and computed.startswith(expect_head):
+            matches += 1  # what the line hashes to, not what it claims
         previous = Head(line.id, line.hash)
     report.head = previous
-    if not seen_expected:
+    if matches > 1:
+        raise SettingError(
+            f"--expect-head {expect_head} is the start of {matches} lines' hashes: "
+            "give more of the head noted"
+        )
+    if expect_head is not None and not matches:
         report.findings.append(
             Finding(
                 "head",
@@ -114,39 +155,10 @@ def check_chain(lines: Iterable[Any], report: Verification, expect_head: str | N
         )
 
 
-def _state(line: Any) -> dict[str, Any] | None:
-    try:
-        detail = json.loads(line.detail)
-    except (TypeError, ValueError):
-        return None
-    if not isinstance(detail, dict) or not {"sha256", "result", "status"} <= detail.keys():
-        return None
-    return detail
-
-
-def _latest_states(lines: Iterable[Any]) -> Iterator[tuple[int, Any, dict[str, Any], Any]]:
-    """Per record id (ascending): its latest state line, its detail, and a purge after it."""
-    current: int | None = None
-    state: tuple[Any, dict[str, Any]] | None = None
-    purge: Any = None
-    for line in lines:
-        if line.record_id != current:
-            if current is not None and state is not None:
-                yield current, state[0], state[1], purge
-            current, state, purge = line.record_id, None, None
-        if line.action == "purge":
-            purge = line
-            continue
-        detail = _state(line)
-        if detail is not None:
-            state, purge = (line, detail), None
-    if current is not None and state is not None:
-        yield current, state[0], state[1], purge
-
-
-def _compare(record: Any, line: Any, said: dict[str, Any], pdf_sha: str) -> Iterator[Finding]:
+def _compare(record: Any, line: Any, said: dict[str, Any], pdf: bytes) -> Iterator[Finding]:
     name = f"record {record.id}"
     where = f"its {line.action} line {line.id}"
+    pdf_sha = hashlib.sha256(pdf).hexdigest()
     if record.sha256 != said["sha256"]:
         yield Finding(
             "record",
@@ -176,38 +188,54 @@ def _compare(record: Any, line: Any, said: dict[str, Any], pdf_sha: str) -> Iter
             "result_changed",
             f"{name}: its result JSON is not the one {where} recorded",
         )
+    digests = said.get("row")
+    if isinstance(digests, dict) and pdf_sha == said["sha256"]:  # the key is the PDF itself
+        key = row_key(pdf)
+        for column in ROW_COLUMNS:
+            if column_digest(key, column, getattr(record, column)) != digests.get(column):
+                yield Finding(
+                    "record",
+                    record.id,
+                    f"{column}_changed",
+                    f"{name}: its {column} is not the one {where} recorded",
+                )
 
 
-def check_records(
-    records: Iterable[Any], lines: Iterable[Any], report: Verification, pdf_hash: Any
-) -> None:
+def check_records(records: Iterable[Any], lines: Iterable[Any], report: Verification) -> None:
     """Merge the records (by id) with the audit lines that name a record (by record id, id).
 
-    ``pdf_hash(record)`` re-hashes a record's stored PDF.
+    Each record is held to its story (records.story): the state its lines, as
+    the store writes them, say it has.
     """
-    states = _latest_states(lines)
-    pending = next(states, None)
+    told = stories(lines, report.findings)
+    pending = next(told, None)
 
-    def unaccounted(record_id: int, line: Any, said: dict[str, Any], purge: Any) -> None:
-        if purge is not None and _purges(purge, said):
+    def unaccounted(story: Story) -> None:
+        line, said, purge = story.line, story.state, story.purge
+        if purge is not None and purges(purge, said):
             return
+        why = (
+            f"purge line {purge.id} does not state the record it purged"
+            if purge is not None
+            else "no purge line accounts for it"
+        )
         report.findings.append(
             Finding(
                 "record",
-                record_id,
+                story.record_id,
                 "record_missing",
-                f"record {record_id} ({line.action} line {line.id}, status {said['status']}) "
-                "is missing from the store, and no purge line accounts for it",
+                f"record {story.record_id} ({line.action} line {line.id}, status "
+                f"{said['status']}) is missing from the store, and {why}",
             )
         )
 
     for record in records:
         report.pdfs += 1
-        pdf_sha = pdf_hash(record)
-        while pending is not None and pending[0] < record.id:
-            unaccounted(*pending)
-            pending = next(states, None)
-        if pending is None or pending[0] != record.id:
+        pdf = bytes(record.pdf)
+        while pending is not None and pending.record_id < record.id:
+            unaccounted(pending)
+            pending = next(told, None)
+        if pending is None or pending.record_id != record.id:
             report.findings.append(
                 Finding(
                     "record",
@@ -216,6 +244,7 @@ def check_records(
                     f"record {record.id} has no archive line in the audit log",
                 )
             )
+            pdf_sha = hashlib.sha256(pdf).hexdigest()
             if pdf_sha != record.sha256:
                 report.findings.append(
                     Finding(
@@ -227,40 +256,35 @@ def check_records(
                     )
                 )
             continue
-        _, line, said, purge = pending
-        pending = next(states, None)
-        if purge is not None:
+        story, pending = pending, next(told, None)
+        if story.purge is not None:
             report.findings.append(
                 Finding(
                     "record",
                     record.id,
                     "purged_but_kept",
-                    f"record {record.id} is still stored after purge line {purge.id}",
+                    f"record {record.id} is still stored after purge line {story.purge.id}",
                 )
             )
-        report.findings.extend(_compare(record, line, said, pdf_sha))
+        report.findings.extend(_compare(record, story.line, story.state, pdf))
     while pending is not None:
-        unaccounted(*pending)
-        pending = next(states, None)
-
-
-def _purges(purge: Any, said: dict[str, Any]) -> bool:
-    """A purge line accounts for a record if it names the same PDF."""
-    try:
-        detail = json.loads(purge.detail)
-    except (TypeError, ValueError):
-        return False
-    sha = detail.get("sha256") if isinstance(detail, dict) else None
-    return bool(sha == said["sha256"])
+        unaccounted(pending)
+        pending = next(told, None)
 
 
 def verify_store(connection: Connection, expect_head: str | None = None) -> Verification:
     """Check the whole store as ``connection`` sees it (one snapshot, for consistency)."""
     report = Verification()
+    expect_head = expected_head(expect_head)
     check_chain(connection.execute(sa.select(audit).order_by(audit.c.id)), report, expect_head)
     stored = connection.execute(
         sa.select(
-            records.c.id, records.c.sha256, records.c.status, records.c.result, records.c.pdf
+            records.c.id,
+            records.c.sha256,
+            records.c.status,
+            records.c.result,
+            records.c.pdf,
+            *(records.c[column] for column in ROW_COLUMNS),
         ).order_by(records.c.id),
         execution_options={"yield_per": 50},
     )
@@ -269,5 +293,5 @@ def verify_store(connection: Connection, expect_head: str | None = None) -> Veri
         .where(audit.c.record_id.is_not(None))
         .order_by(audit.c.record_id, audit.c.id)
     )
-    check_records(stored, named, report, lambda r: hashlib.sha256(bytes(r.pdf)).hexdigest())
+    check_records(stored, named, report)
     return report

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from supforms.pipeline.records import deliveries
+from supforms.pipeline.records.chain import row_state
 from supforms.pipeline.records.deliveries import FORGOTTEN
 from supforms.pipeline.records.tables import issued, records
 from supforms.schemas.errors import StoreError
@@ -47,12 +48,14 @@ class StorePurging:
         """Forget the records received before ``before``, and the copies of that period.
 
         A retention schedule: each record goes with its PDF and JSON, and leaves one
-        audit line with its id and SHA-256 (never a name). An issued copy of the
-        period (issued before ``before``, or returned by a record purged now) keeps
-        its document id, form, version and date, but loses its prefilled values,
-        recipient and file name, and is no longer outstanding; a copy whose return
-        is kept stays as it is. SQLite then rewrites its file (``VACUUM``), so the
-        deleted bytes are not left in free pages or in the write-ahead log.
+        audit line with its id, SHA-256 and what it was (records.chain.row_state:
+        digests, never a name), so ``verify`` tells this purge from a bare deletion.
+        An issued copy of the period (issued before ``before``, or returned by a
+        record purged now) keeps its document id, form, version and date, but loses
+        its prefilled values, recipient and file name, and is no longer outstanding;
+        a copy whose return is kept stays as it is. SQLite then rewrites its file
+        (``VACUUM``), so the deleted bytes are not left in free pages or in the
+        write-ahead log.
         """
         with self._begin("purging") as connection:
             gone = connection.execute(
@@ -61,12 +64,16 @@ class StorePurging:
                 .order_by(records.c.id)
             ).all()
             ids = [row.id for row in gone]
+            for start in range(0, len(ids), 50):  # each state needs its PDF: a few at a time
+                chunk = ids[start : start + 50]
+                for row in connection.execute(
+                    sa.select(records).where(records.c.id.in_(chunk)).order_by(records.c.id)
+                ).all():
+                    self._audit(connection, "purge", row.id, row_state(row._mapping))
             for start in range(0, len(ids), 500):
                 connection.execute(
                     records.delete().where(records.c.id.in_(ids[start : start + 500]))
                 )
-            for row in gone:
-                self._audit(connection, "purge", row.id, {"sha256": row.sha256})
             kept = sa.select(records.c.document_id).where(records.c.document_id.is_not(None))
             forget = (
                 issued.update()

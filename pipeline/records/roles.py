@@ -6,7 +6,10 @@
   purge``) or touch the triggers.
 - The **ingest** role adds records, audit lines, issued copies, the mailbox
   messages it has taken (``imap_seen``), and deliveries with the bytes of the
-  copies delivered (``deliveries``, ``issued_pdfs``), and reads them; it cannot
+  copies delivered (``deliveries``, ``issued_pdfs``), and reads them. Its
+  records' archive lines are written by the archive trigger's function, run as
+  the owner: the ingest role itself may not write a line that states a record
+  (``archive``, ``baseline``, ``transcribe``, ``purge``). It cannot
   update or delete any, alter a table, or drop or disable a trigger (only a
   table's owner may). ``ingest``, ``generate --store``, ``records register``,
   ``send``, ``remind`` and ``renew`` run as this role.
@@ -14,7 +17,8 @@
   ``export``) and changes nothing. Reading is audited, so it may add audit lines
   of its own reads and verifications, and no others: a row-level security
   policy holds its inserts to those actions, and the chain trigger, not the
-  auditor, gives each line its place and hash.
+  auditor, gives each line its place and hash, and stamps it with the
+  session's role and the server's clock, whatever the INSERT said.
 
 The SQL is idempotent: run it again after an upgrade that adds a table. It is
 run by a superuser in the store's database, after the store exists.
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import re
 
+from supforms.pipeline.records.stamps import STATE_ACTIONS
 from supforms.pipeline.records.tables import MIGRATIONS
 from supforms.schemas.errors import PipelineError
 
@@ -33,7 +38,14 @@ _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _TABLES = ("store_meta", "records", "issued", "audit", "imap_seen", "deliveries", "issued_pdfs")
 _ADDS = ("records", "issued", "audit", "imap_seen", "deliveries", "issued_pdfs")
 _SEQUENCES = ("records_id_seq", "audit_id_seq", "deliveries_id_seq")
-_FUNCTIONS = ("supforms_audit_archive", "supforms_audit_append_only", "supforms_audit_chain")
+_FUNCTIONS = (
+    "supforms_audit_archive()",
+    "supforms_audit_append_only()",
+    "supforms_audit_chain()",
+    "supforms_column(text, text, text)",
+    "supforms_row_state(records)",
+    "supforms_record_stamp()",
+)
 
 
 def _check(name: str) -> str:
@@ -51,6 +63,7 @@ def roles_sql(owner: str, ingest: str, auditor: str) -> str:
         raise PipelineError("the owner, ingest and auditor roles must be three different roles")
     tables, version = ", ".join(_TABLES), len(MIGRATIONS)
     adds, sequences = ", ".join(_ADDS), ", ".join(_SEQUENCES)
+    states = ", ".join(f"'{action}'" for action in STATE_ACTIONS)
     create = "\n".join(
         f"    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN\n"
         f"        CREATE ROLE {name} LOGIN;\n    END IF;"
@@ -58,7 +71,7 @@ def roles_sql(owner: str, ingest: str, auditor: str) -> str:
     )
     owned = "\n".join(
         [f"ALTER TABLE {table} OWNER TO {owner};" for table in _TABLES]
-        + [f"ALTER FUNCTION {function}() OWNER TO {owner};" for function in _FUNCTIONS]
+        + [f"ALTER FUNCTION {function} OWNER TO {owner};" for function in _FUNCTIONS]
     )
     return f"""\
 -- supforms records store: an owner, an ingest and an auditor role (pipeline/roles.py).
@@ -87,7 +100,9 @@ GRANT USAGE ON SCHEMA public TO {ingest}, {auditor};
 {owned}
 
 -- Everyone else: read; the ingest role also adds (records, audit lines, issued copies,
--- mailbox messages taken, deliveries and the copies delivered).
+-- mailbox messages taken, deliveries and the copies delivered). A line that states a
+-- record (archive, baseline, transcribe, purge) only the store's functions write, as
+-- the owner; every line is stamped with the session's role and the server's clock.
 REVOKE ALL ON {tables} FROM PUBLIC, {ingest}, {auditor};
 GRANT SELECT ON {tables} TO {ingest}, {auditor};
 GRANT INSERT ON {adds} TO {ingest};
@@ -99,7 +114,8 @@ GRANT INSERT ON audit TO {auditor};
 GRANT USAGE ON SEQUENCE audit_id_seq TO {auditor};
 ALTER TABLE audit ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS supforms_{ingest}_adds ON audit;
-CREATE POLICY supforms_{ingest}_adds ON audit TO {ingest} USING (true) WITH CHECK (true);
+CREATE POLICY supforms_{ingest}_adds ON audit TO {ingest} USING (true)
+    WITH CHECK (action NOT IN ({states}));
 DROP POLICY IF EXISTS supforms_{auditor}_reads ON audit;
 CREATE POLICY supforms_{auditor}_reads ON audit FOR SELECT TO {auditor} USING (true);
 DROP POLICY IF EXISTS supforms_{auditor}_notes ON audit;

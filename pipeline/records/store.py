@@ -21,13 +21,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from supforms.pipeline.records import deliveries
-from supforms.pipeline.records.chain import state_detail
+from supforms.pipeline.records.chain import row_state
 from supforms.pipeline.records.deliveries import FORGOTTEN, DeliveryRow, Unreturned
 from supforms.pipeline.records.faults import (
     failed,
     refused,
 )
-from supforms.pipeline.records.proof import Verification, verify_store
+from supforms.pipeline.records.proof import Verification, expected_head, verify_store
 from supforms.pipeline.records.purging import Purged, StorePurging
 from supforms.pipeline.records.queries import StoreQueries
 from supforms.pipeline.records.tables import (
@@ -194,8 +194,7 @@ class RecordStore(StoreQueries, StorePurging):
             with self._chained(connection):
                 new_id = connection.execute(self._insert_record, row).scalar()
                 if new_id is not None and self.dialect != "postgresql":
-                    detail = state_detail(sha, row["result"], row["status"])
-                    append_line(connection, "archive", new_id, detail, row["received_at"])
+                    append_line(connection, "archive", new_id, row_state(row), row["received_at"])
             if new_id is not None:
                 return Stored(int(new_id), True, result)
             found = connection.execute(
@@ -244,12 +243,13 @@ class RecordStore(StoreQueries, StorePurging):
     def update_result(self, record_id: int, result: IngestResult, action: str) -> None:
         """Replace a record's JSON and status (a transcription of a scan); audited.
 
-        The audit line states the record anew (PDF hash, result hash, status):
-        ``verify`` holds the record to its latest such line.
+        The audit line states the record anew (PDF hash, result hash, status and
+        every other column, records.chain.row_state): ``verify`` holds the record
+        to its latest such line.
         """
         text = json.dumps(result.as_json(), ensure_ascii=False)
         with self._begin("updating a record") as connection:
-            sha = connection.execute(
+            stored = connection.execute(
                 records.update()
                 .where(records.c.id == record_id)
                 .values(
@@ -259,9 +259,9 @@ class RecordStore(StoreQueries, StorePurging):
                     version=result.version,
                     **_facts(result),
                 )
-                .returning(records.c.sha256)
-            ).scalar_one()
-            self._audit(connection, action, record_id, state_detail(sha, text, result.status))
+                .returning(*records.c)
+            ).one()
+            self._audit(connection, action, record_id, row_state(stored._mapping))
 
     def log(self, action: str, detail: dict[str, Any], record_id: int | None = None) -> None:
         """Append one line to the audit log (exports, verifications, purges)."""
@@ -289,12 +289,15 @@ class RecordStore(StoreQueries, StorePurging):
     def verify(self, expect_head: str | None = None) -> Verification:
         """Hold the store to its audit chain (records.chain); every finding, named.
 
-        Re-hashes every stored PDF, checks every record against its latest state
-        line, the chain from its first line to its last, and (with
-        ``expect_head``) that the chain still leads through that hash. Reads one
+        Re-hashes every stored PDF, checks every record against the state its
+        lines give it (records.story: every column), the chain from its first
+        line to its last, and (with ``expect_head``, as ``proof.expected_head``
+        reads it: a ``SettingError`` if it is no head) that the chain still leads
+        through that hash. Reads one
         snapshot, so an ingest running meanwhile is no finding. Leaves an audit
         line saying what it found, when the role may write one (an auditor may not).
         """
+        expect_head = expected_head(expect_head)  # a usage error before anything is read
         with self._snapshot() as connection:
             report = verify_store(connection, expect_head)
         detail = {

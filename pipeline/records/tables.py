@@ -351,6 +351,13 @@ def _v6(connection: Connection) -> None:
         connection.execute(sa.text("ALTER TABLE issued_pdfs ALTER COLUMN pdf SET STORAGE EXTERNAL"))
 
 
+def _v7(connection: Connection) -> None:
+    """State lines state the whole row; PostgreSQL stamps every line (records.stamps)."""
+    from supforms.pipeline.records.stamps import upgrade  # it builds on this module
+
+    upgrade(connection)
+
+
 def append_line(
     connection: Connection,
     action: str,
@@ -395,7 +402,7 @@ def actor() -> str:
         return f"uid:{os.getuid()}"
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 """Schema versions in order; a store at version n runs migrations n+1.. when opened."""
 
 MIGRATION_LOCK = 0x5F0F  # PostgreSQL advisory lock: one process upgrades the store at a time

@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 from supforms.forms.writing.compiled import compiled_form
 from supforms.pipeline.delivery.generate import issue_copy
-from supforms.pipeline.records.chain import line_hash
+from supforms.pipeline.records.chain import ROW_COLUMNS, line_hash, row_state
 from supforms.pipeline.records.opening import open_store
-from supforms.pipeline.records.tables import MIGRATIONS
+from supforms.pipeline.records.tables import MIGRATIONS, records
 from supforms.pipeline.result import IngestResult
 
 from tests.cli import run
@@ -71,7 +71,8 @@ def test_an_untouched_store_verifies_and_says_so(filled, store_url):
     assert log[0]["prev_hash"] == "0" * 64
     assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(log))
     archive = json.loads(log[0]["detail"])
-    assert set(archive) == {"sha256", "result", "status"}
+    assert set(archive) == {"sha256", "result", "status", "row"}
+    assert tuple(archive["row"]) == ROW_COLUMNS  # a digest per column, never a value
 
 
 def test_a_pdf_and_its_hash_replaced_together(filled, store_url):
@@ -213,10 +214,10 @@ def test_a_noted_head_still_proves_the_log_as_it_grows(filled, store_url, tmp_pa
 def test_a_purge_line_accounts_for_its_record(filled, store_url):
     target = filled["agreement"]
     with open_store(store_url) as store:
-        sha = store.record(target)[2]
         with store._begin() as connection:  # as a purge does: the line, and the deletion
+            row = connection.execute(sa.select(records).where(records.c.id == target)).one()
+            store._audit(connection, "purge", target, row_state(row._mapping))
             connection.execute(sa.text("DELETE FROM records WHERE id = :id"), {"id": target})
-            store._audit(connection, "purge", target, {"sha256": sha})
         with store._begin() as connection:  # a purge line naming another PDF accounts for none
             connection.execute(
                 sa.text("DELETE FROM records WHERE id = :id"), {"id": filled["contract"]}
@@ -226,9 +227,14 @@ def test_a_purge_line_accounts_for_its_record(filled, store_url):
     assert problems(report) == {("record", filled["contract"], "record_missing")}
 
 
+def scanned(data: bytes) -> IngestResult:
+    """A scan awaiting transcription, as ingest archives one."""
+    return IngestResult.from_json({**rejected(data), "status": "scanned", "form": "contract"})
+
+
 def test_a_transcription_restates_its_record(filled, store_url):
-    target = filled["group-record"]
     with open_store(store_url) as store:
+        target = store.archive(scanned(b"%PDF a scan"), b"%PDF a scan").id
         result = store.record(target)[0]
         store.update_result(
             target, IngestResult.from_json({**result, "status": "complete"}), "transcribe"
@@ -274,12 +280,13 @@ def test_an_older_store_is_chained_when_it_upgrades(store_url, monkeypatch):
         assert [(line["action"], line["record_id"]) for line in log] == [
             ("archive", 1),
             ("export", None),
-            ("baseline", 1),
+            ("baseline", 1),  # version 4: its PDF, result and status
+            ("baseline", 1),  # version 7: every column
         ]
         upgraded.archive(IngestResult.from_json(rejected(b"def")), b"def")
     code, report = verify(store_url)
     assert (code, report["findings"]) == (0, [])
-    assert report["lines"] == 4
+    assert report["lines"] == 5
     owner_sql(store_url, "UPDATE records SET status = 'complete' WHERE id = 1")
     code, report = verify(store_url)
     assert problems(report) == {("record", 1, "status_changed")}

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from supforms.forms.writing.compiled import compiled_form
 from supforms.pipeline.delivery.generate import issue_copy
 from supforms.pipeline.records.opening import open_store
+from supforms.pipeline.records.stamps import STATE_ACTIONS
 from supforms.pipeline.result import IngestResult
 from supforms.schemas.errors import StoreError
 
@@ -261,3 +262,47 @@ def test_the_roles_need_the_store_first():
         assert created == 0  # nothing was created
     finally:
         engine.dispose()
+
+
+def test_no_role_chooses_a_lines_actor_or_time(roles):
+    """The server stamps who and when; only the store's functions write a record's state."""
+    data = b"%PDF-1.7 stamped"
+    sha = __import__("hashlib").sha256(data).hexdigest()
+    with open_store(roles.url(roles.ingest)) as store:
+        source = {"sha256": sha, "filename": "s.pdf", "bytes": len(data)}
+        store.archive(IngestResult.from_json({"source": source, "status": "rejected"}), data)
+    forged = "VALUES ('2001-01-01T00:00:00Z', '{owner}', '{action}', {record}, '{{}}')"
+    insert = "INSERT INTO audit (at, actor, action, record_id, detail) " + forged
+    for role, own in ((roles.ingest, "export"), (roles.auditor, "read")):
+        for action in STATE_ACTIONS:  # an archive, baseline, transcription or purge of record 1
+            statement = insert.format(owner=roles.owner, action=action, record=1)
+            assert refused(roles.url(role), statement), (role, action)
+        engine = _admin(roles.url(role))
+        with engine.connect() as connection:
+            connection.exec_driver_sql(insert.format(owner=roles.owner, action=own, record="NULL"))
+        engine.dispose()
+    with open_store(roles.admin) as store:
+        log = store.audit_log()
+    assert [(line["action"], line["actor"]) for line in log] == [
+        ("archive", roles.ingest),
+        ("export", roles.ingest),
+        ("read", roles.auditor),
+    ]
+    assert all(line["at"].year > 2001 for line in log)  # the server's clock, not the client's
+    engine = _admin(roles.url(roles.ingest))
+    with engine.connect() as connection:  # a record dated past every purge, archived by another
+        connection.exec_driver_sql(
+            "INSERT INTO records (sha256, pdf, result, status, source_name, received_at, "
+            f"archived_by) VALUES ('ef', 'x'::bytea, '{{}}', 'rejected', 'x.pdf', "
+            f"'2099-01-01T00:00:00Z', '{roles.owner}')"
+        )
+    engine.dispose()
+    with open_store(roles.admin) as store, store.engine.connect() as connection:
+        stamped = connection.execute(
+            sa.text("SELECT received_at, archived_by FROM records WHERE sha256 = 'ef'")
+        ).one()
+    assert stamped.received_at.year < 2099
+    assert stamped.archived_by == roles.ingest
+    code, stdout, err = run("records", "--store", roles.url(roles.auditor), "verify", "--json")
+    report = json.loads(stdout)  # the raw record has no PDF of its hash; all else as recorded
+    assert {(f["id"], f["problem"]) for f in report["findings"]} == {(2, "pdf_changed")}
