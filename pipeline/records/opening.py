@@ -12,8 +12,9 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from supforms.pipeline.records.faults import missing, opening_failed, sqlite_file
+from supforms.pipeline.records.faults import missing, opening_failed
 from supforms.pipeline.records.store import RecordStore
+from supforms.pipeline.records.store_file import sqlite_file
 from supforms.pipeline.records.tables import meta, migrate
 from supforms.pipeline.records.urls import check_store_url
 from supforms.schemas.errors import StoreError
@@ -48,7 +49,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 def _reading_url(url: sa.URL) -> sa.URL:
     """``url`` opened read-write but never created (SQLite's ``mode=rw``), whatever happens.
 
-    The file is checked first (``faults.sqlite_file``); this keeps a file deleted
+    The file is checked first (``store_file.sqlite_file``); this keeps a file deleted
     meanwhile, or a connection made again later, from making an empty one.
     """
     if not url.database or url.database == ":memory:" or "uri" in url.query:
