@@ -50,10 +50,17 @@ Job = Callable[[str], dict[str, Any]]
 
 @dataclass(frozen=True)
 class Limits:
-    """What one input may take before it is rejected: seconds of reading and MiB of memory."""
+    """What one input may take before it is rejected: seconds, MiB of memory, MiB of file.
+
+    An input file larger than ``input_mb`` is never read, by a worker or by the
+    batch: it is rejected ``too_big`` and its bytes streamed into quarantine.
+    Below it, the batch holds an input's bytes to archive them, so ``input_mb``
+    bounds the parent's memory as ``memory_mb`` bounds a worker's.
+    """
 
     seconds: float = 30.0
     memory_mb: int = 1024
+    input_mb: int = 256
 
 
 def _die_with_parent(parent: int, lifeline: tuple[int, int]) -> None:
