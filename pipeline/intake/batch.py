@@ -42,7 +42,7 @@ from supforms.pipeline.names import slug
 from supforms.pipeline.records.export import safe_cell
 from supforms.pipeline.records.store import RecordStore
 from supforms.pipeline.result import IngestResult, needs_person
-from supforms.schemas.errors import ExtractionError, PipelineError
+from supforms.schemas.errors import ExtractionError, PipelineError, StoreError
 
 __all__ = ["Batch", "BatchSummary"]
 
@@ -140,23 +140,40 @@ class Batch:
                 AppendLog(self.index_path, sync_each=False) as self._index,
                 WriteQueue[_Done]() as self._writes,
             ):
-                for path, code, reason in skipped or ():
-                    yield from self._settle(path, self._skip(path, code, reason))
-                for path, code, reason in refused:
-                    yield from self._record(path, *self._failure(path, code, reason))
-                for index, done in self.pool.run([str(p) for p in paths]):
-                    path = paths[index]
-                    if "failure" in done:
-                        failure = self._failure(path, done["failure"], done["message"])
-                        yield from self._record(path, *failure)
-                    else:
-                        yield from self._record(path, done["result"], done.get("data"))
+                try:
+                    yield from self._each(paths, refused, skipped or [])
+                except StoreError:
+                    # The store failed (full, locked, damaged): what it archived before
+                    # is reported, each with its result file, before the failure is.
+                    yield from (self._claim(done) for done in self._writes.drain())
+                    self._sync_folders()
+                    self._write_summary()
+                    raise
                 yield from (self._claim(done) for done in self._writes.drain())
-                for folder in ("results", "quarantine"):
-                    sync_folder(self.out / folder)
+                self._sync_folders()
         finally:
             gc.unfreeze()
         self._write_summary()
+
+    def _sync_folders(self) -> None:
+        for folder in ("results", "quarantine"):
+            sync_folder(self.out / folder)
+
+    def _each(
+        self, paths: list[Path], refused: list[Entry], skipped: list[Entry]
+    ) -> Iterator[IngestResult]:
+        """Every input's result, as its file is written (those before it written first)."""
+        for path, code, reason in skipped:
+            yield from self._settle(path, self._skip(path, code, reason))
+        for path, code, reason in refused:
+            yield from self._record(path, *self._failure(path, code, reason))
+        for index, done in self.pool.run([str(p) for p in paths]):
+            path = paths[index]
+            if "failure" in done:
+                failure = self._failure(path, done["failure"], done["message"])
+                yield from self._record(path, *failure)
+            else:
+                yield from self._record(path, done["result"], done.get("data"))
 
     def _reader(self) -> Job:
         """What each worker does with one input, set up in the worker after it forks.

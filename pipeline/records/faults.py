@@ -33,6 +33,17 @@ CHECK = "check --store or SUPFORMS_STORE"
 
 # SQLite's words for a file it cannot read as a database, and what they mean to a person.
 _SQLITE_SAYS = {
+    "database is locked": (
+        "another process holds it locked (database is locked): run again once it is done, "
+        "or wait longer with SUPFORMS_STORE_TIMEOUT=SECONDS"
+    ),
+    "database or disk is full": (
+        "the disk is full (database or disk is full): make room, then run again"
+    ),
+    "disk I/O error": (
+        "it could not be written (disk I/O error: a full disk or a file-size limit?): "
+        "make room, then run again"
+    ),
     "file is not a database": f"it is not a SQLite database: {CHECK}",
     "database disk image is malformed": (
         "it is damaged (database disk image is malformed): restore it from a backup"
@@ -60,9 +71,19 @@ def refused(exc: sa.exc.DBAPIError) -> StoreError:
     )
 
 
-def failed(doing: str, exc: sa.exc.SQLAlchemyError) -> StoreError:
-    """A database failure while ``doing`` something: what the database said, or what it means."""
-    return StoreError(f"records store failed while {doing}: {_sqlite_meaning(exc) or reason(exc)}")
+def failed(doing: str, exc: sa.exc.SQLAlchemyError, url: str | None = None) -> StoreError:
+    """A database failure while ``doing`` something: what the database said, or what it means.
+
+    With ``url`` the message names the store (never its password).
+    """
+    where = ""
+    if url is not None:
+        try:
+            where = f" {shown(sa.make_url(url))}"
+        except sa.exc.ArgumentError:
+            where = ""
+    said = _sqlite_meaning(exc) or reason(exc)
+    return StoreError(f"records store{where} failed while {doing}: {said}")
 
 
 @contextmanager
