@@ -108,7 +108,12 @@ def _worker(
         except Exception as exc:  # the file is rejected; no traceback reaches the user
             log.debug("%s: the worker failed", path, exc_info=True)
             done = {"failure": "crashed", "message": f"the reader failed ({type(exc).__name__})"}
-        conn.send((index, done))
+        # The input's bytes travel on their own, unpickled: the parent then holds them
+        # once, not once as a message and again as the object unpickled from it.
+        data = done.pop("data", None)
+        conn.send((index, done, data is not None))
+        if data is not None:
+            conn.send_bytes(data)
 
 
 def _rss_mb(pid: int) -> float:
@@ -193,7 +198,9 @@ class WorkerPool:
                 for ready in wait(list(busy), timeout=CHECK_EVERY):
                     worker = busy[ready]
                     try:
-                        index, result = worker.conn.recv()
+                        index, result, has_data = worker.conn.recv()
+                        if has_data:
+                            result["data"] = worker.conn.recv_bytes()
                     except (EOFError, OSError):
                         yield self._replace(
                             workers, worker, pending, "crashed", "the reader crashed on it"
