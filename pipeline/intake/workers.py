@@ -62,6 +62,15 @@ class Limits:
     memory_mb: int = 1024
     input_mb: int = 256
 
+    @property
+    def email_bytes(self) -> int:
+        """The largest email read for its attachments: a quarter of ``input_mb``.
+
+        Emails are taken apart in the batch's own process, and Python's parser needs
+        about ten times a message's size (a PDF attached grows by a third in base64).
+        """
+        return self.input_mb * 2**20 // 4
+
 
 def _die_with_parent(parent: int, lifeline: tuple[int, int]) -> None:
     """End this worker as soon as ``parent`` is gone, whatever way it ended."""

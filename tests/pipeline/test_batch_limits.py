@@ -8,6 +8,7 @@ files; the same batch again adds nothing and says the same, without a traceback.
 
 from __future__ import annotations
 
+import email.message
 import hashlib
 import json
 import os
@@ -146,3 +147,26 @@ def test_the_size_limit_is_an_option_and_a_file_just_within_it_is_read(tmp_path)
     assert size < 2**20
     assert results["contract.pdf"]["status"] in ("complete", "incomplete")
     assert "over.pdf" not in [name for name, _, _ in _records(db)]
+
+
+def test_an_email_too_large_to_take_apart_is_rejected_unread_and_kept(tmp_path):
+    """Emails are parsed in the batch's process: one past a quarter of the limit is not."""
+    inbox, out, db = tmp_path / "inbox", tmp_path / "out", tmp_path / "records.db"
+    _returns(inbox)
+    message = email.message.EmailMessage()
+    message["From"], message["To"], message["Subject"] = "a@example.org", "b@example.org", "x"
+    message.set_content("notes\n" * 60_000)  # about 360 kB: over 256 KiB
+    pdf = (inbox / "contract.pdf").read_bytes() + b"%mailed"
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename="c.pdf")
+    (inbox / "big.eml").write_bytes(message.as_bytes())
+    done = _ingest(inbox, out, db, "--size-limit", "1")
+    assert done.returncode == 3, done.stderr
+    results = {r["source"]["filename"]: r for r in map(json.loads, done.stdout.splitlines())}
+    big = results["big.eml"]
+    assert big["status"] == "rejected"
+    assert big["problems"][0]["code"] == "too_big"
+    assert big["problems"][0]["message"] == "is an email larger than 0.25 MiB: not read"
+    assert (out / big["quarantined"]).read_bytes() == (inbox / "big.eml").read_bytes()
+    assert "c.pdf" not in str(results)  # its attachment never taken out
+    names = [name for name, _, _ in _records(db)]
+    assert sorted(names) == ["agreement.pdf", "big.eml", "contract.pdf", "group-record.pdf"]
