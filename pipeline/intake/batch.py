@@ -227,9 +227,9 @@ class Batch:
         sha = result.sha256
         if self.store is not None and data is not None:
             result = archive_result(self.store, result, data)
-        if result.status == "duplicate":
-            self.seen.setdefault(sha, "")
-        elif sha and sha in self.seen:
+        if result.status == "duplicate" and (not sha or sha in self.seen):
+            self.seen.setdefault(sha, "")  # its first copy's file is here already
+        elif result.status != "duplicate" and sha and sha in self.seen:
             # The same bytes twice in one batch: the second is a duplicate of the first,
             # whose file may still be being written.
             name = self.seen[sha]
@@ -238,6 +238,8 @@ class Batch:
             )
             result = as_duplicate(earlier, result)
         else:
+            # New here: a new input, or one the store holds whose result file is not in
+            # this folder (another --out, or a disk that filled before it was written).
             name, text = self._result_file(path, sha, result, data)
             if sha:
                 self.seen[sha] = name

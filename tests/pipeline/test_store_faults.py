@@ -131,6 +131,11 @@ def test_a_full_disk_while_archiving_reports_every_record_archived(tmp_path):
     everything = stored(db)
     assert len(everything) == 12
     assert written(out) == everything
+    # Into another folder: each input, archived before, still gets its result file there.
+    elsewhere = supforms("ingest", str(inbox), "--out", str(tmp_path / "o2"), *store)
+    assert elsewhere.returncode in (0, 3), elsewhere.stderr
+    assert written(tmp_path / "o2") == everything
+    assert stored(db) == everything
 
 
 # -- a locked store --------------------------------------------------------------------
