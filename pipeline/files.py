@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import secrets
 import stat
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -43,6 +44,7 @@ from supforms.schemas.errors import WriteError
 __all__ = [
     "AppendLog",
     "WriteQueue",
+    "copy_private",
     "free_name",
     "make_folder",
     "sync_folder",
@@ -50,6 +52,8 @@ __all__ = [
 ]
 
 MODE = 0o600
+CHUNK = 1 << 20  # what a streamed copy holds in memory at once
+_ZEROS = bytes(CHUNK)
 T = TypeVar("T")
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _APPEND = os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -143,6 +147,63 @@ def write_private(
         raise _failure(path, exc) from exc
     if sync:
         sync_folder(folder)
+
+
+def _copy_all(source: int, fd: int, digest: hashlib._Hash) -> int:
+    """Copy ``source`` to ``fd`` a chunk at a time, hashing it; a chunk of zeros stays a hole."""
+    size = 0
+    while chunk := os.read(source, CHUNK):
+        digest.update(chunk)
+        if len(chunk) == CHUNK and chunk == _ZEROS:
+            os.lseek(fd, CHUNK, os.SEEK_CUR)
+        else:
+            _write_all(fd, chunk)
+        size += len(chunk)
+    os.ftruncate(fd, size)  # a hole at the end still counts: the size is the source's
+    if os.fstat(fd).st_size != size:
+        raise OSError(errno.EIO, "the file's size differs from what was written")
+    return size
+
+
+def copy_private(
+    source: int, folder: Path, name_for: Callable[[str], str], *, sync: bool = True
+) -> tuple[Path, str, int]:
+    """Copy the open file ``source`` (from where it stands) into ``folder``: whole, 0600.
+
+    It is streamed, hashed as it is copied, so however large it is, no more than
+    ``CHUNK`` of it is ever held in memory; its name is ``name_for(its SHA-256)``.
+    A file of that name already there (the same bytes, kept before) is kept, never
+    replaced, and the copy dropped; a symbolic link there is refused. Returns the
+    file, the SHA-256 and the size, or raises ``WriteError`` and leaves nothing.
+    """
+    temporary = folder / f".copy.{secrets.token_hex(6)}.part"
+    digest = hashlib.sha256()
+    target = folder
+    try:
+        fd = os.open(temporary, _NEW, MODE)
+        try:
+            os.fchmod(fd, MODE)
+            size = _copy_all(source, fd, digest)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        target = folder / name_for(digest.hexdigest())
+        try:
+            os.link(temporary, target, follow_symlinks=False)
+        except FileExistsError:
+            _refuse_link(target)  # a file there already holds these bytes: it stays
+        temporary.unlink()
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise _failure(target, exc) from exc
+    except WriteError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+    if sync:
+        sync_folder(folder)
+    return target, digest.hexdigest(), size
 
 
 def free_name(path: Path) -> Path:

@@ -6,8 +6,10 @@ imports click and nothing heavy: the library is imported where it is used.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -70,8 +72,14 @@ def handle_errors() -> Iterator[None]:
 
     Messages name paths, fields and values that came from outside: printed escaped.
     """
+    start = _output_start()
     try:
         yield
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_FULL:
+            raise  # a bug: every file supforms writes itself says why as a WriteError
+        click.echo(f"supforms: cannot write the output: {_take_back(start, exc)}", err=True)
+        sys.exit(1)
     except InvalidRecordError as exc:
         where = f"{exc.path}: " if exc.path else ""
         click.echo(f"supforms: {printable(where + exc.message)}", err=True)
@@ -81,6 +89,41 @@ def handle_errors() -> Iterator[None]:
     except PipelineError as exc:
         click.echo(f"supforms: {printable(str(exc))}", err=True)
         sys.exit(exc.exit_code)
+
+
+# What a write to standard output meets on a full disk or past a file-size limit.
+# (Every file supforms writes itself goes through supforms.pipeline.files, which says
+# so as a WriteError: an OSError of these that reaches the boundary is the output's.)
+_OUTPUT_FULL = frozenset({errno.EFBIG, errno.ENOSPC, errno.EDQUOT, errno.EIO})
+
+
+def _output_start() -> int | None:
+    """Where standard output stood when the command began, if it is a file (``> FILE``)."""
+    try:
+        if sys.stdout.fileno() == 1 and stat.S_ISREG(os.fstat(1).st_mode):
+            return os.lseek(1, 0, os.SEEK_CUR)
+    except (OSError, ValueError):  # not a real file (a test's runner, a closed stream)
+        pass
+    return None
+
+
+def _take_back(start: int | None, exc: OSError) -> str:
+    """Take back what a failed command wrote to a file on standard output: whole or absent.
+
+    The file is cut back to where it stood when the command began (``>>`` keeps
+    what was there before), and what Python still holds for it goes nowhere.
+    """
+    why = exc.strerror or str(exc)
+    try:
+        if start is not None:
+            os.ftruncate(1, start)
+        # What Python still holds for the output is flushed as it ends: into nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        if start is not None:
+            return f"{why}; what was written of it was taken back: make room, then run again"
+    except OSError:
+        pass
+    return f"{why}; the output is cut short: do not use it"
 
 
 def exit_for(*, needs_person: bool) -> NoReturn:

@@ -47,6 +47,13 @@ log = logging.getLogger("supforms")
     show_default=True,
     help="MiB one file may need before it is rejected.",
 )
+@click.option(
+    "--size-limit",
+    type=click.IntRange(1, 900),
+    default=256,
+    show_default=True,
+    help="MiB one file may hold; a larger one is rejected unread, its bytes kept in quarantine.",
+)
 @json_option("One result (ingest JSON) per line on stdout.")
 @store_option
 @click.option(
@@ -74,6 +81,7 @@ def ingest_command(
     workers: int,
     time_limit: float,
     memory_limit: int,
+    size_limit: int,
     as_json: bool,
     store: str | None,
     no_archive: bool,
@@ -124,7 +132,7 @@ def ingest_command(
         store=store,
         archive=not no_archive,
         workers=workers,
-        limits=Limits(time_limit, memory_limit),
+        limits=Limits(time_limit, memory_limit, size_limit),
         config=settings.config,
         move_to=move_to,
         imap_ca=imap_ca,

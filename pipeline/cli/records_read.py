@@ -7,12 +7,13 @@ leaves an audit line before anything is shown.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
-from supforms.pipeline.cli.common import DURATION, json_line, printable
+from supforms.pipeline.cli.common import DURATION, json_line, out_option, printable
 from supforms.pipeline.cli.records import filters, open_records, store_option
 
 __all__ = [
@@ -26,11 +27,28 @@ __all__ = [
 ]
 
 
+_WHOLE = "Write to this file instead of stdout: whole, or not at all (never a link)."
+
+
+def _emit(lines: Iterable[str], out: Path | None) -> None:
+    """Each line to stdout, or all of them to ``out``: whole or absent (a ``WriteError``)."""
+    if out is None:
+        for line in lines:
+            click.echo(line, nl=False)
+        return
+    from supforms.pipeline.files import write_private
+
+    write_private(out, "".join(lines))
+
+
 @click.command("list")
 @filters
 @click.option("--json", "as_json", is_flag=True, help="One record per line (the listed columns).")
+@out_option(None, _WHOLE, folder=False)
 @click.pass_context
-def list_command(ctx: click.Context, /, as_json: bool, store: str | None, **chosen: Any) -> None:
+def list_command(
+    ctx: click.Context, /, as_json: bool, out: Path | None, store: str | None, **chosen: Any
+) -> None:
     """List archived records (newest last). Audited: who listed which records.
 
     \b
@@ -42,15 +60,16 @@ def list_command(ctx: click.Context, /, as_json: bool, store: str | None, **chos
     records = open_records(ctx)
     rows = list(records.rows(records.select(**chosen)))
     records.audit_read("list --json" if as_json else "list", [row["id"] for row in rows])
-    for row in rows:
-        if as_json:
-            click.echo(json_line(row))
-        else:
-            click.echo(
-                f"{row['id']:>6}  {row['received_at'][:10]}  {printable(row['form'] or '-'):<13}"
-                f"{row['status']:<11}{printable(row['document_id'] or '-'):<21}"
-                + printable(row["supervisee"] or row["case_reference"] or row["source_name"])
-            )
+    lines = (
+        json_line(row) + "\n"
+        if as_json
+        else f"{row['id']:>6}  {row['received_at'][:10]}  {printable(row['form'] or '-'):<13}"
+        f"{row['status']:<11}{printable(row['document_id'] or '-'):<21}"
+        + printable(row["supervisee"] or row["case_reference"] or row["source_name"])
+        + "\n"
+        for row in rows
+    )
+    _emit(lines, out)
 
 
 @click.command("show")
@@ -104,9 +123,16 @@ def show_command(
     "(default: id, form, version, document_id, status, the people, team, case "
     "reference, received_at, source_name).",
 )
+@out_option(None, _WHOLE, folder=False)
 @click.pass_context
 def export_command(
-    ctx: click.Context, /, fmt: str, fields: str | None, store: str | None, **chosen: Any
+    ctx: click.Context,
+    /,
+    fmt: str,
+    fields: str | None,
+    out: Path | None,
+    store: str | None,
+    **chosen: Any,
 ) -> None:
     """Export records for a spreadsheet (csv) or another system (jsonl). Audited.
 
@@ -114,6 +140,7 @@ def export_command(
     Examples:
       supforms records export --format csv --form contract > contracts.csv
       supforms records export --fields id,supervisee,data.agreed_on --since 01/01/2026
+      supforms records export --format csv -o contracts.csv
     """
     from supforms.pipeline.records.export import (
         DEFAULT_FIELDS,
@@ -132,9 +159,7 @@ def export_command(
         [row["id"] for row in listed],
         fields=list(columns),
     )
-    lines = to_csv(rows, columns) if fmt == "csv" else to_jsonl(rows)
-    for line in lines:
-        click.echo(line, nl=False)
+    _emit(to_csv(rows, columns) if fmt == "csv" else to_jsonl(rows), out)
 
 
 @click.command("verify")

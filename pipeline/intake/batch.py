@@ -20,6 +20,7 @@ import gc
 import hashlib
 import io
 import json
+import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,15 +28,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from supforms.pipeline.files import AppendLog, WriteQueue, sync_folder, write_private
+from supforms.pipeline.files import (
+    AppendLog,
+    WriteQueue,
+    copy_private,
+    sync_folder,
+    write_private,
+)
 from supforms.pipeline.intake.archive import archive_result, as_duplicate
-from supforms.pipeline.intake.inputs import Entry, read_input
+from supforms.pipeline.intake.inputs import Entry, hash_input, open_input, read_within
 from supforms.pipeline.intake.workers import Job, Limits, WorkerPool
 from supforms.pipeline.names import slug
 from supforms.pipeline.records.export import safe_cell
 from supforms.pipeline.records.store import RecordStore
 from supforms.pipeline.result import IngestResult, needs_person
-from supforms.schemas.errors import ExtractionError, PipelineError
+from supforms.schemas.errors import ExtractionError, PipelineError, StoreError
 
 __all__ = ["Batch", "BatchSummary"]
 
@@ -88,6 +95,8 @@ class Batch:
         self.out = out
         self.store = store
         self.config = config
+        self.cap = limits.input_mb * 2**20  # bytes an input may hold to be read at all
+        self.too_big = f"is larger than {limits.input_mb} MiB, the input size limit: not read"
         self.pool = WorkerPool(workers, limits, self._reader)
         try:
             for folder in ("results", "quarantine"):
@@ -131,23 +140,40 @@ class Batch:
                 AppendLog(self.index_path, sync_each=False) as self._index,
                 WriteQueue[_Done]() as self._writes,
             ):
-                for path, code, reason in skipped or ():
-                    yield from self._settle(path, self._skip(path, code, reason))
-                for path, code, reason in refused:
-                    yield from self._record(path, *_failure(path, code, reason))
-                for index, done in self.pool.run([str(p) for p in paths]):
-                    path = paths[index]
-                    if "failure" in done:
-                        failure = _failure(path, done["failure"], done["message"])
-                        yield from self._record(path, *failure)
-                    else:
-                        yield from self._record(path, done["result"], done.get("data"))
+                try:
+                    yield from self._each(paths, refused, skipped or [])
+                except StoreError:
+                    # The store failed (full, locked, damaged): what it archived before
+                    # is reported, each with its result file, before the failure is.
+                    yield from (self._claim(done) for done in self._writes.drain())
+                    self._sync_folders()
+                    self._write_summary()
+                    raise
                 yield from (self._claim(done) for done in self._writes.drain())
-                for folder in ("results", "quarantine"):
-                    sync_folder(self.out / folder)
+                self._sync_folders()
         finally:
             gc.unfreeze()
         self._write_summary()
+
+    def _sync_folders(self) -> None:
+        for folder in ("results", "quarantine"):
+            sync_folder(self.out / folder)
+
+    def _each(
+        self, paths: list[Path], refused: list[Entry], skipped: list[Entry]
+    ) -> Iterator[IngestResult]:
+        """Every input's result, as its file is written (those before it written first)."""
+        for path, code, reason in skipped:
+            yield from self._settle(path, self._skip(path, code, reason))
+        for path, code, reason in refused:
+            yield from self._record(path, *self._failure(path, code, reason))
+        for index, done in self.pool.run([str(p) for p in paths]):
+            path = paths[index]
+            if "failure" in done:
+                failure = self._failure(path, done["failure"], done["message"])
+                yield from self._record(path, *failure)
+            else:
+                yield from self._record(path, done["result"], done.get("data"))
 
     def _reader(self) -> Job:
         """What each worker does with one input, set up in the worker after it forks.
@@ -162,13 +188,16 @@ class Batch:
 
         wording = load_wording(self.config)
         archiving = self.store is not None
+        cap, too_big = self.cap, self.too_big
 
         def read(name: str) -> dict[str, Any]:
             path = Path(name)
             try:
-                data = read_input(path)
+                data = read_within(path, cap)
             except ExtractionError as exc:
                 return {"failure": "unreadable", "message": exc.message}
+            if data is None:
+                return {"failure": "too_big", "message": too_big}
             result = supforms.pipeline.intake.ingest.ingest_bytes(data, path.name, wording)
             if archiving or result.status == "rejected":
                 return {"result": result, "data": data}
@@ -180,7 +209,7 @@ class Batch:
         self, path: Path, sha: str, result: IngestResult, data: bytes | None
     ) -> tuple[str, bytes]:
         """One input's result file, its name and its JSON (a rejected input: quarantined first)."""
-        if result.status == "rejected":
+        if result.status == "rejected" and result.quarantined is None:
             result.quarantined = self._quarantine(path, sha, data)
         # The content's hash tells inputs apart; one never read, by the hash of its path.
         key = sha or hashlib.sha256(str(path.absolute()).encode("utf-8", "replace")).hexdigest()
@@ -198,9 +227,9 @@ class Batch:
         sha = result.sha256
         if self.store is not None and data is not None:
             result = archive_result(self.store, result, data)
-        if result.status == "duplicate":
-            self.seen.setdefault(sha, "")
-        elif sha and sha in self.seen:
+        if result.status == "duplicate" and (not sha or sha in self.seen):
+            self.seen.setdefault(sha, "")  # its first copy's file is here already
+        elif result.status != "duplicate" and sha and sha in self.seen:
             # The same bytes twice in one batch: the second is a duplicate of the first,
             # whose file may still be being written.
             name = self.seen[sha]
@@ -209,6 +238,8 @@ class Batch:
             )
             result = as_duplicate(earlier, result)
         else:
+            # New here: a new input, or one the store holds whose result file is not in
+            # this folder (another --out, or a disk that filled before it was written).
             name, text = self._result_file(path, sha, result, data)
             if sha:
                 self.seen[sha] = name
@@ -238,15 +269,61 @@ class Batch:
         result.problem("(file)", code, reason)
         return result
 
+    @staticmethod
+    def _quarantine_name(path: Path, sha: str) -> str:
+        suffix = Path(path.name.strip()).suffix.lower()
+        return f"{sha}{suffix or '.bin'}"
+
     def _quarantine(self, path: Path, sha: str, data: bytes | None) -> str | None:
         """A copy of the rejected input's bytes, named by their SHA-256 (None: no bytes)."""
         if not sha or data is None:
             return None
-        suffix = Path(path.name.strip()).suffix.lower()
-        target = self.out / "quarantine" / f"{sha}{suffix or '.bin'}"
+        target = self.out / "quarantine" / self._quarantine_name(path, sha)
         if target.is_symlink() or not target.is_file():  # a link there is refused
             write_private(target, data, sync=False)
         return str(target.relative_to(self.out))
+
+    def _failure(self, path: Path, code: str, message: str) -> tuple[IngestResult, bytes | None]:
+        """The result of an input no worker could read: rejected, its bytes kept if any.
+
+        Bytes within the size limit come back to be archived and quarantined; a
+        larger file is streamed into quarantine (hashed as it is copied, a chunk at
+        a time) and archived nowhere else: the quarantined copy is the original.
+        """
+        try:
+            fd = open_input(path)
+        except ExtractionError:
+            return _rejected(path, "", 0, code, message), None  # a link, or gone
+        try:
+            data = None
+            if os.fstat(fd).st_size <= self.cap:
+                with os.fdopen(fd, "rb", closefd=False) as handle:
+                    data = handle.read(self.cap + 1)
+            if data is not None and len(data) <= self.cap:
+                sha = hashlib.sha256(data).hexdigest()
+                return _rejected(path, sha, len(data), code, message), data
+            os.lseek(fd, 0, os.SEEK_SET)
+            return self._quarantine_stream(path, fd, message if code == "too_big" else self.too_big)
+        except OSError as exc:
+            why = f"cannot be read: {exc.strerror}"
+            return _rejected(path, "", 0, "unreadable", why), None
+        finally:
+            os.close(fd)
+
+    def _quarantine_stream(self, path: Path, fd: int, message: str) -> tuple[IngestResult, None]:
+        """A file too large to hold, hashed and (unless kept before) copied by streaming."""
+        sha, size = hash_input(fd)
+        folder = self.out / "quarantine"
+        name = self._quarantine_name(path, sha)
+        if not (folder / name).is_file():  # kept before, by an earlier run: not again
+            os.lseek(fd, 0, os.SEEK_SET)
+            target, sha, size = copy_private(
+                fd, folder, lambda s: self._quarantine_name(path, s), sync=False
+            )
+            name = target.name
+        result = _rejected(path, sha, size, "too_big", message)
+        result.quarantined = f"quarantine/{name}"
+        return result, None
 
     def _write_summary(self) -> None:
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
@@ -275,16 +352,7 @@ class Batch:
         write_private(self.out / "summary.csv", table.getvalue())
 
 
-def _failure(path: Path, code: str, message: str) -> tuple[IngestResult, bytes | None]:
-    """The result of an input no worker could read: rejected, with its bytes kept if any."""
-    try:
-        data: bytes | None = read_input(path)
-    except ExtractionError:
-        data = None  # a link, or gone: nothing to keep
-    result = IngestResult(
-        path.name,
-        hashlib.sha256(data).hexdigest() if data is not None else "",
-        len(data) if data is not None else 0,
-    )
+def _rejected(path: Path, sha: str, size: int, code: str, message: str) -> IngestResult:
+    result = IngestResult(path.name, sha, size)
     result.problem("(file)", code, message)
-    return result, data
+    return result

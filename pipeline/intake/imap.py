@@ -216,8 +216,10 @@ class MailboxIntake:
         move_to: str | None,
         ca_file: Path | None = None,
         timeout: float = 60.0,
+        email_limit: int = -1,
     ) -> None:
         self.url = parse_mailbox_url(url)
+        self.email_limit = email_limit  # bytes of a message taken apart (-1: any)
         self.store = store
         self.move_to = move_to
         self.ca_file = ca_file
@@ -266,7 +268,7 @@ class MailboxIntake:
             write_private(saved, data)
         except OSError as exc:
             raise PipelineError(f"cannot write: {exc.strerror}", path=str(saved)) from exc
-        pdfs, refused = pdfs_from_emails([saved], out / "mail")
+        pdfs, refused = pdfs_from_emails([saved], out / "mail", self.email_limit)
         message = _Message(uid, {p.name for p in pdfs} | {p.name for p, _, _ in refused})
         if refused:
             message.outcome = refused[0][1]

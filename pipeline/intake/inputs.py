@@ -14,6 +14,7 @@ and never loops; only regular files are ever opened, and then without blocking.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import stat
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from supforms.schemas.errors import ExtractionError, PipelineError
 
-__all__ = ["Inputs", "find_inputs", "read_input"]
+__all__ = ["Inputs", "find_inputs", "hash_input", "open_input", "read_input", "read_within"]
 
 Entry = tuple[Path, str, str]
 """A path, a problem code and the reason, for a person."""
@@ -111,6 +112,15 @@ def _open_regular(path: Path) -> int:
     return fd
 
 
+def open_input(path: Path) -> int:
+    """A descriptor for the input file at ``path``, to read or stream it; the caller closes it.
+
+    Raises:
+        ExtractionError: it is gone, not permitted, a link or not a regular file.
+    """
+    return _open_regular(path)
+
+
 def read_input(path: Path, limit: int = -1) -> bytes:
     """The bytes of the regular file at ``path`` (the first ``limit`` of them, if set).
 
@@ -125,6 +135,37 @@ def read_input(path: Path, limit: int = -1) -> bytes:
         raise ExtractionError(f"cannot be read: {exc.strerror}", path=str(path)) from exc
     finally:
         os.close(fd)
+
+
+def read_within(path: Path, limit: int) -> bytes | None:
+    """The bytes of the input at ``path``, or None if it holds more than ``limit`` of them.
+
+    Its size is asked first, so a larger file is never read; one that grows
+    meanwhile is read no further than ``limit`` and one byte.
+
+    Raises:
+        ExtractionError: it is gone, not permitted, a link or not a regular file.
+    """
+    fd = _open_regular(path)
+    try:
+        if os.fstat(fd).st_size > limit:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise ExtractionError(f"cannot be read: {exc.strerror}", path=str(path)) from exc
+    finally:
+        os.close(fd)
+    return data if len(data) <= limit else None
+
+
+def hash_input(fd: int, chunk: int = 1 << 20) -> tuple[str, int]:
+    """The SHA-256 and size of the open file ``fd`` from where it stands, read a chunk at a time."""
+    digest, size = hashlib.sha256(), 0
+    while block := os.read(fd, chunk):
+        digest.update(block)
+        size += len(block)
+    return digest.hexdigest(), size
 
 
 def looks_like_email(head: bytes) -> bool:

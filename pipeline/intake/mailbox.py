@@ -14,14 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from supforms.pipeline.files import make_folder, write_private
-from supforms.pipeline.intake.inputs import read_input
+from supforms.pipeline.intake.inputs import read_input, read_within
 from supforms.pipeline.names import slug
 from supforms.schemas.errors import ExtractionError
 
-__all__ = ["NO_PDF", "TOO_DEEP", "pdfs_from_emails"]
+__all__ = ["NO_PDF", "TOO_BIG", "TOO_DEEP", "pdfs_from_emails"]
 
 NO_PDF = "no_pdf_attached"
 TOO_DEEP = "nested_too_deep"
+TOO_BIG = "too_big"
 MAX_DEPTH = 32
 """Parts within parts a message may have: a real one has two or three."""
 
@@ -63,14 +64,23 @@ def _extracted_name(message: Path, number: int, part: email.message.Message) -> 
 
 
 def pdfs_from_emails(
-    emails: list[Path], folder: Path
+    emails: list[Path], folder: Path, limit: int = -1
 ) -> tuple[list[Path], list[tuple[Path, str, str]]]:
-    """The PDFs attached to ``emails`` (saved in ``folder``), and the messages refused."""
+    """The PDFs attached to ``emails`` (saved in ``folder``), and the messages refused.
+
+    A message of more than ``limit`` bytes (if set) is refused ``too_big`` unread:
+    parsing one takes this process several times its size in memory.
+    """
     inputs: list[Path] = []
     refused: list[tuple[Path, str, str]] = []
     for path in emails:
         try:
-            attachments = _attachments(read_input(path))
+            raw = read_within(path, limit) if limit >= 0 else read_input(path)
+            if raw is None:
+                why = f"is an email larger than {limit / 2**20:g} MiB: not read"
+                refused.append((path, TOO_BIG, why))
+                continue
+            attachments = _attachments(raw)
         except ExtractionError as exc:
             refused.append((path, "unreadable", exc.message))
             continue

@@ -127,7 +127,8 @@ def ingest(
         raise SettingError("a mailbox is read into the store (it remembers each message)")
     files = [name for name in names if not is_mailbox_url(name)]
     inputs = find_inputs(files) if files else Inputs()
-    attached, unmailed = pdfs_from_emails(inputs.emails, out / "mail")
+    limits = limits or Limits()
+    attached, unmailed = pdfs_from_emails(inputs.emails, out / "mail", limits.email_bytes)
     found, refused = inputs.pdfs + attached, inputs.refused + unmailed
     passed_over = list(inputs.skipped)
     resources = ExitStack()
@@ -140,13 +141,15 @@ def ingest(
             resources.callback(records.close)
         mailboxes = []
         for url in urls if records is not None else ():
-            mailbox = MailboxIntake(url, records, move_to=move_to, ca_file=imap_ca)
+            mailbox = MailboxIntake(
+                url, records, move_to=move_to, ca_file=imap_ca, email_limit=limits.email_bytes
+            )
             resources.callback(mailbox.close)
             mailbox.open(out)
             mailboxes.append(mailbox)
             found, refused = found + mailbox.pdfs, refused + mailbox.refused
             passed_over += mailbox.left
-        batch = Batch(out, workers or os.cpu_count() or 1, limits or Limits(), config, records)
+        batch = Batch(out, workers or os.cpu_count() or 1, limits, config, records)
     except BaseException:
         resources.close()
         raise

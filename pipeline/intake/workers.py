@@ -50,10 +50,26 @@ Job = Callable[[str], dict[str, Any]]
 
 @dataclass(frozen=True)
 class Limits:
-    """What one input may take before it is rejected: seconds of reading and MiB of memory."""
+    """What one input may take before it is rejected: seconds, MiB of memory, MiB of file.
+
+    An input file larger than ``input_mb`` is never read, by a worker or by the
+    batch: it is rejected ``too_big`` and its bytes streamed into quarantine.
+    Below it, the batch holds an input's bytes to archive them, so ``input_mb``
+    bounds the parent's memory as ``memory_mb`` bounds a worker's.
+    """
 
     seconds: float = 30.0
     memory_mb: int = 1024
+    input_mb: int = 256
+
+    @property
+    def email_bytes(self) -> int:
+        """The largest email read for its attachments: a quarter of ``input_mb``.
+
+        Emails are taken apart in the batch's own process, and Python's parser needs
+        about ten times a message's size (a PDF attached grows by a third in base64).
+        """
+        return self.input_mb * 2**20 // 4
 
 
 def _die_with_parent(parent: int, lifeline: tuple[int, int]) -> None:
@@ -101,7 +117,12 @@ def _worker(
         except Exception as exc:  # the file is rejected; no traceback reaches the user
             log.debug("%s: the worker failed", path, exc_info=True)
             done = {"failure": "crashed", "message": f"the reader failed ({type(exc).__name__})"}
-        conn.send((index, done))
+        # The input's bytes travel on their own, unpickled: the parent then holds them
+        # once, not once as a message and again as the object unpickled from it.
+        data = done.pop("data", None)
+        conn.send((index, done, data is not None))
+        if data is not None:
+            conn.send_bytes(data)
 
 
 def _rss_mb(pid: int) -> float:
@@ -186,7 +207,9 @@ class WorkerPool:
                 for ready in wait(list(busy), timeout=CHECK_EVERY):
                     worker = busy[ready]
                     try:
-                        index, result = worker.conn.recv()
+                        index, result, has_data = worker.conn.recv()
+                        if has_data:
+                            result["data"] = worker.conn.recv_bytes()
                     except (EOFError, OSError):
                         yield self._replace(
                             workers, worker, pending, "crashed", "the reader crashed on it"

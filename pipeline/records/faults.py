@@ -13,11 +13,8 @@ given them. A command that writes makes the store when it is missing.
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import sqlalchemy as sa
 from supforms.schemas.errors import StoreError
@@ -29,7 +26,6 @@ __all__ = [
     "opening_failed",
     "reason",
     "refused",
-    "sqlite_file",
     "store_errors",
 ]
 
@@ -37,6 +33,17 @@ CHECK = "check --store or SUPFORMS_STORE"
 
 # SQLite's words for a file it cannot read as a database, and what they mean to a person.
 _SQLITE_SAYS = {
+    "database is locked": (
+        "another process holds it locked (database is locked): run again once it is done, "
+        "or wait longer with SUPFORMS_STORE_TIMEOUT=SECONDS"
+    ),
+    "database or disk is full": (
+        "the disk is full (database or disk is full): make room, then run again"
+    ),
+    "disk I/O error": (
+        "it could not be written (disk I/O error: a full disk or a file-size limit?): "
+        "make room, then run again"
+    ),
     "file is not a database": f"it is not a SQLite database: {CHECK}",
     "database disk image is malformed": (
         "it is damaged (database disk image is malformed): restore it from a backup"
@@ -64,9 +71,19 @@ def refused(exc: sa.exc.DBAPIError) -> StoreError:
     )
 
 
-def failed(doing: str, exc: sa.exc.SQLAlchemyError) -> StoreError:
-    """A database failure while ``doing`` something: what the database said, or what it means."""
-    return StoreError(f"records store failed while {doing}: {_sqlite_meaning(exc) or reason(exc)}")
+def failed(doing: str, exc: sa.exc.SQLAlchemyError, url: str | None = None) -> StoreError:
+    """A database failure while ``doing`` something: what the database said, or what it means.
+
+    With ``url`` the message names the store (never its password).
+    """
+    where = ""
+    if url is not None:
+        try:
+            where = f" {shown(sa.make_url(url))}"
+        except sa.exc.ArgumentError:
+            where = ""
+    said = _sqlite_meaning(exc) or reason(exc)
+    return StoreError(f"records store{where} failed while {doing}: {said}")
 
 
 @contextmanager
@@ -108,40 +125,3 @@ def opening_failed(url: sa.URL, exc: sa.exc.SQLAlchemyError) -> StoreError:
     if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
         return StoreError(f"records store {shown(url)} is unreachable: {reason(exc)}")
     return StoreError(f"cannot open the records store {shown(url)}: {reason(exc)}")
-
-
-def _blocking_file(path: Path) -> Path | None:
-    """The nearest existing ancestor of ``path``, if it is a file (so nothing fits under it)."""
-    for ancestor in path.parents:
-        try:
-            mode = ancestor.stat().st_mode
-        except (FileNotFoundError, NotADirectoryError):
-            continue  # NotADirectoryError: a file further up; it is found in its turn
-        except OSError:
-            return None  # not ours to judge (no permission): SQLite says why it cannot open
-        return None if stat.S_ISDIR(mode) else ancestor
-    return None
-
-
-def sqlite_file(database: str, *, create: bool) -> None:
-    """Check the SQLite file a store URL names; with ``create``, make it (owner-only).
-
-    Without ``create`` a missing file is a ``StoreError`` and nothing is made.
-    """
-    path = Path(database)
-    blocker = _blocking_file(path)
-    if blocker is not None:
-        raise StoreError(f"cannot open the records store {path}: {blocker} is a file, not a folder")
-    if path.is_dir():
-        raise StoreError(f"{path} is a folder, not a records store file: {CHECK}")
-    if not create:
-        if not path.exists():
-            raise StoreError(f"no records store at {path}: {CHECK}")
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():  # made private before SQLite makes it with the umask's mode
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        path.chmod(0o600)
-    except OSError as exc:
-        raise StoreError(f"cannot make the records store {path}: {exc.strerror}") from exc

@@ -12,16 +12,43 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from supforms.pipeline.records.faults import missing, opening_failed, sqlite_file
+from supforms.pipeline.records.faults import missing, opening_failed
 from supforms.pipeline.records.store import RecordStore
+from supforms.pipeline.records.store_file import sqlite_file
 from supforms.pipeline.records.tables import meta, migrate
 from supforms.pipeline.records.urls import check_store_url
-from supforms.schemas.errors import StoreError
+from supforms.schemas.errors import SettingError, StoreError
 
-__all__ = ["DEFAULT_STORE", "open_store", "store_url"]
+__all__ = ["BUSY_SECONDS", "DEFAULT_STORE", "busy_seconds", "open_store", "store_url"]
 
 DEFAULT_STORE = "sqlite:///output/records.db"
 """The store when neither ``--store`` nor ``SUPFORMS_STORE`` names one."""
+
+
+BUSY_SECONDS = 15.0
+"""How long a SQLite store waits for another process's write lock (``SUPFORMS_STORE_TIMEOUT``)."""
+
+
+def busy_seconds() -> float:
+    """``SUPFORMS_STORE_TIMEOUT`` (seconds), else ``BUSY_SECONDS``.
+
+    Several processes archive into one file by turns, each holding the lock for
+    a moment; a lock held longer (a backup, an open ``sqlite3`` shell) is named
+    after this wait, rather than waited on for ever.
+    """
+    given = os.environ.get("SUPFORMS_STORE_TIMEOUT", "").strip()
+    if not given:
+        return BUSY_SECONDS
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise SettingError(
+            f"SUPFORMS_STORE_TIMEOUT is {given!r}: give the seconds to wait for a locked store "
+            "(more than 0, at most 3600)"
+        )
+    return seconds
 
 
 def store_url(option: str | None) -> str:
@@ -48,7 +75,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 def _reading_url(url: sa.URL) -> sa.URL:
     """``url`` opened read-write but never created (SQLite's ``mode=rw``), whatever happens.
 
-    The file is checked first (``faults.sqlite_file``); this keeps a file deleted
+    The file is checked first (``store_file.sqlite_file``); this keeps a file deleted
     meanwhile, or a connection made again later, from making an empty one.
     """
     if not url.database or url.database == ":memory:" or "uri" in url.query:
@@ -88,9 +115,9 @@ def open_store(url: str, *, create: bool = True) -> RecordStore:
         if not create and not _holds_store(target):
             raise missing(given)
         if sqlite_store:
-            # Several processes may archive at once: wait for the lock, and let readers
-            # read while one writes (WAL).
-            engine = sa.create_engine(target, connect_args={"timeout": 60})
+            # Several processes may archive at once: wait for the lock (a while, not for
+            # ever), and let readers read while one writes (WAL).
+            engine = sa.create_engine(target, connect_args={"timeout": busy_seconds()})
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = sa.create_engine(target)

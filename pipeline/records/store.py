@@ -334,7 +334,7 @@ class RecordStore(StoreQueries, StorePurging):
             with self.engine.connect() as connection:
                 yield connection
         except sa.exc.SQLAlchemyError as exc:
-            raise failed(doing, exc) from exc
+            raise failed(doing, exc, self.url) from exc
 
     @contextlib.contextmanager
     def _snapshot(self) -> Iterator[Connection]:
@@ -384,7 +384,7 @@ class RecordStore(StoreQueries, StorePurging):
             if self._writer is not None and (invalid or isinstance(exc, sa.exc.OperationalError)):
                 self._writer.close()  # the next archive starts on a fresh connection
                 self._writer = None
-            raise failed("archiving", exc) from exc
+            raise failed("archiving", exc, self.url) from exc
 
     @contextlib.contextmanager
     def _begin(self, doing: str = "writing") -> Iterator[Connection]:
@@ -400,7 +400,7 @@ class RecordStore(StoreQueries, StorePurging):
                     connection.exec_driver_sql("BEGIN IMMEDIATE")
                 yield connection
         except sa.exc.SQLAlchemyError as exc:
-            raise failed(doing, exc) from exc
+            raise failed(doing, exc, self.url) from exc
 
 
 @contextlib.contextmanager

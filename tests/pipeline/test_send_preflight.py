@@ -61,7 +61,7 @@ def test_read_only_store_folder_sends_nothing(tmp_path, smtp, existing):
     if existing:
         open_store(store).close()
         for path in folder.iterdir():
-            path.chmod(0o444)
+            path.chmod(0o400)  # read-only, and private as supforms keeps a store
     folder.chmod(0o555)
     roster = write_roster(tmp_path / "roster.jsonl", PEOPLE)
     out = tmp_path / "out"

@@ -18,6 +18,7 @@ from supforms.forms.writing.compiled import compiled_form
 from supforms.pipeline.delivery.generate import issue_copy
 from supforms.pipeline.records.opening import open_store
 from supforms.pipeline.result import IngestResult
+from supforms.schemas.errors import StoreError
 
 from tests.cli import run
 from tests.conftest import ISSUED_AT, sample_record
@@ -208,11 +209,14 @@ def test_sqlite_store_is_private(tmp_path):
     fresh = tmp_path / "new" / "records.db"
     open_store(f"sqlite:///{fresh}").close()
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    # An existing file others can read is refused, its mode never changed behind anyone's back.
     existing = tmp_path / "old.db"
     existing.write_bytes(b"")
     existing.chmod(0o644)
-    open_store(f"sqlite:///{existing}").close()
-    assert stat.S_IMODE(existing.stat().st_mode) == 0o600
+    with pytest.raises(StoreError, match=r"can be read by other users \(mode 0644\).*chmod 600"):
+        open_store(f"sqlite:///{existing}").close()
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o644
+    assert existing.read_bytes() == b""
 
 
 def test_an_older_store_upgrades_in_place(store_url, monkeypatch):

@@ -121,7 +121,7 @@ def test_the_library_opens_for_reading_without_making(tmp_path):
     with open_store(url, create=False) as store:
         assert store.head().id == 0
     # An empty file (touch) is no store to read: it has none of the tables.
-    (tmp_path / "empty.db").touch()
+    (tmp_path / "empty.db").touch(mode=0o600)
     with pytest.raises(StoreError, match="is not a records store"):
         open_store(f"sqlite:///{tmp_path}/empty.db", create=False)
     assert (tmp_path / "empty.db").stat().st_size == 0
@@ -200,6 +200,7 @@ def test_a_file_that_is_not_a_database_is_one_line(tmp_path):
     for kind, content in _not_databases(tmp_path).items():
         target = tmp_path / f"{kind}.db"
         target.write_bytes(content)
+        target.chmod(0o600)  # private, as supforms makes a store: only its content is wrong
         for command in _commands(tmp_path):
             before = tree(tmp_path)
             code, stdout, err = run(*with_store(command, f"sqlite:///{target}"))
@@ -214,6 +215,7 @@ def test_a_file_that_is_not_a_database_is_one_line(tmp_path):
 
 def test_a_damaged_store_is_one_line_in_a_real_process(tmp_path):
     (tmp_path / "random.db").write_bytes(os.urandom(5000))
+    (tmp_path / "random.db").chmod(0o600)
     (tmp_path / "in").mkdir()
     for args in (
         ("records", "verify", "--store", "sqlite:///random.db"),
@@ -400,6 +402,6 @@ def test_a_store_damaged_inside_is_one_line_when_read(tmp_path):
         code, stdout, err = run("records", *command, "--store", url)
         assert code == 1, (command, err)
         line = one_line(err)
-        assert "records store failed while" in line
+        assert line.startswith(f"supforms: records store {tmp_path}/records.db failed while")
         assert "damaged (database disk image is malformed): restore it from a backup" in line
         assert stdout == ""
