@@ -141,6 +141,25 @@ class _Folder:
             raise PipelineError(f"the mail server would not list {self.url.folder!r}")
         return sorted(int(uid) for uid in (data[0] or b"").split())
 
+    def size(self, uid: int) -> int | None:
+        """The message's size as the server states it (``RFC822.SIZE``); None if not said."""
+        try:
+            status, data = self.connection.uid("FETCH", str(uid), "(RFC822.SIZE)")
+        except imaplib.IMAP4.abort:
+            self.broken = True
+            return None
+        except (imaplib.IMAP4.error, OSError):
+            return None
+        found = (
+            re.search(
+                rb"RFC822\.SIZE (\d+)",
+                b" ".join(part if isinstance(part, bytes) else b"" for part in data or ()),
+            )
+            if status == "OK"
+            else None
+        )
+        return int(found[1]) if found else None
+
     def fetch(self, uid: int) -> bytes | None:
         """The message's bytes, without marking it read; None if the server gave none."""
         try:
@@ -256,6 +275,13 @@ class MailboxIntake:
     def _take(self, folder: _Folder, uid: int, out: Path) -> None:
         name = f"imap-{slug(self.url.host)}-{slug(self.url.folder)}-{folder.uidvalidity}-{uid}"
         where = Path(f"{self.url.host}/{self.url.folder}/UID {uid}")
+        size = folder.size(uid) if self.email_limit >= 0 else None
+        if size is not None and size > self.email_limit:
+            # Fetched, it would be held whole in this process: left where it is, and said.
+            mib = self.email_limit / 2**20
+            why = f"is an email larger than {mib:g} MiB: not fetched; left in the mailbox"
+            self.left.append((where, "too_big", why))
+            return
         data = folder.fetch(uid)
         if data is None:
             self.left.append((where, LEFT, "could not be fetched; left in the mailbox"))

@@ -78,3 +78,23 @@ def test_a_deep_email_in_a_mailbox_does_not_block_it(tmp_path, server, filled_pd
     assert len(server.uids("Filed")) == 3
     code, results, err = _ingest(server, tmp_path, store, "--move-to", "Filed")
     assert (code, results) == (0, []), err
+
+
+def test_a_message_too_large_is_left_in_the_mailbox_unfetched(tmp_path, server, filled_pdfs):  # noqa: F811
+    """The server states each message's size: one past the limit is never fetched whole."""
+    server.append(_message("contract", filled_pdfs["contract"]))
+    big = _message("big", filled_pdfs["agreement"] + b"%" + b"x" * 400_000)
+    server.append(big)
+    store = f"sqlite:///{tmp_path}/records.db"
+    code, results, err = _ingest(server, tmp_path, store, "--move-to", "Filed", "--size-limit", "1")
+    assert "Traceback" not in err
+    assert code == 3, err  # a message left for a person
+    skipped = [r for r in results if r["status"] == "skipped"]
+    assert [r["problems"][0]["code"] for r in skipped] == ["too_big"]
+    assert "not fetched; left in the mailbox" in skipped[0]["problems"][0]["message"]
+    assert [r["form"] for r in results if r["status"] not in ("skipped", "rejected")] == [
+        "contract"
+    ]
+    assert len(server.uids("INBOX")) == 1  # the big one stays; nothing is lost
+    assert len(server.uids("Filed")) == 1
+    assert not list((tmp_path / "ingest" / "mail").rglob("*.eml"))[1:]  # only the small one
