@@ -14,42 +14,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from types import TracebackType
 
 from supforms.forms.writing.wording import load_wording
 from supforms.pipeline.delivery.carry import carry_actions as carry
 from supforms.pipeline.delivery.data import load_records
 from supforms.pipeline.delivery.generate import Issued, check_records, generate
+from supforms.pipeline.held import Held
 from supforms.pipeline.records.opening import store_url
 from supforms.pipeline.records.preflight import check_folder, writable_store
 
 __all__ = ["Copies", "generate_copies"]
 
 
-class Copies:
+class Copies(Held):
     """Copies being made: iterate for each copy once it is whole on disk and registered."""
 
     def __init__(self, copies: Iterator[Issued], total: int, resources: ExitStack) -> None:
         self._copies = copies
         self.total = total
-        self._resources = resources
+        super().__init__(resources)
 
     def __iter__(self) -> Iterator[Issued]:
         return self._copies
-
-    def close(self) -> None:
-        self._resources.close()
-
-    def __enter__(self) -> Copies:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def generate_copies(

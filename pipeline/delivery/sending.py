@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from types import TracebackType
 
 from supforms.forms.writing.wording import load_wording
 from supforms.pipeline.delivery.batches import Batch, check_batch, folder_lock, sweep_unclaimed
@@ -25,11 +24,12 @@ from supforms.pipeline.delivery.delivery_log import Delivery
 from supforms.pipeline.delivery.generate import check_records
 from supforms.pipeline.delivery.mail import MailSettings, mailing
 from supforms.pipeline.delivery.roster import recipients_of
+from supforms.pipeline.held import Held
 
 __all__ = ["Deliveries", "send_roster"]
 
 
-class Deliveries:
+class Deliveries(Held):
     """Deliveries under way: iterate for each one as it is sent (or fails); ``failed`` after."""
 
     def __init__(
@@ -45,7 +45,7 @@ class Deliveries:
         self._deliveries = deliveries
         self.total = total
         self.failed = 0
-        self._resources = resources
+        super().__init__(resources)
         self.earlier = earlier or Batch(0, 0, 0)
         """What the folder held of a send of the form before this one."""
         self.swept = swept
@@ -57,20 +57,6 @@ class Deliveries:
         for delivery in self._deliveries:
             self.failed += delivery.status == "failed"
             yield delivery
-
-    def close(self) -> None:
-        self._resources.close()
-
-    def __enter__(self) -> Deliveries:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def send_roster(

@@ -18,9 +18,9 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from types import TracebackType
 
 from supforms.forms.writing.wording import load_wording
+from supforms.pipeline.held import Held
 from supforms.pipeline.intake.batch import Batch, BatchSummary
 from supforms.pipeline.intake.imap import MailboxIntake, is_mailbox_url
 from supforms.pipeline.intake.ingest import ingest_bytes
@@ -35,7 +35,7 @@ from supforms.schemas.errors import SettingError
 __all__ = ["IngestRun", "ingest", "inspect"]
 
 
-class IngestRun:
+class IngestRun(Held):
     """One batch under way: iterate it for each result; ``summary`` once it is done.
 
     It holds the store and the mailboxes it opened; leaving the ``with`` block (or
@@ -54,7 +54,7 @@ class IngestRun:
         self._batch = batch
         self._inputs = (found, refused, passed_over)
         self.mailboxes = mailboxes
-        self._resources = resources
+        super().__init__(resources)
         self.total = len(found) + len(refused) + len(passed_over)
         """How many results the run will give: each input, and each entry skipped."""
 
@@ -73,20 +73,6 @@ class IngestRun:
     def moved(self) -> int:
         """Mailbox messages put away (moved or flagged) by this run."""
         return sum(mailbox.moved for mailbox in self.mailboxes)
-
-    def close(self) -> None:
-        self._resources.close()
-
-    def __enter__(self) -> IngestRun:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def ingest(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from supforms.pipeline.records.chain import ROW_COLUMNS, row_state
-from supforms.pipeline.records.tables import CHAIN_LOCK, append_line, records
+from supforms.pipeline.records.tables import CHAIN_LOCK, PG_LINE_HASH, append_line, records
 
 __all__ = ["STATE_ACTIONS", "upgrade"]
 
@@ -81,13 +81,6 @@ _RECORD_STAMP_TRIGGER = (
 )
 # The chain trigger of v4, which also stamps: who (the session's role) and when (the
 # server's clock), whatever the INSERT said.
-_LINE_HASH = """encode(sha256(convert_to('{"action":' || to_json(NEW.action)::text
-        || ',"actor":' || to_json(NEW.actor)::text
-        || ',"at":"' || to_char(NEW.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-        || '","detail":' || to_json(NEW.detail)::text
-        || ',"id":' || NEW.id
-        || ',"prev":"' || NEW.prev_hash
-        || '","record_id":' || COALESCE(NEW.record_id::text, 'null') || '}', 'UTF8')), 'hex')"""
 
 
 def _chain(lock: int) -> str:
@@ -103,7 +96,7 @@ BEGIN
     NEW.prev_hash := COALESCE(last_hash, repeat('0', 64));
     NEW.at := clock_timestamp();
     NEW.actor := session_user;
-    NEW.hash := {_LINE_HASH};
+    NEW.hash := {PG_LINE_HASH};
     RETURN NEW;
 END $$
 """

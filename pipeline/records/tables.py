@@ -25,6 +25,7 @@ from supforms.schemas.errors import StoreError
 __all__ = [
     "CHAIN_LOCK",
     "MIGRATIONS",
+    "PG_LINE_HASH",
     "actor",
     "append_line",
     "audit",
@@ -203,7 +204,7 @@ _PG_STATE = (
     "'status', {row}.status)::text"
 )
 # supforms.pipeline.records.chain.line_hash, in SQL: the same canonical JSON, byte for byte.
-_PG_LINE_HASH = """encode(sha256(convert_to('{"action":' || to_json(NEW.action)::text
+PG_LINE_HASH = """encode(sha256(convert_to('{"action":' || to_json(NEW.action)::text
         || ',"actor":' || to_json(NEW.actor)::text
         || ',"at":"' || to_char(NEW.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
         || '","detail":' || to_json(NEW.detail)::text
@@ -222,7 +223,7 @@ BEGIN
     SELECT id, hash INTO last_id, last_hash FROM audit ORDER BY id DESC LIMIT 1;
     NEW.id := COALESCE(last_id, 0) + 1;
     NEW.prev_hash := COALESCE(last_hash, repeat('0', 64));
-    NEW.hash := {_PG_LINE_HASH};
+    NEW.hash := {PG_LINE_HASH};
     RETURN NEW;
 END $$
 """
