@@ -60,16 +60,18 @@ def list_command(
     records = open_records(ctx)
     rows = list(records.rows(records.select(**chosen)))
     records.audit_read("list --json" if as_json else "list", [row["id"] for row in rows])
-    lines = (
-        json_line(row) + "\n"
-        if as_json
-        else f"{row['id']:>6}  {row['received_at'][:10]}  {printable(row['form'] or '-'):<13}"
+    if as_json:
+        _emit((json_line(row) + "\n" for row in rows), out)
+        return
+    lines = [
+        f"{row['id']:>6}  {row['received_at'][:10]}  {printable(row['form'] or '-'):<15}"
         f"{row['status']:<11}{printable(row['document_id'] or '-'):<21}"
         + printable(row["supervisee"] or row["case_reference"] or row["source_name"])
         + "\n"
         for row in rows
-    )
-    _emit(lines, out)
+    ]
+    header = f"{'ID':>6}  {'RECEIVED':<10}  {'FORM':<15}{'STATUS':<11}{'DOCUMENT':<21}WHO\n"
+    _emit([header, *lines] if lines else ["No records match.\n"], out)
 
 
 @click.command("show")
@@ -243,12 +245,17 @@ def outstanding_command(ctx: click.Context, as_json: bool, store: str | None) ->
       supforms records outstanding
       supforms records outstanding --json
     """
-    for row in open_records(ctx).outstanding():
+    rows = open_records(ctx).outstanding()
+    if not (rows or as_json):
+        click.echo("No copy is outstanding: every issued copy is back.")
+    elif rows and not as_json:
+        click.echo(f"{'DOCUMENT':<20}  {'FORM':<15}FOR  (ISSUED, FILE)")
+    for row in rows:
         if as_json:
             click.echo(json_line(row, default=str))
         else:
             click.echo(
-                f"{printable(row['document_id'])}  {printable(row['form']):<13}"
+                f"{printable(row['document_id']):<20}  {printable(row['form']):<15}"
                 f"{printable(row['recipient'] or '')}"
                 f"  (issued {str(row['issued_at'])[:10]}, {printable(row['file'])})"
             )
@@ -271,7 +278,12 @@ def due_command(ctx: click.Context, within: timedelta, as_json: bool, store: str
     """
     from supforms.pipeline.records.export import due_records
 
-    for row in due_records(open_records(ctx), within, date.today()):
+    rows = due_records(open_records(ctx), within, date.today())
+    if not (rows or as_json):
+        click.echo(f"Nothing is due within {within.days} days.")
+    elif rows and not as_json:
+        click.echo(f"{'DUE':<10}  {'ACTION':<22} WHO  (RECORD, DOCUMENT)")
+    for row in rows:
         if as_json:
             click.echo(json_line(row, default=str))
         else:

@@ -43,3 +43,25 @@ def test_generate_twice_keeps_the_first_blank(tmp_path):
     assert "contract-blank-2.pdf" in second[1]
     manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
     assert [entry["file"] for entry in manifest] == names[::-1]
+
+
+def test_an_empty_result_says_so_and_a_table_has_a_header(tmp_path):
+    from supforms.pipeline.records.opening import open_store
+
+    url = f"sqlite:///{tmp_path}/records.db"
+    open_store(url).close()
+    assert run("records", "list", "--store", url)[1] == "No records match.\n"
+    assert run("records", "outstanding", "--store", url)[1].startswith("No copy is outstanding")
+    assert run("records", "due", "--store", url)[1] == "Nothing is due within 30 days.\n"
+    assert run("records", "list", "--json", "--store", url)[1] == ""  # scripts get nothing
+    out = tmp_path / "out"
+    run("generate", "agreement", "-o", str(out), "--store", url, "--data", str(_roster(tmp_path)))
+    lines = run("records", "outstanding", "--store", url)[1].splitlines()
+    assert lines[0].startswith("DOCUMENT")
+    assert len(lines) == 2
+
+
+def _roster(tmp_path):
+    roster = tmp_path / "pairs.csv"
+    roster.write_text("supervisee.name,supervisor.name\nAnn Archer,Bo Brown\n", encoding="utf-8")
+    return roster
