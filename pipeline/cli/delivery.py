@@ -161,9 +161,11 @@ def send_command(
             + ", ".join(printable(name) for name in sent.swept),
             err=True,
         )
-    with sent, progress(iter(sent), sent.total, "Sending", settings, as_json) as shown:
+    written = mail.smtp is None  # .eml files: written for someone to send, not sent
+    items = iter(sent)
+    with sent, progress(items, sent.total, "Sending", settings, as_json) as shown:
         for delivery in shown:
-            show_delivery(delivery, settings, as_json, show_bar=shown is not iter(sent))
+            show_delivery(delivery, settings, as_json, show_bar=shown is not items, eml=written)
     if sent.new_batch and not settings.quiet:
         earlier = sent.earlier.copies
         click.echo(
@@ -179,8 +181,13 @@ def send_command(
     exit_for(needs_person=sent.failed > 0)
 
 
-def show_delivery(delivery: Delivery, settings: Settings, as_json: bool, show_bar: bool) -> None:
-    """One delivery: a JSON line, a line on stderr if it needs a person, else a table row."""
+def show_delivery(
+    delivery: Delivery, settings: Settings, as_json: bool, show_bar: bool, eml: bool = False
+) -> None:
+    """One delivery: a JSON line, a line on stderr if it needs a person, else a table row.
+
+    With ``eml`` a message that went is said to be ``written`` (to a .eml file), not sent.
+    """
     if as_json:
         click.echo(json_line(asdict(delivery)))
     elif delivery.status in ("failed", "unknown", "refused"):
@@ -190,8 +197,9 @@ def show_delivery(delivery: Delivery, settings: Settings, as_json: bool, show_ba
         else:
             click.echo(f"{who}: {delivery.status}: {printable(delivery.detail)}", err=True)
     elif not (settings.quiet or show_bar):
+        status = "written" if eml and delivery.status == "sent" else delivery.status
         click.echo(
-            f"{delivery.status:<8} {delivery.document_id or '-':<20} "
+            f"{status:<8} {delivery.document_id or '-':<20} "
             f"{printable(delivery.recipient)}"
             + (f"  (reminder {delivery.reminder})" if delivery.reminder else "")
         )

@@ -120,7 +120,7 @@ def remind_command(
             return_address=mail.return_address,
         ):
             stuck += delivery.status in ("failed", "unknown", "refused")
-            show_delivery(delivery, settings, as_json, show_bar=False)
+            show_delivery(delivery, settings, as_json, show_bar=False, eml=mail.smtp is None)
     exit_for(needs_person=stuck > 0)
 
 

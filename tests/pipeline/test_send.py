@@ -187,6 +187,9 @@ def test_eml_files_and_dry_run(tmp_path, roster):
     assert code == 0
     files = sorted((out / "eml").glob("*.eml"))
     assert len(files) == 4
+    shown = stdout.splitlines()  # a line per message, said to be written, not sent
+    assert len(shown) == 4
+    assert all(line.startswith("written ") for line in shown), shown
     message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
