@@ -220,6 +220,11 @@ def show_delivery(
     help="Without --data: how many blank copies.",
 )
 @out_option(None, "The pack's file (default: output/print/FORM-pack-N.pdf).", folder=False)
+@click.option(
+    "--simplex",
+    is_flag=True,
+    help="For a printer that prints one side: no blank page after a copy of odd length.",
+)
 @store_option
 @click.pass_obj
 def print_command(
@@ -228,6 +233,7 @@ def print_command(
     data: Path | None,
     count: int,
     out: Path | None,
+    simplex: bool,
     store: str | None,
 ) -> None:
     """Make one print-ready PDF: many copies of FORM, fields flattened into the page.
@@ -236,6 +242,9 @@ def print_command(
     Every copy has its own document id in each page's footer and QR code, so
     pages filled in by hand and scanned can be matched to the copy they were.
     Every copy, blank or prefilled, is recorded in the store's issuance registry.
+    Each copy starts on a new sheet (a blank page follows a copy of odd length), so
+    a duplex printer never prints one person's form on the back of another's;
+    --simplex leaves the blanks out.
 
     \b
     Examples:
@@ -245,7 +254,13 @@ def print_command(
     from supforms.pipeline.delivery.printing import print_copies
 
     target, issued = print_copies(
-        form, data=data, count=count, target=out, store=store, config=settings.config
+        form,
+        data=data,
+        count=count,
+        target=out,
+        store=store,
+        config=settings.config,
+        duplex=not simplex,
     )
     if not settings.quiet:
         click.echo(

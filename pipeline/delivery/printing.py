@@ -34,8 +34,14 @@ def print_pack(
     source: str = "",
     wording: Wording | None = None,
     file: str = "",
+    duplex: bool = True,
 ) -> tuple[bytes, list[Issued]]:
-    """One PDF holding a flattened copy per record, or ``count`` blank copies."""
+    """One PDF holding a flattened copy per record, or ``count`` blank copies.
+
+    ``duplex``: each copy starts on a new sheet, a blank page after a copy of an odd
+    number of pages, so a printer printing both sides never puts one person's form on
+    the back of another's.
+    """
     form = compiled_form(form_id, wording=wording)
     plan = (
         list(zip(check_records(form_id, records, source, wording), records, strict=True))
@@ -46,9 +52,11 @@ def print_pack(
     structure = PackStructure(pack)
     issued: list[Issued] = []
     sources: list[pikepdf.Pdf] = []  # qpdf reads copied streams when saving: keep them open
-    for record, row in plan:
+    for number, (record, row) in enumerate(plan):
         identity, data, values = issue_copy(form, record, flatten=True)
         sources.append(pikepdf.open(io.BytesIO(data)))
+        if duplex and number and len(pack.pages) % 2:
+            _blank_page(pack)  # the copy before ended on a front: its back stays empty
         first = len(pack.pages)
         pack.pages.extend(sources[-1].pages)
         structure.append(sources[-1], first)
@@ -81,6 +89,12 @@ def print_pack(
     return out.getvalue(), issued
 
 
+def _blank_page(pack: pikepdf.Pdf) -> None:
+    """An empty page the size of the last one: nothing on it, so nothing to tag."""
+    box = pack.pages[-1].mediabox
+    pack.add_blank_page(page_size=(float(box[2]) - float(box[0]), float(box[3]) - float(box[1])))
+
+
 def write_pack(
     form_id: str,
     records: list[Record] | None,
@@ -91,6 +105,7 @@ def write_pack(
     wording: Wording | None = None,
     store: RecordStore | None = None,
     replace: bool = True,
+    duplex: bool = True,
 ) -> list[Issued]:
     """Write a print pack (``print_pack``) to ``target``; with a ``store``, register its copies.
 
@@ -98,7 +113,7 @@ def write_pack(
     They are registered once the pack is written whole.
     """
     pdf, issued = print_pack(
-        form_id, records, count, source=source, wording=wording, file=target.name
+        form_id, records, count, source=source, wording=wording, file=target.name, duplex=duplex
     )
     # Whole, or WriteError: nothing left, nothing registered.
     write_private(target, pdf, replace=replace)
@@ -116,6 +131,7 @@ def print_copies(
     target: Path | None = None,
     store: str | None = None,
     config: Path | None = None,
+    duplex: bool = True,
 ) -> tuple[Path, list[Issued]]:
     """A print pack of ``form_id`` written to ``target``, every copy registered as issued.
 
@@ -140,5 +156,6 @@ def print_copies(
             wording=load_wording(config),
             store=registry,
             replace=False,
+            duplex=duplex,
         )
     return target, issued

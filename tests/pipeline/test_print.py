@@ -62,6 +62,9 @@ def test_blank_pack(tmp_path):
     code, out, _ = run("print", "contract", "--count", "10", "-o", str(pack))
     assert code == 0
     reader = pypdf.PdfReader(pack)
-    assert len(reader.pages) == 10  # the contract is one page, like its seed
-    footers = {page.extract_text().split("Document ")[-1][:19] for page in reader.pages}
+    # The contract is one page, like its seed; a blank back follows each but the last.
+    assert len(reader.pages) == 19
+    fronts = reader.pages[::2]
+    assert not any(page.extract_text().strip() for page in reader.pages[1::2])
+    footers = {page.extract_text().split("Document ")[-1][:19] for page in fronts}
     assert len(footers) == 10

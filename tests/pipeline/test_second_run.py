@@ -65,3 +65,23 @@ def _roster(tmp_path):
     roster = tmp_path / "pairs.csv"
     roster.write_text("supervisee.name,supervisor.name\nAnn Archer,Bo Brown\n", encoding="utf-8")
     return roster
+
+
+def test_a_duplex_pack_starts_every_copy_on_a_new_sheet(tmp_path):
+    """3 one-page contracts and 2 group records: each copy a whole number of sheets."""
+    import pypdfium2 as pdfium
+
+    store = f"sqlite:///{tmp_path}/records.db"
+    for form, count in (("contract", 3), ("group-record", 2)):
+        pack = tmp_path / f"{form}.pdf"
+        assert run("print", form, "--count", str(count), "-o", str(pack), "--store", store)[0] == 0
+        document = pdfium.PdfDocument(pack.read_bytes())
+        texts = [document[i].get_textpage().get_text_range() for i in range(len(document))]
+        starts = [i for i, text in enumerate(texts) if "Page 1 of" in text]
+        assert len(starts) == count
+        assert all(start % 2 == 0 for start in starts), starts  # each copy on a front
+        blanks = [i for i, text in enumerate(texts) if not text.strip()]
+        assert all(i + 1 in starts for i in blanks)  # a blank only before a copy
+        simplex = tmp_path / f"{form}-simplex.pdf"
+        run("print", form, "--count", str(count), "-o", str(simplex), "--simplex", "--store", store)
+        assert len(pdfium.PdfDocument(simplex.read_bytes())) == len(document) - len(blanks)
