@@ -30,6 +30,7 @@ from supforms.pipeline.names import slug as filename_slug
 from supforms.pipeline.records.preflight import store_errors
 from supforms.pipeline.records.store import RecordStore
 from supforms.schemas.common import FormModel
+from supforms.schemas.declaration import value_at
 from supforms.schemas.errors import InvalidRecordError, Problem, WriteError
 from supforms.schemas.registry import latest
 
@@ -61,6 +62,18 @@ class Issued:
 def _subject(model: type[FormModel], values: dict[str, str | bool]) -> str:
     """Who or what a copy is about, as its form declares: the supervisee, else the case."""
     return model.declaration.about(values) if model.declaration else ""
+
+
+def _named_for(model: type[FormModel], values: dict[str, str | bool]) -> str:
+    """The name a copy's file may carry: its supervisee's, never a case reference.
+
+    A file name travels in attachment names, folder listings and logs; a child's
+    case reference must not.
+    """
+    declaration = model.declaration
+    path = declaration.concerns.supervisee if declaration else None
+    value = value_at(values, path) if path else None
+    return value if isinstance(value, str) else ""
 
 
 def flatten_pdf(data: bytes) -> bytes:
@@ -200,7 +213,7 @@ def generate(
             else:
                 # The document id's start keeps every copy its own file: the same roster
                 # sent again into the same folder never replaces a copy issued before.
-                slug = filename_slug(_subject(model, values))
+                slug = filename_slug(_named_for(model, values))
                 tag = identity.document_id.replace("-", "")[:8].lower()
                 name = f"{form_id}-{row.row:04d}{'-' + slug if slug else ''}-{tag}{suffix}"
             issued = Issued(

@@ -85,3 +85,15 @@ def test_a_duplex_pack_starts_every_copy_on_a_new_sheet(tmp_path):
         simplex = tmp_path / f"{form}-simplex.pdf"
         run("print", form, "--count", str(count), "-o", str(simplex), "--simplex", "--store", store)
         assert len(pdfium.PdfDocument(simplex.read_bytes())) == len(document) - len(blanks)
+
+
+def test_a_file_name_never_carries_a_case_reference(tmp_path):
+    rows = tmp_path / "sessions.csv"
+    rows.write_text("held_on,case_reference,team\n21/11/2026,MOSAIC-2049-771 Amira K,East\n")
+    out = tmp_path / "out"
+    code, _, err = run("generate", "group-record", "--data", str(rows), "-o", str(out),
+                       "--store", f"sqlite:///{tmp_path}/r.db")  # fmt: skip
+    assert code == 0, err
+    (copy,) = out.glob("group-record-0001*.pdf")
+    assert "mosaic" not in copy.name
+    assert "amira" not in copy.name
