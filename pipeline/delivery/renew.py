@@ -76,7 +76,7 @@ def renew(
     **sending: Any,
 ) -> Iterator[Renewing]:
     """Issue (and, with a ``transport``, send) a renewal for each record due."""
-    due = due_records(store, within, today)
+    due = due_records(store, within, today, renewed=True)  # each renewed one: said so
     done = renewed_by(store, [int(row["id"]) for row in due])
     history = (
         stored_history(store, [row["document_id"] for row in due if row["document_id"]], sent_from)
