@@ -43,6 +43,11 @@ def _outstanding(store: str) -> dict[str, dict]:
     return {row["document_id"]: row for row in _json("records", "outstanding", "--store", store)}
 
 
+def _awaiting(store: str) -> dict[str, int]:
+    rows = _json("records", "compliance", "--store", store)
+    return {r["supervisee"]: r["awaiting"] for r in rows if r["kind"] == "supervisee"}
+
+
 def _remind(tmp_path, url: str, store: str, days: int, *extra: str):
     now = (datetime.now(UTC) + timedelta(days=days)).isoformat()
     return run(
@@ -65,6 +70,7 @@ def test_the_commands_agree_and_a_renewal_is_reminded_by_name_in_its_thread(tmp_
     assert len(made) == 2
     assert not any(row["emailed"] for row in made.values())
     assert _due(store) == [record_id]
+    assert _awaiting(store) == {"Alice Adams": 0}
 
     code, stdout, err = _renew(tmp_path, store, "--smtp", url)
     assert code == 0, err
@@ -75,6 +81,7 @@ def test_the_commands_agree_and_a_renewal_is_reminded_by_name_in_its_thread(tmp_
     now_out = _outstanding(store)
     assert set(now_out) == set(made) | {renewal["document_id"]}
     assert now_out[renewal["document_id"]]["emailed"] is True
+    assert _awaiting(store) == {"Alice Adams": 1}, "compliance counts the same copies"
 
     # remind sees exactly the copies records outstanding lists: the renewal is reminded,
     # the two never emailed are said to be so, and that is no fault (exit 0).
