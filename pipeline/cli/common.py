@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from supforms.pipeline.text import json_line, printable
-from supforms.schemas.errors import InvalidRecordError, PipelineError
+from supforms.schemas.errors import InvalidRecordError, PipelineError, Problem
 
 if TYPE_CHECKING:
     from supforms.forms.writing.wording import Wording
@@ -83,12 +83,58 @@ def handle_errors() -> Iterator[None]:
     except InvalidRecordError as exc:
         where = f"{exc.path}: " if exc.path else ""
         click.echo(f"supforms: {printable(where + exc.message)}", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {printable(problem.field)}: {printable(problem.message)}", err=True)
+        for line in _grouped(exc.problems):
+            click.echo(f"  {printable(line)}", err=True)
         sys.exit(exc.exit_code)
     except PipelineError as exc:
         click.echo(f"supforms: {printable(str(exc))}", err=True)
         sys.exit(exc.exit_code)
+
+
+_ROW = re.compile(r"row (\d+): (.*)", re.DOTALL)
+
+
+def _spans(rows: list[int]) -> str:
+    """Row numbers as runs: 1–300, 302."""
+    runs: list[list[int]] = []
+    for row in sorted(rows):
+        if runs and row == runs[-1][1] + 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    return ", ".join(f"{a}–{b}" if b > a else str(a) for a, b in runs)
+
+
+def _grouped(problems: tuple[Problem, ...]) -> list[str]:
+    """One line per problem; the same problem in many rows is one line naming how many.
+
+    (A misspelt header in a 300-row roster is one thing to fix, not 300.)
+    """
+    rows: dict[tuple[str, str], list[int]] = {}
+    lines: list[tuple[str, str] | str] = []
+    for problem in problems:
+        match = _ROW.fullmatch(problem.field)
+        if match is None:
+            lines.append(f"{problem.field}: {problem.message}")
+            continue
+        key = (match.group(2), problem.message)
+        if key not in rows:
+            rows[key] = []
+            lines.append(key)
+        rows[key].append(int(match.group(1)))
+    shown = []
+    for line in lines:
+        if isinstance(line, str):
+            shown.append(line)
+            continue
+        numbers = rows[line]
+        where = (
+            f"row {numbers[0]}"
+            if len(numbers) == 1
+            else (f"{len(numbers)} rows ({_spans(numbers)})")
+        )
+        shown.append(f"{where}: {line[0]}: {line[1]}")
+    return shown
 
 
 # What a write to standard output meets on a full disk or past a file-size limit.

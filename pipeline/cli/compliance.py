@@ -16,7 +16,7 @@ __all__ = ["compliance_command"]
 COLUMNS = (
     "supervisee", "supervisor", "team", "sessions_per_year", "weeks_between", "agreed_on",
     "sessions_held", "informal_sessions", "last_session", "next_due", "status", "days_overdue",
-    "contract_signed_on", "late_write_ups", "overdue_actions",
+    "contract_signed_on", "late_write_ups", "overdue_actions", "awaiting",
 )  # fmt: skip
 
 
@@ -105,6 +105,8 @@ def _table(report: Any) -> None:
     for row in report.rows:
         agreed = f"{_shown(row.sessions_per_year)}/{_shown(row.weeks_between)}w"
         status = row.status + (f" ({row.days_overdue} days)" if row.days_overdue else "")
+        if row.awaiting:  # issued to them, not back complete (records outstanding)
+            status += f"; {row.awaiting} not back"
         click.echo(
             f"{_shown(row.supervisee)[:25]:<26}{_shown(row.supervisor)[:21]:<22}"
             f"{_shown(row.team)[:13]:<14}{agreed:<9}{row.sessions_held:>5} "

@@ -104,9 +104,10 @@ def remind_command(
     if (form is None) == (not every_form):
         raise click.UsageError("give FORM or --all (one of them)")
     from supforms.pipeline.delivery.mail import mailing
-    from supforms.pipeline.delivery.remind import Policy, remind
+    from supforms.pipeline.delivery.remind import NOT_EMAILED, Policy, remind
 
-    stuck = 0
+    stuck = shown = 0
+    not_emailed = []
     mail = mail.checked()
     with mailing(mail, out, store, sending=not dry_run, create=False) as (transport, registry):
         for delivery in remind(
@@ -119,9 +120,27 @@ def remind_command(
             templates=mail.templates,
             return_address=mail.return_address,
         ):
+            if delivery.status == NOT_EMAILED and not as_json:
+                not_emailed.append(delivery.document_id)  # said once, below: nobody to chase
+                continue
+            shown += 1
             stuck += delivery.status in ("failed", "unknown", "refused")
             show_delivery(delivery, settings, as_json, show_bar=False, eml=mail.smtp is None)
+    if not (as_json or settings.quiet):
+        _say_quiet_day(len(not_emailed), shown)
     exit_for(needs_person=stuck > 0)
+
+
+def _say_quiet_day(not_emailed: int, shown: int) -> None:
+    """Copies nobody was emailed, in one line; and a day with nothing to do, said."""
+    if not_emailed:
+        copies = "1 copy" if not_emailed == 1 else f"{not_emailed} copies"
+        click.echo(
+            f"{copies} not back but not sent by email (made by generate, print or renew "
+            "without --smtp): nothing to remind; see supforms records outstanding."
+        )
+    if not shown:
+        click.echo("Nothing to remind.")
 
 
 def _day(_ctx: click.Context, _param: click.Parameter, text: str | None) -> date:

@@ -238,7 +238,12 @@ def head_command(ctx: click.Context, as_json: bool, store: str | None) -> None:
 @store_option
 @click.pass_context
 def outstanding_command(ctx: click.Context, as_json: bool, store: str | None) -> None:
-    """Issued copies not yet returned.
+    """Issued copies not yet returned complete, wherever they were made or sent from.
+
+    \b
+    The copies `remind` chases: STATUS is `outstanding` (nothing back yet) or what
+    its latest return lacked (`incomplete`, `invalid`). A copy made by `generate`
+    or `print` is here too, though nobody was emailed it.
 
     \b
     Examples:
@@ -249,14 +254,14 @@ def outstanding_command(ctx: click.Context, as_json: bool, store: str | None) ->
     if not (rows or as_json):
         click.echo("No copy is outstanding: every issued copy is back.")
     elif rows and not as_json:
-        click.echo(f"{'DOCUMENT':<20}  {'FORM':<15}FOR  (ISSUED, FILE)")
+        click.echo(f"{'DOCUMENT':<20}  {'FORM':<15}{'STATUS':<12} FOR  (ISSUED, FILE)")
     for row in rows:
         if as_json:
             click.echo(json_line(row, default=str))
         else:
             click.echo(
                 f"{printable(row['document_id']):<20}  {printable(row['form']):<15}"
-                f"{printable(row['recipient'] or '')}"
+                f"{row['status']:<12} {printable(row['recipient'] or '')}"
                 f"  (issued {str(row['issued_at'])[:10]}, {printable(row['file'])})"
             )
 

@@ -9,12 +9,14 @@ anything is generated.
 from __future__ import annotations
 
 import csv
+import difflib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from supforms.forms.spec import field_specs
 from supforms.forms.values import nest
 from supforms.schemas.common import FormModel
 from supforms.schemas.errors import InvalidRecordError, PipelineError, Problem
@@ -140,6 +142,15 @@ def problems_from(error: ValidationError) -> tuple[Problem, ...]:
     return tuple(problems)
 
 
+def _suggest(model: type[FormModel], problem: Problem) -> str:
+    """An unknown field's message, with the form's field nearest its name, if one is near."""
+    if problem.code != "unknown_field":
+        return problem.message
+    names = sorted({spec.path for spec in field_specs(model)})
+    near = difflib.get_close_matches(problem.field, names, n=1, cutoff=0.75)
+    return f"{problem.message} — did you mean {near[0]}?" if near else problem.message
+
+
 def validate_records(model: type[FormModel], records: list[Record], source: str) -> list[FormModel]:
     """Each record as a model; all bad records are reported together, naming row and field."""
     valid: list[FormModel] = []
@@ -149,7 +160,7 @@ def validate_records(model: type[FormModel], records: list[Record], source: str)
             valid.append(model.model_validate(nest(record.values)))
         except ValidationError as exc:
             problems += [
-                Problem(f"row {record.row}: {p.field}", p.code, p.message)
+                Problem(f"row {record.row}: {p.field}", p.code, _suggest(model, p))
                 for p in problems_from(exc)
             ]
         except ValueError as exc:

@@ -210,6 +210,7 @@ def deliver_copy(
     templates: Path | None,
     reminder: int = 0,
     at: str | None = None,
+    in_reply_to: str = "",
 ) -> Delivery:
     """One message: logged as going, sent, logged as gone (or failed).
 
@@ -218,6 +219,7 @@ def deliver_copy(
 
     ``reminder``: 0 for the copy itself (``send``), n for its n-th reminder, whose
     templates are ``reminder_*.j2``. ``at``: the time the log gives (default: now).
+    ``in_reply_to``: a reminder's first email, which it threads under.
     """
     letter = Letter(
         recipient.name,
@@ -227,6 +229,7 @@ def deliver_copy(
         pdf,
         variables,
         message_id,
+        in_reply_to,
     )
     message = compose_email(letter, sender, templates, "reminder" if reminder else "email")
 

@@ -91,6 +91,7 @@ class Letter:
     pdf: bytes
     variables: dict[str, Any]
     message_id: str
+    in_reply_to: str = ""  # a reminder: its first email's Message-ID, to thread under
 
 
 @cache
@@ -133,6 +134,9 @@ def compose_email(
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = letter.message_id
+    if letter.in_reply_to:
+        message["In-Reply-To"] = letter.in_reply_to
+        message["References"] = letter.in_reply_to
     message["X-Supforms-Document-Id"] = letter.document_id
     message.set_content(text)
     message.add_alternative(html, subtype="html")

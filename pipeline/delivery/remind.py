@@ -47,10 +47,11 @@ from supforms.pipeline.records.store import RecordStore
 from supforms.schemas.errors import PipelineError, StoreError
 from supforms.schemas.registry import declaration_of
 
-__all__ = ["Policy", "Unreturned", "plan", "remind", "unreturned"]
+__all__ = ["NOT_EMAILED", "Policy", "Unreturned", "first_messages", "plan", "remind", "unreturned"]
 
-DONE = ("complete", "scanned")  # a scan awaits a person's transcription, not a reminder
-TO_FIX = ("incomplete", "invalid")
+NOT_EMAILED = "not-sent"
+"""A copy made by ``generate`` or ``print`` (or issued by ``renew`` without a server): it
+is outstanding, but nobody was emailed it, so there is no one to remind by email."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Unreturned:
     issued_at: datetime
     status: str  # outstanding | incomplete | invalid
     missing: tuple[str, ...] = ()
+    emailed: bool = False
 
 
 def _utc(moment: datetime) -> datetime:
@@ -79,9 +81,13 @@ def _utc(moment: datetime) -> datetime:
 
 
 def unreturned(store: RecordStore, form: str | None, issued_before: datetime) -> list[Unreturned]:
-    """Copies issued before ``issued_before`` with no complete return, oldest first."""
+    """Copies issued before ``issued_before`` with no complete return, oldest first.
+
+    The store's one idea of outstanding (``RecordStore.unreturned``), the same
+    ``records outstanding`` lists.
+    """
     with store_errors("finding the copies not returned"):
-        copies = store.unreturned(form, issued_before, DONE, TO_FIX)
+        copies = store.unreturned(form, issued_before)
     found = []
     for copy in copies:
         missing: list[str] = []
@@ -91,7 +97,14 @@ def unreturned(store: RecordStore, form: str | None, issued_before: datetime) ->
                 str(result.get("form")), str(result.get("version")), result["problems"]
             )
         found.append(
-            Unreturned(copy.document_id, copy.form, copy.issued_at, copy.status, tuple(missing))
+            Unreturned(
+                copy.document_id,
+                copy.form,
+                copy.issued_at,
+                copy.status,
+                tuple(missing),
+                copy.emailed,
+            )
         )
     return found
 
@@ -159,9 +172,16 @@ def remind(
     at = policy.now.isoformat(timespec="seconds")
     copies = unreturned(registry, form, policy.now - policy.after)
     history = stored_history(registry, [copy.document_id for copy in copies], out)
+    firsts = first_messages(registry, [copy.document_id for copy in copies])
     log = DeliveryLog(out, registry) if transport is not None else None
     try:
         for copy, due in plan(copies, history, policy):
+            if due is None and not (copy.emailed or copy.document_id in history.copies):
+                # Neither the store nor this send folder knows of an email of it: made on
+                # paper or as a file. Outstanding (records outstanding lists it), but by
+                # email there is nobody to remind, today or any day: not a fault to fix.
+                yield _listed(copy, NOT_EMAILED, "not sent by email: nothing to remind", at)
+                continue
             if due is None:
                 yield _listed(
                     copy,
@@ -205,6 +225,7 @@ def remind(
                 at,
                 sender,
                 templates,
+                firsts,
                 {
                     "title": _title(copy.form),
                     "return_address": return_address,
@@ -218,6 +239,24 @@ def remind(
     finally:
         if log is not None:
             log.close()
+
+
+def first_messages(
+    store: RecordStore, document_ids: list[str]
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """Each (copy, address)'s name and its first email's Message-ID, as the store kept them.
+
+    A reminder greets the person by the name the copy was sent to, and threads under
+    that first email (``In-Reply-To``, ``References``).
+    """
+    with store_errors("reading where the copies went"):
+        rows = store.deliveries_of(document_ids)
+    firsts: dict[tuple[str, str], tuple[str, str]] = {}
+    for row in rows:
+        key = (row.document_id, address_key(row.recipient))
+        if row.reminder == 0 and key not in firsts:
+            firsts[key] = (row.name, row.message_id)
+    return firsts
 
 
 def _copy_bytes(store: RecordStore, out: Path, entry: dict[str, Any]) -> bytes:
@@ -241,20 +280,23 @@ def _send(
     at: str,
     sender: str,
     templates: Path | None,
+    firsts: dict[tuple[str, str], tuple[str, str]],
     variables: dict[str, Any],
 ) -> Iterator[Delivery]:
     """One copy's reminders, then its audit line (ids and counts, never an address)."""
     outcomes = []
     for reminder in due:
+        name, first = firsts.get((entry["document_id"], address_key(reminder.address)), ("", ""))
         delivery = deliver_copy(
             log,
             transport,
             entry.get("row") or 0,
             entry,
             pdf,
-            Recipient("", reminder.address),
+            Recipient(name, reminder.address),
             message_id=message_id(entry["document_id"], reminder.address, sender, reminder.number),
             again=reminder.again,
+            in_reply_to=first,
             variables={**variables, "number": reminder.number},
             sender=sender,
             templates=templates,

@@ -20,14 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from email.utils import formataddr
 from pathlib import Path
 from typing import Any
 
 from supforms.pipeline.delivery.data import Record
 from supforms.pipeline.delivery.deliver import send
-from supforms.pipeline.delivery.delivery_log import read_earlier, stored_history
+from supforms.pipeline.delivery.delivery_log import address_key, read_earlier, stored_history
 from supforms.pipeline.delivery.generate import generate
 from supforms.pipeline.delivery.notify import Transport
+from supforms.pipeline.delivery.remind import first_messages
 from supforms.pipeline.delivery.roster import row_key
 from supforms.pipeline.records.export import due_records, renewal_values
 from supforms.pipeline.records.preflight import store_errors
@@ -55,11 +57,14 @@ def renewed_by(store: RecordStore, record_ids: list[int]) -> dict[int, str]:
         return store.renewals_of(record_ids)
 
 
-def _record(store: RecordStore, row: dict[str, Any], number: int, to: list[str]) -> Record:
+def _record(
+    store: RecordStore, row: dict[str, Any], number: int, to: list[str], names: dict[str, str]
+) -> Record:
+    """The renewal's row: the last record's values, to the people its copy went to, by name."""
     result, _, _ = store.record(int(row["id"]))
     meta = {"renews": str(row["id"]), "recipient": row["supervisee"] or ""}
     if to:
-        meta["to"] = ", ".join(to)
+        meta["to"] = ", ".join(formataddr((names.get(address_key(a), ""), a)) for a in to)
     return Record(number, renewal_values(row["form"], result.get("data") or {}), meta)
 
 
@@ -76,13 +81,15 @@ def renew(
     **sending: Any,
 ) -> Iterator[Renewing]:
     """Issue (and, with a ``transport``, send) a renewal for each record due."""
-    due = due_records(store, within, today)
+    due = due_records(store, within, today, renewed=True)  # each renewed one: said so
     done = renewed_by(store, [int(row["id"]) for row in due])
     history = (
         stored_history(store, [row["document_id"] for row in due if row["document_id"]], sent_from)
         if transport is not None
         else None
     )
+    ids = [row["document_id"] for row in due if row["document_id"]]
+    names = {key: name for (_, key), (name, _) in first_messages(store, ids).items() if name}
     earlier = read_earlier(out).copies
     plans: dict[str, list[tuple[Record, dict[str, Any]]]] = {}
     for number, row in enumerate(due, start=1):
@@ -94,7 +101,7 @@ def renew(
                 f"{sent_from}/delivery.jsonl: its addresses are unknown, so nothing was issued",
             )  # fmt: skip
             continue
-        record = _record(store, row, number, to)
+        record = _record(store, row, number, to, names)
         again = row_key(row["form"], record) in earlier  # made here before: resume it
         if row["id"] in done and not (again and transport is not None):
             yield Renewing(

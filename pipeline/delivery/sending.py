@@ -23,6 +23,7 @@ from supforms.pipeline.delivery.deliver import check_roster, dry_run, send
 from supforms.pipeline.delivery.delivery_log import Delivery
 from supforms.pipeline.delivery.generate import check_records
 from supforms.pipeline.delivery.mail import MailSettings, mailing
+from supforms.pipeline.delivery.rehearsal import opened, rehearse
 from supforms.pipeline.delivery.roster import recipients_of
 from supforms.pipeline.held import Held
 
@@ -86,7 +87,9 @@ def send_roster(
             Without either, a folder holding a send of ``form`` is refused
             (``delivery.batches``). Either way, copies a killed run left that no
             manifest line or store row claims are removed first (``swept``).
-        dry_run_only: only say what would go where; nothing is made or sent.
+        dry_run_only: make every check a send makes (roster, form, values, files,
+            store, folder, mail settings short of connecting), then only say what
+            would go where; nothing is made or sent.
         config: the wording config (TOML), if not the seed documents' wording.
         carry_actions: prefill each row's carried-over actions with the pair's open
             action points from their last complete session record (``delivery.carry``).
@@ -100,11 +103,16 @@ def send_roster(
     out, roster = Path(out), Path(roster)
     mail = (mail or MailSettings()).checked()
     records = check_roster(roster)
-    if dry_run_only:
-        return Deliveries(dry_run(form, records, out), 0, ExitStack())
     wording = load_wording(config)
     if not carry_actions:
         checked = check_records(form, records, str(roster), wording)  # once, for the whole send
+    if dry_run_only:
+        rehearse(form, out, store, resume=resume, new_batch=new_batch)
+        if carry_actions:
+            with opened(store) as registry:
+                records = carry(form, records, registry) if registry else records
+            check_records(form, records, str(roster), wording)
+        return Deliveries(dry_run(form, records, out), 0, ExitStack())
     resources = ExitStack()
     try:
         transport, registry = resources.enter_context(mailing(mail, out, store))

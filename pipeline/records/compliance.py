@@ -15,9 +15,10 @@ order a status is decided, are in ``status_of`` and in the README.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,6 +57,7 @@ class ComplianceRow:
     contract_signed_on: date | None
     late_write_ups: int
     overdue_actions: int
+    awaiting: int = 0  # copies issued for them (any form) not back complete: outstanding
 
     def as_json(self) -> dict[str, Any]:
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(self).items()}
@@ -337,6 +339,18 @@ def _summary(rows: list[ComplianceRow], key: str) -> list[dict[str, Any]]:
     return summary
 
 
+def _awaiting(store: RecordStore, on: date) -> Counter[str]:
+    """Outstanding copies issued by the end of ``on``, by the person each was issued for.
+
+    The store's one idea of outstanding (``RecordStore.unreturned``), the copies
+    ``records outstanding`` lists and ``remind`` chases.
+    """
+    end = datetime.combine(on + timedelta(days=1), time(), tzinfo=UTC)
+    with store_errors("finding the copies not returned"):
+        copies = store.unreturned(issued_before=end)
+    return Counter(_key(copy.recipient) for copy in copies if copy.recipient)
+
+
 def compliance(
     store: RecordStore,
     on: date | None = None,
@@ -359,7 +373,11 @@ def compliance(
     people: dict[str, list[_Record]] = {}
     for record in _load(store, on):
         people.setdefault(_key(record.supervisee), []).append(record)
-    rows = [_row(person, roles, on, late_after) for person in people.values()]
+    waiting = _awaiting(store, on)
+    rows = [
+        replace(row, awaiting=waiting.get(_key(row.supervisee), 0))
+        for row in (_row(person, roles, on, late_after) for person in people.values())
+    ]
     if team:
         rows = [r for r in rows if _key(r.team) == _key(team)]
     if supervisor:

@@ -25,7 +25,9 @@ from supforms.pipeline.records.tables import deliveries, issued, issued_pdfs, re
 from supforms.schemas.errors import PipelineError
 
 __all__ = [
+    "DONE",
     "FORGOTTEN",
+    "TO_FIX",
     "DeliveryRow",
     "Unreturned",
     "add_delivery",
@@ -38,6 +40,14 @@ __all__ = [
     "select_deliveries",
     "unreturned",
 ]
+
+DONE = ("complete", "scanned")
+"""A copy is back once a return of it is complete, or a scan of it awaits a person's typing:
+either way nobody need be asked for it again. Any other return (incomplete, invalid)
+leaves it outstanding; rejected and duplicate ones are not returns of it at all."""
+
+TO_FIX = ("incomplete", "invalid")
+"""Returns that leave their copy outstanding and say what to put right."""
 
 FORGOTTEN = "null"
 """An issued copy's prefill once a purge has forgotten it: JSON ``null``, "not known".
@@ -71,6 +81,11 @@ class Unreturned:
     issued_at: datetime
     status: str  # outstanding | incomplete | invalid
     result: dict[str, Any] | None = None  # that return's ingest JSON
+    version: str = ""
+    recipient: str = ""  # whom the copy is for, as issued (not an address)
+    file: str = ""
+    emailed: bool = False  # a message of it (or a reminder) was sent or begun, says the store
+    renews: int | None = None  # the record a renewal copy renews
 
 
 def _utc(moment: datetime) -> datetime:
@@ -185,44 +200,62 @@ def forgotten_copies(connection: Connection, document_ids: list[str]) -> set[str
 
 
 def unreturned(
-    connection: Connection,
-    form: str | None,
-    issued_before: datetime,
-    done: tuple[str, ...],
-    to_fix: tuple[str, ...],
+    connection: Connection, form: str | None = None, issued_before: datetime | None = None
 ) -> list[Unreturned]:
-    """Copies issued before ``issued_before`` with no return in ``done``, oldest first.
+    """THE outstanding copies (contract 15): issued, not forgotten, no return in ``DONE``.
 
-    Each says the status of its latest return in ``to_fix``, with that return's JSON.
+    Oldest first, whatever made them (send, renew, generate, print). Each says the
+    status of its latest return to put right (``TO_FIX``), with that return's JSON,
+    and whether any email of it was ever delivered. ``records outstanding``,
+    ``records compliance``, ``remind`` and ``renew`` all ask this one question.
     """
     returned = sa.select(records.c.document_id).where(
-        records.c.status.in_(done), records.c.document_id.is_not(None)
+        records.c.status.in_(DONE), records.c.document_id.is_not(None)
     )
-    query = sa.select(issued.c.document_id, issued.c.form, issued.c.issued_at).where(
+    query = sa.select(issued).where(
         issued.c.document_id.notin_(returned), issued.c.prefill != FORGOTTEN
     )
     if form:
         query = query.where(issued.c.form == form)
     copies = [
         row
-        for row in connection.execute(query.order_by(issued.c.issued_at)).all()
-        if _utc(row.issued_at) <= issued_before
+        for row in connection.execute(query.order_by(issued.c.issued_at, issued.c.document_id))
+        if issued_before is None or _utc(row.issued_at) <= issued_before
     ]
     latest: dict[str, Any] = {}
+    emailed: set[str] = set()
     for chunk in _chunks([row.document_id for row in copies]):
         latest.update(
             (row.document_id, row)
             for row in connection.execute(
                 sa.select(records.c.document_id, records.c.status, records.c.result)
-                .where(records.c.document_id.in_(chunk), records.c.status.in_(to_fix))
+                .where(records.c.document_id.in_(chunk), records.c.status.in_(TO_FIX))
                 .order_by(records.c.id)
             )
+        )
+        emailed.update(
+            connection.execute(
+                sa.select(deliveries.c.document_id).where(deliveries.c.document_id.in_(chunk))
+            ).scalars()
         )
     found = []
     for row in copies:
         back = latest.get(row.document_id)
         status, result = (back.status, json.loads(back.result)) if back else ("outstanding", None)
-        found.append(Unreturned(row.document_id, row.form, _utc(row.issued_at), status, result))
+        found.append(
+            Unreturned(
+                row.document_id,
+                row.form,
+                _utc(row.issued_at),
+                status,
+                result,
+                version=row.version,
+                recipient=row.recipient or "",
+                file=row.file,
+                emailed=row.document_id in emailed,
+                renews=row.renews,
+            )
+        )
     return found
 
 

@@ -106,12 +106,16 @@ def renewal_values(form: str, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def due_records(store: RecordStore, within: timedelta, today: date) -> list[dict[str, Any]]:
+def due_records(
+    store: RecordStore, within: timedelta, today: date, *, renewed: bool = False
+) -> list[dict[str, Any]]:
     """Returns due again under their form's renewal rule (``Declaration.renewal``).
 
     The newest complete record per form and person (or case) counts; it is due
     when its date (``Declaration.dated``) plus the rule's months falls before
-    ``today + within`` (overdue ones included).
+    ``today + within`` (overdue ones included). A record a renewal copy was issued
+    for has left this list (the copy is outstanding: ``records outstanding`` and
+    ``remind`` follow it) unless ``renewed`` (``renew``, which says it is done).
     """
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     renewing = {
@@ -132,8 +136,11 @@ def due_records(store: RecordStore, within: timedelta, today: date) -> list[dict
             key = (form_id, whom.lower())
             if key not in latest or latest[key]["dated"] < dated:
                 latest[key] = row
+    done = set() if renewed else set(store.renewals_of([int(r["id"]) for r in latest.values()]))
     due = []
     for row in latest.values():
+        if int(row["id"]) in done:
+            continue
         renewal = renewing[row["form"]].renewal
         assert renewal is not None
         anniversary = _add_months(date.fromisoformat(row["dated"]), renewal.months)

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from supforms.pipeline.records import deliveries
 from supforms.pipeline.records.chain import GENESIS
-from supforms.pipeline.records.deliveries import FORGOTTEN, DeliveryRow, Unreturned
+from supforms.pipeline.records.deliveries import DeliveryRow, Unreturned
 from supforms.pipeline.records.proof import Head
-from supforms.pipeline.records.tables import audit, imap_seen, issued, records
+from supforms.pipeline.records.tables import audit, imap_seen, records
 from supforms.schemas.errors import StoreError
 
 __all__ = ["StoreQueries"]
@@ -57,15 +57,11 @@ class StoreQueries:
             return deliveries.forgotten_copies(connection, document_ids)
 
     def unreturned(
-        self,
-        form: str | None,
-        issued_before: datetime,
-        done: tuple[str, ...],
-        to_fix: tuple[str, ...],
+        self, form: str | None = None, issued_before: datetime | None = None
     ) -> list[Unreturned]:
-        """Copies issued before then with no return in ``done``; their latest in ``to_fix``."""
+        """The outstanding copies (``deliveries.unreturned``: the one definition), oldest first."""
         with self._reading("finding the copies not returned") as connection:
-            return deliveries.unreturned(connection, form, issued_before, done, to_fix)
+            return deliveries.unreturned(connection, form, issued_before)
 
     def renewals_of(self, record_ids: list[int]) -> dict[int, str]:
         """The copy renewing each of ``record_ids`` (renewed more than once: the last)."""
@@ -162,28 +158,27 @@ class StoreQueries:
             ).one_or_none()
         return Head(last.id, last.hash) if last is not None else Head(0, GENESIS)
 
-    def outstanding(self) -> list[dict[str, Any]]:
-        """Issued copies with no return (rejected and duplicate returns do not count).
+    def outstanding(self, form: str | None = None) -> list[dict[str, Any]]:
+        """Issued copies not yet back complete, wherever made or sent from, oldest first.
 
-        A copy a purge has forgotten is accounted for: its return, if any, is gone.
+        The same copies ``remind`` chases (``unreturned``): ``status`` says
+        ``outstanding`` (nothing back) or what its latest return was (``incomplete``,
+        ``invalid``); ``emailed`` whether it went by email. A copy a purge has
+        forgotten is accounted for: its return, if any, is gone.
         """
-        returned = sa.select(records.c.document_id).where(
-            records.c.status.notin_(["rejected", "duplicate"]),
-            records.c.document_id.is_not(None),
-        )
-        query = (
-            sa.select(
-                issued.c.document_id,
-                issued.c.form,
-                issued.c.version,
-                issued.c.recipient,
-                issued.c.file,
-                issued.c.issued_at,
-            )
-            .where(issued.c.document_id.notin_(returned), issued.c.prefill != FORGOTTEN)
-            .order_by(issued.c.issued_at)
-        )
-        return list(self.rows(query))
+        return [
+            {
+                "document_id": copy.document_id,
+                "form": copy.form,
+                "version": copy.version,
+                "recipient": copy.recipient or None,
+                "file": copy.file,
+                "issued_at": copy.issued_at.isoformat(),
+                "status": copy.status,
+                "emailed": copy.emailed,
+            }
+            for copy in self.unreturned(form)
+        ]
 
     # -- messages taken from a mailbox (intake.imap) ----------------------------------
     def messages_taken(self, mailbox: str, uidvalidity: int) -> set[int]:

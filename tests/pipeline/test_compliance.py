@@ -123,7 +123,7 @@ def changed_supervisor_no_new_agreement(p: Person) -> None:
 BLANK = {
     "sessions_per_year": None, "weeks_between": None, "agreed_on": None, "sessions_held": 0,
     "informal_sessions": 0, "last_session": None, "next_due": None, "days_overdue": None,
-    "contract_signed_on": None, "late_write_ups": 0, "overdue_actions": 0,
+    "contract_signed_on": None, "late_write_ups": 0, "overdue_actions": 0, "awaiting": 0,
 }  # fmt: skip
 
 # Cohort letter: (how its records are made, its expected row but for the names).
