@@ -11,6 +11,12 @@ an email (``supforms.pipeline.intake.inputs``), which no worker reads.
 Workers only read and judge; this process archives and writes. Result files are
 written (each synced before it takes its name) by threads while the next results
 come in, and an input is indexed, counted and reported only once its file is whole.
+
+A batch stopped (``Batch.stop``, from a command's Ctrl-C handler) hands out no
+more inputs, finishes those its workers hold, then ends as any batch does: each
+input archived is written, indexed and yielded, and the summary lists what was
+done. The inputs never handed out are left for the next run, which skips what
+this one did.
 """
 
 from __future__ import annotations
@@ -116,6 +122,14 @@ class Batch:
         self._writes: WriteQueue[_Done]
         self._unwritten: dict[str, IngestResult] = {}  # results whose files are being written
 
+    def stop(self) -> None:
+        """End the batch early, as finished: see the module's docstring. Signal-safe."""
+        self.pool.stop()
+
+    @property
+    def stopped(self) -> bool:
+        return self.pool.stopped
+
     def run(
         self, paths: list[Path], refused: list[Entry], skipped: list[Entry] | None = None
     ) -> Iterator[IngestResult]:
@@ -166,6 +180,8 @@ class Batch:
         for path, code, reason in skipped:
             yield from self._settle(path, self._skip(path, code, reason))
         for path, code, reason in refused:
+            if self.stopped:
+                return
             yield from self._record(path, *self._failure(path, code, reason))
         for index, done in self.pool.run([str(p) for p in paths]):
             path = paths[index]

@@ -1,0 +1,155 @@
+"""Ctrl-C (SIGINT) and SIGTERM during ingest: an interrupted batch is a finished one.
+
+The batch runs as a real process with real workers; the signal is sent once the
+test has read a chosen number of result lines from its stdout (never after a
+delay). Afterwards every record the store holds was reported and has its result
+file, the summary lists what was done, and the same command again does the
+rest: over both runs, each input gets its verdict exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.pipeline.test_store_faults import make_inbox, stored, supforms, written
+
+pytestmark = pytest.mark.slow  # processes interrupted and run again
+
+ROOT = Path(__file__).resolve().parents[2]
+COUNT = 30
+DONE = re.compile(r"interrupted \((SIG\w+)\): (\d+) input\(s\) done, (\d+) left; run the same")
+
+
+def _interrupt(command: list[str], after: int, signum: int) -> tuple[int, list[dict], str]:
+    """Run ``command``; send ``signum`` once ``after`` result lines have come out.
+
+    SIGINT goes to the whole process group, workers included, as a terminal's
+    Ctrl-C does; SIGTERM to the command alone, as ``kill`` does.
+    """
+    child = subprocess.Popen(
+        [sys.executable, "-m", "supforms", *command],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert child.stdout is not None
+    seen = []
+    while len(seen) < after:
+        line = child.stdout.readline()
+        if not line:
+            break  # it ended first: the assertions below say how
+        seen.append(line)
+    if signum == signal.SIGINT:
+        os.killpg(child.pid, signum)
+    else:
+        child.send_signal(signum)
+    rest, stderr = child.communicate()
+    results = [json.loads(line) for line in [*seen, *rest.splitlines()]]
+    return child.returncode, results, stderr
+
+
+def _by_sha(results: list[dict]) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    for result in results:
+        sha = result["source"]["sha256"]
+        assert sha not in found, f"{result['source']['filename']} reported twice"
+        found[sha] = result
+    return found
+
+
+@pytest.mark.parametrize(
+    ("signum", "after", "code"), [(signal.SIGINT, 3, 130), (signal.SIGTERM, 9, 143)]
+)
+def test_an_interrupted_ingest_reports_what_it_archived_and_a_rerun_does_the_rest(
+    tmp_path, signum, after, code
+):
+    inbox, out, db = tmp_path / "inbox", tmp_path / "out", tmp_path / "records.db"
+    make_inbox(inbox, COUNT)
+    command = ["ingest", str(inbox), "--out", str(out), "--json", "--workers", "2",
+               "--store", f"sqlite:///{db}"]  # fmt: skip
+
+    returncode, results, stderr = _interrupt(command, after, signum)
+    assert returncode == code, stderr
+    assert "Traceback" not in stderr
+    first = _by_sha(results)
+    match = DONE.search(stderr)
+    assert match, stderr
+    assert match[1] == signal.Signals(signum).name
+    done, left = int(match[2]), int(match[3])
+    assert done == len(first) >= after
+    assert left > 0  # stopped before the end
+    assert done + left == COUNT
+    # Archived => reported, with its result file and index line; nothing else archived.
+    archived = stored(db)
+    assert set(first) == set(archived)
+    assert written(out) == archived
+    assert all(r["record_id"] is not None for r in first.values())
+    assert {r["status"] for r in first.values()} <= {"complete", "incomplete"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert len(summary["files"]) == done
+    assert (out / "summary.csv").is_file()
+    index = [json.loads(line) for line in (out / "index.jsonl").read_text().splitlines()]
+    assert {entry["sha256"] for entry in index} == set(archived)
+
+    again = supforms(*command)
+    assert again.returncode in (0, 3), again.stderr
+    assert "Traceback" not in again.stderr
+    second = _by_sha([json.loads(line) for line in again.stdout.splitlines()])
+    assert len(second) == COUNT
+    # Each input's verdict is given once over both runs: the first run's are duplicates now.
+    assert {sha for sha, r in second.items() if r["status"] == "duplicate"} == set(first)
+    verdicts = [*first.values(), *(r for r in second.values() if r["status"] != "duplicate")]
+    assert sorted(r["source"]["sha256"] for r in verdicts) == sorted(second)
+    everything = stored(db)
+    assert len(everything) == COUNT
+    assert written(out) == everything
+
+
+LIBRARY_CALLER = """
+import sys
+import supforms
+
+try:
+    with supforms.ingest([sys.argv[1]], sys.argv[2], store=sys.argv[3], workers=2) as run:
+        for result in run:
+            print(result.filename, flush=True)
+except KeyboardInterrupt:
+    print("stopped", file=sys.stderr)
+"""
+
+
+def test_ctrl_c_reaches_no_worker_of_a_library_caller(tmp_path):
+    """A program using ``supforms.ingest`` gets its own KeyboardInterrupt; no worker prints one.
+
+    The library installs no handler: Ctrl-C is the caller's. The workers, which the
+    terminal's signal reaches too, ignore it and are ended by the batch.
+    """
+    inbox = tmp_path / "inbox"
+    make_inbox(inbox, 12)
+    store = f"sqlite:///{tmp_path}/records.db"
+    child = subprocess.Popen(
+        [sys.executable, "-c", LIBRARY_CALLER, str(inbox), str(tmp_path / "out"), store],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline()  # the first result is out: the workers are at work
+    os.killpg(child.pid, signal.SIGINT)
+    _, stderr = child.communicate()
+    assert child.returncode == 0
+    assert stderr.strip() == "stopped"
