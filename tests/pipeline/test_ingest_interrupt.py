@@ -9,6 +9,7 @@ rest: over both runs, each input gets its verdict exactly once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from supforms.pipeline.names import slug
 
 from tests.pipeline.test_store_faults import make_inbox, stored, supforms, written
 
@@ -153,3 +155,44 @@ def test_ctrl_c_reaches_no_worker_of_a_library_caller(tmp_path):
     _, stderr = child.communicate()
     assert child.returncode == 0
     assert stderr.strip() == "stopped"
+
+
+def test_a_return_archived_but_never_reported_gets_its_verdict_on_the_rerun(tmp_path):
+    """A return archived by a run that ended before reporting it is reported next time.
+
+    The run ends so because the return's result file cannot be written (a folder
+    stands in its place); the next run reports that return's verdict and writes
+    its file, instead of calling it a duplicate.
+    """
+    inbox, out, db = tmp_path / "inbox", tmp_path / "out", tmp_path / "records.db"
+    make_inbox(inbox, 6)
+    victim = sorted(inbox.iterdir())[3]
+    sha = hashlib.sha256(victim.read_bytes()).hexdigest()
+    blocker = out / "results" / f"{slug(victim.stem)}-{sha[:12]}.json"
+    (blocker / "in-the-way").mkdir(parents=True)
+    command = ["ingest", str(inbox), "--out", str(out), "--json", "--workers", "1",
+               "--store", f"sqlite:///{db}"]  # fmt: skip
+
+    failed = supforms(*command)
+    assert failed.returncode == 1, failed.stderr
+    assert "Traceback" not in failed.stderr
+    first = _by_sha([json.loads(line) for line in failed.stdout.splitlines()])
+    assert sha in stored(db)  # archived...
+    assert sha not in first  # ...and never reported
+
+    (blocker / "in-the-way").rmdir()
+    blocker.rmdir()
+    again = supforms(*command)
+    assert again.returncode in (0, 3), again.stderr
+    second = _by_sha([json.loads(line) for line in again.stdout.splitlines()])
+    assert second[sha]["status"] in ("complete", "incomplete")
+    assert second[sha]["source"]["filename"] == victim.name
+    assert second[sha]["record_id"] is not None
+    assert written(out) == stored(db)
+    verdicts = [*first.values(), *(r for r in second.values() if r["status"] != "duplicate")]
+    assert sorted(r["source"]["sha256"] for r in verdicts) == sorted(stored(db))
+    assert not (out / "archiving.jsonl").exists()  # the batch ended whole: no notes left
+
+    # Once reported, it is a duplicate like any other.
+    third = _by_sha([json.loads(line) for line in supforms(*command).stdout.splitlines()])
+    assert {r["status"] for r in third.values()} == {"duplicate"}
