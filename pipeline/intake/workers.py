@@ -11,9 +11,10 @@ never sits idle while the parent records what it sent back.
 
 A batch is stopped (``WorkerPool.stop``, what a command's Ctrl-C handler calls) by
 its parent alone: no file is handed out after that, and what the workers already
-hold is read to its end. The workers ignore SIGINT and SIGTERM, which a terminal
-or a service manager sends to the whole process group, so none of them dies over
-a file it was reading or prints a traceback.
+hold is read to its end (stopped twice: dropped, the workers killed). The workers
+ignore SIGINT and SIGTERM, which a terminal or a service manager sends to the
+whole process group, so none of them dies over a file it was reading or prints a
+traceback.
 
 A worker dies with its batch, however the batch ends (``kill -9`` included): on
 Linux the kernel kills it when its parent dies (``PR_SET_PDEATHSIG``); anywhere,
@@ -187,12 +188,16 @@ class WorkerPool:
         self.setup = setup
         self.size = max(1, workers)
         self.stopped = False
+        self.dropped = False
 
     def stop(self) -> None:
         """Hand out no more paths; what the workers hold is still read and yielded.
 
-        Safe to call from a signal handler: it only sets a flag the pool looks at.
+        Called again (a second Ctrl-C), the workers are killed at once and what they
+        held is not yielded: those paths are not done. Safe to call from a signal
+        handler: it only sets flags the pool looks at.
         """
+        self.dropped = self.stopped
         self.stopped = True
 
     def run(self, paths: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -220,7 +225,7 @@ class WorkerPool:
             for worker in workers:
                 feed(worker)
             checked = 0.0
-            while any(w.tasks for w in workers):
+            while any(w.tasks for w in workers) and not self.dropped:
                 busy = {w.conn: w for w in workers if w.tasks}
                 for ready in wait(list(busy), timeout=CHECK_EVERY):
                     worker = busy[ready]
@@ -263,7 +268,8 @@ class WorkerPool:
                 with contextlib.suppress(OSError):
                     worker.conn.send(None)
             for worker in workers:
-                worker.process.join(2)
+                if not self.dropped:
+                    worker.process.join(2)
                 if worker.process.is_alive():
                     worker.kill()
 

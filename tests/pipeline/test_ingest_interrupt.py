@@ -16,9 +16,11 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+from supforms.pipeline.intake.workers import Job, Limits, WorkerPool
 from supforms.pipeline.names import slug
 
 from tests.pipeline.test_store_faults import make_inbox, stored, supforms, written
@@ -120,6 +122,7 @@ def test_an_interrupted_ingest_reports_what_it_archived_and_a_rerun_does_the_res
 
 LIBRARY_CALLER = """
 import sys
+import threading
 import supforms
 
 try:
@@ -196,3 +199,33 @@ def test_a_return_archived_but_never_reported_gets_its_verdict_on_the_rerun(tmp_
     # Once reported, it is a duplicate like any other.
     third = _by_sha([json.loads(line) for line in supforms(*command).stdout.splitlines()])
     assert {r["status"] for r in third.values()} == {"duplicate"}
+
+
+def _holding_job() -> Job:
+    def job(path: str) -> dict:
+        if path == "stuck":
+            threading.Event().wait()  # never returns: only a kill ends it
+        return {"path": path}
+
+    return job
+
+
+def test_a_stopped_pool_hands_out_nothing_more_and_reads_what_it_holds():
+    pool = WorkerPool(1, Limits(seconds=60), _holding_job)
+    got = []
+    for _, done in pool.run(["a", "b", "c", "d", "e"]):
+        got.append(done["path"])
+        if done["path"] == "a":
+            pool.stop()  # the worker holds "b" and "c" (DEPTH), not "d"
+    assert got == ["a", "b", "c"]
+
+
+def test_a_pool_stopped_twice_drops_what_its_workers_hold():
+    """A second Ctrl-C does not wait for a file that takes long: it is simply not done."""
+    pool = WorkerPool(1, Limits(seconds=60), _holding_job)
+    got = []
+    for _, done in pool.run(["a", "stuck", "c"]):
+        got.append(done["path"])
+        pool.stop()  # "stuck" and "c" are with the worker
+        pool.stop()
+    assert got == ["a"]
