@@ -155,7 +155,7 @@ def ingest_command(
     if not (settings.quiet or as_json):
         click.echo(_summary_line(run.summary.counts, run.mailboxes != [], run.moved, out))
     if interrupt.signum is not None:
-        exit_interrupted(interrupt, len(run.summary.rows), run.left, "input")
+        exit_interrupted(interrupt, len(run.summary.rows), run.left, "inputs")
     exit_for(needs_person=run.summary.needs_action)
 
 

@@ -67,11 +67,15 @@ def interruptible() -> Iterator[Interrupt]:
             signal.signal(number, handler)
 
 
-def exit_interrupted(interrupt: Interrupt, done: int, left: int, noun: str) -> NoReturn:
-    """One line on what an interrupted command did and how to go on; exit 130 or 143."""
+def exit_interrupted(
+    interrupt: Interrupt, done: int, left: int, nouns: str, again: str = AGAIN
+) -> NoReturn:
+    """One line on what an interrupted command did and how to go on; exit 130 or 143.
+
+    ``nouns`` names what was counted ("inputs"); ``again`` says how to do the rest.
+    """
     name = signal.Signals(interrupt.exit_code - 128).name
     click.echo(
-        f"supforms: interrupted ({name}): {done} {noun}(s) done, {left} left; {AGAIN}.",
-        err=True,
+        f"supforms: interrupted ({name}): {done} {nouns} done, {left} left; {again}.", err=True
     )
     sys.exit(interrupt.exit_code)

@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from supforms.pipeline.intake.workers import Job, Limits, WorkerPool
 from supforms.pipeline.names import slug
 
@@ -29,38 +30,44 @@ pytestmark = pytest.mark.slow  # processes interrupted and run again
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNT = 30
-DONE = re.compile(r"interrupted \((SIG\w+)\): (\d+) input\(s\) done, (\d+) left; run the same")
+DONE = re.compile(r"interrupted \((SIG\w+)\): (\d+) inputs done, (\d+) left; run the same")
 
 
-def _interrupt(command: list[str], after: int, signum: int) -> tuple[int, list[dict], str]:
+def _interrupt(
+    command: list[str], after: int, signum: int, tmp_path: Path
+) -> tuple[int, list[dict], str]:
     """Run ``command``; send ``signum`` once ``after`` result lines have come out.
 
     SIGINT goes to the whole process group, workers included, as a terminal's
-    Ctrl-C does; SIGTERM to the command alone, as ``kill`` does.
+    Ctrl-C does; SIGTERM to the command alone, as ``kill`` does. (Stderr goes to
+    a file: ``communicate`` would miss what the line reader has buffered.)
     """
-    child = subprocess.Popen(
-        [sys.executable, "-m", "supforms", *command],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    errors = tmp_path / "stderr"
+    with errors.open("w") as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "supforms", *command],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            start_new_session=True,
+        )
     assert child.stdout is not None
-    seen = []
-    while len(seen) < after:
-        line = child.stdout.readline()
-        if not line:
-            break  # it ended first: the assertions below say how
-        seen.append(line)
-    if signum == signal.SIGINT:
-        os.killpg(child.pid, signum)
-    else:
-        child.send_signal(signum)
-    rest, stderr = child.communicate()
-    results = [json.loads(line) for line in [*seen, *rest.splitlines()]]
-    return child.returncode, results, stderr
+    with child.stdout:
+        seen = []
+        while len(seen) < after:
+            line = child.stdout.readline()
+            if not line:
+                break  # it ended first: the assertions below say how
+            seen.append(line)
+        if signum == signal.SIGINT:
+            os.killpg(child.pid, signum)
+        else:
+            child.send_signal(signum)
+        seen += child.stdout.readlines()
+    child.wait()
+    return child.returncode, [json.loads(line) for line in seen], errors.read_text()
 
 
 def _by_sha(results: list[dict]) -> dict[str, dict]:
@@ -83,7 +90,7 @@ def test_an_interrupted_ingest_reports_what_it_archived_and_a_rerun_does_the_res
     command = ["ingest", str(inbox), "--out", str(out), "--json", "--workers", "2",
                "--store", f"sqlite:///{db}"]  # fmt: skip
 
-    returncode, results, stderr = _interrupt(command, after, signum)
+    returncode, results, stderr = _interrupt(command, after, signum, tmp_path)
     assert returncode == code, stderr
     assert "Traceback" not in stderr
     first = _by_sha(results)
@@ -229,3 +236,39 @@ def test_a_pool_stopped_twice_drops_what_its_workers_hold():
         pool.stop()  # "stuck" and "c" are with the worker
         pool.stop()
     assert got == ["a"]
+
+
+GENERATE_DONE = re.compile(
+    r"interrupted \(SIGINT\): (\d+) copies done, (\d+) left; each is listed in .*manifest\.jsonl; "
+    r"to make the rest, run again with only the rows after row (\d+) of "
+)
+
+
+def test_an_interrupted_generate_lists_and_registers_every_copy_it_made(tmp_path):
+    data, out, db = tmp_path / "pairs.jsonl", tmp_path / "out", tmp_path / "records.db"
+    rows = [{"supervisee.name": f"Person {n}", "agreed_on": "2026-05-01"} for n in range(COUNT)]
+    data.write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    command = ["generate", "agreement", "--data", str(data), "--out", str(out), "--json",
+               "--store", f"sqlite:///{db}"]  # fmt: skip
+
+    returncode, made, stderr = _interrupt(command, 3, signal.SIGINT, tmp_path)
+    assert returncode == 130, stderr
+    assert "Traceback" not in stderr
+    match = GENERATE_DONE.search(stderr)
+    assert match, stderr
+    done, left, last_row = map(int, match.groups())
+    assert done == len(made) >= 3
+    assert left > 0
+    assert done + left == COUNT
+    assert last_row == made[-1]["row"] == done  # the rows are made in order
+    # Every copy made is whole on disk, in the manifest and registered: no more, no less.
+    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert manifest == made
+    assert {p.name for p in out.glob("agreement-*.pdf")} == {copy["file"] for copy in made}
+    engine = sa.create_engine(f"sqlite:///{db}")
+    try:
+        with engine.connect() as connection:
+            registered = connection.execute(sa.text("SELECT document_id FROM issued")).scalars()
+            assert set(registered) == {copy["document_id"] for copy in made}
+    finally:
+        engine.dispose()
