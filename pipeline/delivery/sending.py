@@ -24,7 +24,7 @@ from supforms.pipeline.delivery.delivery_log import Delivery
 from supforms.pipeline.delivery.generate import check_records
 from supforms.pipeline.delivery.mail import MailSettings, mailing
 from supforms.pipeline.delivery.roster import recipients_of
-from supforms.pipeline.held import Held
+from supforms.pipeline.held import Held, Stop
 
 __all__ = ["Deliveries", "send_roster"]
 
@@ -41,11 +41,13 @@ class Deliveries(Held):
         earlier: Batch | None = None,
         swept: tuple[str, ...] = (),
         new_batch: bool = False,
+        stop: Stop | None = None,
     ) -> None:
         self._deliveries = deliveries
         self.total = total
         self.failed = 0
-        super().__init__(resources)
+        self.done = 0
+        super().__init__(resources, stop)
         self.earlier = earlier or Batch(0, 0, 0)
         """What the folder held of a send of the form before this one."""
         self.swept = swept
@@ -56,6 +58,7 @@ class Deliveries(Held):
     def __iter__(self) -> Iterator[Delivery]:
         for delivery in self._deliveries:
             self.failed += delivery.status == "failed"
+            self.done += 1
             yield delivery
 
 
@@ -105,7 +108,7 @@ def send_roster(
     wording = load_wording(config)
     if not carry_actions:
         checked = check_records(form, records, str(roster), wording)  # once, for the whole send
-    resources = ExitStack()
+    resources, stop = ExitStack(), Stop()
     try:
         transport, registry = resources.enter_context(mailing(mail, out, store))
         assert transport is not None  # sending: there is one
@@ -128,6 +131,7 @@ def send_roster(
             wording=wording,
             return_address=mail.return_address,
             checked=checked,
+            stop=stop,
         )
     except BaseException:
         resources.close()
@@ -140,4 +144,5 @@ def send_roster(
         earlier=earlier,
         swept=swept,
         new_batch=new_batch and earlier.copies > 0,
+        stop=stop,
     )

@@ -1,4 +1,4 @@
-"""Ctrl-C (SIGINT) and SIGTERM during ingest: an interrupted batch is a finished one.
+"""Ctrl-C (SIGINT) and SIGTERM during ingest, generate and send: an interrupted batch is finished.
 
 The batch runs as a real process with real workers; the signal is sent once the
 test has read a chosen number of result lines from its stdout (never after a
@@ -24,7 +24,10 @@ import sqlalchemy as sa
 from supforms.pipeline.intake.workers import Job, Limits, WorkerPool
 from supforms.pipeline.names import slug
 
+from tests.cli import run
+from tests.deliveries import check_agreement, send_command, write_roster
 from tests.pipeline.test_store_faults import make_inbox, stored, supforms, written
+from tests.smtp import Mailbox, smtp_server
 
 pytestmark = pytest.mark.slow  # processes interrupted and run again
 
@@ -272,3 +275,33 @@ def test_an_interrupted_generate_lists_and_registers_every_copy_it_made(tmp_path
             assert set(registered) == {copy["document_id"] for copy in made}
     finally:
         engine.dispose()
+
+
+def test_an_interrupted_send_reports_what_went_and_resume_sends_the_rest(tmp_path):
+    """SIGINT after the third email reported: nothing in flight is lost or sent twice."""
+    people = [(f"Person {n:02d}", f"person.{n:02d}@example.org") for n in range(12)]
+    out, store = tmp_path / "sent", f"sqlite:///{tmp_path}/records.db"
+    roster = write_roster(tmp_path / "roster.jsonl", people)
+    names = {address: name for name, address in people}
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as url:
+        command = send_command(roster, out, url, store)
+        returncode, first, stderr = _interrupt(command, 3, signal.SIGINT, tmp_path)
+        assert returncode == 130, stderr
+        assert "Traceback" not in stderr
+        match = re.search(r"interrupted \(SIGINT\): (\d+) emails done, (\d+) left; "
+                          r"run the same command again with --resume", stderr)  # fmt: skip
+        assert match, stderr
+        assert int(match[1]) == len(first) >= 3
+        assert int(match[2]) == len(people) - len(first) > 0
+        # What went is reported and logged as sent; nothing was left in flight.
+        check_agreement(out, store, mailbox, names, finished=True)
+        assert {d["recipient"] for d in first} == {m.to for m in mailbox.received()}
+
+        code, stdout, err = run(*send_command(roster, out, url, store, "--resume"))
+        assert code == 0, err
+        second = [json.loads(line) for line in stdout.splitlines()]
+        received = check_agreement(out, store, mailbox, names, finished=True)
+    reported = [d["recipient"] for d in [*first, *second] if d["status"] == "sent"]
+    assert sorted(reported) == sorted(names)  # each once, over both runs
+    assert sorted(m.to for m in received) == sorted(names)
