@@ -82,16 +82,23 @@ def _by_sha(results: list[dict]) -> dict[str, dict]:
     return found
 
 
+def _archived(store: str) -> dict[str, str]:
+    """Each record the store holds: its SHA-256 and file name (``records list``)."""
+    code, stdout, err = run("records", "--store", store, "list", "--json")
+    assert code == 0, err
+    return {row["sha256"]: row["source_name"] for row in map(json.loads, stdout.splitlines())}
+
+
 @pytest.mark.parametrize(
     ("signum", "after", "code"), [(signal.SIGINT, 3, 130), (signal.SIGTERM, 9, 143)]
 )
 def test_an_interrupted_ingest_reports_what_it_archived_and_a_rerun_does_the_rest(
-    tmp_path, signum, after, code
+    tmp_path, store_url, signum, after, code
 ):
-    inbox, out, db = tmp_path / "inbox", tmp_path / "out", tmp_path / "records.db"
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
     make_inbox(inbox, COUNT)
     command = ["ingest", str(inbox), "--out", str(out), "--json", "--workers", "2",
-               "--store", f"sqlite:///{db}"]  # fmt: skip
+               "--store", store_url]  # fmt: skip
 
     returncode, results, stderr = _interrupt(command, after, signum, tmp_path)
     assert returncode == code, stderr
@@ -105,7 +112,7 @@ def test_an_interrupted_ingest_reports_what_it_archived_and_a_rerun_does_the_res
     assert left > 0  # stopped before the end
     assert done + left == COUNT
     # Archived => reported, with its result file and index line; nothing else archived.
-    archived = stored(db)
+    archived = _archived(store_url)
     assert set(first) == set(archived)
     assert written(out) == archived
     assert all(r["record_id"] is not None for r in first.values())
@@ -125,7 +132,7 @@ def test_an_interrupted_ingest_reports_what_it_archived_and_a_rerun_does_the_res
     assert {sha for sha, r in second.items() if r["status"] == "duplicate"} == set(first)
     verdicts = [*first.values(), *(r for r in second.values() if r["status"] != "duplicate")]
     assert sorted(r["source"]["sha256"] for r in verdicts) == sorted(second)
-    everything = stored(db)
+    everything = _archived(store_url)
     assert len(everything) == COUNT
     assert written(out) == everything
 
