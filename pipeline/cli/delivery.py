@@ -23,6 +23,7 @@ from supforms.pipeline.cli.common import (
 
 if TYPE_CHECKING:
     from supforms.pipeline.delivery.delivery_log import Delivery
+    from supforms.pipeline.delivery.sending import Deliveries
 
 __all__ = ["mail_options", "print_command", "send_command"]
 
@@ -140,32 +141,30 @@ def send_command(
       supforms send agreement --roster pairs.csv                 # .eml files
       supforms send agreement --roster pairs.csv --smtp smtps://mail.local:465
     """
+    from supforms.pipeline.cli.interrupt import exit_interrupted, interruptible
+
     import supforms
 
-    sent = supforms.send(
-        form,
-        roster,
-        out,
-        mail=mail,
-        store=store,
-        resume=resume,
-        new_batch=new_batch,
-        dry_run_only=dry_run,
-        config=settings.config,
-        carry_actions=carry_actions,
-    )
-    if sent.swept and not settings.quiet:
-        click.echo(
-            f"Removed {len(sent.swept)} cop{'y' if len(sent.swept) == 1 else 'ies'} an "
-            f"interrupted send left in {printable(str(out))}, never registered or sent: "
-            + ", ".join(printable(name) for name in sent.swept),
-            err=True,
+    with interruptible() as interrupt:
+        sent = supforms.send(
+            form,
+            roster,
+            out,
+            mail=mail,
+            store=store,
+            resume=resume,
+            new_batch=new_batch,
+            dry_run_only=dry_run,
+            config=settings.config,
+            carry_actions=carry_actions,
         )
-    written = mail.smtp is None  # .eml files: written for someone to send, not sent
-    items = iter(sent)
-    with sent, progress(items, sent.total, "Sending", settings, as_json) as shown:
-        for delivery in shown:
-            show_delivery(delivery, settings, as_json, show_bar=shown is not items, eml=written)
+        interrupt.attach(sent.stop)
+        _report_sweep(sent, out, settings)
+        written = mail.smtp is None  # .eml files: written for someone to send, not sent
+        items = iter(sent)
+        with sent, progress(items, sent.total, "Sending", settings, as_json) as shown:
+            for delivery in shown:
+                show_delivery(delivery, settings, as_json, show_bar=shown is not items, eml=written)
     if sent.new_batch and not settings.quiet:
         earlier = sent.earlier.copies
         click.echo(
@@ -173,12 +172,26 @@ def send_command(
             f"cop{'y' if earlier == 1 else 'ies'} in {printable(str(out))} stay issued.",
             err=True,
         )
+    if interrupt.signum is not None:
+        again = "run the same command again with --resume: what went is not sent again"
+        exit_interrupted(interrupt, sent.done, max(0, sent.total - sent.done), "emails", again)
     if sent.failed and not settings.quiet:
         click.echo(
             f"{sent.failed} email(s) not sent: fix the cause and run again with --resume.",
             err=True,
         )
     exit_for(needs_person=sent.failed > 0)
+
+
+def _report_sweep(sent: Deliveries, out: Path, settings: Settings) -> None:
+    """The copies an interrupted send left, removed before this one began."""
+    if sent.swept and not settings.quiet:
+        click.echo(
+            f"Removed {len(sent.swept)} cop{'y' if len(sent.swept) == 1 else 'ies'} an "
+            f"interrupted send left in {printable(str(out))}, never registered or sent: "
+            + ", ".join(printable(name) for name in sent.swept),
+            err=True,
+        )
 
 
 def show_delivery(

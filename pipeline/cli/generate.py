@@ -60,7 +60,9 @@ def generate_command(
     each prefilled copy in the store's registry of issued copies.
     A record may carry "_recipient" (who it is for). All records are
     validated before anything is written: a bad one is reported with its row
-    and field, and nothing is generated (exit 2).
+    and field, and nothing is generated (exit 2). Ctrl-C (or SIGTERM) makes
+    no copy after the one in hand: each made is listed and registered, and
+    the line on stderr names the last row made; exit 130 (143).
 
     \b
     Examples:
@@ -69,11 +71,13 @@ def generate_command(
       supforms generate group-record --data sessions.jsonl --flatten
       supforms generate session-record --data pairs.csv --carry-actions
     """
+    from supforms.pipeline.cli.interrupt import exit_interrupted, interruptible
+
     import supforms
 
     written, last = 0, None
-    with (
-        supforms.generate(
+    with interruptible() as interrupt:
+        copies = supforms.generate(
             form,
             out,
             data=data,
@@ -81,18 +85,27 @@ def generate_command(
             flatten=flatten,
             config=settings.config,
             carry_actions=carry_actions,
-        ) as copies,
-        progress(iter(copies), copies.total, f"Generating {form}", settings, as_json) as shown,
-    ):
-        for copy in shown:
-            written, last = written + 1, copy
-            if as_json:
-                click.echo(json_line(asdict(copy)))
+        )
+        interrupt.attach(copies.stop)
+        label = f"Generating {form}"
+        with copies, progress(iter(copies), copies.total, label, settings, as_json) as shown:
+            for copy in shown:
+                written, last = written + 1, copy
+                if as_json:
+                    click.echo(json_line(asdict(copy)))
+    manifest = printable(str(out / "manifest.jsonl"))
     if not (settings.quiet or as_json):
         what = (
             printable(str(out / last.file)) if written == 1 and last else f"{printable(str(out))}/"
         )
         click.echo(
-            f"Wrote {written} {form} PDF(s) to {what} (issued copies are "
-            f"listed in {printable(str(out / 'manifest.jsonl'))})"
+            f"Wrote {written} {form} PDF(s) to {what} (issued copies are listed in {manifest})"
         )
+    if interrupt.signum is not None:
+        rest = (
+            f"each is listed in {manifest}; to make the rest, run again with only the rows "
+            f"after row {last.row} of {printable(str(data))}"
+            if last is not None and last.row is not None
+            else "run the same command again"
+        )
+        exit_interrupted(interrupt, written, copies.left, "copies", rest)

@@ -112,6 +112,9 @@ def ingest_command(
     \b
     Exit 0 when every input is complete (or a duplicate), 3 when some need
     action (skipped entries too), 1 when supforms could not do its job.
+    Ctrl-C (or SIGTERM) ends the batch early but whole: what was read is
+    reported and in the summary, the rest is left for the same command to
+    do again; exit 130 (143).
 
     \b
     Examples:
@@ -120,34 +123,39 @@ def ingest_command(
       supforms ingest scan.pdf --out output/ingest --workers 1
       supforms ingest imaps://returns@mail.example.org/INBOX --move-to Filed
     """
+    from supforms.pipeline.cli.interrupt import exit_interrupted, interruptible
     from supforms.pipeline.cli.report import problem_line, signature_lines
     from supforms.pipeline.intake.workers import Limits
     from supforms.pipeline.result import needs_person
 
     import supforms
 
-    run = supforms.ingest(
-        paths,
-        out,
-        store=store,
-        archive=not no_archive,
-        workers=workers,
-        limits=Limits(time_limit, memory_limit, size_limit),
-        config=settings.config,
-        move_to=move_to,
-        imap_ca=imap_ca,
-    )
-    with run, progress(iter(run), run.total, "Ingesting", settings, as_json) as shown:
-        for result in shown:
-            if as_json:
-                click.echo(json_line(result.as_json()))
-            elif needs_person(result) and not settings.quiet:
-                click.echo(problem_line(result), err=True)
-            if log.isEnabledFor(logging.INFO):
-                for line in signature_lines(result.as_json()):
-                    log.info("%s", line)
+    with interruptible() as interrupt:
+        run = supforms.ingest(
+            paths,
+            out,
+            store=store,
+            archive=not no_archive,
+            workers=workers,
+            limits=Limits(time_limit, memory_limit, size_limit),
+            config=settings.config,
+            move_to=move_to,
+            imap_ca=imap_ca,
+        )
+        interrupt.attach(run.stop)
+        with run, progress(iter(run), run.total, "Ingesting", settings, as_json) as shown:
+            for result in shown:
+                if as_json:
+                    click.echo(json_line(result.as_json()))
+                elif needs_person(result) and not settings.quiet:
+                    click.echo(problem_line(result), err=True)
+                if log.isEnabledFor(logging.INFO):
+                    for line in signature_lines(result.as_json()):
+                        log.info("%s", line)
     if not (settings.quiet or as_json):
         click.echo(_summary_line(run.summary.counts, run.mailboxes != [], run.moved, out))
+    if interrupt.signum is not None:
+        exit_interrupted(interrupt, len(run.summary.rows), run.left, "inputs")
     exit_for(needs_person=run.summary.needs_action)
 
 

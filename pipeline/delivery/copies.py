@@ -19,7 +19,7 @@ from supforms.forms.writing.wording import load_wording
 from supforms.pipeline.delivery.carry import carry_actions as carry
 from supforms.pipeline.delivery.data import load_records
 from supforms.pipeline.delivery.generate import Issued, check_records, generate
-from supforms.pipeline.held import Held
+from supforms.pipeline.held import Held, Stop
 from supforms.pipeline.records.opening import store_url
 from supforms.pipeline.records.preflight import check_folder, writable_store
 
@@ -27,15 +27,29 @@ __all__ = ["Copies", "generate_copies"]
 
 
 class Copies(Held):
-    """Copies being made: iterate for each copy once it is whole on disk and registered."""
+    """Copies being made: iterate for each copy once it is whole on disk and registered.
 
-    def __init__(self, copies: Iterator[Issued], total: int, resources: ExitStack) -> None:
+    ``stop()`` (Ctrl-C, in the CLI) makes no copy after the one in hand; ``made`` and
+    ``left`` then say how far it got.
+    """
+
+    def __init__(
+        self, copies: Iterator[Issued], total: int, resources: ExitStack, stop: Stop
+    ) -> None:
         self._copies = copies
         self.total = total
-        super().__init__(resources)
+        self.made = 0
+        super().__init__(resources, stop)
 
     def __iter__(self) -> Iterator[Issued]:
-        return self._copies
+        for copy in self._copies:
+            self.made += 1
+            yield copy
+
+    @property
+    def left(self) -> int:
+        """Copies not made (a stopped run): the rows after the last one made."""
+        return self.total - self.made
 
 
 def generate_copies(
@@ -70,7 +84,7 @@ def generate_copies(
     out = Path(out)
     wording = load_wording(config)
     records = load_records(Path(data)) if data is not None else None
-    resources = ExitStack()
+    resources, stop = ExitStack(), Stop()
     try:
         registry, checked = None, None
         if records is not None:  # before anything is written: can it be kept and registered?
@@ -90,8 +104,9 @@ def generate_copies(
             wording=wording,
             store=registry,
             checked=checked,
+            stop=stop,
         )
     except BaseException:
         resources.close()
         raise
-    return Copies(copies, len(records) if records is not None else 1, resources)
+    return Copies(copies, len(records) if records is not None else 1, resources, stop)

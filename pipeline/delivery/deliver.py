@@ -32,6 +32,7 @@ from supforms.pipeline.delivery.delivery_log import (
 from supforms.pipeline.delivery.generate import Issued, check_records, generate
 from supforms.pipeline.delivery.notify import Letter, MessageFailedError, Transport, compose_email
 from supforms.pipeline.delivery.roster import Recipient, recipients_of, roster_problems, row_key
+from supforms.pipeline.held import Stop
 from supforms.pipeline.names import slug
 from supforms.pipeline.records.preflight import store_errors
 from supforms.pipeline.records.store import RecordStore
@@ -118,6 +119,7 @@ def send(
     wording: Wording | None = None,
     return_address: str | None = None,
     checked: list[FormModel] | None = None,
+    stop: Stop | None = None,
 ) -> Iterator[Delivery]:
     """Deliver each row's copy to each of its recipients, making copies as needed.
 
@@ -127,6 +129,8 @@ def send(
     with the same ``Message-ID``); one that went and that the store does not
     know of is kept there. Yields each delivery once it is sent or failed.
     ``checked`` are the records as models, when the caller has checked them already.
+    Once ``stop`` is requested no row is begun: the row in hand is sent to each of
+    its recipients, and ``resume`` later does the rest.
     """
     earlier = read_earlier(out) if resume else None
     keys = {record.row: row_key(form_id, record) for record in records}
@@ -155,6 +159,8 @@ def send(
     declaration = latest(form_id).declaration
     with DeliveryLog(out, registry) as log, closing(made):
         for record in records:
+            if stop is not None and stop.requested:
+                return
             key = keys[record.row]
             if key in copies:
                 copy = copies[key]

@@ -26,6 +26,7 @@ from supforms.forms.writing.wording import Wording
 from supforms.pipeline.delivery.data import Record, validate_records
 from supforms.pipeline.delivery.roster import control_characters, meta_problems, row_key
 from supforms.pipeline.files import AppendLog, WriteQueue, free_name, make_folder, sync_folder
+from supforms.pipeline.held import Stop
 from supforms.pipeline.names import slug as filename_slug
 from supforms.pipeline.records.preflight import store_errors
 from supforms.pipeline.records.store import RecordStore
@@ -165,6 +166,7 @@ def generate(
     durable: bool = False,
     store: RecordStore | None = None,
     checked: list[FormModel] | None = None,
+    stop: Stop | None = None,
 ) -> Generator[Issued, None, None]:
     """Write a blank copy (no records) or one prefilled copy per record into ``out_dir``.
 
@@ -173,6 +175,8 @@ def generate(
     as issued once it is written, before it is yielded (a blank form is a template,
     issued to no one). Yields each copy, for progress and reports. ``checked`` are the
     records as models, when the caller has already checked them (``check_records``).
+    Once ``stop`` is requested no copy is begun; those made are written, listed,
+    registered and yielded, as at the end of any batch.
     """
     model = latest(form_id)
     valid = checked if checked is not None else []
@@ -207,6 +211,8 @@ def generate(
                 yield issued
 
         for record, row in plan:
+            if stop is not None and stop.requested:
+                break
             identity, data, values = issue_copy(form, record, flatten=flatten)
             if row is None:  # never replacing a blank made before: it may be in use
                 name = free_name(out_dir / f"{form_id}-blank{suffix}").name

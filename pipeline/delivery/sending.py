@@ -25,7 +25,7 @@ from supforms.pipeline.delivery.generate import check_records
 from supforms.pipeline.delivery.mail import MailSettings, mailing
 from supforms.pipeline.delivery.rehearsal import opened, rehearse
 from supforms.pipeline.delivery.roster import recipients_of
-from supforms.pipeline.held import Held
+from supforms.pipeline.held import Held, Stop
 
 __all__ = ["Deliveries", "send_roster"]
 
@@ -42,11 +42,13 @@ class Deliveries(Held):
         earlier: Batch | None = None,
         swept: tuple[str, ...] = (),
         new_batch: bool = False,
+        stop: Stop | None = None,
     ) -> None:
         self._deliveries = deliveries
         self.total = total
         self.failed = 0
-        super().__init__(resources)
+        self.done = 0
+        super().__init__(resources, stop)
         self.earlier = earlier or Batch(0, 0, 0)
         """What the folder held of a send of the form before this one."""
         self.swept = swept
@@ -57,6 +59,7 @@ class Deliveries(Held):
     def __iter__(self) -> Iterator[Delivery]:
         for delivery in self._deliveries:
             self.failed += delivery.status == "failed"
+            self.done += 1
             yield delivery
 
 
@@ -113,7 +116,7 @@ def send_roster(
                 records = carry(form, records, registry) if registry else records
             check_records(form, records, str(roster), wording)
         return Deliveries(dry_run(form, records, out), 0, ExitStack())
-    resources = ExitStack()
+    resources, stop = ExitStack(), Stop()
     try:
         transport, registry = resources.enter_context(mailing(mail, out, store))
         assert transport is not None  # sending: there is one
@@ -136,6 +139,7 @@ def send_roster(
             wording=wording,
             return_address=mail.return_address,
             checked=checked,
+            stop=stop,
         )
     except BaseException:
         resources.close()
@@ -148,4 +152,5 @@ def send_roster(
         earlier=earlier,
         swept=swept,
         new_batch=new_batch and earlier.copies > 0,
+        stop=stop,
     )

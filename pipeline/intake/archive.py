@@ -71,8 +71,26 @@ def check_issue(result: IngestResult, prefill: dict[str, Any] | None, earlier: i
             result.problem(path, "prefill_changed", "differs from the value it was issued with")
 
 
-def archive_result(store: RecordStore, result: IngestResult, data: bytes) -> IngestResult:
-    """The result as archived: with its ``record_id``, or marked duplicate of the first."""
+def archive_result(
+    store: RecordStore, result: IngestResult, data: bytes, *, unreported: bool = False
+) -> IngestResult:
+    """The result as archived: with its ``record_id``, or marked duplicate of the first.
+
+    ``unreported``: a run that archived these bytes may have ended before it reported
+    them (killed, or its disk full); the store's verdict on them is then given again
+    as theirs, not as a duplicate, so that somebody is told it once.
+    """
     stored = store.archive(result, data, check_issue)
     result.record_id = stored.id
-    return result if stored.inserted else as_duplicate(stored.result, result)
+    if stored.inserted:
+        return result
+    if unreported:
+        # Quarantined again (if rejected) where this run keeps its inputs.
+        return replace(
+            stored.result,
+            filename=result.filename,
+            file=result.file,
+            record_id=stored.id,
+            quarantined=None,
+        )
+    return as_duplicate(stored.result, result)

@@ -11,6 +11,18 @@ an email (``supforms.pipeline.intake.inputs``), which no worker reads.
 Workers only read and judge; this process archives and writes. Result files are
 written (each synced before it takes its name) by threads while the next results
 come in, and an input is indexed, counted and reported only once its file is whole.
+
+A batch stopped (``Batch.stop``, from a command's Ctrl-C handler) hands out no
+more inputs, finishes those its workers hold, then ends as any batch does: each
+input archived is written, indexed and yielded, and the summary lists what was
+done. The inputs never handed out are left for the next run, which skips what
+this one did.
+
+Each input is noted in ``OUT/archiving.jsonl`` before it is archived, and the
+note is dropped with the whole log when the batch ends, every input archived
+reported. A note found by the next run marks an input a run archived and never
+reported (it was killed, or the disk filled): the store's verdict on it is
+reported then, not ``duplicate``.
 """
 
 from __future__ import annotations
@@ -111,10 +123,25 @@ class Batch:
             for line in self.index_path.read_text(encoding="utf-8").splitlines():
                 entry = json.loads(line)
                 self.seen[entry["sha256"]] = entry["result"]
+        self.journal_path = out / "archiving.jsonl"
+        self.unreported: set[str] = set()  # archived by an earlier run, maybe never reported
+        if self.journal_path.exists():
+            for line in self.journal_path.read_text(encoding="utf-8").splitlines():
+                self.unreported.add(json.loads(line)["sha256"])
+        self.unreported -= self.seen.keys()
         self.summary = BatchSummary()
         self._index: AppendLog
+        self._journal: AppendLog
         self._writes: WriteQueue[_Done]
         self._unwritten: dict[str, IngestResult] = {}  # results whose files are being written
+
+    def stop(self) -> None:
+        """End the batch early, as finished: see the module's docstring. Signal-safe."""
+        self.pool.stop()
+
+    @property
+    def stopped(self) -> bool:
+        return self.pool.stopped
 
     def run(
         self, paths: list[Path], refused: list[Entry], skipped: list[Entry] | None = None
@@ -138,6 +165,7 @@ class Batch:
             # next results come in; each input is yielded, in order, once its file is.
             with (
                 AppendLog(self.index_path, sync_each=False) as self._index,
+                AppendLog(self.journal_path, sync_each=False) as self._journal,
                 WriteQueue[_Done]() as self._writes,
             ):
                 try:
@@ -145,19 +173,21 @@ class Batch:
                 except StoreError:
                     # The store failed (full, locked, damaged): what it archived before
                     # is reported, each with its result file, before the failure is.
-                    yield from (self._claim(done) for done in self._writes.drain())
-                    self._sync_folders()
+                    yield from self._finish()
                     self._write_summary()
                     raise
-                yield from (self._claim(done) for done in self._writes.drain())
-                self._sync_folders()
+                yield from self._finish()
         finally:
             gc.unfreeze()
         self._write_summary()
 
-    def _sync_folders(self) -> None:
+    def _finish(self) -> Iterator[IngestResult]:
+        """The results still being written, then everything synced: the notes can go."""
+        yield from (self._claim(done) for done in self._writes.drain())
         for folder in ("results", "quarantine"):
             sync_folder(self.out / folder)
+        self._index.sync()
+        self.journal_path.unlink()
 
     def _each(
         self, paths: list[Path], refused: list[Entry], skipped: list[Entry]
@@ -166,6 +196,8 @@ class Batch:
         for path, code, reason in skipped:
             yield from self._settle(path, self._skip(path, code, reason))
         for path, code, reason in refused:
+            if self.stopped:
+                return
             yield from self._record(path, *self._failure(path, code, reason))
         for index, done in self.pool.run([str(p) for p in paths]):
             path = paths[index]
@@ -226,7 +258,10 @@ class Batch:
         """
         sha = result.sha256
         if self.store is not None and data is not None:
-            result = archive_result(self.store, result, data)
+            if sha:
+                self._journal.write(json.dumps({"sha256": sha}))
+            unreported = sha in self.unreported and sha not in self.seen
+            result = archive_result(self.store, result, data, unreported=unreported)
         if result.status == "duplicate" and (not sha or sha in self.seen):
             self.seen.setdefault(sha, "")  # its first copy's file is here already
         elif result.status != "duplicate" and sha and sha in self.seen:

@@ -10,6 +10,11 @@ reads the summary at the end; nothing here prints.
         for result in run:
             print(result.filename, result.status)
     print(run.summary.counts)
+
+A caller may end the run early with ``run.stop()`` (the CLI calls it on Ctrl-C or
+SIGTERM, from a signal handler it installs; the library installs none): the run
+then finishes what is in flight, yields it, writes the summary and ends;
+``run.left`` says how many inputs it did not reach, for the next run to do.
 """
 
 from __future__ import annotations
@@ -63,6 +68,20 @@ class IngestRun(Held):
             for mailbox in self.mailboxes:
                 mailbox.settle(result)
             yield result
+
+    def stop(self) -> None:
+        """Take no more inputs: what is in flight ends and is yielded. Signal-safe."""
+        self._batch.stop()
+
+    @property
+    def stopped(self) -> bool:
+        """Whether ``stop()`` was called."""
+        return self._batch.stopped
+
+    @property
+    def left(self) -> int:
+        """Inputs (and entries skipped) the run has not given a result for."""
+        return self.total - len(self._batch.summary.rows)
 
     @property
     def summary(self) -> BatchSummary:

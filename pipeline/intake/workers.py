@@ -9,6 +9,13 @@ its file reported as rejected with the reason.
 Each worker has the next file already waiting in its pipe (``DEPTH``), so it
 never sits idle while the parent records what it sent back.
 
+A batch is stopped (``WorkerPool.stop``, what a command's Ctrl-C handler calls) by
+its parent alone: no file is handed out after that, and what the workers already
+hold is read to its end (stopped twice: dropped, the workers killed). The workers
+ignore SIGINT and SIGTERM, which a terminal or a service manager sends to the
+whole process group, so none of them dies over a file it was reading or prints a
+traceback.
+
 A worker dies with its batch, however the batch ends (``kill -9`` included): on
 Linux the kernel kills it when its parent dies (``PR_SET_PDEATHSIG``); anywhere,
 a watcher thread ends it when the parent's end of a lifeline pipe closes (only the
@@ -96,6 +103,9 @@ def _die_with_parent(parent: int, lifeline: tuple[int, int]) -> None:
 def _worker(
     conn: Connection, setup: Callable[[], Job], parent: int, lifeline: tuple[int, int]
 ) -> None:
+    # Ctrl-C reaches every process of the group: only the parent decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent(parent, lifeline)
     # ``setup`` runs here, after the fork: what the job reads files with is what the
     # parent's modules hold then (tests put stand-in parsers there), and whatever it
@@ -169,6 +179,7 @@ class WorkerPool:
 
     Yields ``(index, what the job returned)`` as each is done, or
     ``(index, {"failure": code, "message": why})`` when its worker was stopped.
+    After ``stop()``, the paths never handed out are not yielded.
     """
 
     def __init__(self, workers: int, limits: Limits, setup: Callable[[], Job]) -> None:
@@ -176,6 +187,18 @@ class WorkerPool:
         self.limits = limits
         self.setup = setup
         self.size = max(1, workers)
+        self.stopped = False
+        self.dropped = False
+
+    def stop(self) -> None:
+        """Hand out no more paths; what the workers hold is still read and yielded.
+
+        Called again (a second Ctrl-C), the workers are killed at once and what they
+        held is not yielded: those paths are not done. Safe to call from a signal
+        handler: it only sets flags the pool looks at.
+        """
+        self.dropped = self.stopped
+        self.stopped = True
 
     def run(self, paths: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
         pending = deque(enumerate(paths))
@@ -195,14 +218,14 @@ class WorkerPool:
         workers = [_Worker(self.context, self.setup, self.lifeline) for _ in range(count)]
 
         def feed(worker: _Worker) -> None:
-            while pending and len(worker.tasks) < DEPTH:
+            while pending and len(worker.tasks) < DEPTH and not self.stopped:
                 worker.give(*pending.popleft())
 
         try:
             for worker in workers:
                 feed(worker)
             checked = 0.0
-            while any(w.tasks for w in workers):
+            while any(w.tasks for w in workers) and not self.dropped:
                 busy = {w.conn: w for w in workers if w.tasks}
                 for ready in wait(list(busy), timeout=CHECK_EVERY):
                     worker = busy[ready]
@@ -245,7 +268,8 @@ class WorkerPool:
                 with contextlib.suppress(OSError):
                     worker.conn.send(None)
             for worker in workers:
-                worker.process.join(2)
+                if not self.dropped:
+                    worker.process.join(2)
                 if worker.process.is_alive():
                     worker.kill()
 
