@@ -90,9 +90,17 @@ def print_pack(
 
 
 def _blank_page(pack: pikepdf.Pdf) -> None:
-    """An empty page the size of the last one: nothing on it, so nothing to tag."""
-    box = pack.pages[-1].mediabox
-    pack.add_blank_page(page_size=(float(box[2]) - float(box[0]), float(box[3]) - float(box[1])))
+    """An empty page the size of the last one: nothing on it, so nothing to tag.
+
+    It has no content stream at all (the key is optional): an empty one, compressed
+    when the pack is saved, is a stream mutool calls cut short.
+    """
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=pikepdf.Array(pack.pages[-1].mediabox),
+        Resources=pikepdf.Dictionary(),
+    )
+    pack.pages.append(pikepdf.Page(page))
 
 
 def write_pack(
