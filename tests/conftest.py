@@ -117,3 +117,13 @@ def store_url(request, tmp_path):
             pytest.fail("SUPFORMS_TEST_PG_URL is not set: .ci/run must start PostgreSQL")
         pytest.skip("no PostgreSQL (set SUPFORMS_TEST_PG_URL, e.g. via .ci/postgres start)")
     return _fresh_postgres(url)
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on loopback, and the mailbox it delivers into."""
+    from tests.smtp import Mailbox, smtp_server
+
+    mailbox = Mailbox()
+    with smtp_server(mailbox) as url:
+        yield mailbox, url

@@ -114,3 +114,14 @@ def check_agreement(
     for document_id, _ in sent | in_flight:  # may have gone: registered
         assert document_id in registry
     return received
+
+
+ALICE = ("Alice Adams", "alice@example.org")
+BOB = ("Bob Brown", "bob@example.org")
+CARA = ("Cara Cole", "cara@example.org")
+
+
+def send(roster: Path, out: Path, url: str, store: str, *extra: str):
+    """``supforms send --json`` through the server at ``url``: code, deliveries, stderr."""
+    code, stdout, err = run(*send_command(roster, out, url, store, *extra))
+    return code, [json.loads(line) for line in stdout.splitlines()], err

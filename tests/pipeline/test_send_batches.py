@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 
-import pytest
 from supforms.pipeline.records.opening import open_store
 
 from tests.cli import run
-from tests.deliveries import check_agreement, log_lines, manifest, send_command, write_roster
-from tests.smtp import Mailbox, smtp_server
+from tests.deliveries import (
+    ALICE,
+    BOB,
+    CARA,
+    check_agreement,
+    log_lines,
+    manifest,
+    send,
+    send_command,
+    write_roster,
+)
 
-ALICE = ("Alice Adams", "alice@example.org")
-BOB = ("Bob Brown", "bob@example.org")
-CARA = ("Cara Cole", "cara@example.org")
 PEOPLE = {address: name for name, address in [ALICE, BOB, CARA]}
-
-
-@pytest.fixture
-def smtp():
-    mailbox = Mailbox()
-    with smtp_server(mailbox) as url:
-        yield mailbox, url
-
-
-def send(roster, out, url, store, *extra):
-    code, stdout, err = run(*send_command(roster, out, url, store, *extra))
-    return code, [json.loads(line) for line in stdout.splitlines()], err
 
 
 def test_an_unfinished_send_is_refused_without_resume(tmp_path, smtp):

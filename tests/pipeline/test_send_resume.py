@@ -4,34 +4,17 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from tests.cli import run
 from tests.deliveries import (
+    ALICE,
+    BOB,
+    CARA,
     check_agreement,
     log_lines,
     manifest,
     outstanding,
-    send_command,
+    send,
     write_roster,
 )
-from tests.smtp import Mailbox, smtp_server
-
-ALICE = ("Alice Adams", "alice@example.org")
-BOB = ("Bob Brown", "bob@example.org")
-CARA = ("Cara Cole", "cara@example.org")
-
-
-@pytest.fixture
-def smtp():
-    mailbox = Mailbox()
-    with smtp_server(mailbox) as url:
-        yield mailbox, url
-
-
-def send(roster, out, url, store, *extra):
-    code, stdout, err = run(*send_command(roster, out, url, store, *extra))
-    return code, [json.loads(line) for line in stdout.splitlines()], err
 
 
 def issued_to(out) -> dict[str, list[str]]:
