@@ -10,7 +10,8 @@
 # configuration: no system service), a Java runtime with Maven, which fetch
 # veraPDF (the PDF/UA validator) for the tests (.ci/verapdf), and Chromium with
 # Node.js and npm, which run pdf.js (Firefox's PDF viewer) on the forms for the tests
-# (tests/pdfjs: pdf.js and puppeteer-core from npm, at the versions its lock file pins).
+# (tests/pdfjs: pdf.js, puppeteer-core and axe-core from npm, at the versions its lock file
+# pins), and axe-core checks the web pages there.
 # Python packages go into .venv, with the development extras the tests need.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -37,6 +37,7 @@ _COMMANDS = {
     "renew": "loop:renew_command",
     "schema": "forms:schema_command",
     "send": "delivery:send_command",
+    "serve": "serve:serve_command",
 }
 
 

@@ -35,8 +35,11 @@ from supforms.schemas.errors import PipelineError
 __all__ = ["roles_sql"]
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_TABLES = ("store_meta", "records", "issued", "audit", "imap_seen", "deliveries", "issued_pdfs")
-_ADDS = ("records", "issued", "audit", "imap_seen", "deliveries", "issued_pdfs")
+_TABLES = (
+    "store_meta", "records", "issued", "audit", "imap_seen", "deliveries", "issued_pdfs",
+    "return_links", "web_users",
+)  # fmt: skip
+_ADDS = ("records", "issued", "audit", "imap_seen", "deliveries", "issued_pdfs", "return_links")
 _SEQUENCES = ("records_id_seq", "audit_id_seq", "deliveries_id_seq")
 _FUNCTIONS = (
     "supforms_audit_archive()",

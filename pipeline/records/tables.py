@@ -36,6 +36,8 @@ __all__ = [
     "metadata",
     "migrate",
     "records",
+    "return_links",
+    "web_users",
 ]
 
 metadata = sa.MetaData()
@@ -128,6 +130,28 @@ audit = sa.Table(
     # The hash chain (records.chain): the hash of the line before, and of this line.
     sa.Column("prev_hash", sa.String(64)),
     sa.Column("hash", sa.String(64)),
+)
+
+return_links = sa.Table(
+    "return_links",
+    metadata,
+    # A copy's personal return link (``supforms serve``: /r/TOKEN), one per copy and
+    # recipient. Only the SHA-256 of the token is kept: the store never holds a link.
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("document_id", sa.String(32), nullable=False, index=True),
+    sa.Column("recipient", sa.String(320), nullable=False),
+    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+web_users = sa.Table(
+    "web_users",
+    metadata,
+    # Accounts of the web face (``supforms users``): an argon2 hash, never a password.
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),  # officer, manager or auditor
+    sa.Column("teams", sa.Text, nullable=False),  # a JSON list: the teams a manager sees
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 
@@ -359,6 +383,11 @@ def _v7(connection: Connection) -> None:
     upgrade(connection)
 
 
+def _v8(connection: Connection) -> None:
+    """The web face: personal return links (hashed) and the accounts that sign in."""
+    metadata.create_all(connection, tables=[return_links, web_users])
+
+
 def append_line(
     connection: Connection,
     action: str,
@@ -403,7 +432,7 @@ def actor() -> str:
         return f"uid:{os.getuid()}"
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 """Schema versions in order; a store at version n runs migrations n+1.. when opened."""
 
 MIGRATION_LOCK = 0x5F0F  # PostgreSQL advisory lock: one process upgrades the store at a time

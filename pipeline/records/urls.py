@@ -34,4 +34,12 @@ def check_store_url(url: str) -> sa.URL:
         ) from None
     if parsed.password is not None or any("password" in key.lower() for key in parsed.query):
         raise StoreError(PASSWORD_HINT)
+    if parsed.get_backend_name() not in _KINDS:
+        raise StoreError(
+            f"a {parsed.get_backend_name()} store is not supported: "
+            "use sqlite:///FILE or postgresql://USER@HOST/DB"
+        )
     return parsed
+
+
+_KINDS = ("sqlite", "postgresql")
