@@ -19,7 +19,7 @@ from supforms.pipeline.records import deliveries
 from supforms.pipeline.records.chain import GENESIS
 from supforms.pipeline.records.deliveries import DeliveryRow, Unreturned
 from supforms.pipeline.records.proof import Head
-from supforms.pipeline.records.tables import audit, imap_seen, records
+from supforms.pipeline.records.tables import audit, imap_seen, meta, records
 from supforms.schemas.errors import StoreError
 
 __all__ = ["StoreQueries"]
@@ -149,6 +149,14 @@ class StoreQueries:
         if row is None:
             raise StoreError(f"no record {record_id}")
         return json.loads(row.result), bytes(row.pdf), row.sha256
+
+    def web_secret(self) -> bytes:
+        """The store's secret for signing the web face's cookies and forms (made at v8)."""
+        with self._reading("reading the store's secret") as connection:
+            value = connection.execute(
+                sa.select(meta.c.value).where(meta.c.key == "web_secret")
+            ).scalar_one()
+        return bytes.fromhex(value)
 
     def head(self) -> Head:
         """The audit chain's last line, to note down outside the store."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -384,8 +385,14 @@ def _v7(connection: Connection) -> None:
 
 
 def _v8(connection: Connection) -> None:
-    """The web face: personal return links (hashed) and the accounts that sign in."""
+    """The web face: personal return links (hashed), the accounts that sign in, and a secret.
+
+    ``web_secret`` (32 random bytes, hex) signs the web face's cookies and form
+    tokens: every worker and every host serving one store shares it, and only
+    those who may read the store can read it.
+    """
     metadata.create_all(connection, tables=[return_links, web_users])
+    connection.execute(meta.insert().values(key="web_secret", value=secrets.token_hex(32)))
 
 
 def append_line(
