@@ -264,18 +264,20 @@ def print_command(
       supforms print contract --count 10            # ten blank contracts
       supforms print agreement --data pairs.csv -o agreements.pdf
     """
-    from supforms.pipeline.delivery.printing import print_copies
+    from supforms.pipeline.cli.interrupt import exit_interrupted, interruptible
+    from supforms.pipeline.delivery.printing import make_pack, printing_store, save_pack
 
-    target, issued = print_copies(
-        form,
-        data=data,
-        count=count,
-        target=out,
-        store=store,
-        config=settings.config,
-        duplex=not simplex,
-    )
-    if not settings.quiet:
-        click.echo(
-            f"Wrote {len(issued)} {form} cop{'y' if len(issued) == 1 else 'ies'} to {target}"
-        )
+    # Ctrl-C while the pack is made: nothing written, nothing registered. Once it is
+    # made, a signal waits for it to be written whole and registered (a moment).
+    with interruptible() as interrupt, printing_store(store) as registry:
+        pack = make_pack(
+            form, data=data, count=count, target=out, config=settings.config,
+            duplex=not simplex,
+        )  # fmt: skip
+        interrupt.attach(lambda: None)
+        save_pack(pack, registry)
+    copies = f"{len(pack.issued)} {form} cop{'y' if len(pack.issued) == 1 else 'ies'}"
+    if not settings.quiet or interrupt.signum is not None:
+        click.echo(f"Wrote {copies} to {pack.target}")
+    if interrupt.signum is not None:
+        exit_interrupted(interrupt, len(pack.issued), 0, "copies", "the pack is whole")

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import click
 
-__all__ = ["Interrupt", "exit_interrupted", "interruptible"]
+__all__ = ["Interrupt", "exit_interrupted", "interruptible", "until_stopped"]
+
+T = TypeVar("T")
 
 AGAIN = "run the same command again: what is done is not done twice"
 
@@ -67,15 +69,42 @@ def interruptible() -> Iterator[Interrupt]:
             signal.signal(number, handler)
 
 
+def until_stopped(items: Iterable[T], interrupt: Interrupt) -> Iterator[T]:
+    """``items`` until a signal comes: the item in hand is finished and given, then no more.
+
+    For a library generator that does one whole thing per item (a reminder sent
+    and logged, a renewal issued and registered): the signal only marks the stop,
+    so the item under way when it came ends as it would have; the generator is
+    then closed, which ends its ``with`` blocks (store, transport) as usual.
+    """
+    stopped = False
+
+    def stop() -> None:
+        nonlocal stopped
+        stopped = True
+
+    interrupt.attach(stop)
+    iterator = iter(items)
+    try:
+        for item in iterator:
+            yield item
+            if stopped:
+                return
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
+
+
 def exit_interrupted(
-    interrupt: Interrupt, done: int, left: int, nouns: str, again: str = AGAIN
+    interrupt: Interrupt, done: int, left: int | None, nouns: str, again: str = AGAIN
 ) -> NoReturn:
     """One line on what an interrupted command did and how to go on; exit 130 or 143.
 
-    ``nouns`` names what was counted ("inputs"); ``again`` says how to do the rest.
+    ``nouns`` names what was counted ("inputs"); ``left`` how many were not
+    reached (None: not known before they are found); ``again`` how to do the rest.
     """
     name = signal.Signals(interrupt.exit_code - 128).name
-    click.echo(
-        f"supforms: interrupted ({name}): {done} {nouns} done, {left} left; {again}.", err=True
-    )
+    counted = f"{done} {nouns} done" + ("" if left is None else f", {left} left")
+    click.echo(f"supforms: interrupted ({name}): {counted}; {again}.", err=True)
     sys.exit(interrupt.exit_code)

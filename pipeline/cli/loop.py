@@ -103,14 +103,18 @@ def remind_command(
     """
     if (form is None) == (not every_form):
         raise click.UsageError("give FORM or --all (one of them)")
+    from supforms.pipeline.cli.interrupt import exit_interrupted, interruptible, until_stopped
     from supforms.pipeline.delivery.mail import mailing
     from supforms.pipeline.delivery.remind import NOT_EMAILED, Policy, remind
 
     stuck = shown = 0
     not_emailed = []
     mail = mail.checked()
-    with mailing(mail, out, store, sending=not dry_run, create=False) as (transport, registry):
-        for delivery in remind(
+    with (
+        interruptible() as interrupt,
+        mailing(mail, out, store, sending=not dry_run, create=False) as (transport, registry),
+    ):
+        reminders = remind(
             form,
             out,
             transport,
@@ -119,13 +123,16 @@ def remind_command(
             sender=mail.sender,
             templates=mail.templates,
             return_address=mail.return_address,
-        ):
+        )
+        for delivery in until_stopped(reminders, interrupt):
             if delivery.status == NOT_EMAILED and not as_json:
                 not_emailed.append(delivery.document_id)  # said once, below: nobody to chase
                 continue
             shown += 1
             stuck += delivery.status in ("failed", "unknown", "refused")
             show_delivery(delivery, settings, as_json, show_bar=False, eml=mail.smtp is None)
+    if interrupt.signum is not None:
+        exit_interrupted(interrupt, shown, None, "reminders")
     if not (as_json or settings.quiet):
         _say_quiet_day(len(not_emailed), shown)
     exit_for(needs_person=stuck > 0)
@@ -205,14 +212,18 @@ def renew_command(
     """
     from dataclasses import asdict
 
+    from supforms.pipeline.cli.interrupt import exit_interrupted, interruptible, until_stopped
     from supforms.pipeline.delivery.mail import mailing
     from supforms.pipeline.delivery.renew import renew
 
-    stuck = 0
+    stuck = done = 0
     mail = mail.checked()
     sending = not (no_send or dry_run)
-    with mailing(mail, out, store, sending=sending, create=False) as (transport, registry):
-        for line in renew(
+    with (
+        interruptible() as interrupt,
+        mailing(mail, out, store, sending=sending, create=False) as (transport, registry),
+    ):
+        renewals = renew(
             registry,
             out,
             within=within,
@@ -224,7 +235,9 @@ def renew_command(
             templates=mail.templates,
             wording=settings.wording(),
             return_address=mail.return_address,
-        ):
+        )
+        for line in until_stopped(renewals, interrupt):
+            done += 1
             stuck += line.status in ("failed", "unknown")
             if as_json:
                 click.echo(json_line(asdict(line)))
@@ -237,4 +250,6 @@ def renew_command(
                     f"due {line.due}  {line.document_id or '-'} "
                     f"{printable(line.recipient)}"
                 )
+    if interrupt.signum is not None:
+        exit_interrupted(interrupt, done, None, "records")
     exit_for(needs_person=stuck > 0)

@@ -8,7 +8,8 @@ pack is tagged like every copy (PDF/UA-1): each copy's structure is a Part of it
 from __future__ import annotations
 
 import io
-from dataclasses import asdict
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +24,9 @@ from supforms.pipeline.records.opening import store_url
 from supforms.pipeline.records.preflight import check_folder, store_errors, writable_store
 from supforms.pipeline.records.store import RecordStore
 
-__all__ = ["print_copies", "print_pack", "write_pack"]
+__all__ = [
+    "Pack", "make_pack", "print_copies", "print_pack", "printing_store", "save_pack", "write_pack",
+]  # fmt: skip
 
 
 def print_pack(
@@ -103,6 +106,15 @@ def _blank_page(pack: pikepdf.Pdf) -> None:
     pack.pages.append(pikepdf.Page(page))
 
 
+@dataclass(frozen=True)
+class Pack:
+    """A print pack made in memory: its file-to-be, its bytes and its copies."""
+
+    target: Path
+    pdf: bytes
+    issued: list[Issued]
+
+
 def write_pack(
     form_id: str,
     records: list[Record] | None,
@@ -115,20 +127,51 @@ def write_pack(
     replace: bool = True,
     duplex: bool = True,
 ) -> list[Issued]:
-    """Write a print pack (``print_pack``) to ``target``; with a ``store``, register its copies.
-
-    Paper copies, blank ones too, are issued: a scan of one is matched by its id.
-    They are registered once the pack is written whole.
-    """
+    """Write a print pack (``print_pack``) to ``target``; with a ``store``, register its copies."""
     pdf, issued = print_pack(
         form_id, records, count, source=source, wording=wording, file=target.name, duplex=duplex
     )
-    # Whole, or WriteError: nothing left, nothing registered.
-    write_private(target, pdf, replace=replace)
+    save_pack(Pack(target, pdf, issued), store, replace=replace)
+    return issued
+
+
+def save_pack(pack: Pack, store: RecordStore | None, *, replace: bool = False) -> None:
+    """Write ``pack`` whole; with a ``store``, then register its copies as issued.
+
+    Whole, or ``WriteError``: nothing left, nothing registered. Paper copies, blank
+    ones too, are issued: a scan of one is matched by its id.
+    """
+    write_private(pack.target, pack.pdf, replace=replace)
     if store is not None:
         with store_errors("registering the copies"):
-            store.register([asdict(copy) for copy in issued])
-    return issued
+            store.register([asdict(copy) for copy in pack.issued])
+
+
+def make_pack(
+    form_id: str,
+    *,
+    data: Path | None = None,
+    count: int = 1,
+    target: Path | None = None,
+    config: Path | None = None,
+    duplex: bool = True,
+) -> Pack:
+    """The pack ``print_copies`` writes, made in memory, neither written nor registered.
+
+    One prefilled copy per record of ``data``, else ``count`` blank copies; the pack
+    goes to ``output/print/FORM-pack-N.pdf`` (``-2``, ``-3``… if that is taken) unless
+    a ``target`` is given.
+    """
+    records = load_records(data) if data else None
+    if target is None:
+        default = Path("output/print") / f"{form_id}-pack-{len(records or []) or count}.pdf"
+        target = free_name(default)
+    check_folder(target.parent)
+    pdf, issued = print_pack(
+        form_id, records, count, source=str(data or ""), wording=load_wording(config),
+        file=target.name, duplex=duplex,
+    )  # fmt: skip
+    return Pack(target, pdf, issued)
 
 
 def print_copies(
@@ -143,27 +186,19 @@ def print_copies(
 ) -> tuple[Path, list[Issued]]:
     """A print pack of ``form_id`` written to ``target``, every copy registered as issued.
 
-    One prefilled copy per record of ``data``, else ``count`` blank copies; the pack
-    goes to ``output/print/FORM-pack-N.pdf`` (``-2``, ``-3``… if that is taken) unless
-    a ``target`` is given. No pack is ever replaced: its copies stay issued, and a
-    ``target`` that exists is refused. Returns the pack's path and its copies.
+    As ``make_pack`` makes it, then ``save_pack``: no pack is ever replaced, its
+    copies stay issued, and a ``target`` that exists is refused. The store is
+    opened first, so a store that cannot be used stops the command before any work.
+    Returns the pack's path and its copies.
     """
-    records = load_records(data) if data else None
-    if target is None:
-        default = Path("output/print") / f"{form_id}-pack-{len(records or []) or count}.pdf"
-        target = free_name(default)
-    check_folder(target.parent)
-    # Paper copies, blank ones too, are issued: a scan of one is matched by its id.
-    with writable_store(store_url(store)) as registry:
-        issued = write_pack(
-            form_id,
-            records,
-            count,
-            target=target,
-            source=str(data or ""),
-            wording=load_wording(config),
-            store=registry,
-            replace=False,
-            duplex=duplex,
+    with printing_store(store) as registry:
+        pack = make_pack(
+            form_id, data=data, count=count, target=target, config=config, duplex=duplex
         )
-    return target, issued
+        save_pack(pack, registry)
+    return pack.target, pack.issued
+
+
+def printing_store(store: str | None) -> AbstractContextManager[RecordStore]:
+    """The store print packs are registered in (``--store``, else as every command finds it)."""
+    return writable_store(store_url(store))

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from email.utils import formataddr
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -119,11 +120,14 @@ def renew(
             # A copy made here by a run that stopped before registering it is that copy.
             made = [earlier[row_key(form, record)] for record in records
                     if row_key(form, record) in earlier]  # fmt: skip
+            if made:
+                with store_errors("registering the renewals"):
+                    store.register(made)
             fresh = [record for record in records if row_key(form, record) not in earlier]
-            copies = made + [asdict(c) for c in generate(form, out, fresh, source="renew")]
-            with store_errors("registering the renewals"):
-                store.register(copies)
-            for copy in copies:
+            # Each new copy is registered as it is written, then reported: a run stopped
+            # between two copies has reported every renewal it issued.
+            made_now = (asdict(c) for c in generate(form, out, fresh, source="renew", store=store))
+            for copy in chain(made, made_now):
                 row = rows[copy["key"]]
                 yield Renewing(row["id"], form, row["due"], "issued", copy["document_id"])
             continue
