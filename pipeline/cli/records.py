@@ -77,7 +77,9 @@ _filters = [
         type=click.Choice(["complete", "incomplete", "invalid", "rejected", "scanned"]),
         help="Only this status.",
     ),
-    click.option("--person", help="Supervisee or supervisor name contains this."),
+    click.option(
+        "--person", help="Supervisee or supervisor name contains this (any case; accents optional)."
+    ),
     click.option("--team", help="Team (or department) is this."),
     click.option("--since", type=DAY, help="Received on or after this date (dd/mm/yyyy)."),
     click.option("--until", type=DAY, help="Received before this date (dd/mm/yyyy)."),

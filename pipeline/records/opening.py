@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from supforms.pipeline.records.faults import missing, opening_failed
+from supforms.pipeline.records.folding import fold
 from supforms.pipeline.records.store import RecordStore
 from supforms.pipeline.records.store_file import sqlite_file
 from supforms.pipeline.records.tables import meta, migrate
@@ -68,6 +69,13 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
         "supforms_lower",
         1,
         lambda text: text.lower() if isinstance(text, str) else text,
+        deterministic=True,
+    )
+    # A name without its accents (Zoë is found as zoe), as queries.folded does on PostgreSQL.
+    connection.create_function(
+        "supforms_fold",
+        1,
+        lambda text: fold(text) if isinstance(text, str) else text,
         deterministic=True,
     )
 

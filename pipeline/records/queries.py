@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from supforms.pipeline.records import deliveries
 from supforms.pipeline.records.chain import GENESIS
 from supforms.pipeline.records.deliveries import DeliveryRow, Unreturned
+from supforms.pipeline.records.folding import fold, folded
 from supforms.pipeline.records.proof import Head
 from supforms.pipeline.records.tables import audit, imap_seen, meta, records
 from supforms.schemas.errors import StoreError
@@ -104,12 +105,12 @@ class StoreQueries:
         if status:
             query = query.where(records.c.status == status)
         if person:
-            # Part of a name, in any case; a % or _ in it is only itself.
-            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", person.lower()) + "%"
+            # Part of a name, in any case, with or without accents; a % or _ is only itself.
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", fold(person)) + "%"
             query = query.where(
                 sa.or_(
-                    self._lower(records.c.supervisee).like(pattern, escape="\\"),
-                    self._lower(records.c.supervisor).like(pattern, escape="\\"),
+                    folded(records.c.supervisee, self.dialect).like(pattern, escape="\\"),
+                    folded(records.c.supervisor, self.dialect).like(pattern, escape="\\"),
                 )
             )
         if team:

@@ -79,6 +79,9 @@ def test_list_filters(inbox, tmp_path, store_url):
     # Letters outside ASCII in either case, on either store; % and _ are only themselves.
     assert [r["form"] for r in listed("--person", "ŁUKASZ WIŚNIEWSKI")] == ["agreement"]
     assert listed("--person", "%") == listed("--person", "_") == []
+    # As people type on any keyboard: without the accents, and Ł as L (Łukasz Wiśniewski).
+    assert [r["form"] for r in listed("--person", "lukasz wisniewski")] == ["agreement"]
+    assert [r["form"] for r in listed("--person", "WISNIEWSKI")] == ["agreement"]
     assert [r["form"] for r in listed("--team", "east")] == ["group-record"]
     assert len(listed("--since", "2000-01-01")) == 4
     assert listed("--until", "2000-01-01") == []
