@@ -148,7 +148,7 @@ def ingest_command(
                 if as_json:
                     click.echo(json_line(result.as_json()))
                 elif needs_person(result) and not settings.quiet:
-                    click.echo(problem_line(result), err=True)
+                    click.echo(problem_line(result, run.origins.get(result.filename)), err=True)
                 if log.isEnabledFor(logging.INFO):
                     for line in signature_lines(result.as_json()):
                         log.info("%s", line)

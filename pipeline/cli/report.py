@@ -83,11 +83,16 @@ def signature_lines(result: dict[str, Any]) -> list[str]:
     ]
 
 
-def problem_line(result: IngestResult) -> str:
-    """One line for an input that needs a person: its file, status and first problem."""
+def problem_line(result: IngestResult, origin: str | None = None) -> str:
+    """One line for an input that needs a person: its file, status and first problem.
+
+    ``origin`` names the file the user gave, when it is not the one read (the email a
+    PDF came attached to).
+    """
     first = result.problems[0] if result.problems else None
     reason = f"{first.field}: {first.message}" if first else ""
     more = len(result.problems) - 1
-    return f"{printable(result.file or result.filename)}: {result.status}: {printable(reason)}" + (
+    name = origin or result.file or result.filename
+    return f"{printable(name)}: {result.status}: {printable(reason)}" + (
         f" (+{more} more)" if more > 0 else ""
     )

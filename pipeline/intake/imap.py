@@ -294,7 +294,7 @@ class MailboxIntake:
             write_private(saved, data)
         except OSError as exc:
             raise PipelineError(f"cannot write: {exc.strerror}", path=str(saved)) from exc
-        pdfs, refused = pdfs_from_emails([saved], out / "mail", self.email_limit)
+        pdfs, refused, _ = pdfs_from_emails([saved], out / "mail", self.email_limit)
         message = _Message(uid, {p.name for p in pdfs} | {p.name for p, _, _ in refused})
         if refused:
             message.outcome = refused[0][1]

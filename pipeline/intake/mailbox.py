@@ -12,13 +12,14 @@ import email.policy
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from supforms.pipeline.files import make_folder, write_private
 from supforms.pipeline.intake.inputs import read_input, read_within
 from supforms.pipeline.names import slug
 from supforms.schemas.errors import ExtractionError
 
-__all__ = ["NO_PDF", "TOO_BIG", "TOO_DEEP", "pdfs_from_emails"]
+__all__ = ["NO_PDF", "TOO_BIG", "TOO_DEEP", "Unpacked", "pdfs_from_emails"]
 
 NO_PDF = "no_pdf_attached"
 TOO_DEEP = "nested_too_deep"
@@ -63,9 +64,16 @@ def _extracted_name(message: Path, number: int, part: email.message.Message) -> 
     return f"{slug(message.stem) or 'message'}-{number}-{name}-{key}.pdf"
 
 
-def pdfs_from_emails(
-    emails: list[Path], folder: Path, limit: int = -1
-) -> tuple[list[Path], list[tuple[Path, str, str]]]:
+class Unpacked(NamedTuple):
+    """What ``pdfs_from_emails`` found: the PDFs saved, the messages refused, and origins."""
+
+    pdfs: list[Path]
+    refused: list[tuple[Path, str, str]]
+    origins: dict[str, str]
+    """Each saved PDF's name -> the email it came in and its name there, as given."""
+
+
+def pdfs_from_emails(emails: list[Path], folder: Path, limit: int = -1) -> Unpacked:
     """The PDFs attached to ``emails`` (saved in ``folder``), and the messages refused.
 
     A message of more than ``limit`` bytes (if set) is refused ``too_big`` unread:
@@ -73,6 +81,7 @@ def pdfs_from_emails(
     """
     inputs: list[Path] = []
     refused: list[tuple[Path, str, str]] = []
+    origins: dict[str, str] = {}
     for path in emails:
         try:
             raw = read_within(path, limit) if limit >= 0 else read_input(path)
@@ -97,9 +106,10 @@ def pdfs_from_emails(
             target = folder / _extracted_name(path, number, part)
             write_private(target, data)
             inputs.append(target)
+            origins[target.name] = f"{path} (attachment {part.get_filename() or number})"
         if not attachments:
             refused.append((path, NO_PDF, "is an email with no PDF attached"))
-    return inputs, refused
+    return Unpacked(inputs, refused, origins)
 
 
 def _attachments(raw: bytes) -> list[tuple[email.message.Message, bytes]]:

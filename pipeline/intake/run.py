@@ -55,6 +55,7 @@ class IngestRun(Held):
         passed_over: list[Entry],
         mailboxes: list[MailboxIntake],
         resources: ExitStack,
+        origins: dict[str, str] | None = None,
     ) -> None:
         self._batch = batch
         self._inputs = (found, refused, passed_over)
@@ -62,6 +63,8 @@ class IngestRun(Held):
         super().__init__(resources)
         self.total = len(found) + len(refused) + len(passed_over)
         """How many results the run will give: each input, and each entry skipped."""
+        self.origins = origins or {}
+        """A PDF taken from a saved email: its name -> the email, as given, and its name there."""
 
     def __iter__(self) -> Iterator[IngestResult]:
         for result in self._batch.run(*self._inputs):
@@ -133,7 +136,7 @@ def ingest(
     files = [name for name in names if not is_mailbox_url(name)]
     inputs = find_inputs(files) if files else Inputs()
     limits = limits or Limits()
-    attached, unmailed = pdfs_from_emails(inputs.emails, out / "mail", limits.email_bytes)
+    attached, unmailed, origins = pdfs_from_emails(inputs.emails, out / "mail", limits.email_bytes)
     found, refused = inputs.pdfs + attached, inputs.refused + unmailed
     passed_over = list(inputs.skipped)
     resources = ExitStack()
@@ -158,7 +161,7 @@ def ingest(
     except BaseException:
         resources.close()
         raise
-    return IngestRun(batch, found, refused, passed_over, mailboxes, resources)
+    return IngestRun(batch, found, refused, passed_over, mailboxes, resources, origins)
 
 
 def inspect(pdf: str | Path, *, config: Path | None = None) -> IngestResult:

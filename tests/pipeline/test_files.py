@@ -413,6 +413,13 @@ def test_same_named_emails_in_two_folders_are_both_archived(tmp_path):
     with open_store(os.environ["SUPFORMS_STORE"]) as store:
         archived = [row["document_id"] for row in store.rows(store.select())]
     assert sorted(archived) == sorted(documents)
+    # Without --json, the line for each names the email it came in, as found.
+    code, _, stderr = run("ingest", str(inbox), "--out", str(tmp_path / "again"), "--no-archive")
+    lines = sorted(stderr.splitlines())
+    for line, folder in zip(lines, ("a", "b"), strict=True):
+        assert line.startswith(
+            f"{inbox / folder / 'RE agreement.eml'} (attachment agreement.pdf): "
+        )
 
 
 def test_recipients_whose_addresses_slug_alike_get_one_eml_each(tmp_path):
