@@ -95,6 +95,30 @@ def _json(path: Path, text: str) -> Any:
         raise _refused(path, f"the key {str(exc)!r} appears twice in one record: keep one") from exc
 
 
+_SPREADSHEET = ' (from a spreadsheet: Save As "CSV UTF-8")'
+_MAGIC = {
+    b"%PDF": "a PDF",
+    b"PK\x03\x04": "a workbook or other zip file",
+    b"\xd0\xcf\x11\xe0": "an old Excel workbook",
+}
+
+
+def _not_data(path: Path) -> str | None:
+    """What a file no data file is, by its first bytes ("a PDF"), or None."""
+    try:
+        with path.open("rb") as file:
+            start = file.read(8)
+    except OSError:
+        return None
+    return next((kind for magic, kind in _MAGIC.items() if start.startswith(magic)), None)
+
+
+def _not_a_data_file(path: Path) -> InvalidRecordError:
+    found = _not_data(path)
+    what = f"this is {found}, not a data file" if found else "unknown data format"
+    return _refused(path, f"{what}: use .csv, .json or .jsonl{_SPREADSHEET}")
+
+
 def load_records(path: Path) -> list[Record]:
     """Every record of a CSV, JSON (object or list) or JSON Lines file, numbered from 1.
 
@@ -102,23 +126,27 @@ def load_records(path: Path) -> list[Record]:
     comma is the decimal mark): the header line says which. A column or key
     named twice is refused, and so is text that is not UTF-8, with a hint.
     """
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json", ".jsonl", ".ndjson"):
+        raise _not_a_data_file(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise PipelineError(f"cannot read data file: {exc.strerror}", path=str(path)) from exc
     except UnicodeDecodeError as exc:
+        if _not_data(path):  # a PDF or a workbook named .csv: no encoding makes it one
+            raise _not_a_data_file(path) from exc
         raise _refused(path, f"the data file is not UTF-8 text: {HINT_UTF8}") from exc
-    suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
             rows: list[Any] = _csv_rows(path, text)
-        elif suffix in (".jsonl", ".ndjson"):
+        elif suffix == ".jsonl":
             rows = [_json(path, line) for line in text.splitlines() if line.strip()]
         elif suffix == ".json":
             loaded = _json(path, text)
             rows = loaded if isinstance(loaded, list) else [loaded]
-        else:
-            raise _refused(path, "unknown data format: use .csv, .json or .jsonl")
+        else:  # .ndjson
+            rows = [_json(path, line) for line in text.splitlines() if line.strip()]
     except csv.Error as exc:
         raise PipelineError(f"not valid CSV ({exc})", path=str(path)) from exc
     records = []

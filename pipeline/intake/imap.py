@@ -108,6 +108,17 @@ class _Folder:
             self.connection = imaplib.IMAP4_SSL(
                 url.host, url.port, ssl_context=context, timeout=timeout
             )
+        except ssl.SSLCertVerificationError as exc:
+            hint = (
+                "if the server's certificate comes from your own authority, give its "
+                "certificate with --imap-ca FILE.pem"
+                if ca_file is None
+                else f"the server's certificate is not signed by {ca_file}"
+            )
+            raise PipelineError(
+                f"the mail server {where} did not prove who it is "
+                f"({exc.verify_message or exc.reason}): {hint}"
+            ) from exc
         except ssl.SSLError as exc:
             raise PipelineError(f"TLS with the mail server {where} failed: {exc.reason}") from exc
         except OSError as exc:

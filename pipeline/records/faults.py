@@ -118,10 +118,15 @@ def missing(url: sa.URL) -> StoreError:
 
 def opening_failed(url: sa.URL, exc: sa.exc.SQLAlchemyError) -> StoreError:
     """The store at ``url`` could not be opened or upgraded: why, and what to do."""
-    if url.drivername.startswith("sqlite"):
+    sqlite = url.drivername.startswith("sqlite")
+    if sqlite:
         meaning = _sqlite_meaning(exc)
         if meaning is not None:
             return StoreError(f"cannot open the records store {shown(url)}: {meaning}")
-    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
-        return StoreError(f"records store {shown(url)} is unreachable: {reason(exc)}")
+    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) and not sqlite:
+        return StoreError(
+            f"records store {shown(url)} is unreachable: {reason(exc)}; check that the "
+            "server runs and that the URL's host, port, database and user are right "
+            "(a password goes in ~/.pgpass or PGPASSWORD, never in the URL)"
+        )
     return StoreError(f"cannot open the records store {shown(url)}: {reason(exc)}")

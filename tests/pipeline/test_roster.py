@@ -62,6 +62,30 @@ def test_cp1252_csv_is_refused_with_a_hint(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("name", "start", "said"),
+    [
+        ("roster.pdf", b"%PDF-1.7\n", "this is a PDF, not a data file"),
+        ("roster.csv", b"%PDF-1.7\n\xff\xfe", "this is a PDF, not a data file"),
+        (
+            "roster.xlsx",
+            b"PK\x03\x04\x14\x00",
+            "this is a workbook or other zip file, not a data file",
+        ),
+        ("roster.txt", b"supervisee.name\nZo\xc3\xab\n", "unknown data format"),
+    ],
+)
+def test_a_file_that_is_no_roster_is_named_for_what_it_is(tmp_path, name, start, said):
+    data = tmp_path / name
+    data.write_bytes(start + b"\x00" * 64)
+    code, _, err = _generate(tmp_path, data)
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"supforms: {data}: {said}: use .csv, .json or "
+        '.jsonl (from a spreadsheet: Save As "CSV UTF-8")'
+    ]
+
+
+@pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
         (

@@ -320,7 +320,11 @@ def test_a_version_5_store_keeps_its_dates_as_dated_on_and_verifies(
 def test_unreachable_store_exits_1(tmp_path):
     code, _, err = run("records", "--store", "postgresql://nobody@127.0.0.1:1/none", "list")
     assert code == 1
-    assert "is unreachable" in err
+    (line,) = err.strip().splitlines()
+    assert "is unreachable: connection failed" in line
+    assert "check that the server runs" in line  # the next step
+    assert "\\n" not in line
+    assert "psycopg" not in line
     code, _, err = run("records", "--store", "nonsense", "list")
     assert code == 2  # a usage error, found before anything is done
     assert "not a store URL" in err
