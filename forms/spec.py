@@ -94,6 +94,10 @@ def _max_length(metadata: list[Any]) -> int | None:
     return int(found.max_length) if found is not None else None
 
 
+DATE_HINT = "dd/mm/yyyy"
+"""How a date is written on the forms: its fields' hint, and the end of their names."""
+
+
 def _tooltip(ancestors: tuple[str, ...], title: str) -> str:
     # An ancestor's title is left out where the field's own title already says it
     # ("Supervisee" above "Name of Supervisee"); screen readers read every word.
@@ -172,7 +176,9 @@ def _leaf(
         path=path,
         kind=kind,
         title=title,
-        tooltip=_tooltip(ancestors, title),
+        # A date says how it is written: "Date of supervision, dd/mm/yyyy" is what a
+        # screen reader announces, not a bare format all dates share.
+        tooltip=_tooltip(ancestors, title) + (f", {DATE_HINT}" if kind == "date" else ""),
         required=_first(metadata, Required) is not None,
         options=options,
         lines=multiline.lines if multiline else 1,

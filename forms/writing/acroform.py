@@ -19,7 +19,7 @@ import io
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 from supforms.forms.fonts import FieldFont
-from supforms.forms.spec import FieldSpec
+from supforms.forms.spec import DATE_HINT, FieldSpec
 from supforms.forms.writing.appearance import FONT_RESOURCE, VALUE_SIZE, check_on, dot_on
 from supforms.forms.writing.layout import StaticPages, Widget
 from supforms.forms.writing.tagging import add_structure
@@ -49,7 +49,6 @@ FIELD_TYPES = {
     "scale": "/Btn",
     "signature": "/Sig",
 }
-DATE_FORMAT = "dd/mm/yyyy"
 PRINT = 4
 DEFAULT_APPEARANCE = f"/{FONT_RESOURCE} {VALUE_SIZE:g} Tf 0 g"
 """What people type shows at 9 pt in every text field; boxes are sized to hold their values."""
@@ -127,8 +126,8 @@ def _date_actions(pdf: Pdf) -> Dictionary:
         return pdf.make_indirect(Dictionary(S=Name.JavaScript, JS=String(code)))
 
     return Dictionary(
-        F=js(f'AFDate_FormatEx("{DATE_FORMAT}");'),
-        K=js(f'AFDate_KeystrokeEx("{DATE_FORMAT}");'),
+        F=js(f'AFDate_FormatEx("{DATE_HINT}");'),
+        K=js(f'AFDate_KeystrokeEx("{DATE_HINT}");'),
     )
 
 

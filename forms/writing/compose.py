@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from supforms.forms.fonts import field_font
-from supforms.forms.spec import FieldSpec
+from supforms.forms.spec import DATE_HINT, FieldSpec
 from supforms.forms.writing.appearance import PAD, VALUE_SIZE, box_height, wide_lines
 from supforms.forms.writing.layout import (
     BOTTOM,
@@ -342,9 +342,7 @@ def _label_and_box(
     flow.box(rect)
     flow.place(spec, rect, lines=lines)
     if spec.kind == "date":
-        _label_text(
-            flow, x + width + 6, flow.y + height / 2 - 3, "dd/mm/yyyy", size=7.5, color=GREY
-        )
+        _label_text(flow, x + width + 6, flow.y + height / 2 - 3, DATE_HINT, size=7.5, color=GREY)
 
 
 def _text_row(flow: Flow, spec: FieldSpec, label: str) -> None:
@@ -441,7 +439,7 @@ def _columns(flow: Flow, refs: tuple[FieldRef, ...], specs: dict[str, FieldSpec]
         flow.box(rect)
         flow.place(spec, rect, lines=lines)
         if spec.kind == "date":
-            _label_text(flow, x + 2, top - height - 9, "dd/mm/yyyy", size=7.5, color=GREY)
+            _label_text(flow, x + 2, top - height - 9, DATE_HINT, size=7.5, color=GREY)
         x += width + gap
     flow.y = top - tallest - (12 if any(s.kind == "date" for s, _ in fields) else 0)
 

@@ -54,6 +54,14 @@ def _new_structure(pdf: Pdf) -> tuple[pikepdf.Object, pikepdf.Object]:
     return root, document
 
 
+def _tooltip(annot: pikepdf.Object) -> pikepdf.Object | None:
+    """A widget's field's ``/TU`` (its own, or its parent field's), if it has one."""
+    if Name.TU in annot:
+        return annot.TU
+    parent = annot.get(Name.Parent)
+    return parent.TU if parent is not None and Name.TU in parent else None
+
+
 def add_structure(pdf: Pdf, structure: Node, annots: list[pikepdf.Object]) -> None:
     """Write ``structure`` (a Document node) as ``pdf``'s structure tree.
 
@@ -61,7 +69,9 @@ def add_structure(pdf: Pdf, structure: Node, annots: list[pikepdf.Object]) -> No
     (a ``Form`` node's kid is an index into it). Every page gets ``/Tabs /S`` (tab
     order follows the structure) and its ParentTree key; every widget its own. A
     widget's ``/Contents`` (a radio button's "Safety scale: 7") becomes its Form
-    element's ``/Alt``, which pdf.js gives the button as its ``aria-label``.
+    element's ``/Alt``, which pdf.js gives the button as its ``aria-label``; every
+    other field's Form element has its field's tooltip as ``/Alt``, the only name
+    pdf.js gives a text field or a list to a screen reader.
     """
     pages = [page.obj for page in pdf.pages]
     root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
@@ -96,6 +106,9 @@ def add_structure(pdf: Pdf, structure: Node, annots: list[pikepdf.Object]) -> No
                 element.Pg = annot.P
                 if Name.Contents in annot:  # a radio button: named with its value
                     element.Alt = annot.Contents
+                elif (name := _tooltip(annot)) is not None:
+                    # pdf.js names a field by its Form element's /Alt (not its /TU).
+                    element.Alt = name
         if not kids and node.tag not in ("TD", "TH"):
             return None  # nothing was drawn in it
         # A Form's only kid, its OBJR, stands alone rather than in an array: pyHanko's

@@ -3,7 +3,8 @@
 //   radios: every <input type="radio"> with its group name, its box's aria-label and
 //           title, and the role and name Chromium's accessibility tree gives the input
 //           and its box (the <section> pdf.js wraps each widget in);
-//   tabs:   the elements focused by pressing Tab from the top until focus comes back;
+//   tabs:   the elements focused by pressing Tab from the top until focus comes back, each
+//           with the role and name Chromium's accessibility tree gives it;
 //   arrow:  what ArrowRight does from the first button of a group (focus and checked).
 // Usage: node radio_groups.mjs FORM.pdf [CHROMIUM]; tests/forms/test_radio_groups.py runs it.
 import { readFile } from "node:fs/promises";
@@ -104,13 +105,19 @@ try {
     await page.keyboard.press("Tab");
     const focused = await page.evaluate(describeFocused);
     if (focused === null || focused.id < tabs.length) break; // out of the page, or round again
-    tabs.push(focused);
+    // What a screen reader announces: the role and name Chromium's accessibility tree gives.
+    const handle = await page.evaluateHandle(() => document.activeElement);
+    const node = await page.accessibility.snapshot({ root: handle, interestingOnly: false });
+    tabs.push({ ...focused, role: node?.role ?? null, accessibleName: node?.name ?? "" });
   }
 
-  const first = radios[0];
-  await page.evaluate((name) => document.querySelector(`input[type=radio][name="${name}"]`).focus(), first.name);
-  await page.keyboard.press("ArrowRight");
-  const arrow = await page.evaluate(describeFocused);
+  const first = radios[0]; // a form may have no radio buttons: then no arrow step
+  let arrow = null;
+  if (first) {
+    await page.evaluate((name) => document.querySelector(`input[type=radio][name="${name}"]`).focus(), first.name);
+    await page.keyboard.press("ArrowRight");
+    arrow = await page.evaluate(describeFocused);
+  }
 
   process.stdout.write(JSON.stringify({ radios, tabs, arrow }) + "\n");
 } finally {
