@@ -41,7 +41,10 @@ class FieldSpec:
     path: str
     kind: FieldKind
     title: str
+    label: str
+    """The field in words, with the headings it sits under ("Signatures: Supervisor: Date")."""
     tooltip: str
+    """Its accessible name: the label, and for a date how it is written (", dd/mm/yyyy")."""
     required: bool = False
     options: tuple[str, ...] = ()
     lines: int = 1
@@ -98,7 +101,7 @@ DATE_HINT = "dd/mm/yyyy"
 """How a date is written on the forms: its fields' hint, and the end of their names."""
 
 
-def _tooltip(ancestors: tuple[str, ...], title: str) -> str:
+def _label(ancestors: tuple[str, ...], title: str) -> str:
     # An ancestor's title is left out where the field's own title already says it
     # ("Supervisee" above "Name of Supervisee"); screen readers read every word.
     kept = [a for a in ancestors if a and a.lower() not in title.lower()]
@@ -176,9 +179,10 @@ def _leaf(
         path=path,
         kind=kind,
         title=title,
+        label=_label(ancestors, title),
         # A date says how it is written: "Date of supervision, dd/mm/yyyy" is what a
         # screen reader announces, not a bare format all dates share.
-        tooltip=_tooltip(ancestors, title) + (f", {DATE_HINT}" if kind == "date" else ""),
+        tooltip=_label(ancestors, title) + (f", {DATE_HINT}" if kind == "date" else ""),
         required=_first(metadata, Required) is not None,
         options=options,
         lines=multiline.lines if multiline else 1,

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import jinja2
+from supforms.pipeline.delivery.headers import MAIL_POLICY
 from supforms.pipeline.delivery.roster import control_characters
 from supforms.pipeline.files import write_private
 from supforms.schemas.errors import PipelineError, SettingError
@@ -128,7 +129,7 @@ def compose_email(
     bad = control_characters(subject)
     if bad:
         raise PipelineError(f"email subject contains control characters ({bad})")
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = sender
     message["To"] = formataddr((letter.name, letter.address))
     message["Subject"] = subject

@@ -51,7 +51,7 @@ def shortfall(form: str, version: str, problems: list[dict[str, Any]]) -> list[s
     except PipelineError:
         specs = ()
     order = {spec.path: index for index, spec in enumerate(specs)}
-    labels = {spec.path: _label(spec.tooltip) for spec in specs}
+    labels = {spec.path: _label(spec.label) for spec in specs}
     found: dict[str, str] = {}
     file_problem = False
     for problem in problems:

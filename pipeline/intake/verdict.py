@@ -150,4 +150,4 @@ def _completeness(specs: tuple[FieldSpec, ...], result: IngestResult) -> None:
             continue
         code = "unsigned" if spec.kind == "signature" else "missing"
         what = "is not signed" if spec.kind == "signature" else "is empty"
-        result.problems.append(Problem(spec.path, code, f"{spec.tooltip} {what}"))
+        result.problems.append(Problem(spec.path, code, f"{spec.label} {what}"))

@@ -53,7 +53,7 @@ def test_bad_dates_are_named_not_guessed(typed, code):
     assert typed.strip() in problem.message
 
 
-TICK = FieldSpec("consent", "checkbox", "Consent", "Consent")
+TICK = FieldSpec("consent", "checkbox", "Consent", "Consent", "Consent")
 
 
 @pytest.mark.parametrize("state", ["Yes", "On", "1", "Ja", "checked", "/Yes"])
