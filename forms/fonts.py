@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import os
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -97,6 +98,17 @@ class FieldFont:
     def missing(self, text: str) -> str:
         """The characters of ``text`` this font cannot show, each once."""
         return "".join(dict.fromkeys(ch for ch in text if ord(ch) not in self.gids))
+
+    def missing_named(self, text: str, most: int = 6) -> str:
+        """The characters this font cannot show, each once, by its Unicode name, for people.
+
+        "'م' (ARABIC LETTER MEEM), '😀' (GRINNING FACE) and 3 more": letters of a
+        right-to-left script run together would read as one garbled word.
+        """
+        missing = [ch for ch in self.missing(text) if ch not in "\r\n"]
+        named = [f"'{ch}' ({unicodedata.name(ch, f'U+{ord(ch):04X}')})" for ch in missing[:most]]
+        more = len(missing) - len(named)
+        return ", ".join(named) + (f" and {more} more" if more > 0 else "")
 
     def width(self, text: str, size: float) -> float:
         """Advance width of ``text`` in points at ``size``."""

@@ -131,12 +131,13 @@ def _check_printable(
                     )
                 )
             elif not form.field_font.covers(value):
-                missing = form.field_font.missing(value)
+                missing = form.field_font.missing_named(value)
                 problems.append(
                     Problem(
                         f"row {row.row}: {path}",
                         "unsupported_character",
-                        f"{missing!r} cannot be printed by the form font (Latin, Greek, Cyrillic)",
+                        f"the form cannot print {missing} (its font has Latin, Greek and "
+                        "Cyrillic letters)",
                     )
                 )
     if problems:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
+from supforms.forms.fonts import field_font
 from supforms.forms.reading.normalise import normalise_value
 from supforms.forms.spec import FieldSpec
 from supforms.forms.values import display_values, dotted, nest
@@ -21,6 +22,7 @@ from supforms.schemas.registry import model_for
 __all__ = [
     "INCOMPLETE_CODES",
     "INVALID_CODES",
+    "NOT_PRINTABLE",
     "complete_status",
     "normalised_values",
     "returned_values",
@@ -99,7 +101,25 @@ def normalised_values(
             problems.append(problem)
         elif value is not None:
             flat[spec.path] = value
+            if isinstance(value, str) and not field_font().covers(value):
+                problems.append(_not_printable(spec, value))
     return flat
+
+
+NOT_PRINTABLE = "not_printable"
+"""A value kept, but with letters the form's font cannot draw: a flag, not a status.
+
+A viewer saves what was typed, and draws nothing for letters its font lacks: the
+copy someone signed, and every print of it, show the field blank or cut. The value
+is in the record; the flag says the paper does not show it.
+"""
+
+
+def _not_printable(spec: FieldSpec, value: str) -> Problem:
+    letters = field_font().missing_named(value)
+    return Problem(
+        spec.path, NOT_PRINTABLE, f"{spec.label} cannot be shown on the printed form: {letters}"
+    )
 
 
 def complete_status(specs: tuple[FieldSpec, ...], result: IngestResult) -> Status:

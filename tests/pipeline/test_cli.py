@@ -155,7 +155,23 @@ def test_characters_the_font_cannot_show_are_refused(tmp_path):
     data.write_text(json.dumps({"supervisee": {"name": "李小龍"}}), encoding="utf-8")
     code, _, err = run("generate", "contract", "--data", str(data), "-o", str(tmp_path / "o"))
     assert code == 2
-    assert "row 1: supervisee.name: '李小龍' cannot be printed by the form font" in err
+    # Each letter once, by its Unicode name: letters run together read as a garbled word.
+    assert (
+        "row 1: supervisee.name: the form cannot print '李' (CJK UNIFIED IDEOGRAPH-674E), "
+        "'小' (CJK UNIFIED IDEOGRAPH-5C0F), '龍' (CJK UNIFIED IDEOGRAPH-9F8D) (its font has "
+        "Latin, Greek and Cyrillic letters)"
+    ) in err
+
+
+def test_an_arabic_name_is_refused_letter_by_letter_each_once(tmp_path):
+    data = tmp_path / "arabic.json"
+    name = "محمد عبد الرحمن"
+    data.write_text(json.dumps({"supervisee": {"name": name}}), encoding="utf-8")
+    code, _, err = run("generate", "contract", "--data", str(data), "-o", str(tmp_path / "o"))
+    assert code == 2
+    assert "'م' (ARABIC LETTER MEEM), 'ح' (ARABIC LETTER HAH), 'د' (ARABIC LETTER DAL)" in err
+    assert err.count("ARABIC LETTER MEEM") == 1
+    assert " and 3 more " in err  # 9 letters: 6 named, the count of the rest
 
 
 def test_unreadable_data_file_is_one_clear_line(tmp_path):
