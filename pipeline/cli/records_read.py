@@ -82,21 +82,33 @@ def list_command(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the original PDF, byte for byte, to this file.",
 )
+@click.option(
+    "--print", "print_out", type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a print copy to this file: every value whole, on continuation pages.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="The ingest JSON instead of the report.")
 @store_option
 @click.pass_context
 def show_command(
-    ctx: click.Context, record_id: int, pdf_out: Path | None, as_json: bool, store: str | None
-) -> None:
-    """Show one record; --pdf gets its original back. Audited: who read it.
+    ctx: click.Context, record_id: int, pdf_out: Path | None, print_out: Path | None,
+    as_json: bool, store: str | None,
+) -> None:  # fmt: skip
+    """Show one record; --pdf gets its original back, --print a copy to print. Audited.
+
+    \b
+    A viewer shows of a long answer what its box holds: --print makes a flattened
+    copy of the values as returned, each whole (continuing on extra pages), with
+    the return's document id; the signatures are in the original (--pdf).
 
     \b
     Examples:
       supforms records show 42
       supforms records show 42 --pdf original.pdf
+      supforms records show 42 --print record-42.pdf
       supforms records show 42 --json
     """
     from supforms.pipeline.cli.report import describe_result
+    from supforms.pipeline.delivery.printing import reprint
     from supforms.pipeline.delivery.renew import links
     from supforms.pipeline.files import write_private
 
@@ -104,10 +116,11 @@ def show_command(
     result, pdf, _ = records.record(record_id)
     if pdf_out:
         write_private(pdf_out, pdf)  # whole, or WriteError: exit 1, nothing left
+    if print_out:
+        write_private(print_out, reprint(result))
     # Logged before anything is shown: no reading without its line.
-    records.audit_read(
-        "show --pdf" if pdf_out else "show --json" if as_json else "show", [record_id]
-    )
+    how = "show --pdf" if pdf_out else "show --print" if print_out else "show"
+    records.audit_read("show --json" if as_json and how == "show" else how, [record_id])
     cycle = [] if as_json else links(records, record_id, result.get("document_id"))
     click.echo(json_line(result, indent=1) if as_json else describe_result(result))
     for line in cycle:

@@ -12,8 +12,11 @@ from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pikepdf
+from pydantic import ValidationError
+from supforms.forms.values import display_values
 from supforms.forms.writing.compiled import compiled_form
 from supforms.forms.writing.tagging import PackStructure
 from supforms.forms.writing.wording import Wording, load_wording
@@ -23,6 +26,8 @@ from supforms.pipeline.files import free_name, write_private
 from supforms.pipeline.records.opening import store_url
 from supforms.pipeline.records.preflight import check_folder, store_errors, writable_store
 from supforms.pipeline.records.store import RecordStore
+from supforms.schemas.errors import PipelineError
+from supforms.schemas.registry import latest, model_for
 
 __all__ = [
     "Pack", "make_pack", "print_copies", "print_pack", "printing_store", "save_pack", "write_pack",
@@ -202,3 +207,36 @@ def print_copies(
 def printing_store(store: str | None) -> AbstractContextManager[RecordStore]:
     """The store print packs are registered in (``--store``, else as every command finds it)."""
     return writable_store(store_url(store))
+
+
+def reprint(result: dict[str, Any], issued_at: datetime | None = None) -> bytes:
+    """A print copy of a stored return: its values as returned, each whole, flattened.
+
+    What a viewer shows of a long answer is what its box holds; this copy carries
+    every value whole, on continuation pages after the page a box overflows, with
+    the return's own document id (``issued_at``: when that copy was issued, if
+    known). Signatures are not drawn: the original (``records show --pdf``) holds them.
+
+    Raises:
+        PipelineError: the record is not a form's, or a value has letters the form
+            cannot print (each named).
+    """
+    form_id, version = result.get("form"), result.get("version")
+    if not form_id or not result.get("data"):
+        raise PipelineError("the record holds no form's values to print (it was rejected)")
+    try:
+        model = model_for(str(form_id), str(version))
+        record = model.model_validate(result["data"])
+    except (KeyError, ValidationError) as exc:
+        raise PipelineError(f"the record's values are not a {form_id} {version}: {exc}") from exc
+    if model is not latest(str(form_id)):
+        raise PipelineError(f"a {form_id} of version {version} is printed only by that version")
+    form = compiled_form(str(form_id))
+    for path, value in display_values(record).items():
+        if isinstance(value, str) and not form.field_font.covers(value):
+            letters = form.field_font.missing_named(value)
+            raise PipelineError(f"{path}: the form cannot print {letters}")
+    _, pdf, _ = issue_copy(
+        form, record, issued_at=issued_at, document_id=result.get("document_id"), flatten=True
+    )
+    return pdf
