@@ -4,7 +4,7 @@ Every schema field must be placed by the wording exactly once: a field placed
 twice, or not at all, is a ``LayoutError`` before any PDF exists.
 
 Each block is drawn inside its structure element (PDF/UA-1): the title an H1,
-headings H2, clauses and notes P, bullets and numbered items one L per run, the
+headings H2 (a step within a section, H3), clauses and notes P, bullets and numbered items one L per run, the
 question grid and the repeated rows a Table with header cells, and each run of
 field rows a Div in which every label is a P read just before its field's Form.
 The reading order is the order of the structure tree, not the drawing order.
@@ -170,7 +170,7 @@ def _heading(flow: Flow, block: Block, _: dict[str, FieldSpec]) -> None:
     lines = flow.wrap(block.text, WIDTH, 10.5, bold=True)
     flow.ensure(14 * len(lines) + 8 + 60)  # keep a heading with what follows it
     flow.y -= 8
-    with flow.element("H2"):
+    with flow.element(f"H{block.level}"):
         for line in lines:
             flow.y -= 14
             flow.text(MARGIN, flow.y + 3, line, size=10.5, bold=True)

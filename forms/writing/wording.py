@@ -77,6 +77,8 @@ class Block:
     number: str = ""
     refs: tuple[FieldRef, ...] = ()
     cells: tuple[tuple[str, ...], ...] = ()
+    level: int = 2
+    """A heading's level: ``== `` is 2 (a section), ``=== `` is 3 (a step within one)."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,8 @@ def parse_blocks(markup: str) -> list[Block]:
             blocks.append(Block("pagebreak"))
         elif line.startswith("=~ "):
             blocks.append(Block("subtitle", line[3:].strip()))
+        elif line.startswith("=== "):
+            blocks.append(Block("heading", line[4:].strip(), level=3))
         elif line.startswith("== "):
             blocks.append(Block("heading", line[3:].strip()))
         elif line.startswith("= "):

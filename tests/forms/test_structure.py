@@ -3,8 +3,8 @@
 The tree is read two ways: by pikepdf with PDFium's text (``tests.structure.walk``)
 and by poppler (``pdfinfo -struct-text``), so a pass does not rest on one program.
 What it must be is built here from the wording's blocks, independently of
-``forms.writing.compose``: the title an H1, headings H2, clauses P, bullets and numbered
-items L/LI/Lbl/LBody, the question grid a Table of TH and TD, and in each row of
+``forms.writing.compose``: the title an H1, headings H2 (steps within a section
+H3), clauses P, bullets and numbered items L/LI/Lbl/LBody, the question grid a Table of TH and TD, and in each row of
 fields every label a P followed at once by its field's Form element (a radio
 button after its option's name, a table cell under its column's header).
 """
@@ -174,7 +174,7 @@ def expected_tree(form_id: str) -> Tree:
         if block.kind == "title":
             kids.append(("H1", [block.text]))
         elif block.kind == "heading":
-            kids.append(("H2", [_words(block.text)]))
+            kids.append((f"H{block.level}", [_words(block.text)]))
         elif block.kind in ("subtitle", "paragraph", "note"):
             kids.append(("P", _inline(block.text)))
         elif block.kind == "table":
