@@ -3,10 +3,10 @@
 Every schema field must be placed by the wording exactly once: a field placed
 twice, or not at all, is a ``LayoutError`` before any PDF exists.
 
-Each block is drawn inside its structure element (PDF/UA-1): the title an H1,
-headings H2 (a step within a section, H3), clauses and notes P, bullets and numbered items one L per run, the
-question grid and the repeated rows a Table with header cells, and each run of
-field rows a Div in which every label is a P read just before its field's Form.
+Each block is drawn inside its structure element (PDF/UA-1): the title an H1, headings
+H2 (a step within a section, H3), clauses and notes P, bullets and numbered items one
+L per run, the question grid and the repeated rows a Table with header cells, and each
+run of field rows a Div in which every label is a P read just before its field's Form.
 The reading order is the order of the structure tree, not the drawing order.
 """
 

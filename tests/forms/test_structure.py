@@ -3,10 +3,11 @@
 The tree is read two ways: by pikepdf with PDFium's text (``tests.structure.walk``)
 and by poppler (``pdfinfo -struct-text``), so a pass does not rest on one program.
 What it must be is built here from the wording's blocks, independently of
-``forms.writing.compose``: the title an H1, headings H2 (steps within a section
-H3), clauses P, bullets and numbered items L/LI/Lbl/LBody, the question grid a Table of TH and TD, and in each row of
-fields every label a P followed at once by its field's Form element (a radio
-button after its option's name, a table cell under its column's header).
+``forms.writing.compose``: the title an H1, headings H2 (steps within a section H3),
+clauses P, bullets and numbered items L/LI/Lbl/LBody, the question grid a Table of TH
+and TD, and in each row of fields every label a P followed at once by its field's Form
+element (a radio button after its option's name, a table cell under its column's
+header).
 """
 
 from __future__ import annotations
