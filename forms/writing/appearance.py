@@ -10,6 +10,7 @@ answer that outgrows its box continues on a continuation page (``forms.writing.f
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from supforms.forms.fonts import FieldFont
@@ -111,12 +112,30 @@ def fit_lines(font: FieldFont, value: str, width: float, height: float, wrap: bo
         size = max(MIN_SIZE, size - 0.5)
 
 
+_HYPHENS = re.compile(r"(?<=[^\W\d_][-\u2010])(?=[^\W\d_])")
+
+
+def _pieces(paragraph: str) -> list[tuple[str, bool]]:
+    """The paragraph's words, each hyphenated one split after its hyphens: (piece, joined).
+
+    ``joined``: the piece follows the one before it with no space (it went on after
+    a hyphen between two letters, as in Anne-Marie, not in 2026-03-01).
+    """
+    pieces: list[tuple[str, bool]] = []
+    for word in paragraph.split(" "):
+        for number, piece in enumerate(_HYPHENS.split(word)):
+            pieces.append((piece, number > 0))
+    return pieces
+
+
 def wrap_text(
     font: FieldFont, text: str, width: float, size: float, anywhere: bool = False
 ) -> list[str]:
     """Lines of ``text`` no wider than ``width``: broken between words, or between any letters.
 
-    A word longer than a line (a long email address) is broken between letters anyway.
+    A hyphenated word may break after a hyphen ("Smith-" / "Jones"), as a person
+    writing it would; a word longer than a line (a long email address) is broken
+    between letters anyway.
     """
     scale = size / 1000.0
     widths, gids = font.widths, font.gids
@@ -125,12 +144,13 @@ def wrap_text(
     for paragraph in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         current: list[str] = []
         used = 0.0
-        for word in [paragraph] if anywhere else paragraph.split(" "):
+        for word, joined in [(paragraph, False)] if anywhere else _pieces(paragraph):
             letters = [widths[gids.get(ord(ch), 0)] * scale for ch in word]
             whole = sum(letters)
-            if current and used + space + whole <= width:
-                current += [" ", word]
-                used += space + whole
+            gap = 0.0 if joined else space
+            if current and used + gap + whole <= width:
+                current += [word] if joined else [" ", word]
+                used += gap + whole
                 continue
             if current:
                 lines.append("".join(current))
