@@ -58,6 +58,7 @@ class StoreWeb:
     if TYPE_CHECKING:
 
         def _reading(self, doing: str) -> AbstractContextManager[Connection]: ...
+        def _lower(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]: ...
         def _begin(self, doing: str = "writing") -> AbstractContextManager[Connection]: ...
         def _audit(
             self, connection: Connection, action: str, record_id: int | None, detail: dict[str, Any]
@@ -115,6 +116,33 @@ class StoreWeb:
                 sa.select(*columns).where(records.c.id == record_id)
             ).one_or_none()
         return dict(row._mapping) if row is not None else None
+
+    def team_of(self, record_id: int) -> str | None:
+        """The record's team, else its supervisee's: their newest record naming one.
+
+        As compliance finds a supervisee's team: a session record names none of its own.
+        """
+        with self._reading("reading a record's team") as connection:
+            row = connection.execute(
+                sa.select(records.c.team, records.c.supervisee).where(records.c.id == record_id)
+            ).one_or_none()
+            if row is None or row.team or not row.supervisee:
+                return row.team if row is not None else None
+            name = " ".join(row.supervisee.split()).lower()
+            return connection.execute(
+                sa.select(records.c.team)
+                .where(
+                    self._lower(records.c.supervisee) == name,
+                    records.c.team.is_not(None),
+                    records.c.status.notin_(["rejected", "duplicate"]),
+                )
+                .order_by(
+                    sa.case((records.c.status == "complete", 0), else_=1),
+                    records.c.dated_on.desc(),
+                    records.c.id.desc(),
+                )
+                .limit(1)
+            ).scalar_one_or_none()
 
     def audit_of(self, record_id: int) -> list[dict[str, Any]]:
         """The audit lines naming this record as theirs, oldest first (time, actor, action)."""

@@ -50,6 +50,7 @@ def _allowed(request: Request) -> tuple[int, dict[str, Any]] | Response:
     facts = store.record_facts(record_id) if 0 < record_id < 2**31 else None
     if facts is None:
         raise HTTPException(404)
+    facts["team"] = store.team_of(record_id)  # its own, else its supervisee's
     teams = teams_of(request.state.user)
     if teams is not None and (facts["team"] or "").casefold() not in {t.casefold() for t in teams}:
         return forbidden(request, "This record belongs to a team you do not manage.")

@@ -2,7 +2,7 @@
 
 The cookie (``supforms_session``) holds the account's name, when the session
 ends (8 hours after signing in) and a digest of the account's password hash, all
-signed with an HMAC under the store's secret (``website_secret``): every worker and
+signed with an HMAC under the store's secret (``web_secret``): every worker and
 host serving the store can check it, nobody without the secret can make one,
 and nothing is kept on the server. Each request looks the account up again, so
 a removed account, or one added again with a new password, ends its sessions at
@@ -50,9 +50,9 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def site_secret(request: Request) -> bytes:
-    secret = getattr(request.app.state, "website_secret", None)
+    secret = getattr(request.app.state, "web_secret", None)
     if secret is None:
-        secret = request.app.state.website_secret = request.app.state.store.website_secret()
+        secret = request.app.state.web_secret = request.app.state.store.web_secret()
     return bytes(secret)
 
 

@@ -99,7 +99,7 @@ def _form(request: Request, *, error: bool = False, name: str = "", status: int 
     token = csrf_token(request, site_secret(request))
     response = page(
         request, "sign_in.html.j2", status=status, csrf=token, error=ERROR if error else None,
-        name=name, next=_next(request.query_params.get("next")),
+        entered=name, next=_next(request.query_params.get("next")),
     )  # fmt: skip
     return keep_csrf_cookie(request, response)
 
