@@ -69,10 +69,14 @@ def make_store(url: str) -> dict[str, int]:
         store.register(
             [
                 {
-                    "document_id": f"{n:032x}", "form": "session-record", "version": "1",
-                    "file": f"copy-{n}.pdf", "recipient": whom, "prefill": {},
+                    "document_id": f"{n:032x}",
+                    "form": "session-record",
+                    "version": "1",
+                    "file": f"copy-{n}.pdf",
+                    "recipient": whom,
+                    "prefill": {},
                     "issued_at": (now - timedelta(days=age)).isoformat(),
-                }  # fmt: skip
+                }
                 for n, (whom, age) in enumerate(
                     [("East Worker 0", 3), ("East Late", 40), ("East Late", 90), ("West Alone", 20)]
                 )

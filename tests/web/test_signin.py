@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import base64
 import json
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
-
-import warnings
 
 import pytest
 from supforms.pipeline.records.opening import open_store
@@ -29,10 +28,20 @@ with warnings.catch_warnings():  # this Starlette would rather have "httpx2": ht
 PAGES = ["/", "/records/1", "/records/1/original", "/records/999999"]
 
 
+@pytest.fixture(scope="module")
+def made(tmp_path_factory) -> tuple[Path, dict[str, int]]:
+    """The store, made once (hashing four passwords takes a while); each test gets a copy."""
+    path = tmp_path_factory.mktemp("teams") / "records.db"
+    return path, make_store(f"sqlite:///{path}")
+
+
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[str, dict[str, int]]]:
-    url = f"sqlite:///{tmp_path / 'records.db'}"
-    yield url, make_store(url)
+def site(made, tmp_path: Path) -> Iterator[tuple[str, dict[str, int]]]:
+    path, ids = made
+    copy = tmp_path / "records.db"
+    copy.touch(mode=0o600)
+    copy.write_bytes(path.read_bytes())
+    return f"sqlite:///{tmp_path / 'records.db'}", ids
 
 
 def client_for(url: str, base: str = "http://testserver") -> TestClient:
@@ -91,10 +100,12 @@ def test_a_wrong_name_and_a_wrong_password_get_the_same_generic_answer(site) -> 
         assert answer.status_code == 200
         assert "Enter a correct name and password" in answer.text
         assert "supforms_session" not in answer.headers.get("set-cookie", "")
-    strip = [wrong_password.text.replace("Amira Okafor", "X"), wrong_name.text.replace("Nobody Here", "X")]
-    assert token(strip[0]) and strip[0].replace(token(strip[0]), "") == strip[1].replace(
-        token(strip[1]), ""
-    )  # the same page, but for the name typed and the form's token
+    strip = [
+        wrong_password.text.replace("Amira Okafor", "X"),
+        wrong_name.text.replace("Nobody Here", "X"),
+    ]
+    assert token(strip[0])
+    assert strip[0].replace(token(strip[0]), "") == strip[1].replace(token(strip[1]), "")
 
 
 def test_a_post_without_its_csrf_token_is_refused(site) -> None:
