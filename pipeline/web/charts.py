@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 __all__ = ["Bar", "Chart", "columns", "horizontal_bars"]
 
 WIDTH = 640
-LABEL = 190  # room for the labels left of horizontal bars
-ROW = 34
+LABEL = 200  # room for the labels left of horizontal bars
+ROW = 40
 
 
 @dataclass(frozen=True)
