@@ -16,7 +16,7 @@ import pytest
 
 from tests.web.browser import journey
 from tests.web.server import SUPFORMS, serving
-from tests.web.signing import sign_in
+from tests.web.signing import sign_in, token
 from tests.web.teams import PASSWORDS, make_store
 
 pytestmark = pytest.mark.slow
@@ -143,6 +143,9 @@ def test_a_manager_signs_in_and_sees_the_compliance_of_their_teams(tmp_path: Pat
 def test_the_dashboard_and_the_api_on_each_kind_of_store(store_url: str, tmp_path: Path) -> None:
     ids = make_store(store_url)
     with serving(store_url, tmp_path) as server, server.client() as client:
+        for path in ("/", f"/records/{ids['West']}", f"/records/{ids['West']}/original"):
+            assert client.get(path).status_code == 303
+        assert client.get("/api/compliance").status_code == 401
         assert sign_in(client, "Chloé Martin").status_code == 303
         dashboard = client.get("/")
         record = client.get(f"/records/{ids['West']}")
@@ -154,3 +157,29 @@ def test_the_dashboard_and_the_api_on_each_kind_of_store(store_url: str, tmp_pat
     assert record.status_code == 200
     assert original.content.startswith(b"%PDF")
     assert api.text == cli_compliance(store_url)
+
+
+def test_behind_a_tls_proxy_the_cookies_are_secure(tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'records.db'}"
+    make_store(store)
+    https = {"x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.7"}
+    with serving(store, tmp_path, "--proxy", "127.0.0.1") as server:
+        with server.client(headers=https) as client:
+            form = client.get("/sign-in")
+            csrf = form.headers["set-cookie"]
+            # httpx keeps a Secure cookie from an http:// address: it is sent by hand, as a
+            # browser talking https to the proxy would send it.
+            signed = client.post(
+                "/sign-in",
+                data={"csrf_token": token(form.text), "name": "Amira Okafor",
+                      "password": PASSWORDS["Amira Okafor"], "next": "/"},
+                headers={"cookie": csrf.split(";")[0]},
+            )  # fmt: skip
+        with server.client() as client:  # straight to the worker, over http
+            plain = sign_in(client, "Amira Okafor")
+    assert "Secure" in csrf
+    assert signed.status_code == 303
+    assert "Secure" in signed.headers["set-cookie"]
+    assert "HttpOnly" in signed.headers["set-cookie"]
+    assert plain.status_code == 303
+    assert "Secure" not in plain.headers["set-cookie"]
