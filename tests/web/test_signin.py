@@ -237,3 +237,21 @@ def test_an_auditor_cannot_post_anything_that_changes_data(site) -> None:
     lines = [line for line in store.audit_log() if line["id"] > head.id]
     store.close()
     assert {line["action"] for line in lines} <= {"read"}
+
+
+def test_a_date_that_is_no_date_is_said_so_and_reads_nothing(site) -> None:
+    url, _ = site
+    with client_for(url) as client:
+        sign_in(client, "Chloé Martin")
+        before = len(reads(url))
+        page = client.get("/", params={"on": "31/02/2026<b>"})
+        api = client.get("/api/compliance", params={"on": "yesterday-ish"})
+        assert reads(url)[before:] == []
+        good = client.get("/api/compliance", params={"on": "31/03/2026", "team": "west"})
+    assert page.status_code == 400
+    assert "There is a problem" in page.text
+    assert "31/02/2026<b>" not in page.text  # escaped where it is shown again
+    assert api.status_code == 400
+    assert api.json()["error"].startswith("on: ")
+    rows = [json.loads(line) for line in good.text.splitlines()]
+    assert {row["team"] for row in rows if row["kind"] == "supervisee"} == {"West"}
