@@ -21,6 +21,12 @@ def users_group() -> None:
     only (--team, once per team); an auditor reads everything and changes
     nothing. A password is typed at a prompt (twice), or read from standard
     input with --password-stdin; never given as an argument. Audited.
+
+    \b
+    Examples:
+      supforms users add "Amira Okafor" --role manager --team East
+      supforms users list
+      supforms users remove "Amira Okafor"
     """
 
 
@@ -65,7 +71,13 @@ def add_command(
 @store_option
 @click.pass_context
 def list_command(ctx: click.Context, as_json: bool, store: str | None) -> None:
-    """List the accounts (never a password or its hash)."""
+    """List the accounts (never a password or its hash).
+
+    \b
+    Examples:
+      supforms users list
+      supforms users list --json
+    """
     users = open_records(ctx).web_users()
     if as_json:
         for user in users:
@@ -89,6 +101,11 @@ def list_command(ctx: click.Context, as_json: bool, store: str | None) -> None:
 @store_option
 @click.pass_context
 def remove_command(ctx: click.Context, name: str, store: str | None) -> None:
-    """Remove an account: its sessions end at their next request."""
+    """Remove an account: its sessions end at their next request.
+
+    \b
+    Example:
+      supforms users remove "Amira Okafor" --store postgresql://supforms@db/records
+    """
     open_records(ctx).remove_web_user(" ".join(name.split()))
     click.echo(printable(f"Removed {name}."))
