@@ -38,6 +38,7 @@ _COMMANDS = {
     "schema": "forms:schema_command",
     "send": "delivery:send_command",
     "serve": "serve:serve_command",
+    "users": "users:users_group",
 }
 
 

@@ -79,11 +79,8 @@ def compliance_command(
     report = compliance(records, on, team=team, supervisor=supervisor, late_after=late_after)
     rows = [row.as_json() for row in report.rows]
     if as_json:
-        for row in rows:
-            click.echo(json_line({"kind": "supervisee", **row}))
-        for kind, summary in (("team", report.teams), ("supervisor", report.supervisors)):
-            for line in summary:
-                click.echo(json_line({"kind": kind, **line}))
+        for line in report.as_json_lines():
+            click.echo(json_line(line))
     elif as_csv:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n")

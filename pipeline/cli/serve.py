@@ -30,7 +30,9 @@ def serve_command(
     \b
     With no options it serves the embedded default store (output/records.db) on
     http://127.0.0.1:8000/. Behind a council's TLS proxy run several workers, or
-    several hosts, on one PostgreSQL store. GET /health answers 200.
+    several hosts, on one PostgreSQL store. GET /health answers 200. The
+    dashboard, the record pages and /api/compliance are for those who sign in:
+    add their accounts with `supforms users add`.
 
     \b
     Examples:

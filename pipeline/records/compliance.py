@@ -72,6 +72,13 @@ class Compliance:
     teams: list[dict[str, Any]]
     supervisors: list[dict[str, Any]]
 
+    def as_json_lines(self) -> list[dict[str, Any]]:
+        """What ``records compliance --json`` prints and ``/api/compliance`` answers, in order."""
+        lines = [{"kind": "supervisee", **row.as_json()} for row in self.rows]
+        for kind, summary in (("team", self.teams), ("supervisor", self.supervisors)):
+            lines += [{"kind": kind, **line} for line in summary]
+        return lines
+
 
 @dataclass(eq=False)
 class _Record:
@@ -358,12 +365,16 @@ def compliance(
     team: str | None = None,
     supervisor: str | None = None,
     late_after: int = LATE_AFTER_DAYS,
+    teams: Iterable[str] | None = None,
+    audited: dict[str, Any] | None = None,
 ) -> Compliance:
     """One row per supervisee known to the store, as of ``on`` (default today).
 
     ``team`` and ``supervisor`` keep the rows whose team or supervisor is that
-    (in any case). Leaves one audited ``read`` line naming the records read (ids
-    only), before anything is returned: a read that cannot be audited is refused.
+    (in any case); ``teams`` keeps those of any of these teams (a manager's, on the
+    web). Leaves one audited ``read`` line naming the records read (ids only), and
+    ``audited`` (who asked, how), before anything is returned: a read that cannot
+    be audited is refused.
 
     Raises:
         StoreError: the store cannot be read, or the read cannot be audited.
@@ -382,11 +393,15 @@ def compliance(
         rows = [r for r in rows if _key(r.team) == _key(team)]
     if supervisor:
         rows = [r for r in rows if _key(r.supervisor) == _key(supervisor)]
+    if teams is not None:
+        wanted = {_key(name) for name in teams}
+        rows = [r for r in rows if _key(r.team) in wanted]
     rows.sort(key=lambda r: (_key(r.team), _key(r.supervisor), _key(r.supervisee)))
     kept = {_key(r.supervisee) for r in rows}
     ids = sorted(r.id for key, person in people.items() if key in kept for r in person)
     try:
-        store.log("read", {"how": "compliance", "on": on.isoformat(), "records": ids})
+        detail = {"how": "compliance", "on": on.isoformat(), **(audited or {})}
+        store.log("read", {**detail, "records": ids})
     except StoreError as exc:
         raise StoreError(f"this read could not be audited, so nothing is shown: {exc}") from exc
     except sa.exc.DBAPIError as exc:

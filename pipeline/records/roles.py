@@ -3,7 +3,9 @@
 - The **owner** owns the tables, their sequences and the trigger functions: it
   runs migrations (any supforms command run as the owner upgrades the store),
   and it alone may change or delete records (``records transcribe``, ``records
-  purge``) or touch the triggers.
+  purge``) or touch the triggers. It alone manages the web face's accounts
+  (``supforms users``); the other two read them, so that ``supforms serve``
+  may run as either and sign people in.
 - The **ingest** role adds records, audit lines, issued copies, the mailbox
   messages it has taken (``imap_seen``), and deliveries with the bytes of the
   copies delivered (``deliveries``, ``issued_pdfs``), and reads them. Its

@@ -37,6 +37,7 @@ from supforms.pipeline.records.tables import (
     issued,
     records,
 )
+from supforms.pipeline.records.web_store import StoreWeb
 from supforms.pipeline.result import IngestResult
 from supforms.schemas.errors import StoreError
 
@@ -87,7 +88,7 @@ def _facts(result: IngestResult) -> dict[str, Any]:
     }
 
 
-class RecordStore(StoreQueries, StorePurging):
+class RecordStore(StoreQueries, StorePurging, StoreWeb):
     """One records store, SQLite or PostgreSQL, opened (and upgraded) by URL."""
 
     def __init__(self, engine: Engine, url: str) -> None:

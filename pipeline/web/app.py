@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from supforms.pipeline.records.opening import open_store, store_url
+from supforms.pipeline.web import dashboard
 from supforms.pipeline.web.pages import STATIC, page
 from supforms.pipeline.web.security import SecurityHeaders
 
@@ -76,6 +77,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/health", health),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *dashboard.routes(),
     ]
 
 
