@@ -119,6 +119,7 @@ def remind_command(
             sender=mail.sender,
             templates=mail.templates,
             return_address=mail.return_address,
+            return_url=mail.return_url,
         ):
             if delivery.status == NOT_EMAILED and not as_json:
                 not_emailed.append(delivery.document_id)  # said once, below: nobody to chase
@@ -224,6 +225,7 @@ def renew_command(
             templates=mail.templates,
             wording=settings.wording(),
             return_address=mail.return_address,
+            return_url=mail.return_url,
         ):
             stuck += line.status in ("failed", "unknown")
             if as_json:

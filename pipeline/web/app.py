@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from supforms.pipeline.records.opening import open_store, store_url
+from supforms.pipeline.web import returns
 from supforms.pipeline.web.pages import STATIC, page
 from supforms.pipeline.web.security import SecurityHeaders
 
@@ -75,6 +76,7 @@ def routes() -> list[BaseRoute]:
     """Every route: health and the stylesheet, the return page, the signed-in pages."""
     return [
         Route("/health", health),
+        *returns.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
