@@ -73,7 +73,7 @@ def _about(link: ReturnLink) -> dict[str, Any]:
         "title": declaration.title if declaration else link.form,
         "version": link.version,
         "document_id": link.document_id,
-        "name": link.name,
+        "person": link.name,
     }
 
 
