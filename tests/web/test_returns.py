@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from supforms.pipeline.records.opening import open_store
 
 from tests.deliveries import ALICE, BOB
 from tests.web.returns import (
     SUPERVISEE,
     filled,
+    link_for,
     records_by_sha,
     send_links,
     stored_hashes,
@@ -74,3 +76,91 @@ def test_a_link_from_the_email_takes_a_return_and_says_what_is_missing(tmp_path,
     assert stored[hashlib.sha256(whole).hexdigest()] == ["complete"]
     assert len(stored) == 2  # Bob's copy through Alice's link was not filed
     assert "Traceback" not in server.log_text()
+
+
+def _one_copy(tmp_path, smtp, server, store):
+    return send_links(tmp_path, store, smtp, server.base, [ALICE])[ALICE[1]]
+
+
+def test_no_upload_without_a_valid_link_and_a_404_says_nothing_of_links(tmp_path, smtp):
+    store = f"sqlite:///{tmp_path / 'records.db'}"
+    with serving(store, tmp_path) as server, server.client() as client:
+        alice = _one_copy(tmp_path, smtp, server, store)
+        expired = link_for(store, alice.document_id, ALICE[1], days=-1)
+        plain = client.get("/no/such/page")
+        for token in (expired, "x" * 43, alice.token[:-1] + "A", "%00", "a" * 500):
+            assert client.get(f"/r/{token}").text == plain.text
+            refused = client.post(f"/r/{token}", files={"file": ("a.pdf", b"%PDF-1.7")})
+            assert refused.status_code == 404
+            assert refused.text == plain.text
+    assert records_by_sha(store) == {}
+
+
+def test_csrf_size_and_rate_are_refused_with_a_page_each(tmp_path, smtp):
+    store = f"sqlite:///{tmp_path / 'records.db'}"
+    with serving(store, tmp_path) as server, server.client() as client:
+        alice = _one_copy(tmp_path, smtp, server, store)
+        whole = filled(alice.pdf)
+        # No token, and a token made for another browser's cookie.
+        assert _post(client, alice.link, "a.pdf", whole, token="").status_code == 403
+        with server.client() as other:
+            stolen = _csrf(other, alice.link)
+        forged = _post(client, alice.link, "a.pdf", whole, token=stolen)
+        assert forged.status_code == 403
+        assert "This page has expired" in forged.text
+        # Too large: said by Content-Length, and found while streaming (chunked, no length).
+        big = b"%PDF-1.7\n" + b"0" * (20 * 2**20)
+        said = _post(client, alice.link, "big.pdf", big)
+        assert said.status_code == 413
+        assert "The file is too large" in said.text
+        token = _csrf(client, alice.link)
+        boundary = "supforms-test-boundary"
+        part = "--{}\r\nContent-Disposition: form-data; name={}\r\n{}\r\n".format
+        head = part(boundary, '"csrf_token"', "") + f"{token}\r\n"
+        head += part(boundary, '"file"; filename="big.pdf"', "Content-Type: application/pdf\r\n")
+        body = head.encode() + big + f"\r\n--{boundary}--\r\n".encode()
+
+        def chunks():
+            for start in range(0, len(body), 2**20):
+                yield body[start : start + 2**20]
+
+        streamed = client.post(
+            alice.link, content=chunks(),
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+        )  # fmt: skip
+        assert streamed.status_code == 413
+        # Four uploads so far; six more are taken, the eleventh is refused.
+        for _ in range(6):
+            assert _post(client, alice.link, "a.pdf", whole, token="").status_code == 403
+        limited = _post(client, alice.link, "a.pdf", whole)
+        assert limited.status_code == 429
+        assert limited.headers["retry-after"] == "600"
+        assert "Too many uploads" in limited.text
+        log = server.log_text()
+    assert records_by_sha(store) == {}  # nothing refused was filed
+    assert "Traceback" not in log
+
+
+def test_what_is_not_a_pdf_is_refused_in_words_quarantined_and_filed_as_ingest_does(tmp_path, smtp):
+    store = f"sqlite:///{tmp_path / 'records.db'}"
+    notes = b"Dear team,\nplease find my form attached.\n"
+    with serving(store, tmp_path) as server, server.client() as client:
+        alice = _one_copy(tmp_path, smtp, server, store)
+        answer = _post(client, alice.link, "my form.pdf", notes)
+        assert answer.status_code == 422
+        assert "The file is not a PDF" in answer.text
+        assert "There is a problem" in answer.text
+        empty = _post(client, alice.link, "empty.pdf", b"")
+        assert empty.status_code == 400
+        assert "The selected file is empty" in empty.text
+    sha = hashlib.sha256(notes).hexdigest()
+    assert records_by_sha(store)[sha] == ["rejected"]
+    (kept,) = (tmp_path / "output" / "returns").glob(f"*/*/quarantine/{sha}.pdf")
+    assert kept.read_bytes() == notes
+    (upload,) = (tmp_path / "output" / "returns").glob("*/*/upload/*")
+    assert upload.name == "web:my form.pdf"
+    with open_store(store) as records:
+        lines = [line for line in records.audit_log() if line["action"] == "web-return"]
+    assert len(lines) == 1
+    assert alice.document_id in lines[0]["detail"]
+    assert '"status": "rejected"' in lines[0]["detail"]
