@@ -161,10 +161,6 @@ async def _judge(request: Request, link: ReturnLink, token: Any, file: Any) -> R
     data = await file.read()
     if len(data) > MAX_BYTES:
         return _too_large_page(request)
-    if not data:
-        return await _form_page(
-            request, link, 400, path=request.url.path, errors=["The selected file is empty"]
-        )
     root = Path(os.environ.get(RETURNS_FOLDER) or "output/returns")
     store = request.app.state.store
     verdict = await anyio.to_thread.run_sync(

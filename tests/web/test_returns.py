@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+import sqlalchemy as sa
+from supforms.pipeline.records import tables
 from supforms.pipeline.records.opening import open_store
 
 from tests.deliveries import ALICE, BOB
@@ -151,16 +153,24 @@ def test_what_is_not_a_pdf_is_refused_in_words_quarantined_and_filed_as_ingest_d
         assert "The file is not a PDF" in answer.text
         assert "There is a problem" in answer.text
         empty = _post(client, alice.link, "empty.pdf", b"")
-        assert empty.status_code == 400
-        assert "The selected file is empty" in empty.text
+        assert empty.status_code == 422  # judged as ingest judges it
+        assert "The file is not a PDF (no PDF header)." in empty.text
+        nothing = _post(client, alice.link, "", b"")  # as a browser sends "no file chosen"
+        assert nothing.status_code == 400
+        assert "Select the filled-in PDF" in nothing.text
+        unread = client.post(alice.link, data={"csrf_token": _csrf(client, alice.link)})
+        assert unread.status_code == 400
+        assert "The upload could not be read" in unread.text
     sha = hashlib.sha256(notes).hexdigest()
     assert records_by_sha(store)[sha] == ["rejected"]
     (kept,) = (tmp_path / "output" / "returns").glob(f"*/*/quarantine/{sha}.pdf")
     assert kept.read_bytes() == notes
-    (upload,) = (tmp_path / "output" / "returns").glob("*/*/upload/*")
-    assert upload.name == "web:my form.pdf"
+    uploads = {p.name for p in (tmp_path / "output" / "returns").glob("*/*/upload/*")}
+    assert uploads == {"web:my form.pdf", "web:empty.pdf"}  # each in a folder of its own
     with open_store(store) as records:
         lines = [line for line in records.audit_log() if line["action"] == "web-return"]
-    assert len(lines) == 1
+        sources = {row["source_name"] for row in records.rows(sa.select(tables.records))}
+    assert sources == {"web:my form.pdf", "web:empty.pdf"}
+    assert len(lines) == 2
     assert alice.document_id in lines[0]["detail"]
     assert '"status": "rejected"' in lines[0]["detail"]
