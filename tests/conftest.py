@@ -93,6 +93,8 @@ def _fresh_postgres(url: str) -> str:
             "imap_seen",
             "deliveries",
             "issued_pdfs",
+            "return_links",
+            "web_users",
             "store_meta",
         ):
             connection.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
