@@ -71,7 +71,12 @@ def _client(base: str, work: queue.Queue, answers: list[dict[str, Any]]) -> None
                 link, name, pdf = work.get_nowait()
             except queue.Empty:
                 return
+            sha = hashlib.sha256(pdf).hexdigest()
             form = client.get(link)
+            if form.status_code != 200:  # counted as unanswered: the upload never went
+                answers.append({"status": form.status_code, "seconds": 0.0, "heading": "",
+                                "sha256": sha, "traceback": "Traceback" in form.text})  # fmt: skip
+                continue
             csrf = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
             started = time.monotonic()
             answer = client.post(
@@ -81,7 +86,7 @@ def _client(base: str, work: queue.Queue, answers: list[dict[str, Any]]) -> None
             heading = answer.text.split("<title>", 1)[-1].split(" –", 1)[0]
             answers.append(
                 {"status": answer.status_code, "seconds": seconds, "heading": heading,
-                 "sha256": hashlib.sha256(pdf).hexdigest(), "traceback": "Traceback" in answer.text}
+                 "sha256": sha, "traceback": "Traceback" in answer.text}
             )  # fmt: skip
 
 
