@@ -21,10 +21,14 @@ import secrets
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+# Loaded here, in the server's process, so that each upload's worker (forked from it)
+# starts with the readers in memory rather than importing them for every file.
+import supforms.pipeline.intake.ingest  # noqa: F401
+from supforms.forms.writing.wording import load_wording
 from supforms.pipeline.delivery.shortfall import shortfall
 from supforms.pipeline.files import write_private
 from supforms.pipeline.intake.archive import archive_result
@@ -56,6 +60,9 @@ RATE = (10, 600.0)
 
 # Notes for the office, not for the person uploading: they change no verdict.
 _NOTES = {"returned_again", "out_of_date_version", "prefill_changed", "duplicate"}
+
+
+load_wording(None)  # cached: each worker finds it made
 
 
 class TooLargeError(Exception):
@@ -117,6 +124,7 @@ class Verdict:
     status: str
     record_id: int | None = None
     document_id: str | None = None
+    again: bool = False  # these very bytes were received before
 
 
 def _upload_name(filename: str | None) -> str:
@@ -142,13 +150,18 @@ def take_return(
     path = folder / "upload" / _upload_name(filename)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_private(path, data)
-    (result,) = list(Batch(folder, 1, Limits(), None, None).run([path], []))
+    batch = Batch(folder, 1, Limits(), None, None, freeze=False)
+    (result,) = list(batch.run([path], []))
     detail = {"document_id": link.document_id, "folder": str(folder), "bytes": len(data)}
     if result.document_id and result.document_id != link.document_id:
         store.log("web-return", {**detail, "refused": result.document_id})
         return _verdict(result, link)
     result = archive_result(store, result, data)
     store.log("web-return", {**detail, "status": result.status}, result.record_id)
+    if result.status == "duplicate" and result.record_id is not None:
+        earlier = IngestResult.from_json(store.record(result.record_id)[0])
+        if earlier.status in ("incomplete", "invalid"):  # the same file, still to put right
+            return replace(_verdict(earlier, link), again=True)
     return _verdict(result, link)
 
 

@@ -63,12 +63,17 @@ def test_a_link_from_the_email_takes_a_return_and_says_what_is_missing(tmp_path,
         assert "Supervisor signature is missing." in answer.text
 
         again = _post(client, alice.link, "agreement.pdf", half)
-        assert "Already received" in again.text
+        assert "Already received, but your form cannot be filed yet" in again.text
+        assert "Supervisor signature is missing." in again.text
 
         whole = filled(alice.pdf)
         done = _post(client, alice.link, "agreement-signed.pdf", whole)
         assert done.status_code == 200, done.text
         assert "Return received" in done.text
+
+        same = _post(client, alice.link, "agreement-again.pdf", whole)
+        assert "Already received" in same.text
+        assert "We already have this file" in same.text
 
         other = _post(client, alice.link, "bobs.pdf", filled(bob.pdf))
         assert other.status_code == 409
