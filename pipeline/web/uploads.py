@@ -103,8 +103,8 @@ class RateLimit:
         if len(times) >= self.most:
             return False
         times.append(now)
-        if len(self._seen) > 10_000:  # forget the quietest links, not the busy one
-            for other in [k for k, v in self._seen.items() if k != key and not v]:
+        if len(self._seen) > 10_000:  # forget the links quiet for a whole window
+            for other in [k for k, v in self._seen.items() if not v or now - v[-1] >= self.seconds]:
                 del self._seen[other]
         return True
 
