@@ -68,16 +68,17 @@ class StoreReturnLinks:
         """
         token = secrets.token_urlsafe(32)
         now = datetime.now(UTC)
+        expires = now + timedelta(days=days)
         row = {
             "token_hash": token_hash(token),
             "document_id": document_id,
             "recipient": recipient,
             "issued_at": now,
-            "expires_at": now + timedelta(days=days),
+            "expires_at": expires,
         }
         with self._begin("keeping a return link") as connection:
             connection.execute(return_links.insert().values(**row))
-            detail = {"document_id": document_id, "expires": row["expires_at"].isoformat()}
+            detail = {"document_id": document_id, "expires": expires.isoformat()}
             self._audit(connection, "return-link", None, detail)
         return token
 
