@@ -65,3 +65,19 @@ def test_a_return_url_that_is_not_a_web_address_is_one_line(tmp_path):
         assert "--return-url" in err
         assert len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "o").exists()
+
+
+def test_the_library_send_takes_the_return_url_too(tmp_path):
+    import supforms
+
+    roster = write_roster(tmp_path / "roster.jsonl", [ALICE, BOB])
+    mail = supforms.MailSettings(return_url=BASE)
+    store = f"sqlite:///{tmp_path / 'records.db'}"
+    with supforms.send("agreement", roster, tmp_path / "sent", mail=mail, store=store) as sent:
+        assert [d.status for d in sent] == ["sent", "sent"]
+    links = {
+        read_eml(eml).address: read_eml(eml).token
+        for eml in (tmp_path / "sent" / "eml").glob("*.eml")
+    }
+    assert set(links) == {ALICE[1], BOB[1]}
+    assert sorted(stored_hashes(store)) == sorted(token_hash(t) for t in links.values())
