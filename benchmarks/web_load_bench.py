@@ -17,6 +17,11 @@ than its rate (10 per 10 minutes).
 It checks every upload was answered 200 (no 5xx, nothing dropped), every return
 was archived exactly once (the store's records, counted by SHA-256), and prints
 the throughput (uploads a second, wall time) and the POST latency (median, p95, max).
+
+Measured 6 December 2026, 2 shared cores (load average 4-7 from other work), PostgreSQL,
+``--workers 2``: 200 uploads answered, all 200, 100 archived once and 100 "Already
+received"; 1.43 uploads a second, POST latency median 11.5 s, p95 19.6 s (queueing: 20
+clients share 4 judging slots). One client alone: median 2.0 s an upload.
 """
 
 from __future__ import annotations
