@@ -51,9 +51,11 @@ def serve_command(
     """
     import uvicorn
     from supforms.pipeline.records.opening import open_store, store_url
+    from supforms.pipeline.records.preflight import check_folder
 
     url = store_url(store)
     open_store(url).close()  # a store that cannot be opened is one line here, not per worker
+    check_folder(returns)  # and so is a returns folder that cannot be written
     os.environ["SUPFORMS_STORE"] = url  # each worker process opens it from here
     os.environ["SUPFORMS_RETURNS"] = str(returns.absolute())
     uvicorn.run(

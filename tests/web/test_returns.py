@@ -179,3 +179,19 @@ def test_what_is_not_a_pdf_is_refused_in_words_quarantined_and_filed_as_ingest_d
     assert len(lines) == 2
     assert alice.document_id in lines[0]["detail"]
     assert '"status": "rejected"' in lines[0]["detail"]
+
+
+def test_a_returns_folder_that_cannot_be_written_is_one_line_at_start(tmp_path):
+    import subprocess
+
+    from tests.web.server import SUPFORMS
+
+    done = subprocess.run(
+        [str(SUPFORMS), "serve", "--store", f"sqlite:///{tmp_path / 'r.db'}",
+         "--returns", "/proc/nowhere"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "output folder is not writable" in done.stderr
+    assert "/proc/nowhere" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
