@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = ["mail_options", "print_command", "send_command"]
 
-_MAIL = ("eml_dir", "smtp", "smtp_insecure", "sender", "return_address", "templates")
+_MAIL = (
+    "eml_dir", "smtp", "smtp_insecure", "sender", "return_address", "return_url", "templates",
+)  # fmt: skip
 
 
 def mail_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,6 +72,12 @@ def mail_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="The From address.",
         ),
         click.option("--return-address", help="Where returns go (default: reply to the email)."),
+        click.option(
+            "--return-url",
+            metavar="URL",
+            help="The web face's address (supforms serve): each email carries the person's "
+            "own return link, URL/r/TOKEN, to upload the filled form.",
+        ),
         click.option(
             "--templates",
             type=click.Path(file_okay=False, path_type=Path),

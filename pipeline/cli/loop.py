@@ -123,6 +123,7 @@ def remind_command(
             sender=mail.sender,
             templates=mail.templates,
             return_address=mail.return_address,
+            return_url=mail.return_url,
         )
         for delivery in until_stopped(reminders, interrupt):
             if delivery.status == NOT_EMAILED and not as_json:
@@ -235,6 +236,7 @@ def renew_command(
             templates=mail.templates,
             wording=settings.wording(),
             return_address=mail.return_address,
+            return_url=mail.return_url,
         )
         for line in until_stopped(renewals, interrupt):
             done += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 from supforms.pipeline.cli.common import store_option
@@ -19,11 +20,21 @@ __all__ = ["serve_command"]
     help="Worker processes (each opens the store once).",
 )  # fmt: skip
 @click.option(
+    "--returns", type=click.Path(file_okay=False, path_type=Path), default=Path("output/returns"),
+    show_default=True,
+    help="Folder for each upload through a return link and its ingest results.",
+)  # fmt: skip
+@click.option(
     "--proxy", "proxies", metavar="ADDRESS", multiple=True,
     help="A TLS proxy in front (its address): trust its X-Forwarded-* headers.",
 )  # fmt: skip
 def serve_command(
-    store: str | None, host: str, port: int, workers: int, proxies: tuple[str, ...]
+    store: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    returns: Path,
+    proxies: tuple[str, ...],
 ) -> None:
     """Serve the return pages and the dashboard over the store.
 
@@ -42,10 +53,13 @@ def serve_command(
     """
     import uvicorn
     from supforms.pipeline.records.opening import open_store, store_url
+    from supforms.pipeline.records.preflight import check_folder
 
     url = store_url(store)
     open_store(url).close()  # a store that cannot be opened is one line here, not per worker
+    check_folder(returns)  # and so is a returns folder that cannot be written
     os.environ["SUPFORMS_STORE"] = url  # each worker process opens it from here
+    os.environ["SUPFORMS_RETURNS"] = str(returns.absolute())
     uvicorn.run(
         "supforms.pipeline.web.app:app_from_env",
         factory=True,

@@ -118,6 +118,7 @@ def send(
     templates: Path | None = None,
     wording: Wording | None = None,
     return_address: str | None = None,
+    return_url: str | None = None,
     checked: list[FormModel] | None = None,
     stop: Stop | None = None,
 ) -> Iterator[Delivery]:
@@ -130,7 +131,8 @@ def send(
     know of is kept there. Yields each delivery once it is sent or failed.
     ``checked`` are the records as models, when the caller has checked them already.
     Once ``stop`` is requested no row is begun: the row in hand is sent to each of
-    its recipients, and ``resume`` later does the rest.
+    its recipients, and ``resume`` later does the rest. With ``return_url`` each
+    message carries its recipient's own return link (``return_link``).
     """
     earlier = read_earlier(out) if resume else None
     keys = {record.row: row_key(form_id, record) for record in records}
@@ -193,12 +195,29 @@ def send(
                         "title": declaration.title if declaration else form_id,
                         "subject": declaration.subject if declaration else form_id,
                         "return_address": return_address,
+                        "return_link": return_link(
+                            registry, return_url, copy["document_id"], recipient.address
+                        ),
                         "subject_person": subject_person(form_id, copy["prefill"]),
                         "sender_name": sender_name(sender),
                     },
                     sender=sender,
                     templates=templates,
                 )
+
+
+def return_link(
+    registry: RecordStore, base: str | None, document_id: str, address: str
+) -> str | None:
+    """A new personal return link, ``BASE/r/TOKEN``, for this copy and this address.
+
+    None without a ``base`` (``--return-url``). The store keeps the token's hash only.
+    """
+    if not base:
+        return None
+    with store_errors(f"keeping a return link for {document_id}; nothing more was sent"):
+        token = registry.issue_return_link(document_id, address)
+    return f"{base.rstrip('/')}/r/{token}"
 
 
 def deliver_copy(
@@ -264,9 +283,12 @@ def deliver_copy(
     return delivery
 
 
-def dry_run(form_id: str, records: list[Record], out: Path) -> Iterator[Delivery]:
+def dry_run(
+    form_id: str, records: list[Record], out: Path, return_url: str | None = None
+) -> Iterator[Delivery]:
     """What would go where: nothing generated, nothing sent."""
     now = _now()
+    link = f", with a return link {return_url.rstrip('/')}/r/…" if return_url else ""
     for record in records:
         for recipient in recipients_of(record):
             who = f"{recipient.name} <{recipient.address}>" if recipient.name else recipient.address
@@ -276,6 +298,6 @@ def dry_run(form_id: str, records: list[Record], out: Path) -> Iterator[Delivery
                 f"{out}/{form_id}-{record.row:04d}-….pdf",
                 recipient.address,
                 "dry-run",
-                f"would send row {record.row}'s copy to {who}",
+                f"would send row {record.row}'s copy to {who}{link}",
                 now,
             )

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from supforms.pipeline.delivery.notify import (
     EmlFolder,
@@ -23,8 +24,9 @@ from supforms.pipeline.delivery.notify import (
 from supforms.pipeline.records.opening import store_url
 from supforms.pipeline.records.preflight import check_folder, writable_store
 from supforms.pipeline.records.store import RecordStore
+from supforms.schemas.errors import SettingError
 
-__all__ = ["DEFAULT_SENDER", "MailSettings", "mailing"]
+__all__ = ["DEFAULT_SENDER", "MailSettings", "check_return_url", "mailing"]
 
 DEFAULT_SENDER = "Supervision records <records@localhost>"
 
@@ -42,10 +44,14 @@ class MailSettings:
     return_address: str | None = None
     templates: Path | None = None
     """A folder of the person's own email templates (``email_*.j2``, ``reminder_*.j2``)."""
+    return_url: str | None = None
+    """The web face's address (``supforms serve``): each email carries its personal
+    return link, ``RETURN_URL/r/TOKEN`` (``records.return_links``)."""
 
     def checked(self) -> MailSettings:
         """These settings with the sender parsed; a bad one raises ``SettingError``."""
         check_setting("--return-address", self.return_address)
+        check_return_url(self.return_url)
         if self.smtp:  # a malformed server URL is refused now, before a roster is read
             SmtpServer(self.smtp, insecure=self.smtp_insecure)
         return replace(self, sender=parse_sender(self.sender))
@@ -54,6 +60,18 @@ class MailSettings:
         if self.smtp:
             return SmtpServer(self.smtp, insecure=self.smtp_insecure)
         return EmlFolder(self.eml_dir or out / "eml")
+
+
+def check_return_url(url: str | None) -> None:
+    """``--return-url`` is an http(s) address with a host, on one line, and nothing after."""
+    if url is None:
+        return
+    check_setting("--return-url", url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SettingError(
+            f"--return-url is not a web address ({url!r}): give e.g. https://forms.example.org"
+        )
 
 
 @contextmanager

@@ -118,7 +118,12 @@ def compose_email(
     tell it is the same message.
     """
     env = _environment(str(templates or TEMPLATES))
-    values = {"name": letter.name, "document_id": letter.document_id, **letter.variables}
+    values = {
+        "name": letter.name,
+        "document_id": letter.document_id,
+        "return_link": None,  # ``--return-url``: this person's upload page for this copy
+        **letter.variables,
+    }
     try:
         subject = env.get_template(f"{kind}_subject.txt.j2").render(values).strip()
         text = env.get_template(f"{kind}_body.txt.j2").render(values)

@@ -29,6 +29,7 @@ from supforms.pipeline.delivery.deliver import (
     deliver_copy,
     issued_bytes,
     message_id,
+    return_link,
     sender_name,
     subject_person,
 )
@@ -163,11 +164,13 @@ def remind(
     sender: str,
     templates: Path | None = None,
     return_address: str | None = None,
+    return_url: str | None = None,
 ) -> Iterator[Delivery]:
     """Send each reminder due now (``transport`` None: a dry run, nothing sent or logged).
 
     Yields each reminder once sent or failed, and one line for each copy that is
-    not reminded because its addresses are unknown or its file was changed.
+    not reminded because its addresses are unknown or its file was changed. With
+    ``return_url`` each reminder carries a fresh personal return link.
     """
     at = policy.now.isoformat(timespec="seconds")
     copies = unreturned(registry, form, policy.now - policy.after)
@@ -204,6 +207,8 @@ def remind(
             if log is None or transport is None:
                 for reminder in due:
                     detail = f"would send reminder {reminder.number} of {entry['file']}"
+                    if return_url:
+                        detail += f", with a new return link {return_url.rstrip('/')}/r/…"
                     yield Delivery(
                         entry.get("row") or 0,
                         copy.document_id,
@@ -235,6 +240,7 @@ def remind(
                     "missing": list(copy.missing),
                     "issued_on": copy.issued_at.strftime("%d/%m/%Y"),
                 },
+                return_url,
             )
     finally:
         if log is not None:
@@ -282,6 +288,7 @@ def _send(
     templates: Path | None,
     firsts: dict[tuple[str, str], tuple[str, str]],
     variables: dict[str, Any],
+    return_url: str | None = None,
 ) -> Iterator[Delivery]:
     """One copy's reminders, then its audit line (ids and counts, never an address)."""
     outcomes = []
@@ -297,7 +304,13 @@ def _send(
             message_id=message_id(entry["document_id"], reminder.address, sender, reminder.number),
             again=reminder.again,
             in_reply_to=first,
-            variables={**variables, "number": reminder.number},
+            variables={
+                **variables,
+                "number": reminder.number,
+                "return_link": return_link(
+                    registry, return_url, entry["document_id"], reminder.address
+                ),
+            },
             sender=sender,
             templates=templates,
             reminder=reminder.number,

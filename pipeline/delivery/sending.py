@@ -115,7 +115,7 @@ def send_roster(
             with opened(store) as registry:
                 records = carry(form, records, registry) if registry else records
             check_records(form, records, str(roster), wording)
-        return Deliveries(dry_run(form, records, out), 0, ExitStack())
+        return Deliveries(dry_run(form, records, out, mail.return_url), 0, ExitStack())
     resources, stop = ExitStack(), Stop()
     try:
         transport, registry = resources.enter_context(mailing(mail, out, store))
@@ -138,6 +138,7 @@ def send_roster(
             templates=mail.templates,
             wording=wording,
             return_address=mail.return_address,
+            return_url=mail.return_url,
             checked=checked,
             stop=stop,
         )

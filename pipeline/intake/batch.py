@@ -103,8 +103,13 @@ class Batch:
         limits: Limits,
         config: Path | None = None,
         store: RecordStore | None = None,
+        *,
+        freeze: bool = True,
     ):
         self.out = out
+        # A long batch freezes the heap (see ``run``); a server judging one upload at a
+        # time, in a heap that outlives it, does not: a full collection per file costs more.
+        self.freeze = freeze
         self.store = store
         self.config = config
         self.cap = limits.input_mb * 2**20  # bytes an input may hold to be read at all
@@ -156,8 +161,9 @@ class Batch:
             self.store.close()
         # What exists now (every module imported) outlives the batch: the collector's
         # full passes, as results come and go, need not walk it each time.
-        gc.collect()
-        gc.freeze()
+        if self.freeze:
+            gc.collect()
+            gc.freeze()
         try:
             # Each input's index line is written once its result file is whole; the
             # results' names and the index are synced once, at the end (supforms.pipeline.files).
@@ -178,7 +184,8 @@ class Batch:
                     raise
                 yield from self._finish()
         finally:
-            gc.unfreeze()
+            if self.freeze:
+                gc.unfreeze()
         self._write_summary()
 
     def _finish(self) -> Iterator[IngestResult]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -30,6 +31,7 @@ from supforms.pipeline.records.faults import (
 from supforms.pipeline.records.proof import Verification, expected_head, verify_store
 from supforms.pipeline.records.purging import Purged, StorePurging
 from supforms.pipeline.records.queries import StoreQueries
+from supforms.pipeline.records.return_links import StoreReturnLinks
 from supforms.pipeline.records.tables import (
     actor,
     append_line,
@@ -88,7 +90,7 @@ def _facts(result: IngestResult) -> dict[str, Any]:
     }
 
 
-class RecordStore(StoreQueries, StorePurging, StoreWeb):
+class RecordStore(StoreQueries, StorePurging, StoreWeb, StoreReturnLinks):
     """One records store, SQLite or PostgreSQL, opened (and upgraded) by URL."""
 
     def __init__(self, engine: Engine, url: str) -> None:
@@ -119,6 +121,9 @@ class RecordStore(StoreQueries, StorePurging, StoreWeb):
             .label("earlier"),
         )
         self._writer: Connection | None = None
+        # Threads (the web face's) share one store: the archiving connection is one
+        # thread's at a time. The engine's pool is thread-safe; connections are not.
+        self._writer_lock = threading.RLock()
 
     @functools.cached_property
     def _insert_record(self) -> sa.Insert:
@@ -137,10 +142,11 @@ class RecordStore(StoreQueries, StorePurging, StoreWeb):
 
         Call it before forking: a child must not share its parent's connections.
         """
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-        self.engine.dispose()
+        with self._writer_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+            self.engine.dispose()
 
     def __enter__(self) -> RecordStore:
         return self
@@ -375,17 +381,22 @@ class RecordStore(StoreQueries, StorePurging, StoreWeb):
         A batch archives thousands of files: taking a pooled connection for each,
         and a BEGIN and COMMIT round trip around each, cost more than the work.
         """
-        try:
-            if self._writer is None:
-                self._writer = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            with _refusals():
-                yield self._writer
-        except sa.exc.SQLAlchemyError as exc:
-            invalid = isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
-            if self._writer is not None and (invalid or isinstance(exc, sa.exc.OperationalError)):
-                self._writer.close()  # the next archive starts on a fresh connection
-                self._writer = None
-            raise failed("archiving", exc, self.url) from exc
+        with self._writer_lock:
+            try:
+                if self._writer is None:
+                    self._writer = self.engine.connect().execution_options(
+                        isolation_level="AUTOCOMMIT"
+                    )
+                with _refusals():
+                    yield self._writer
+            except sa.exc.SQLAlchemyError as exc:
+                invalid = isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
+                if self._writer is not None and (
+                    invalid or isinstance(exc, sa.exc.OperationalError)
+                ):
+                    self._writer.close()  # the next archive starts on a fresh connection
+                    self._writer = None
+                raise failed("archiving", exc, self.url) from exc
 
     @contextlib.contextmanager
     def _begin(self, doing: str = "writing") -> Iterator[Connection]:

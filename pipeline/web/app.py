@@ -13,6 +13,7 @@ with the plain "Sorry, there is a problem with the service" page, status 500.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,13 +25,34 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from supforms.pipeline.records.opening import open_store, store_url
-from supforms.pipeline.web import dashboard
+from supforms.pipeline.web import dashboard, returns
 from supforms.pipeline.web.pages import STATIC, page
 from supforms.pipeline.web.security import SecurityHeaders
 
 __all__ = ["app_from_env", "create_app"]
 
 log = logging.getLogger("supforms.web")
+
+
+_TOKEN = re.compile(r"^/r/[^/?]+")
+
+
+def redacted(path: str) -> str:
+    """A request path fit for a log: a return link's token is a password, never logged."""
+    return _TOKEN.sub("/r/…", path)
+
+
+class _NoTokens(logging.Filter):
+    """Takes return-link tokens out of uvicorn's access log lines (its third argument)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redacted(args[2]), *args[3:])
+        return True
+
+
+logging.getLogger("uvicorn.access").addFilter(_NoTokens())
 
 
 async def health(request: Request) -> Response:
@@ -65,8 +87,9 @@ class OneLineErrors:
             await self.app(scope, receive, watch)
         except Exception as exc:
             log.error(
-                "%s %s failed: %s: %s", scope["method"], scope["path"], type(exc).__name__, exc
-            )
+                "%s %s failed: %s: %s",
+                scope["method"], redacted(scope["path"]), type(exc).__name__, exc,
+            )  # fmt: skip
             if not started:
                 response = page(Request(scope), "problem.html.j2", status=500, status_code=500)
                 await response(scope, receive, send)
@@ -76,6 +99,7 @@ def routes() -> list[BaseRoute]:
     """Every route: health and the stylesheet, the return page, the signed-in pages."""
     return [
         Route("/health", health),
+        *returns.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         *dashboard.routes(),
     ]

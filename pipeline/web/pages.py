@@ -26,7 +26,13 @@ templates = Environment(
 )
 
 
-def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """``name`` rendered with ``context`` (and the request, for links and the signed-in user)."""
-    html = templates.get_template(name).render(request=request, **context)
+def page(
+    request: Request, template_name: str, /, status: int = 200, **context: Any
+) -> HTMLResponse:
+    """The template rendered with ``context`` (and the request, for links and who signed in).
+
+    The first two are positional only: a template may use any name (``name``,
+    ``status``…) for its own values.
+    """
+    html = templates.get_template(template_name).render(request=request, **context)
     return HTMLResponse(html, status_code=status)
