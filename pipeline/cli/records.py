@@ -22,6 +22,7 @@ __all__ = ["DAY", "filters", "open_records", "records_group", "store_option"]
 _COMMANDS = {
     "compliance": "compliance:compliance_command",
     "due": "records_read:due_command",
+    "evidence": "evidence:evidence_command",
     "export": "records_read:export_command",
     "head": "records_read:head_command",
     "list": "records_read:list_command",

@@ -37,7 +37,8 @@ _XMP = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
   xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
 <dc:format>application/pdf</dc:format>
 <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>
-<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{description}</rdf:li></rdf:Alt></dc:description>
+<dc:description><rdf:Alt>
+<rdf:li xml:lang="x-default">{description}</rdf:li></rdf:Alt></dc:description>
 <xmp:CreatorTool>supforms</xmp:CreatorTool>
 <xmp:CreateDate>{moment}</xmp:CreateDate>
 <xmp:ModifyDate>{moment}</xmp:ModifyDate>
