@@ -11,20 +11,27 @@ head at the moment of export.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from supforms.forms.values import dotted
 from supforms.pipeline.records.deliveries import DeliveryRow
 from supforms.pipeline.records.proof import Head
 from supforms.pipeline.records.store import RecordStore
 from supforms.schemas.errors import SettingError
+from supforms.schemas.registry import declaration_of, form_ids
 
 __all__ = ["Entry", "Selection", "came_back", "gather"]
 
 # An attachment taken from an email is saved as <message>-<n>-<name>-<12 hex>.pdf
 # (supforms.pipeline.intake.mailbox); one from an IMAP mailbox also names imap.
 _FROM_EMAIL = re.compile(r"-\d+-.*-[0-9a-f]{12}\.pdf$")
+
+
+def casefold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,30 @@ def came_back(row: dict[str, Any], result: dict[str, Any]) -> str:
     return how
 
 
+def _named_in(store: RecordStore, person: str, dates: dict[str, Any]) -> list[dict[str, Any]]:
+    """Records of forms that name nobody as supervisee or supervisor but name ``person``.
+
+    A group record names its attendees, not a supervisee: a person's records
+    include the groups they attended.
+    """
+    wanted = casefold(person)
+    found = []
+    for form_id in form_ids():
+        declaration = declaration_of(form_id)
+        if (
+            declaration is None
+            or declaration.concerns.supervisee
+            or declaration.concerns.supervisor
+        ):
+            continue
+        for row in store.find(form=form_id, **dates):
+            result, _, _ = store.record(int(row["id"]))
+            values = dotted(result.get("data") or {}).values()
+            if any(isinstance(v, str) and wanted in casefold(v) for v in values):
+                found.append(row)
+    return found
+
+
 def _rows(store: RecordStore, selection: Selection) -> list[dict[str, Any]]:
     if selection.ids:
         rows = store.find(ids=list(selection.ids))
@@ -93,12 +124,10 @@ def _rows(store: RecordStore, selection: Selection) -> list[dict[str, Any]]:
         return rows
     if not (selection.person or selection.team):
         raise SettingError("choose the records: give record ids, --person or --team")
-    rows = store.find(
-        person=selection.person,
-        team=selection.team,
-        since=selection.since,
-        until=selection.until,
-    )
+    dates = {"since": selection.since, "until": selection.until}
+    rows = store.find(person=selection.person, team=selection.team, **dates)
+    if selection.person:
+        rows = sorted(rows + _named_in(store, selection.person, dates), key=lambda r: r["id"])
     if not rows:
         raise SettingError(f"no record matches: {selection.describe()}")
     return rows
