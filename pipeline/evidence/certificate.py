@@ -84,9 +84,11 @@ def _verdict(entry: Entry) -> list[Block]:
 
 def _signature(sig: dict[str, Any]) -> str:
     block = sig.get("block") or "no signature block of the form"
+    if sig["kind"] == "none":
+        return f"{block}: not signed."
     if sig["kind"] != "digital":
         who = f", by {sig['signer']}" if sig.get("signer") else ""
-        return f"{block}: {sig['kind']}{who}."
+        return f"{block}: {sig['kind']} signature{who}."
     changes = ", ".join(sig.get("changes") or ()) or "none"
     return (
         f"{block}: digital signature in field {sig['field']}, signed by "
@@ -111,13 +113,19 @@ def _journey(entry: Entry) -> list[Block]:
         blocks.append(
             Block("P", f"{_when(message.at)}: {what} to {message.recipient}: {message.status}.")
         )
-    reminders = {m.reminder for m in entry.deliveries if m.reminder}
+    reminders = {m.reminder for m in entry.deliveries if m.reminder and m.status == "sent"}
     blocks.append(Block("P", f"Reminders sent: {len(reminders)}."))
     row = entry.row
     blocks.append(
         Block("P", f"Returned {_when(row['received_at'])} by {came_back(row, entry.result)}.")
     )
     blocks.append(Block("P", f"Received as the file {row['source_name']}."))
+    typed = entry.result.get("transcribed")
+    if typed:
+        by, at = typed.get("by") or "a person", typed.get("at")
+        blocks.append(Block("P", f"Its values were typed in from the scan by {by}, {_when(at)}."))
+    elif entry.result.get("status") == "scanned":
+        blocks.append(Block("P", "Its values await a person's typing (records transcribe)."))
     return blocks
 
 

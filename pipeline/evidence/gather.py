@@ -76,12 +76,12 @@ def came_back(row: dict[str, Any], result: dict[str, Any]) -> str:
     """How the return came back: a scan, from a mailbox, by email, or as a file.
 
     The store keeps the name the return arrived under (``source_name``) and its
-    verdict; a scan is known by its verdict (``scanned``, or a transcription), an
+    verdict; a scan is known by its verdict (read from a scan, or transcribed), an
     email's attachment and a mailbox's message by the names ingest gives them.
     """
     name = str(row.get("source_name") or "")
-    if result.get("transcribed") or row.get("status") == "scanned":
-        how = "scan (a paper copy scanned, its values typed in by a person)"
+    if result.get("transcribed") or result.get("recovered_from") == "scan":
+        how = "scan (a printed copy, filled in on paper and scanned)"
     elif "imap" in name.lower() and _FROM_EMAIL.search(name):
         how = "mailbox (a message taken from an IMAP mailbox)"
     elif _FROM_EMAIL.search(name):
@@ -115,6 +115,26 @@ def _named_in(store: RecordStore, person: str, dates: dict[str, Any]) -> list[di
     return found
 
 
+def _members(
+    store: RecordStore, rows: list[dict[str, Any]], dates: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """A team's records: those naming the team, and every record of a supervisee they name.
+
+    Only a contract names its supervisee's team; their agreements and session
+    records belong to the team through them.
+    """
+    members = {casefold(row["supervisee"]) for row in rows if row["supervisee"]}
+    if not members:
+        return rows
+    known = {int(row["id"]) for row in rows}
+    more = [
+        row
+        for row in store.find(**dates)
+        if int(row["id"]) not in known and casefold(row["supervisee"] or "") in members
+    ]
+    return sorted(rows + more, key=lambda r: r["id"])
+
+
 def _rows(store: RecordStore, selection: Selection) -> list[dict[str, Any]]:
     if selection.ids:
         rows = store.find(ids=list(selection.ids))
@@ -128,6 +148,8 @@ def _rows(store: RecordStore, selection: Selection) -> list[dict[str, Any]]:
     rows = store.find(person=selection.person, team=selection.team, **dates)
     if selection.person:
         rows = sorted(rows + _named_in(store, selection.person, dates), key=lambda r: r["id"])
+    if selection.team:
+        rows = _members(store, rows, dates)
     if not rows:
         raise SettingError(f"no record matches: {selection.describe()}")
     return rows

@@ -139,6 +139,30 @@ def test_the_certificate_says_what_a_person_needs(store_with_forms, tmp_path):
     assert len(document) == 1 + 2  # the certificate, then the two returned pages
 
 
+def test_the_certificate_tells_the_copys_issue_messages_and_reminders(store_with_forms, tmp_path):
+    import pypdfium2
+    from supforms.pipeline.records.deliveries import DeliveryRow
+
+    url, ids = store_with_forms
+    record_id = ids["contract.pdf"]
+    with open_store(url) as store:
+        result, _, _ = store.record(record_id)
+        document = result["document_id"]
+        issued = {"document_id": document, "form": "contract", "version": result["version"]}
+        store.register([{**issued, "file": "c.pdf", "recipient": PERSON,
+                         "issued_at": ISSUED_AT.isoformat(), "prefill": {}}])  # fmt: skip
+        for reminder, status in ((0, "sending"), (0, "sent"), (1, "sent"), (2, "failed")):
+            when = ISSUED_AT.replace(day=22 + reminder)
+            store.record_delivery(DeliveryRow(document, "zoe@example.org", status, when, reminder))
+    pack = evidence(url, tmp_path / "pack.pdf", str(record_id))
+    text = pypdfium2.PdfDocument(pack.read_bytes())[0].get_textpage().get_text_range()
+    assert f"Copy issued 22/11/2026 09:30 UTC for {PERSON}." in text
+    assert "22/11/2026 09:30 UTC: the copy to zoe@example.org: sent." in text
+    assert "23/11/2026 09:30 UTC: reminder 1 to zoe@example.org: sent." in text
+    assert "24/11/2026 09:30 UTC: reminder 2 to zoe@example.org: failed." in text
+    assert "Reminders sent: 1." in text
+
+
 def test_a_persons_pack_holds_their_records_of_all_four_forms(store_with_forms, tmp_path):
     url, ids = store_with_forms
     pack = evidence(url, tmp_path / "person.pdf", "--person", "zoë ó")
@@ -274,7 +298,8 @@ def packs(tmp_path_factory) -> dict[str, Path]:
     ids = ingest(url, folder / "forms", {f"{f}.pdf": as_person(f) for f in form_ids()})
     signed = ingest(url, folder / "signed", {"signed.pdf": signed_agreement()})
     printed = folder / "printed.pdf"
-    printed.write_bytes(issue_copy(compiled_form("contract"), None, issued_at=ISSUED_AT)[1])
+    code, _, err = run("print", "contract", "-o", str(printed), "--store", url)  # registered
+    assert code == 0, err
     pages = scan(printed, 100, folder, 5)
     scanned = ingest(url, folder / "scan", {"scan.pdf": image_pdf(pages, 100)})
     return {
@@ -342,5 +367,20 @@ def test_the_signed_and_the_scanned_certificates_say_so(packs):
     assert "digital signature in field signatures.supervisee.signature" in text
     assert "intact: yes; trusted: no;" in text
     scanned = pypdfium2.PdfDocument(packs["scan"].read_bytes())
-    assert "by scan (a paper copy scanned" in scanned[0].get_textpage().get_text_range()
+    text = scanned[0].get_textpage().get_text_range()
+    assert "Clinical Supervision Contract (1:1 Supervision)," in text  # known by its QR code
+    assert "by scan (a printed copy, filled in on paper and scanned)" in text
+    assert "Its values await a person's typing (records transcribe)." in text
+    assert "Copy issued " in text
     assert verify(str(packs["url"]), packs["scan"])[0] == 0
+
+
+def test_a_teams_pack_holds_its_members_records_too(store_with_forms, tmp_path):
+    url, ids = store_with_forms
+    team = latest("contract").declaration.sample["supervisee"]["department"]
+    pack = evidence(url, tmp_path / "team.pdf", "--team", team.upper())
+    with pikepdf.open(pack) as pdf:
+        manifest = json.loads(pdf.attachments["evidence.json"].get_file().read_bytes())
+    # The contract names the team; the agreement and the session record its supervisee.
+    wanted = sorted(ids[f"{f}.pdf"] for f in ("contract", "agreement", "session-record"))
+    assert [r["id"] for r in manifest["records"]] == wanted
