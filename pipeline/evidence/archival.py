@@ -18,8 +18,9 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 from PIL import ImageCms
 from supforms.forms.writing.layout import Marked, Node
+from supforms.pipeline.evidence.drawing import Picture
 
-__all__ = ["LANGUAGE", "attach", "finish_archival", "write_structure"]
+__all__ = ["LANGUAGE", "add_pictures", "attach", "finish_archival", "write_structure"]
 
 LANGUAGE = "en-GB"
 
@@ -107,6 +108,29 @@ def write_structure(pdf: Pdf, structure: Node, alts: dict[int, str]) -> None:
     pdf.Root.MarkInfo = Dictionary(Marked=True)
     pdf.Root.Lang = String(LANGUAGE)
     pdf.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+
+
+def add_pictures(pdf: Pdf, pictures: dict[int, tuple[str, Picture]]) -> None:
+    """Each returned page's picture as the image XObject its page's content draws by name."""
+    for index, (name, picture) in pictures.items():
+        colours: pikepdf.Object = Name.DeviceRGB
+        if picture.palette:
+            last = len(picture.palette) // 3 - 1
+            colours = Array([Name.Indexed, Name.DeviceRGB, last, String(picture.palette)])
+        image = pdf.make_stream(
+            b"",
+            Type=Name.XObject,
+            Subtype=Name.Image,
+            Width=picture.pixels[0],
+            Height=picture.pixels[1],
+            ColorSpace=colours,
+            BitsPerComponent=8,
+        )
+        image.write(picture.data, filter=Name.FlateDecode if picture.palette else Name.DCTDecode)
+        resources = pdf.pages[index].obj.Resources
+        if Name.XObject not in resources:
+            resources.XObject = Dictionary()
+        resources.XObject[Name("/" + name)] = image
 
 
 def pdf_date(moment: datetime) -> str:

@@ -20,7 +20,12 @@ from typing import Any
 
 import pikepdf
 import pypdfium2
-from supforms.pipeline.evidence.archival import attach, finish_archival, write_structure
+from supforms.pipeline.evidence.archival import (
+    add_pictures,
+    attach,
+    finish_archival,
+    write_structure,
+)
 from supforms.pipeline.evidence.certificate import Block, certificate, title_of
 from supforms.pipeline.evidence.drawing import DPI, PackPages, pictures
 from supforms.pipeline.evidence.gather import Entry, Selection, gather
@@ -62,7 +67,8 @@ def _draw(entries: list[Entry], head: Head, title: str, dpi: int) -> tuple[bytes
         pages.text(part, certificate(entry, head))
         name = entry.row["source_name"]
         try:
-            drawn = list(pictures(entry.pdf, dpi))
+            photo = entry.result.get("recovered_from") == "scan"
+            drawn = list(pictures(entry.pdf, dpi, photo=photo))
         except pypdfium2.PdfiumError as exc:
             why = f"The returned pages could not be drawn ({exc}); the original is attached."
             pages.text(part, [Block("P", why)])
@@ -123,6 +129,7 @@ def _assemble(
 ) -> tuple[bytes, int]:
     pdf = pikepdf.open(io.BytesIO(drawn))
     write_structure(pdf, pages.structure, pages.alts)
+    add_pictures(pdf, pages.pictures)
     listed = [_attach_record(pdf, entry, moment) for entry in entries]
     manifest = {
         "supforms_evidence": FORMAT,
