@@ -113,6 +113,7 @@ def records_group(ctx: click.Context, store: str | None) -> None:
       supforms records outstanding
       supforms records due --within 30d
       supforms records compliance --team East
+      supforms records evidence --person wiśniewski -o evidence.pdf
     """
     if store:
         ctx.obj.store = store

@@ -204,6 +204,8 @@ def verify_command(
       supforms records verify --evidence record-42.pdf
     """
     if evidence is not None:
+        if expect_head or as_json:
+            raise click.UsageError("--evidence proves a pack: give it without --expect-head/--json")
         _verify_evidence(ctx, evidence)
         return
     opened = open_records(ctx)

@@ -31,6 +31,7 @@ from tests.conftest import ISSUED_AT
 
 PERSON = "Zoë Ó Briain"  # the contract's supervisee and the group record's facilitator
 SUPERVISEE = "signatures.supervisee.signature"
+HOSTILE = "王秀英 \u202eLiu"
 
 
 def as_person(form_id: str) -> bytes:
@@ -302,7 +303,12 @@ def packs(tmp_path_factory) -> dict[str, Path]:
     assert code == 0, err
     pages = scan(printed, 100, folder, 5)
     scanned = ingest(url, folder / "scan", {"scan.pdf": image_pdf(pages, 100)})
+    # A name in a script the font cannot show, with a bidi override: never a .notdef glyph.
+    # (supforms' own fill refuses it, a person's PDF viewer does not.)
+    typed = engines.fill_pdfium(as_person("session-record"), {"supervisee.name": HOSTILE})
+    hostile = ingest(url, folder / "hostile", {"h.pdf": typed})
     return {
+        "hostile": evidence(url, folder / "hostile.pdf", str(hostile["h.pdf"])),
         "one record": evidence(url, folder / "one.pdf", str(ids["contract.pdf"])),
         "a person's": evidence(url, folder / "person.pdf", "--person", PERSON),
         "signed": evidence(url, folder / "signed-pack.pdf", str(signed["signed.pdf"])),
@@ -319,7 +325,7 @@ def test_verapdf_finds_no_failed_rule_in_any_pack(packs, flavour):
     from tests.verapdf import failed_rules, need_verapdf
 
     need_verapdf()
-    files = [packs[k] for k in ("one record", "a person's", "signed", "scan")]
+    files = [packs[k] for k in ("one record", "a person's", "signed", "scan", "hostile")]
     found = failed_rules(*files, flavour=flavour)
     assert {path.name: [str(r) for r in rules] for path, rules in found.items()} == {
         path.name: [] for path in files
@@ -384,3 +390,20 @@ def test_a_teams_pack_holds_its_members_records_too(store_with_forms, tmp_path):
     # The contract names the team; the agreement and the session record its supervisee.
     wanted = sorted(ids[f"{f}.pdf"] for f in ("contract", "agreement", "session-record"))
     assert [r["id"] for r in manifest["records"]] == wanted
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("poppler")
+def test_a_name_the_font_cannot_show_is_printed_as_replacement_characters(packs):
+    import pypdfium2
+
+    text = pypdfium2.PdfDocument(packs["hostile"].read_bytes())[0].get_textpage().get_text_range()
+    assert "Supervisee: \ufffd\ufffd\ufffd \ufffdLiu" in text
+
+
+def test_verify_evidence_takes_no_other_option(store_with_forms, tmp_path):
+    url, ids = store_with_forms
+    pack = evidence(url, tmp_path / "pack.pdf", str(ids["contract.pdf"]))
+    code, _, err = run("records", "verify", "--evidence", str(pack), "--json", "--store", url)
+    assert code == 2
+    assert "give it without --expect-head/--json" in err
