@@ -34,8 +34,9 @@ class Block:
 def title_of(entry: Entry) -> str:
     form = entry.result.get("form")
     declaration = declaration_of(form) if form else None
-    title = declaration.title if declaration else (form or "Unidentified return")
-    return f"{title}, version {entry.result.get('version') or 'unknown'}"
+    if declaration is None:
+        return f"a return of form {form}" if form else "a return whose form is not known"
+    return f"{declaration.title}, version {entry.result.get('version') or 'unknown'}"
 
 
 def audit_text(line: dict[str, Any]) -> tuple[str, str]:

@@ -64,15 +64,16 @@ def _draw(entries: list[Entry], head: Head, title: str, dpi: int) -> tuple[bytes
     pages = PackPages(buffer, title)
     for entry in entries:
         part = pages.structure.add("Sect")
-        pages.text(part, certificate(entry, head))
-        name = entry.row["source_name"]
+        blocks = certificate(entry, head)
         try:
             photo = entry.result.get("recovered_from") == "scan"
             drawn = list(pictures(entry.pdf, dpi, photo=photo))
         except pypdfium2.PdfiumError as exc:
-            why = f"The returned pages could not be drawn ({exc}); the original is attached."
-            pages.text(part, [Block("P", why)])
-            continue
+            drawn = []
+            why = f"Its pages could not be drawn here ({exc}); the original is attached as it came."
+            blocks.append(Block("P", why))
+        pages.text(part, blocks)
+        name = entry.row["source_name"]
         for number, picture in enumerate(drawn, start=1):
             alt = (
                 f"Page {number} of {len(drawn)} of record {entry.id} as returned ({name}): "

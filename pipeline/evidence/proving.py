@@ -165,7 +165,8 @@ def verify_pack(store: RecordStore, path: Path) -> list[str]:
     store cannot be read.
     """
     data, pdf = _open(path)
-    files = _attachments(pdf)
+    with pdf:
+        files = _attachments(pdf)
     raw, _ = files.get(MANIFEST, (None, ""))
     try:
         manifest = json.loads(raw) if raw is not None else None

@@ -307,7 +307,9 @@ def packs(tmp_path_factory) -> dict[str, Path]:
     # (supforms' own fill refuses it, a person's PDF viewer does not.)
     typed = engines.fill_pdfium(as_person("session-record"), {"supervisee.name": HOSTILE})
     hostile = ingest(url, folder / "hostile", {"h.pdf": typed})
+    junk = ingest(url, folder / "junk", {"junk.pdf": b"not a PDF at all"})  # rejected, kept
     return {
+        "rejected": evidence(url, folder / "rejected.pdf", str(junk["junk.pdf"])),
         "hostile": evidence(url, folder / "hostile.pdf", str(hostile["h.pdf"])),
         "one record": evidence(url, folder / "one.pdf", str(ids["contract.pdf"])),
         "a person's": evidence(url, folder / "person.pdf", "--person", PERSON),
@@ -325,7 +327,8 @@ def test_verapdf_finds_no_failed_rule_in_any_pack(packs, flavour):
     from tests.verapdf import failed_rules, need_verapdf
 
     need_verapdf()
-    files = [packs[k] for k in ("one record", "a person's", "signed", "scan", "hostile")]
+    names = ("one record", "a person's", "signed", "scan", "hostile", "rejected")
+    files = [packs[k] for k in names]
     found = failed_rules(*files, flavour=flavour)
     assert {path.name: [str(r) for r in rules] for path, rules in found.items()} == {
         path.name: [] for path in files
@@ -407,3 +410,20 @@ def test_verify_evidence_takes_no_other_option(store_with_forms, tmp_path):
     code, _, err = run("records", "verify", "--evidence", str(pack), "--json", "--store", url)
     assert code == 2
     assert "give it without --expect-head/--json" in err
+
+
+def test_a_rejected_return_that_is_no_pdf_is_attached_as_it_came(store_url, tmp_path):
+    import pypdfium2
+
+    ids = ingest(store_url, tmp_path / "in", {"junk.pdf": b"not a PDF at all"})
+    pack = evidence(store_url, tmp_path / "pack.pdf", str(ids["junk.pdf"]))
+    document = pypdfium2.PdfDocument(pack.read_bytes())
+    assert len(document) == 1  # the certificate only
+    text = document[0].get_textpage().get_text_range()
+    assert "Verdict: rejected." in text
+    assert "Its pages could not be drawn here" in text
+    with pikepdf.open(pack) as pdf:  # (a spec outliving its Pdf crashes pikepdf)
+        spec = pdf.attachments[f"record-{ids['junk.pdf']}-original.pdf"]
+        assert spec.get_file().mime_type == "application/octet-stream"
+        assert bytes(spec.get_file().read_bytes()) == b"not a PDF at all"
+    assert verify(store_url, pack)[0] == 0
