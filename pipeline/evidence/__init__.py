@@ -9,5 +9,6 @@ from __future__ import annotations
 
 from supforms.pipeline.evidence.gather import Selection
 from supforms.pipeline.evidence.pack import Pack, build_pack
+from supforms.pipeline.evidence.proving import verify_pack
 
-__all__ = ["Pack", "Selection", "build_pack"]
+__all__ = ["Pack", "Selection", "build_pack", "verify_pack"]
