@@ -24,7 +24,7 @@ NON_COMPLIANT = 1  # veraPDF's exit status when it validated every file and some
 
 @dataclass(frozen=True)
 class FailedRule:
-    """One PDF/UA-1 rule a file breaks: its ISO 14289-1 clause, test number and count."""
+    """One rule a file breaks: its clause (ISO 14289-1, or 19005 for PDF/A), test number, count."""
 
     clause: str
     test: int
@@ -62,13 +62,18 @@ def _rules(job: dict[str, Any]) -> list[FailedRule]:
     return sorted(rules, key=lambda r: (tuple(int(n) for n in r.clause.split(".")), r.test))
 
 
-def failed_rules(*pdfs: Path, timeout: float = 600) -> dict[Path, list[FailedRule]]:
-    """Each file's failed PDF/UA-1 rules (empty: compliant), from one veraPDF run."""
+def failed_rules(
+    *pdfs: Path, timeout: float = 600, flavour: str = "ua1"
+) -> dict[Path, list[FailedRule]]:
+    """Each file's failed rules (empty: compliant), from one veraPDF run.
+
+    ``flavour`` is veraPDF's profile: ``ua1`` (PDF/UA-1, the default), ``3b`` (PDF/A-3b).
+    """
     if not pdfs:
         return {}
     paths = [Path(p).resolve() for p in pdfs]
     done = subprocess.run(
-        [str(SCRIPT), *map(str, paths)],
+        [str(SCRIPT), "--flavour", flavour, *map(str, paths)],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -22,6 +22,7 @@ __all__ = ["DAY", "filters", "open_records", "records_group", "store_option"]
 _COMMANDS = {
     "compliance": "compliance:compliance_command",
     "due": "records_read:due_command",
+    "evidence": "evidence:evidence_command",
     "export": "records_read:export_command",
     "head": "records_read:head_command",
     "list": "records_read:list_command",
@@ -112,6 +113,7 @@ def records_group(ctx: click.Context, store: str | None) -> None:
       supforms records outstanding
       supforms records due --within 30d
       supforms records compliance --team East
+      supforms records evidence --person wiśniewski -o evidence.pdf
     """
     if store:
         ctx.obj.store = store

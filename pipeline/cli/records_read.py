@@ -185,10 +185,19 @@ def export_command(
     "prove nothing up to it was rewritten.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: counts and findings.")
+@click.option(
+    "--evidence",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Prove an evidence pack (records evidence) against the store instead.",
+)
 @store_option
 @click.pass_context
 def verify_command(
-    ctx: click.Context, expect_head: str | None, as_json: bool, store: str | None
+    ctx: click.Context,
+    expect_head: str | None,
+    as_json: bool,
+    evidence: Path | None,
+    store: str | None,
 ) -> None:
     """Prove the store intact: PDFs, records against the audit log, the log's chain.
 
@@ -205,7 +214,13 @@ def verify_command(
       supforms records verify
       supforms records verify --expect-head 3f5a…   # a head noted earlier
       supforms records verify --expect-head "$(supforms records head)"
+      supforms records verify --evidence record-42.pdf
     """
+    if evidence is not None:
+        if expect_head or as_json:
+            raise click.UsageError("--evidence proves a pack: give it without --expect-head/--json")
+        _verify_evidence(ctx, evidence)
+        return
     opened = open_records(ctx)
     report = opened.verify(expect_head)
     if as_json:
@@ -223,6 +238,19 @@ def verify_command(
             f"the audit log's {report.lines} lines chain to head {report.head.hash} "
             f"(line {report.head.id})."
         )
+
+
+def _verify_evidence(ctx: click.Context, pack: Path) -> None:
+    """One line per mismatch and exit 1, or one line saying the pack proves."""
+    from supforms.pipeline.evidence.proving import verify_pack
+
+    mismatches = verify_pack(open_records(ctx), pack)
+    for mismatch in mismatches:
+        click.echo(printable(mismatch))
+    if mismatches:
+        click.echo(f"supforms: {printable(str(pack))}: {len(mismatches)} mismatch(es)", err=True)
+        sys.exit(1)
+    click.echo(f"{printable(str(pack))} matches the store: originals, audit lines and head.")
 
 
 @click.command("head")

@@ -85,6 +85,7 @@ class StoreQueries:
         team: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        ids: list[int] | None = None,
     ) -> sa.Select[Any]:
         query = sa.select(
             records.c.id,
@@ -100,6 +101,8 @@ class StoreQueries:
             records.c.received_at,
             records.c.sha256,
         )
+        if ids is not None:
+            query = query.where(records.c.id.in_(ids))
         if form:
             query = query.where(records.c.form == form)
         if status:
@@ -200,3 +203,12 @@ class StoreQueries:
 
     def audit_log(self) -> list[dict[str, Any]]:
         return list(self.rows(sa.select(audit).order_by(audit.c.id)))
+
+    def audit_lines(
+        self, *, since: int = 0, record_ids: list[int] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Audit lines in id order: from line ``since`` on, or those naming ``record_ids``."""
+        query = sa.select(audit).where(audit.c.id >= since).order_by(audit.c.id)
+        if record_ids is not None:
+            query = query.where(audit.c.record_id.in_(record_ids))
+        return self.rows(query)

@@ -489,6 +489,7 @@ def test_every_records_subcommand_takes_store_after_its_name(tmp_path, store_url
         (("show", "1"), "Łukasz"),
         (("export",), "Łukasz"),
         (("verify",), "All 1 stored PDFs"),
+        (("evidence", "1", "-o", str(tmp_path / "pack.pdf")), "1 record(s)"),
         (("outstanding",), ""),
         (("due",), ""),
         (("register", str(manifest)), "Registered 0"),

@@ -36,6 +36,7 @@ READERS = [
     ("records", "show", "1", "--json"),
     ("records", "export", "--format", "csv"),
     ("records", "verify"),
+    ("records", "evidence", "1", "-o", "never-written.pdf"),
     ("records", "head"),
     ("records", "due"),
     ("records", "outstanding"),
