@@ -16,6 +16,9 @@ Everything a program needs is here, one documented call each::
     supforms.verify().findings                          # the store proven, or what is wrong
     with supforms.open_store() as store:
         supforms.compliance(store).rows                 # supervision as each agreement says
+        selection = supforms.EvidenceSelection(person="Zoë Ó Briain")
+        supforms.evidence(store, selection, "zoe.pdf")  # a PDF/A-3 pack for an inspector
+        supforms.verify_evidence(store, "zoe.pdf")      # [] when the pack proves
 
 The store is ``store=URL``, else ``SUPFORMS_STORE``, else ``sqlite:///output/records.db``.
 Failures raise ``PipelineError`` (and its subclasses), never exit or print.
@@ -36,6 +39,9 @@ _EXPORTS = {
     "open_store": "supforms.pipeline.records.opening:open_store",
     "verify": "supforms.pipeline.records.verify:verify",
     "compliance": "supforms.pipeline.records.compliance:compliance",
+    "evidence": "supforms.pipeline.evidence.pack:build_pack",
+    "verify_evidence": "supforms.pipeline.evidence.proving:verify_pack",
+    "EvidenceSelection": "supforms.pipeline.evidence.gather:Selection",
     "Copies": "supforms.pipeline.delivery.copies:Copies",
     "Deliveries": "supforms.pipeline.delivery.sending:Deliveries",
     "IngestRun": "supforms.pipeline.intake.run:IngestRun",

@@ -15,6 +15,7 @@ import supforms
 PUBLIC = [
     "Copies",
     "Deliveries",
+    "EvidenceSelection",
     "IngestResult",
     "IngestRun",
     "InvalidRecordError",
@@ -25,6 +26,7 @@ PUBLIC = [
     "RecordStore",
     "StoreError",
     "compliance",
+    "evidence",
     "generate",
     "ingest",
     "inspect",
@@ -32,6 +34,7 @@ PUBLIC = [
     "open_store",
     "send",
     "verify",
+    "verify_evidence",
 ]
 
 

@@ -73,7 +73,7 @@ class Entry:
 
 
 def came_back(row: dict[str, Any], result: dict[str, Any]) -> str:
-    """How the return came back: a scan, from a mailbox, by email, or as a file.
+    """How the return came back: a scan, through the web, from a mailbox, by email, or a file.
 
     The store keeps the name the return arrived under (``source_name``) and its
     verdict; a scan is known by its verdict (read from a scan, or transcribed), an
@@ -82,6 +82,8 @@ def came_back(row: dict[str, Any], result: dict[str, Any]) -> str:
     name = str(row.get("source_name") or "")
     if result.get("transcribed") or result.get("recovered_from") == "scan":
         how = "scan (a printed copy, filled in on paper and scanned)"
+    elif name.startswith("web:"):  # the return page files an upload under web:<its name>
+        how = "web (uploaded through the person's own return link)"
     elif "imap" in name.lower() and _FROM_EMAIL.search(name):
         how = "mailbox (a message taken from an IMAP mailbox)"
     elif _FROM_EMAIL.search(name):

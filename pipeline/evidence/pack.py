@@ -156,7 +156,7 @@ def _assemble(
 def build_pack(
     store: RecordStore,
     selection: Selection,
-    out: Path,
+    out: str | Path,
     *,
     dpi: int = DPI,
     now: datetime | None = None,
@@ -167,6 +167,7 @@ def build_pack(
     ``StoreError`` when the store cannot be read or the read cannot be audited,
     ``WriteError`` when ``out`` cannot be written.
     """
+    out = Path(out)
     moment = now or datetime.now(UTC)
     head, entries = gather(store, selection)
     title = f"Evidence pack: {selection.describe()}"

@@ -158,13 +158,13 @@ def _chain(store: RecordStore, quoted: list[Quoted], head: tuple[int, str]) -> I
         yield f"head {head[1][:16]}… (line {head[0]}): not in this store's chain"
 
 
-def verify_pack(store: RecordStore, path: Path) -> list[str]:
+def verify_pack(store: RecordStore, path: str | Path) -> list[str]:
     """Every mismatch between the pack at ``path`` and the store, in words (none: it proves).
 
     Raises ``ExtractionError`` for a file that is not a PDF, ``StoreError`` when the
     store cannot be read.
     """
-    data, pdf = _open(path)
+    data, pdf = _open(Path(path))
     with pdf:
         files = _attachments(pdf)
     raw, _ = files.get(MANIFEST, (None, ""))

@@ -427,3 +427,17 @@ def test_a_rejected_return_that_is_no_pdf_is_attached_as_it_came(store_url, tmp_
         assert spec.get_file().mime_type == "application/octet-stream"
         assert bytes(spec.get_file().read_bytes()) == b"not a PDF at all"
     assert verify(store_url, pack)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("source_name", "result", "said"),
+    [
+        ("web:agreement.pdf", {}, "web (uploaded through the person's own return link)"),
+        ("agreement.pdf", {}, "file (a PDF put in an ingest folder)"),
+        ("web:scan.pdf", {"recovered_from": "scan"}, "scan (a printed copy"),
+    ],
+)
+def test_the_way_back_is_named(source_name, result, said):
+    from supforms.pipeline.evidence.gather import came_back
+
+    assert came_back({"source_name": source_name}, result).startswith(said)
