@@ -10,15 +10,16 @@ a line edited on the certificate is found.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from supforms.pipeline.evidence.gather import Entry, came_back
 from supforms.pipeline.records.chain import canonical_time
+from supforms.pipeline.records.compliance import ComplianceRow
 from supforms.pipeline.records.proof import Head
 from supforms.schemas.registry import declaration_of
 
-__all__ = ["Block", "audit_text", "certificate", "head_text", "title_of"]
+__all__ = ["Block", "audit_text", "certificate", "compliance_blocks", "head_text", "title_of"]
 
 Kind = Literal["H1", "H2", "P", "Code"]
 
@@ -155,4 +156,48 @@ def certificate(entry: Entry, head: Head) -> list[Block]:
     for line in entry.lines:
         blocks += [Block("Code", text) for text in audit_text(line)]
     blocks += [Block("Code", text) for text in head_text(head)]
+    return blocks
+
+
+def _day(value: date | None) -> str:
+    return f"{value:%d/%m/%Y}" if value else "none"
+
+
+def compliance_blocks(rows: list[ComplianceRow], on: date, whose: str) -> list[Block]:
+    """Whether supervision happens as each agreement says, for the pack's people, as of ``on``.
+
+    The rows are ``records compliance``'s (the same function, the same day): the
+    pack states what the command would have said when it was made.
+    """
+    blocks = [
+        Block("H1", f"Supervision as agreed, as of {on:%d/%m/%Y}"),
+        Block("P", f"As supforms records compliance computes it from the signed records, "
+                   f"for {whose}."),
+    ]  # fmt: skip
+    if not rows:
+        return [*blocks, Block("P", "No supervisee of these records is known to the store.")]
+    for row in rows:
+        if row.agreed_on is None:
+            agreed = "No complete agreement."
+        else:
+            often = (
+                f"{row.sessions_per_year} sessions a year" if row.sessions_per_year
+                else f"every {row.weeks_between} weeks"
+            )  # fmt: skip
+            agreed = f"Agreed {_day(row.agreed_on)}: {often}."
+        overdue = f", {row.days_overdue} days overdue" if row.days_overdue else ""
+        contract = (
+            f"Contract signed {_day(row.contract_signed_on)}." if row.contract_signed_on
+            else "No complete contract."
+        )  # fmt: skip
+        blocks.append(
+            Block(
+                "P",
+                f"{row.supervisee} (supervisor {row.supervisor or 'unknown'}, team "
+                f"{row.team or 'unknown'}): {row.status}{overdue}. {agreed} Formal sessions "
+                f"held: {row.sessions_held}; last {_day(row.last_session)}; next due "
+                f"{_day(row.next_due)}. {contract} Late write-ups: {row.late_write_ups}; "
+                f"overdue actions: {row.overdue_actions}; copies not back: {row.awaiting}.",
+            )
+        )
     return blocks

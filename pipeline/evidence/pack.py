@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,16 @@ from supforms.pipeline.evidence.archival import (
     finish_archival,
     write_structure,
 )
-from supforms.pipeline.evidence.certificate import Block, certificate, title_of
+from supforms.pipeline.evidence.certificate import (
+    Block,
+    certificate,
+    compliance_blocks,
+    title_of,
+)
 from supforms.pipeline.evidence.drawing import DPI, PackPages, pictures
-from supforms.pipeline.evidence.gather import Entry, Selection, gather
+from supforms.pipeline.evidence.gather import Entry, Selection, casefold, gather
 from supforms.pipeline.files import write_private
+from supforms.pipeline.records.compliance import compliance
 from supforms.pipeline.records.proof import Head
 from supforms.pipeline.records.store import RecordStore
 
@@ -59,9 +65,34 @@ def names_of(record_id: int) -> dict[str, str]:
     }
 
 
-def _draw(entries: list[Entry], head: Head, title: str, dpi: int) -> tuple[bytes, PackPages]:
+def _supervision(
+    store: RecordStore, selection: Selection, entries: list[Entry], on: date
+) -> list[Block]:
+    """For a person's or a team's pack: their compliance as the command gives it that day.
+
+    A pack of chosen records (ids) has no person or team to state it for. A person
+    is matched as supervisee, or as the supervisor of the rows shown.
+    """
+    if selection.ids:
+        return []
+    report = compliance(store, on, team=selection.team, audited={"how": "evidence"})
+    rows = report.rows
+    if selection.person:
+        wanted = casefold(selection.person)
+        rows = [
+            row for row in rows
+            if wanted in casefold(row.supervisee) or wanted in casefold(row.supervisor or "")
+        ]  # fmt: skip
+    return compliance_blocks(rows, on, selection.describe())
+
+
+def _draw(
+    entries: list[Entry], head: Head, title: str, dpi: int, summary: list[Block]
+) -> tuple[bytes, PackPages]:
     buffer = io.BytesIO()
     pages = PackPages(buffer, title)
+    if summary:
+        pages.text(pages.structure.add("Sect"), summary)
     for entry in entries:
         part = pages.structure.add("Sect")
         blocks = certificate(entry, head)
@@ -171,7 +202,8 @@ def build_pack(
     moment = now or datetime.now(UTC)
     head, entries = gather(store, selection)
     title = f"Evidence pack: {selection.describe()}"
-    drawn, pages = _draw(entries, head, title, dpi)
+    summary = _supervision(store, selection, entries, moment.date())
+    drawn, pages = _draw(entries, head, title, dpi, summary)
     data, count = _assemble(drawn, pages, entries, head, title, moment)
     # Logged before the pack exists: no reading without its line.
     store.audit_read("evidence", [entry.id for entry in entries])

@@ -441,3 +441,23 @@ def test_the_way_back_is_named(source_name, result, said):
     from supforms.pipeline.evidence.gather import came_back
 
     assert came_back({"source_name": source_name}, result).startswith(said)
+
+
+def test_a_persons_pack_states_their_compliance_as_the_command_does(store_with_forms, tmp_path):
+    """Contract 14: the pack, the dashboard and the command call the same function."""
+    import pypdfium2 as pdfium
+
+    url, _ = store_with_forms
+    pack = evidence(url, tmp_path / "person.pdf", "--person", "zoë ó")
+    document = pdfium.PdfDocument(pack)
+    first = document[0].get_textpage().get_text_range()
+    document.close()
+    code, stdout, err = run("records", "compliance", "--json", "--store", url)
+    assert code == 0, err
+    rows = [json.loads(line) for line in stdout.splitlines()]
+    (zoe,) = [row for row in rows if row.get("supervisee", "").startswith("Zoë")]
+    text = " ".join(first.split())
+    assert "Supervision as agreed, as of" in text
+    assert f"{zoe['supervisee']} (supervisor" in text
+    assert f"): {zoe['status']}" in text
+    assert f"Formal sessions held: {zoe['sessions_held']};" in text
