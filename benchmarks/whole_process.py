@@ -57,7 +57,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float]:
 def commands(files: Path, out: Path, store: str | None) -> list[str]:
     """``supforms ingest`` with one worker, archiving into ``store`` (None: ``--no-archive``)."""
     archive = ["--store", store] if store else ["--no-archive"]
-    return [str(SUPFORMS), "-q", "ingest", str(files), "--out", str(out), "--workers", "1"] + archive
+    return [str(SUPFORMS), "-q", "ingest", str(files), "--out", str(out), "--workers=1", *archive]
 
 
 def one_of(folder: Path) -> Path:
@@ -84,8 +84,8 @@ def rates(
     for round_ in range(rounds):
         runs = {"walk": lambda where, _: [sys.executable, "-c", WALK, str(where)]}
         for name, url in stores.items():
-            runs[name] = lambda where, tag, name=name, url=url: commands(
-                where, tmp / f"out-{name}-{round_}-{tag}", _store(name, url, tmp, round_, tag, fresh)
+            runs[name] = lambda where, tag, name=name, url=url, at=round_: commands(
+                where, tmp / f"out-{name}-{at}-{tag}", _store(name, url, tmp, at, tag, fresh)
             )
         for name, make in runs.items():
             all_wall, all_cpu = timed(make(folder, "all"), tmp)
@@ -101,7 +101,7 @@ def rates(
             "cpu_ms_per_return": round(cpu / (count - 1) * 1e3, 2),
         }
     walk = figures["walk"]["per_s"]
-    for name, figure in figures.items():
+    for figure in figures.values():
         figure["vs_walk"] = round(figure["per_s"] / walk, 3)
     return figures
 

@@ -17,11 +17,13 @@ from supforms.forms.writing.compiled import CompiledForm
 from supforms.forms.writing.continuation import Continued, Overflow, continuation_pages, marker
 from supforms.forms.writing.identity import Identity, footer_content, pdf_date, xmp_packet
 from supforms.forms.writing.layout import PAGE_HEIGHT, PAGE_WIDTH
+from supforms.forms.writing.packing import is_stream, object_body, object_stream, xref_stream
 from supforms.schemas.errors import LayoutError
 
 __all__ = ["fill_form", "pdf_name", "text_string"]
 
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+_IN_STREAM = 2  # a cross-reference entry's type: the object is in an object stream
 
 
 def text_string(value: str) -> bytes:
@@ -60,7 +62,7 @@ class _Copy:
         self.form = form
         self.changed: dict[int, bytes] = {}
         self.added: list[bytes] = []
-        self.next = len(form.objects)
+        self.next = form.packed.number + 1
 
     def add(self, make: object) -> int:
         num = self.next
@@ -69,29 +71,50 @@ class _Copy:
         return num
 
     def bytes(self, identity: Identity) -> bytes:
-        parts = [HEADER]
-        offsets: list[int] = [0]
-        position = len(HEADER)
-        for num in range(1, len(self.form.objects)):
-            data = self.changed.get(num) or self.form.objects[num]
-            offsets.append(position)
+        """The copy: the template's streams, its packed objects, then this copy's own objects.
+
+        Every object that is no stream and is this copy's (changed, added, or one a copy
+        may change) goes into one object stream of its own, but the Info dictionary, which
+        stays plain; a compressed cross-reference stream indexes them all.
+        """
+        form, packed = self.form, self.form.packed
+        objects = {num: self.changed.get(num) or data for num, data in enumerate(form.objects)}
+        objects.pop(0)
+        for num, data in enumerate(self.added, start=packed.number + 1):
+            objects[num] = self.changed.get(num) or data
+        own_stream = self.next
+        xref_num = own_stream + 1
+        entries: list[tuple[int, int, int]] = [(0, 0, 65535)] + [(0, 0, 0)] * xref_num
+        parts, position = [HEADER], len(HEADER)
+        own: list[tuple[int, bytes]] = []
+
+        def put(num: int, data: bytes) -> None:
+            nonlocal position
+            entries[num] = (1, position, 0)
             parts.append(data)
             position += len(data)
-        for index, added in enumerate(self.added, start=len(self.form.objects)):
-            data = self.changed.get(index) or added
-            offsets.append(position)
-            parts.append(data)
-            position += len(data)
-        size = len(offsets)
-        xref = [b"xref\n0 %d\n0000000000 65535 f \n" % size]
-        xref.extend(b"%010d 00000 n \n" % offset for offset in offsets[1:])
+
+        for num, data in objects.items():
+            if num in packed.index and num not in self.changed:
+                entries[num] = (_IN_STREAM, packed.number, packed.index[num])
+            elif is_stream(data) or num == form.info:
+                put(num, data)
+            elif data:
+                entries[num] = (_IN_STREAM, own_stream, len(own))
+                own.append((num, object_body(data)))
+        put(packed.number, packed.data)
+        put(own_stream, object_stream(own_stream, own))
         file_id = hashlib.md5(identity.document_id.encode(), usedforsecurity=False).hexdigest()
-        trailer = (
-            b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\n"
-            % (size, self.form.root, self.form.info, file_id.encode(), file_id.encode())
-            + b"startxref\n%d\n%%%%EOF\n" % position
+        trailer = b"/Root %d 0 R /Info %d 0 R /ID [<%s> <%s>]" % (
+            form.root,
+            form.info,
+            file_id.encode(),
+            file_id.encode(),
         )
-        return b"".join(parts) + b"".join(xref) + trailer
+        start = position
+        entries[xref_num] = (1, start, 0)
+        parts.append(xref_stream(xref_num, entries, trailer))
+        return b"".join(parts) + b"startxref\n%d\n%%%%EOF\n" % start
 
 
 def _identity_objects(copy: _Copy, identity: Identity, footers: list[int]) -> None:
