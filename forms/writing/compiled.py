@@ -147,6 +147,29 @@ def _terminals(fields: pikepdf.Object, prefix: str = "") -> dict[str, pikepdf.Ob
     return found
 
 
+def _opened_first(pdf: Pdf) -> set[int]:
+    """What a reader of the fields opens first.
+
+    The catalog, the page tree (pikepdf reads it on opening) and the pages' annotation
+    lists, the AcroForm and its fields.
+    """
+    found = {pdf.Root.objgen[0], pdf.Root.Pages.objgen[0]}
+    for page in pdf.pages:
+        found.add(page.obj.objgen[0])
+        if Name.Annots in page.obj and page.obj.Annots.is_indirect:
+            found.add(page.obj.Annots.objgen[0])
+    pending = [pdf.Root.AcroForm, pdf.Root.AcroForm.Fields]
+    while pending:
+        node = pending.pop()
+        if node.is_indirect:
+            found.add(node.objgen[0])
+        if isinstance(node, pikepdf.Array):
+            pending.extend(node)
+        elif Name.Kids in node:
+            pending.append(node.Kids)
+    return found
+
+
 def _slots(pdf: Pdf) -> dict[str, Slot]:
     slots: dict[str, Slot] = {}
     for path, field in _terminals(pdf.Root.AcroForm.Fields).items():
@@ -232,7 +255,7 @@ def _compile(form_id: str, version: str, wording: Wording) -> CompiledForm:
         widgets=static.widgets,
         field_font=font,
         tree=tree,
-        packed=pack(objects, mutable),
+        packed=pack(objects, mutable, _opened_first(saved)),
     )
 
 

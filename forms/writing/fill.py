@@ -62,7 +62,7 @@ class _Copy:
         self.form = form
         self.changed: dict[int, bytes] = {}
         self.added: list[bytes] = []
-        self.next = form.packed.number + 1
+        self.next = form.packed.after
 
     def add(self, make: object) -> int:
         num = self.next
@@ -74,19 +74,19 @@ class _Copy:
         """The copy: the template's streams, its packed objects, then this copy's own objects.
 
         Every object that is no stream and is this copy's (changed, added, or one a copy
-        may change) goes into one object stream of its own, but the Info dictionary, which
-        stays plain; a compressed cross-reference stream indexes them all.
+        may change) goes into an object stream of the copy's (its fields in one, the rest
+        in another), but the Info dictionary, which stays plain; a compressed
+        cross-reference stream indexes them all.
         """
         form, packed = self.form, self.form.packed
         objects = {num: self.changed.get(num) or data for num, data in enumerate(form.objects)}
         objects.pop(0)
-        for num, data in enumerate(self.added, start=packed.number + 1):
+        for num, data in enumerate(self.added, start=packed.after):
             objects[num] = self.changed.get(num) or data
-        own_stream = self.next
-        xref_num = own_stream + 1
+        fields_stream, rest_stream, xref_num = self.next, self.next + 1, self.next + 2
         entries: list[tuple[int, int, int]] = [(0, 0, 65535)] + [(0, 0, 0)] * xref_num
         parts, position = [HEADER], len(HEADER)
-        own: list[tuple[int, bytes]] = []
+        own: dict[int, list[tuple[int, bytes]]] = {fields_stream: [], rest_stream: []}
 
         def put(num: int, data: bytes) -> None:
             nonlocal position
@@ -96,14 +96,17 @@ class _Copy:
 
         for num, data in objects.items():
             if num in packed.index and num not in self.changed:
-                entries[num] = (_IN_STREAM, packed.number, packed.index[num])
+                entries[num] = (_IN_STREAM, *packed.index[num])
             elif is_stream(data) or num == form.info:
                 put(num, data)
             elif data:
-                entries[num] = (_IN_STREAM, own_stream, len(own))
-                own.append((num, object_body(data)))
-        put(packed.number, packed.data)
-        put(own_stream, object_stream(own_stream, own))
+                stream = fields_stream if num in packed.fields else rest_stream
+                entries[num] = (_IN_STREAM, stream, len(own[stream]))
+                own[stream].append((num, object_body(data)))
+        for number, data in packed.streams:
+            put(number, data)
+        for number, packing in own.items():
+            put(number, object_stream(number, packing))
         file_id = hashlib.md5(identity.document_id.encode(), usedforsecurity=False).hexdigest()
         trailer = b"/Root %d 0 R /Info %d 0 R /ID [<%s> <%s>]" % (
             form.root,

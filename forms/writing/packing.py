@@ -69,20 +69,34 @@ def xref_stream(num: int, entries: list[tuple[int, int, int]], trailer: bytes) -
 
 @dataclass(frozen=True)
 class Packed:
-    """A template's objects that copies keep as they are, packed once into one object stream."""
+    """A template's objects that copies keep as they are, packed once into object streams."""
 
-    number: int  # the object stream's number: one after the template's objects
-    data: bytes  # the object stream's bytes
-    index: dict[int, int]  # object number -> its index in the stream
+    streams: tuple[tuple[int, bytes], ...]  # each object stream's number and bytes
+    index: dict[int, tuple[int, int]]  # object number -> (its object stream, its index there)
+    fields: frozenset[int]  # what a copy packs that is read first (fields, the page tree)
+
+    @property
+    def after(self) -> int:
+        """The first object number after the template's objects and these streams."""
+        return self.streams[-1][0] + 1
 
 
-def pack(objects: tuple[bytes, ...], mutable: set[int]) -> Packed:
-    """Pack every object of ``objects`` that is no stream and not in ``mutable``."""
-    number = len(objects)
-    packed = [
-        (num, object_body(data))
+def pack(objects: tuple[bytes, ...], mutable: set[int], first: set[int]) -> Packed:
+    """Pack every object of ``objects`` that is no stream and not in ``mutable``.
+
+    ``first`` (the catalog, the pages, the field tree) get an object stream of their own:
+    qpdf parses a whole object stream to read one object in it, and a reader of the
+    fields then parses these, not the structure tree and every widget too.
+    """
+    packable = [
+        num
         for num, data in enumerate(objects)
         if num and data and num not in mutable and not is_stream(data)
     ]
-    index = {num: position for position, (num, _) in enumerate(packed)}
-    return Packed(number, object_stream(number, packed), index)
+    groups = [[n for n in packable if n in first], [n for n in packable if n not in first]]
+    streams, index = [], {}
+    for number, group in enumerate((g for g in groups if g), start=len(objects)):
+        bodies = [(n, object_body(objects[n])) for n in group]
+        streams.append((number, object_stream(number, bodies)))
+        index.update({n: (number, position) for position, n in enumerate(group)})
+    return Packed(tuple(streams), index, frozenset(mutable & first))
