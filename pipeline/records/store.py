@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from supforms.pipeline.records import deliveries
 from supforms.pipeline.records.chain import row_state
+from supforms.pipeline.records.checkpoints import Checkpointer
 from supforms.pipeline.records.deliveries import FORGOTTEN, DeliveryRow, Unreturned
 from supforms.pipeline.records.faults import (
     failed,
@@ -118,6 +119,7 @@ class RecordStore(StoreQueries, StorePurging):
             .label("earlier"),
         )
         self._writer: Connection | None = None
+        self._checkpointer: Checkpointer | None = None  # SQLite: the archive's WAL copied aside
 
     @functools.cached_property
     def _insert_record(self) -> sa.Insert:
@@ -136,9 +138,7 @@ class RecordStore(StoreQueries, StorePurging):
 
         Call it before forking: a child must not share its parent's connections.
         """
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        self._close_writer()
         self.engine.dispose()
 
     def __enter__(self) -> RecordStore:
@@ -196,6 +196,8 @@ class RecordStore(StoreQueries, StorePurging):
                 if new_id is not None and self.dialect != "postgresql":
                     append_line(connection, "archive", new_id, row_state(row), row["received_at"])
             if new_id is not None:
+                if self._checkpointer is not None:
+                    self._checkpointer.archived(len(pdf))
                 return Stored(int(new_id), True, result)
             found = connection.execute(
                 sa.select(records.c.id, records.c.result).where(records.c.sha256 == sha)
@@ -377,14 +379,24 @@ class RecordStore(StoreQueries, StorePurging):
         try:
             if self._writer is None:
                 self._writer = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                if self.dialect == "sqlite" and self.engine.url.database not in (None, ":memory:"):
+                    self._checkpointer = Checkpointer(self.engine, self._writer)
             with _refusals():
                 yield self._writer
         except sa.exc.SQLAlchemyError as exc:
             invalid = isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
             if self._writer is not None and (invalid or isinstance(exc, sa.exc.OperationalError)):
-                self._writer.close()  # the next archive starts on a fresh connection
-                self._writer = None
+                self._close_writer()  # the next archive starts on a fresh connection
             raise failed("archiving", exc, self.url) from exc
+
+    def _close_writer(self) -> None:
+        """Stop the checkpoint thread, then close the archiving connection."""
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
     @contextlib.contextmanager
     def _begin(self, doing: str = "writing") -> Iterator[Connection]:
