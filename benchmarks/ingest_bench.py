@@ -8,6 +8,8 @@ What it measures, on one folder of filled returns (the three forms in turn,
 prefilled with non-ASCII names and then "returned" with their dates typed as
 people do, e.g. ``3/4/26``):
 
+0. With ``--whole``: whole commands as a user runs them, start-up subtracted
+   (``benchmarks/whole_process.py``), on group records and on a mix of forms.
 1. ``supforms ingest`` end to end — find the files, read each in a worker
    process, identify, read every field, normalise, validate, judge signatures,
    write each result JSON, the index and the summary — with ``--workers 1``
@@ -259,6 +261,32 @@ def walk_ratio(files: Path, tmp: Path, rounds: int) -> dict[str, object]:
     }
 
 
+def whole(args: argparse.Namespace) -> None:
+    """Ingest against the raw walk, whole processes, on group records and on a mix of forms."""
+    from benchmarks.whole_process import rates
+
+    stores: dict[str, str | None] = {"no_archive": None, "sqlite": "sqlite"}
+    if args.postgres:
+        stores["postgresql"] = args.postgres
+    report: dict[str, object] = {"files": args.files, "rounds": args.repeat}
+    with tempfile.TemporaryDirectory(prefix="supforms-ingest-whole-") as tmp:
+        for name, forms in (("group_record", ["group-record"]), ("mix", args.form)):
+            folder = Path(tmp) / f"returns-{name}"
+            folder.mkdir()
+            paths = make_returns(folder, args.files, forms)
+            sizes = [path.stat().st_size for path in paths]
+            figures = rates(folder, Path(tmp), args.repeat, stores, _fresh_postgres)
+            report[name] = {"mean_return_bytes": round(statistics.mean(sizes)), **figures}
+            print(f"{name}: {args.files} returns, {statistics.mean(sizes) / 1024:.1f} KiB each")
+            for what, figure in figures.items():
+                ms, cpu = figure["ms_per_return"], figure["cpu_ms_per_return"]
+                print(
+                    f"  {what:<11} {figure['per_s']:8.1f} returns/s  {figure['vs_walk']:5.2f}x walk"
+                    f"  ({ms:.2f} ms, CPU {cpu:.2f} ms)"
+                )
+    print(json.dumps(report))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=2000)
@@ -270,6 +298,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--postgres",
+        "--pg",
         metavar="URL",
         default=os.environ.get("SUPFORMS_TEST_PG_URL"),
         help="also archive into this PostgreSQL database (its tables are dropped)",
@@ -282,8 +311,17 @@ def main() -> None:
         action="store_true",
         help="only ingest (1 worker) against the raw pikepdf walk, --repeat rounds",
     )
+    parser.add_argument(
+        "--whole",
+        action="store_true",
+        help="whole commands, start-up subtracted: the raw walk and ingest (1 worker) without"
+        " archiving, into SQLite and PostgreSQL, on group records and on a mix of all forms",
+    )
     args = parser.parse_args()
     cores = os.cpu_count() or 1
+    if args.whole:
+        whole(args)
+        return
     if args.ratio_only:
         with tempfile.TemporaryDirectory(prefix="supforms-ingest-bench-") as tmp:
             folder = Path(tmp) / "returns"

@@ -33,6 +33,7 @@ __all__ = [
     "FieldFont",
     "field_font",
     "font_path",
+    "page_font",
 ]
 
 FONT_DIRS = (
@@ -165,6 +166,17 @@ def _subset(source: Path) -> bytes:
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
+
+
+@cache
+def page_font(name: str) -> bytes:
+    """The DejaVu font file ``name`` as the page text prints from it: cut as the field font is.
+
+    reportlab subsets the page text's font again, to what each form prints; from
+    the font as installed it would carry DejaVu's hinting (a third of each glyph,
+    and tables every subset repeats), and every form three fonts' worth of it.
+    """
+    return field_font().data if name == "DejaVuSans.ttf" else _subset(font_path(name))
 
 
 @cache

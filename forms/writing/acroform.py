@@ -22,6 +22,7 @@ from supforms.forms.fonts import FieldFont
 from supforms.forms.spec import DATE_HINT, FieldSpec
 from supforms.forms.writing.appearance import FONT_RESOURCE, VALUE_SIZE, check_on, dot_on
 from supforms.forms.writing.layout import StaticPages, Widget
+from supforms.forms.writing.onefont import fold_regular_font
 from supforms.forms.writing.tagging import add_structure
 
 __all__ = ["FIELD_FLAGS", "MULTILINE", "build_acroform", "button_name"]
@@ -108,7 +109,20 @@ def button_name(spec: FieldSpec, option: str) -> str:
     return f"{head} {option}" if head.endswith("?") else f"{head}: {option}"
 
 
-def _form_xobject(pdf: Pdf, content: bytes, width: float, height: float) -> pikepdf.Object:
+Shared = dict[tuple[object, ...], pikepdf.Object]
+"""Objects many widgets use alike (appearances, date actions), made once per form."""
+
+
+def _form_xobject(
+    pdf: Pdf, shared: Shared, content: bytes, width: float, height: float
+) -> pikepdf.Object:
+    """An appearance stream; one object for every widget that draws the same at the same size.
+
+    Only buttons' appearances are shared: a viewer may rewrite a text field's own in place.
+    """
+    key = ("appearance", content, round(width, 2), round(height, 2))
+    if key in shared:
+        return shared[key]
     # An empty appearance draws "q Q" (nothing): qpdf would write an empty stream as
     # /FlateDecode with /Length 0, which is not valid Flate data (MuPDF warns).
     stream = pdf.make_stream(content or b"q Q")
@@ -116,14 +130,18 @@ def _form_xobject(pdf: Pdf, content: bytes, width: float, height: float) -> pike
     stream.Subtype = Name.Form
     stream.BBox = Array([0, 0, round(width, 2), round(height, 2)])
     stream.Resources = Dictionary()
+    shared[key] = stream = pdf.make_indirect(stream)
     return stream
 
 
-def _date_actions(pdf: Pdf) -> Dictionary:
+def _date_actions(pdf: Pdf, shared: Shared) -> Dictionary:
     """Acrobat's date format and keystroke actions; other viewers ignore them harmlessly."""
 
     def js(code: str) -> pikepdf.Object:
-        return pdf.make_indirect(Dictionary(S=Name.JavaScript, JS=String(code)))
+        key = ("javascript", code)
+        if key not in shared:
+            shared[key] = pdf.make_indirect(Dictionary(S=Name.JavaScript, JS=String(code)))
+        return shared[key]
 
     return Dictionary(
         F=js(f'AFDate_FormatEx("{DATE_HINT}");'),
@@ -165,11 +183,13 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
     """The static pages with every field and widget added; placeholders for identity."""
     pdf = Pdf.open(io.BytesIO(static.pdf))
     font_ref = _font_objects(pdf, font)
+    fold_regular_font(pdf, font, FONT_RESOURCE, font_ref)
     by_path = {spec.path: spec for spec in specs}
     roots = Array()
     parents: dict[str, pikepdf.Object] = {}
     radios: dict[str, pikepdf.Object] = {}
     annots: list[pikepdf.Object] = []  # in the order the widgets were placed
+    shared: Shared = {}
     for page in pdf.pages:
         if Name.Resources not in page.obj:
             page.obj.Resources = Dictionary()
@@ -216,8 +236,8 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
             annot.AP = Dictionary(
                 N=Dictionary(
                     {
-                        "/" + str(widget.option): _form_xobject(pdf, dot_on(w, h), w, h),
-                        "/Off": _form_xobject(pdf, b"", w, h),
+                        "/" + str(widget.option): _form_xobject(pdf, shared, dot_on(w, h), w, h),
+                        "/Off": _form_xobject(pdf, shared, b"", w, h),
                     }
                 )
             )
@@ -237,19 +257,20 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
                 annot.DA = String("/ZaDb 0 Tf 0 g")
                 annot.AP = Dictionary(
                     N=Dictionary(
-                        Yes=_form_xobject(pdf, check_on(w, h), w, h),
-                        Off=_form_xobject(pdf, b"", w, h),
+                        Yes=_form_xobject(pdf, shared, check_on(w, h), w, h),
+                        Off=_form_xobject(pdf, shared, b"", w, h),
                     )
                 )
             elif spec.kind != "signature":
+                # Its own appearance, never shared: PDFium writes what is typed into it.
                 annot.DA = String(DEFAULT_APPEARANCE)
-                annot.AP = Dictionary(N=_form_xobject(pdf, b"", w, h))
+                annot.AP = Dictionary(N=_form_xobject(pdf, {}, b"", w, h))
             else:
-                annot.AP = Dictionary(N=_form_xobject(pdf, b"", w, h))
+                annot.AP = Dictionary(N=_form_xobject(pdf, {}, b"", w, h))
             if spec.kind == "choice":
                 annot.Opt = Array([String(option) for option in spec.options])
             if spec.kind == "date":
-                annot.AA = _date_actions(pdf)
+                annot.AA = _date_actions(pdf, shared)
             obj = pdf.make_indirect(annot)
             if parent is None:
                 roots.append(obj)

@@ -5,6 +5,8 @@ about a second; a copy differs from the blank template only in a few objects
 (the filled fields, the footers, the identity). So the template is saved once
 by pikepdf without object streams, cut into its objects' bytes, and
 ``forms.writing.fill`` writes each copy from those bytes plus the objects it changes.
+The objects no copy changes are packed into one object stream here, once
+(``forms.writing.packing``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from supforms.forms.writing.acroform import MULTILINE, build_acroform
 from supforms.forms.writing.appearance import FONT_RESOURCE
 from supforms.forms.writing.compose import compose
 from supforms.forms.writing.layout import Widget
+from supforms.forms.writing.packing import Packed, pack
 from supforms.forms.writing.wording import Wording, load_wording, parse_blocks, render_wording
 from supforms.schemas.errors import LayoutError
 from supforms.schemas.registry import latest, model_for
@@ -98,6 +101,7 @@ class CompiledForm:
     widgets: tuple[Widget, ...]
     field_font: FieldFont
     tree: Tree
+    packed: Packed  # the objects no copy changes, in one object stream compressed once
 
 
 def _split_objects(data: bytes) -> list[bytes]:
@@ -140,6 +144,29 @@ def _terminals(fields: pikepdf.Object, prefix: str = "") -> dict[str, pikepdf.Ob
             found.update(_terminals(kids, f"{name}."))
         else:
             found[name] = field
+    return found
+
+
+def _opened_first(pdf: Pdf) -> set[int]:
+    """What a reader of the fields opens first.
+
+    The catalog, the page tree (pikepdf reads it on opening) and the pages' annotation
+    lists, the AcroForm and its fields.
+    """
+    found = {pdf.Root.objgen[0], pdf.Root.Pages.objgen[0]}
+    for page in pdf.pages:
+        found.add(page.obj.objgen[0])
+        if Name.Annots in page.obj and page.obj.Annots.is_indirect:
+            found.add(page.obj.Annots.objgen[0])
+    pending = [pdf.Root.AcroForm, pdf.Root.AcroForm.Fields]
+    while pending:
+        node = pending.pop()
+        if node.is_indirect:
+            found.add(node.objgen[0])
+        if isinstance(node, pikepdf.Array):
+            pending.extend(node)
+        elif Name.Kids in node:
+            pending.append(node.Kids)
     return found
 
 
@@ -201,23 +228,34 @@ def _compile(form_id: str, version: str, wording: Wording) -> CompiledForm:
         )
         for path, s in _slots(saved).items()
     }
+    objects = tuple(_split_objects(data))
+    tree = _tree(saved)
+    page_tree = saved.Root.Pages.objgen[0]
+    info = saved.trailer.Info.objgen[0]
+    # What a copy may rewrite (fields, the Info dictionary, the page and structure trees)
+    # stays out of the shared object stream: a copy packs its own.
+    mutable = {info, page_tree, tree.root, tree.document, tree.parent_tree}
+    for slot in slots.values():
+        mutable.add(slot.objnum)
+        mutable.update(kid[1] for kid in slot.kids)
     return CompiledForm(
         form_id=form_id,
         version=version,
         title=title,
         pages=len(saved.pages),
-        objects=tuple(_split_objects(data)),
+        objects=objects,
         root=saved.Root.objgen[0],
-        info=saved.trailer.Info.objgen[0],
+        info=info,
         metadata=saved.Root.Metadata.objgen[0],
         font=saved.Root.AcroForm.DR.Font["/" + FONT_RESOURCE].objgen[0],
         footers=tuple(page.obj.Contents[-1].objgen[0] for page in saved.pages),
-        page_tree=saved.Root.Pages.objgen[0],
+        page_tree=page_tree,
         page_refs=tuple(page.obj.objgen[0] for page in saved.pages),
         slots=slots,
         widgets=static.widgets,
         field_font=font,
-        tree=_tree(saved),
+        tree=tree,
+        packed=pack(objects, mutable, _opened_first(saved)),
     )
 
 

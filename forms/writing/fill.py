@@ -17,11 +17,13 @@ from supforms.forms.writing.compiled import CompiledForm
 from supforms.forms.writing.continuation import Continued, Overflow, continuation_pages, marker
 from supforms.forms.writing.identity import Identity, footer_content, pdf_date, xmp_packet
 from supforms.forms.writing.layout import PAGE_HEIGHT, PAGE_WIDTH
+from supforms.forms.writing.packing import is_stream, object_body, object_stream, xref_stream
 from supforms.schemas.errors import LayoutError
 
 __all__ = ["fill_form", "pdf_name", "text_string"]
 
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+_IN_STREAM = 2  # a cross-reference entry's type: the object is in an object stream
 
 
 def text_string(value: str) -> bytes:
@@ -60,7 +62,7 @@ class _Copy:
         self.form = form
         self.changed: dict[int, bytes] = {}
         self.added: list[bytes] = []
-        self.next = len(form.objects)
+        self.next = form.packed.after
 
     def add(self, make: object) -> int:
         num = self.next
@@ -69,29 +71,53 @@ class _Copy:
         return num
 
     def bytes(self, identity: Identity) -> bytes:
-        parts = [HEADER]
-        offsets: list[int] = [0]
-        position = len(HEADER)
-        for num in range(1, len(self.form.objects)):
-            data = self.changed.get(num) or self.form.objects[num]
-            offsets.append(position)
+        """The copy: the template's streams, its packed objects, then this copy's own objects.
+
+        Every object that is no stream and is this copy's (changed, added, or one a copy
+        may change) goes into an object stream of the copy's (its fields in one, the rest
+        in another), but the Info dictionary, which stays plain; a compressed
+        cross-reference stream indexes them all.
+        """
+        form, packed = self.form, self.form.packed
+        objects = {num: self.changed.get(num) or data for num, data in enumerate(form.objects)}
+        objects.pop(0)
+        for num, data in enumerate(self.added, start=packed.after):
+            objects[num] = self.changed.get(num) or data
+        fields_stream, rest_stream, xref_num = self.next, self.next + 1, self.next + 2
+        entries: list[tuple[int, int, int]] = [(0, 0, 65535)] + [(0, 0, 0)] * xref_num
+        parts, position = [HEADER], len(HEADER)
+        own: dict[int, list[tuple[int, bytes]]] = {fields_stream: [], rest_stream: []}
+
+        def put(num: int, data: bytes) -> None:
+            nonlocal position
+            entries[num] = (1, position, 0)
             parts.append(data)
             position += len(data)
-        for index, added in enumerate(self.added, start=len(self.form.objects)):
-            data = self.changed.get(index) or added
-            offsets.append(position)
-            parts.append(data)
-            position += len(data)
-        size = len(offsets)
-        xref = [b"xref\n0 %d\n0000000000 65535 f \n" % size]
-        xref.extend(b"%010d 00000 n \n" % offset for offset in offsets[1:])
+
+        for num, data in objects.items():
+            if num in packed.index and num not in self.changed:
+                entries[num] = (_IN_STREAM, *packed.index[num])
+            elif is_stream(data) or num == form.info:
+                put(num, data)
+            elif data:
+                stream = fields_stream if num in packed.fields else rest_stream
+                entries[num] = (_IN_STREAM, stream, len(own[stream]))
+                own[stream].append((num, object_body(data)))
+        for number, data in packed.streams:
+            put(number, data)
+        for number, packing in own.items():
+            put(number, object_stream(number, packing))
         file_id = hashlib.md5(identity.document_id.encode(), usedforsecurity=False).hexdigest()
-        trailer = (
-            b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\n"
-            % (size, self.form.root, self.form.info, file_id.encode(), file_id.encode())
-            + b"startxref\n%d\n%%%%EOF\n" % position
+        trailer = b"/Root %d 0 R /Info %d 0 R /ID [<%s> <%s>]" % (
+            form.root,
+            form.info,
+            file_id.encode(),
+            file_id.encode(),
         )
-        return b"".join(parts) + b"".join(xref) + trailer
+        start = position
+        entries[xref_num] = (1, start, 0)
+        parts.append(xref_stream(xref_num, entries, trailer))
+        return b"".join(parts) + b"startxref\n%d\n%%%%EOF\n" % start
 
 
 def _identity_objects(copy: _Copy, identity: Identity, footers: list[int]) -> None:

@@ -25,7 +25,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from supforms.forms.fonts import font_path
+from supforms.forms.fonts import page_font
 from supforms.forms.spec import FieldKind, FieldSpec
 from supforms.forms.writing.wording import FieldRef, inline_parts
 from supforms.schemas.errors import LayoutError
@@ -137,8 +137,8 @@ class StaticPages:
 @cache
 def register_fonts() -> None:
     """Make DejaVu Sans known to reportlab (once per process)."""
-    pdfmetrics.registerFont(TTFont(REGULAR, str(font_path("DejaVuSans.ttf"))))
-    pdfmetrics.registerFont(TTFont(BOLD, str(font_path("DejaVuSans-Bold.ttf"))))
+    pdfmetrics.registerFont(TTFont(REGULAR, io.BytesIO(page_font("DejaVuSans.ttf"))))
+    pdfmetrics.registerFont(TTFont(BOLD, io.BytesIO(page_font("DejaVuSans-Bold.ttf"))))
 
 
 class Flow:

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from supforms.pipeline.records import deliveries
 from supforms.pipeline.records.chain import row_state
+from supforms.pipeline.records.checkpoints import Checkpointer
 from supforms.pipeline.records.deliveries import FORGOTTEN, DeliveryRow, Unreturned
 from supforms.pipeline.records.faults import (
     failed,
@@ -124,6 +125,7 @@ class RecordStore(StoreQueries, StorePurging, StoreWeb, StoreReturnLinks):
         # Threads (the web face's) share one store: the archiving connection is one
         # thread's at a time. The engine's pool is thread-safe; connections are not.
         self._writer_lock = threading.RLock()
+        self._checkpointer: Checkpointer | None = None  # SQLite: the archive's WAL copied aside
 
     @functools.cached_property
     def _insert_record(self) -> sa.Insert:
@@ -143,9 +145,7 @@ class RecordStore(StoreQueries, StorePurging, StoreWeb, StoreReturnLinks):
         Call it before forking: a child must not share its parent's connections.
         """
         with self._writer_lock:
-            if self._writer is not None:
-                self._writer.close()
-                self._writer = None
+            self._close_writer()
             self.engine.dispose()
 
     def __enter__(self) -> RecordStore:
@@ -203,6 +203,8 @@ class RecordStore(StoreQueries, StorePurging, StoreWeb, StoreReturnLinks):
                 if new_id is not None and self.dialect != "postgresql":
                     append_line(connection, "archive", new_id, row_state(row), row["received_at"])
             if new_id is not None:
+                if self._checkpointer is not None:
+                    self._checkpointer.archived(len(pdf))
                 return Stored(int(new_id), True, result)
             found = connection.execute(
                 sa.select(records.c.id, records.c.result).where(records.c.sha256 == sha)
@@ -387,6 +389,9 @@ class RecordStore(StoreQueries, StorePurging, StoreWeb, StoreReturnLinks):
                     self._writer = self.engine.connect().execution_options(
                         isolation_level="AUTOCOMMIT"
                     )
+                    database = self.engine.url.database
+                    if self.dialect == "sqlite" and database not in (None, ":memory:"):
+                        self._checkpointer = Checkpointer(self.engine, self._writer)
                 with _refusals():
                     yield self._writer
             except sa.exc.SQLAlchemyError as exc:
@@ -394,9 +399,17 @@ class RecordStore(StoreQueries, StorePurging, StoreWeb, StoreReturnLinks):
                 if self._writer is not None and (
                     invalid or isinstance(exc, sa.exc.OperationalError)
                 ):
-                    self._writer.close()  # the next archive starts on a fresh connection
-                    self._writer = None
+                    self._close_writer()  # the next archive starts on a fresh connection
                 raise failed("archiving", exc, self.url) from exc
+
+    def _close_writer(self) -> None:
+        """Stop the checkpoint thread, then close the archiving connection."""
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
     @contextlib.contextmanager
     def _begin(self, doing: str = "writing") -> Iterator[Connection]:

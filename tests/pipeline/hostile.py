@@ -45,13 +45,11 @@ def _plain_pdf(content: bytes = b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET") -> pike
 
 
 def _broken_xref() -> bytes:
-    data = bytearray(_form())
-    start = data.rindex(b"startxref")
-    table = int(data[start + 9 :].split()[0])
-    # Every offset in the table points nowhere: qpdf must rebuild it by scanning.
-    for index in range(table + 30, min(start, table + 3000), 20):
-        data[index : index + 4] = b"9999"
-    return bytes(data)
+    data = _form()
+    # Every offset the cross-reference gives (a table's or a stream's) points nowhere, as
+    # after a gateway adds lines at the top: qpdf must rebuild it by scanning.
+    header = data.index(b"\n", data.index(b"\n") + 1) + 1
+    return data[:header] + b"% added in transit\n" * 3 + data[header:]
 
 
 def _wrong_length() -> bytes:
