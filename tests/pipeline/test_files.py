@@ -153,11 +153,19 @@ def test_an_unfinished_last_line_is_dropped_before_the_next(tmp_path):
 # Short writes through the real command
 
 
+# Group records with a long description: copies larger than a new store's file (the
+# limit below must let the store grow and stop any copy), however small the forms get.
+GROUPS = [
+    {"team": team, "description": " ".join(f"{team.lower()}{n:04d}" for n in range(400))}
+    for team in ("East", "West", "North")
+]
+
+
 @pytest.mark.slow
 def test_generate_short_write_fails_and_claims_nothing(tmp_path):
-    data = roster(tmp_path, ROWS)
+    data = roster(tmp_path, GROUPS)
     probe = tmp_path / "probe"
-    code, _, _ = run("generate", "agreement", "--data", str(data), "-o", str(probe))
+    code, _, _ = run("generate", "group-record", "--data", str(data), "-o", str(probe))
     assert code == 0
     smallest = min(p.stat().st_size for p in probe.glob("*.pdf"))
     out = tmp_path / "out"
@@ -168,7 +176,7 @@ def test_generate_short_write_fails_and_claims_nothing(tmp_path):
     done = limited(
         (largest_store_file + 16384 + smallest) // 2,
         "generate",
-        "agreement",
+        "group-record",
         "--data",
         str(data),
         "-o",
