@@ -93,6 +93,11 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, config: Path | None) -> N
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Printable("supforms: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    # A library's warning (pyHanko's "DSA is deprecated" from its cryptography import,
+    # once) is for its developers, not for someone reading verdicts: a log line with
+    # -v, else nothing. Workers are forked, and keep this.
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.INFO if verbose else logging.CRITICAL + 1)
     ctx.obj = Settings(verbose, quiet, config)
 
 

@@ -314,3 +314,36 @@ def test_store_is_accepted_after_every_command_that_uses_it(tmp_path):
     open_store(url).close()
     assert run("records", "list", "--store", url)[0] == 0
     assert run("records", "--store", url, "list")[0] == 0
+
+
+LIBRARY_WARNS = """
+import sys, warnings
+import click
+from supforms.pipeline.cli import cli
+
+@cli.command("warns")
+def warns():
+    # As a library warns at import or in use (pyHanko: "DSA is deprecated"), from its file.
+    warnings.warn_explicit(
+        "DSA is deprecated", UserWarning, "/site-packages/somelib/crypto.py", 12
+    )
+    click.echo("verdicts")
+
+cli(sys.argv[1:], prog_name="supforms")
+"""
+
+
+@pytest.mark.parametrize(("flags", "shown"), [((), False), (("-v",), True)])
+def test_a_librarys_warning_reaches_the_terminal_only_with_verbose(flags, shown):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", LIBRARY_WARNS, *flags, "warns"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "verdicts\n"
+    assert ("DSA is deprecated" in done.stderr) is shown
+    if not shown:
+        assert done.stderr == ""
