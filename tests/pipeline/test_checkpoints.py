@@ -68,9 +68,10 @@ def test_the_thread_ends_with_the_store_and_every_return_is_kept(tmp_path, monke
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)  # the fixture's PostgreSQL only
 def test_postgresql_has_no_checkpoint_thread(store_url):
-    if not store_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
+    assert store_url.startswith("postgresql")
     with open_store(store_url) as store:
         for result, data in _returns(3, 1000):
             store.archive(result, data)
