@@ -43,12 +43,15 @@ from supforms.pipeline.delivery.delivery_log import (
 from supforms.pipeline.delivery.notify import Transport
 from supforms.pipeline.delivery.roster import Recipient
 from supforms.pipeline.delivery.shortfall import shortfall
+from supforms.pipeline.records.deliveries import Unreturned
 from supforms.pipeline.records.preflight import store_errors
 from supforms.pipeline.records.store import RecordStore
 from supforms.schemas.errors import PipelineError, StoreError
 from supforms.schemas.registry import declaration_of
 
-__all__ = ["NOT_EMAILED", "Policy", "Unreturned", "first_messages", "plan", "remind", "unreturned"]
+__all__ = [
+    "NOT_EMAILED", "Policy", "first_messages", "missing_from", "plan", "remind", "unreturned",
+]  # fmt: skip
 
 NOT_EMAILED = "not-sent"
 """A copy made by ``generate`` or ``print`` (or issued by ``renew`` without a server): it
@@ -65,18 +68,6 @@ class Policy:
     now: datetime
 
 
-@dataclass(frozen=True)
-class Unreturned:
-    """An issued copy not yet back complete, and what its latest return lacks, if any."""
-
-    document_id: str
-    form: str
-    issued_at: datetime
-    status: str  # outstanding | incomplete | invalid
-    missing: tuple[str, ...] = ()
-    emailed: bool = False
-
-
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
@@ -88,26 +79,15 @@ def unreturned(store: RecordStore, form: str | None, issued_before: datetime) ->
     ``records outstanding`` lists.
     """
     with store_errors("finding the copies not returned"):
-        copies = store.unreturned(form, issued_before)
-    found = []
-    for copy in copies:
-        missing: list[str] = []
-        if copy.result is not None:
-            result = copy.result
-            missing = shortfall(
-                str(result.get("form")), str(result.get("version")), result["problems"]
-            )
-        found.append(
-            Unreturned(
-                copy.document_id,
-                copy.form,
-                copy.issued_at,
-                copy.status,
-                tuple(missing),
-                copy.emailed,
-            )
-        )
-    return found
+        return store.unreturned(form, issued_before)
+
+
+def missing_from(copy: Unreturned) -> list[str]:
+    """What the copy's latest return still lacks, in words (none: nothing came back yet)."""
+    if copy.result is None:
+        return []
+    result = copy.result
+    return shortfall(str(result.get("form")), str(result.get("version")), result["problems"])
 
 
 @dataclass(frozen=True)
@@ -237,7 +217,7 @@ def remind(
                     "subject_person": subject_person(copy.form, entry.get("prefill") or {}),
                     "sender_name": sender_name(sender),
                     "status": copy.status,
-                    "missing": list(copy.missing),
+                    "missing": missing_from(copy),
                     "issued_on": copy.issued_at.strftime("%d/%m/%Y"),
                 },
                 return_url,
