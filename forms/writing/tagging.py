@@ -15,7 +15,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 from supforms.forms.writing.layout import Marked, Node
 
-__all__ = ["PackStructure", "add_structure", "flatten"]
+__all__ = ["PackStructure", "add_structure", "flatten", "marked_kid"]
 
 LANGUAGE = "en-GB"
 RADIO = 1 << 15
@@ -52,6 +52,26 @@ def _new_structure(pdf: Pdf) -> tuple[pikepdf.Object, pikepdf.Object]:
     pdf.Root.StructTreeRoot = root
     _mark_catalog(pdf)
     return root, document
+
+
+def marked_kid(
+    element: pikepdf.Object,
+    kid: Marked,
+    pages: list[pikepdf.Object],
+    by_page: dict[int, dict[int, pikepdf.Object]],
+) -> int | pikepdf.Dictionary:
+    """A marked-content kid of ``element``, noted in ``by_page`` for the ParentTree.
+
+    Its MCID alone on the element's own page (the first it is drawn on); on a later
+    page, the element goes on over a page break, a marked-content reference (MCR).
+    """
+    page = pages[kid.page]
+    if Name.Pg not in element:
+        element.Pg = page
+    by_page.setdefault(kid.page, {})[kid.mcid] = element
+    if element.Pg.objgen == page.objgen:
+        return kid.mcid
+    return Dictionary(Type=Name.MCR, Pg=page, MCID=kid.mcid)
 
 
 def _tooltip(annot: pikepdf.Object) -> pikepdf.Object | None:
@@ -91,14 +111,7 @@ def add_structure(pdf: Pdf, structure: Node, annots: list[pikepdf.Object]) -> No
                 if built is not None:
                     kids.append(built)
             elif isinstance(kid, Marked):
-                page = pages[kid.page]
-                if Name.Pg not in element:
-                    element.Pg = page
-                if element.Pg.objgen == page.objgen:
-                    kids.append(kid.mcid)
-                else:  # the element goes on over a page break
-                    kids.append(Dictionary(Type=Name.MCR, Pg=page, MCID=kid.mcid))
-                by_mcid.setdefault(kid.page, {})[kid.mcid] = element
+                kids.append(marked_kid(element, kid, pages, by_mcid))
             else:
                 annot = annots[kid]
                 kids.append(Dictionary(Type=Name.OBJR, Obj=annot, Pg=annot.P))

@@ -18,6 +18,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 from PIL import ImageCms
 from supforms.forms.writing.layout import Marked, Node
+from supforms.forms.writing.tagging import marked_kid
 from supforms.pipeline.evidence.drawing import Picture
 
 __all__ = ["LANGUAGE", "add_pictures", "attach", "finish_archival", "write_structure"]
@@ -83,14 +84,7 @@ def write_structure(pdf: Pdf, structure: Node, alts: dict[int, str]) -> None:
                 kids.append(build(kid, element))
                 continue
             assert isinstance(kid, Marked)
-            page = pages[kid.page]
-            if Name.Pg not in element:
-                element.Pg = page
-            if element.Pg.objgen == page.objgen:
-                kids.append(kid.mcid)
-            else:  # the element goes on over a page break
-                kids.append(Dictionary(Type=Name.MCR, Pg=page, MCID=kid.mcid))
-            by_page.setdefault(kid.page, {})[kid.mcid] = element
+            kids.append(marked_kid(element, kid, pages, by_page))
         element.K = kids
         return element
 
