@@ -129,3 +129,15 @@ def smtp():
     mailbox = Mailbox()
     with smtp_server(mailbox) as url:
         yield mailbox, url
+
+
+@pytest.fixture
+def starttls_smtp(tmp_path, monkeypatch):
+    """The same with STARTTLS, its certificate from a CA this test trusts (SSL_CERT_FILE)."""
+    from tests.smtp import Mailbox, Tls, smtp_server
+
+    tls = Tls.make(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls.ca_file))
+    mailbox = Mailbox()
+    with smtp_server(mailbox, starttls=tls) as url:
+        yield mailbox, url

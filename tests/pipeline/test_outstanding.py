@@ -11,22 +11,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from tests.cli import run
 from tests.deliveries import manifest, write_roster
 from tests.pipeline.test_ingest import edit
 from tests.pipeline.test_renew import _archive_complete_contract, _renew
-from tests.smtp import Mailbox, Tls, smtp_server
-
-
-@pytest.fixture
-def server(tmp_path, monkeypatch):
-    tls = Tls.make(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(tls.ca_file))
-    mailbox = Mailbox()
-    with smtp_server(mailbox, starttls=tls) as url:
-        yield mailbox, url
 
 
 def _json(*args: str) -> list[dict]:
@@ -56,8 +44,10 @@ def _remind(tmp_path, url: str, store: str, days: int, *extra: str):
     )  # fmt: skip
 
 
-def test_the_commands_agree_and_a_renewal_is_reminded_by_name_in_its_thread(tmp_path, server):
-    mailbox, url = server
+def test_the_commands_agree_and_a_renewal_is_reminded_by_name_in_its_thread(
+    tmp_path, starttls_smtp
+):
+    mailbox, url = starttls_smtp
     store = f"sqlite:///{tmp_path}/records.db"
     record_id, first = _archive_complete_contract(tmp_path, store, url)
     roster = write_roster(tmp_path / "bob.jsonl", [("Bob Brown", "bob@example.org")])
@@ -114,8 +104,8 @@ def test_the_commands_agree_and_a_renewal_is_reminded_by_name_in_its_thread(tmp_
     assert chased == set(_outstanding(store))
 
 
-def test_remind_all_on_a_quiet_day_says_so_and_exits_0(tmp_path, server):
-    _, url = server
+def test_remind_all_on_a_quiet_day_says_so_and_exits_0(tmp_path, starttls_smtp):
+    _, url = starttls_smtp
     store = f"sqlite:///{tmp_path}/records.db"
     roster = write_roster(tmp_path / "bob.jsonl", [("Bob Brown", "bob@example.org")])
     assert run("generate", "contract", "--data", str(roster), "--out", str(tmp_path / "gen"),

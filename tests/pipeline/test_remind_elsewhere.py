@@ -16,25 +16,14 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from supforms.pipeline.records.opening import open_store
 
 from tests.cli import run
 from tests.deliveries import log_lines, manifest, write_roster
 from tests.pipeline.test_renew import TODAY, _archive_complete_contract
-from tests.smtp import Mailbox, Tls, smtp_server
 
 PEOPLE = [("Alice Adams", "alice@example.org"), ("Bob Brown", "bob@example.org")]
 NAMES = {address: name for name, address in PEOPLE}
-
-
-@pytest.fixture
-def server(tmp_path, monkeypatch):
-    tls = Tls.make(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(tls.ca_file))
-    mailbox = Mailbox()
-    with smtp_server(mailbox, starttls=tls) as url:
-        yield mailbox, url
 
 
 def supforms(cwd: Path, *args: str) -> tuple[int, str, str]:
@@ -69,8 +58,10 @@ def _send_from_a(tmp_path: Path, url: str, store: str, monkeypatch) -> dict[str,
     return {address: copies[name] for address, name in NAMES.items()}
 
 
-def test_a_send_from_one_folder_is_reminded_from_another(tmp_path, server, store_url, monkeypatch):
-    mailbox, url = server
+def test_a_send_from_one_folder_is_reminded_from_another(
+    tmp_path, starttls_smtp, store_url, monkeypatch
+):
+    mailbox, url = starttls_smtp
     copies = _send_from_a(tmp_path, url, store_url, monkeypatch)
     sent = len(mailbox.messages)
     now = datetime.now(UTC) + timedelta(days=15)
@@ -118,8 +109,10 @@ def test_a_send_from_one_folder_is_reminded_from_another(tmp_path, server, store
         assert received.pdf_document_id == copies[received.to]["document_id"]
 
 
-def test_the_store_records_each_delivery_and_a_purge_forgets_them(tmp_path, server, store_url):
-    mailbox, url = server
+def test_the_store_records_each_delivery_and_a_purge_forgets_them(
+    tmp_path, starttls_smtp, store_url
+):
+    mailbox, url = starttls_smtp
     roster = write_roster(tmp_path / "roster.jsonl", PEOPLE)
     code, _, err = run(
         "send", "agreement", "--roster", str(roster), "--out", str(tmp_path / "out"),
@@ -148,9 +141,9 @@ def test_the_store_records_each_delivery_and_a_purge_forgets_them(tmp_path, serv
         assert store.issued_pdf(alice["document_id"]) is None, "a purge forgets the copy"
 
 
-def test_an_old_store_without_deliveries_reminds_from_the_send_folder(tmp_path, server):
+def test_an_old_store_without_deliveries_reminds_from_the_send_folder(tmp_path, starttls_smtp):
     """Copies sent before the store kept deliveries: the send folder's log still serves."""
-    mailbox, url = server
+    mailbox, url = starttls_smtp
     store = f"sqlite:///{tmp_path}/records.db"
     roster = write_roster(tmp_path / "roster.jsonl", PEOPLE[:1])
     out = tmp_path / "out"
@@ -201,8 +194,10 @@ def test_an_old_store_without_deliveries_reminds_from_the_send_folder(tmp_path, 
     assert received.pdf_document_id == copy["document_id"]
 
 
-def test_a_renewal_goes_where_the_copy_went_whichever_folder_renews(tmp_path, server, store_url):
-    mailbox, url = server
+def test_a_renewal_goes_where_the_copy_went_whichever_folder_renews(
+    tmp_path, starttls_smtp, store_url
+):
+    mailbox, url = starttls_smtp
     record_id, first = _archive_complete_contract(tmp_path, store_url, url)
     shutil.rmtree(tmp_path / "sent")  # the send folder is on another machine
     sent = len(mailbox.messages)

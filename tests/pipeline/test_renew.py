@@ -6,26 +6,15 @@ import io
 import json
 
 import pikepdf
-import pytest
 import sqlalchemy as sa
 from supforms.forms.writing.compiled import compiled_form
 
 from tests.cli import run
 from tests.deliveries import manifest, write_roster
 from tests.pipeline.test_ingest import edit
-from tests.smtp import Mailbox, Tls, smtp_server
 
 TODAY = "2026-11-30"
 SIGNED = "30/10/2025"  # thirteen months before TODAY
-
-
-@pytest.fixture
-def server(tmp_path, monkeypatch):
-    tls = Tls.make(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(tls.ca_file))
-    mailbox = Mailbox()
-    with smtp_server(mailbox, starttls=tls) as url:
-        yield mailbox, url
 
 
 def _signed(data: bytes, form_id: str) -> bytes:
@@ -93,8 +82,8 @@ def _issued(store: str) -> list[tuple[str, int | None]]:
     return sorted((row.document_id, row.renews) for row in rows)
 
 
-def test_a_contract_signed_13_months_ago_is_renewed_once(tmp_path, server):
-    mailbox, url = server
+def test_a_contract_signed_13_months_ago_is_renewed_once(tmp_path, starttls_smtp):
+    mailbox, url = starttls_smtp
     store = f"sqlite:///{tmp_path}/records.db"
     record_id, first = _archive_complete_contract(tmp_path, store, url)
     sent = len(mailbox.messages)
@@ -147,8 +136,8 @@ def test_no_send_only_issues_and_links_once(tmp_path):
     assert sum(renews == record_id for _, renews in _issued(store)) == 1
 
 
-def test_a_record_whose_addresses_are_unknown_is_listed_not_renewed(tmp_path, server):
-    _, url = server
+def test_a_record_whose_addresses_are_unknown_is_listed_not_renewed(tmp_path, starttls_smtp):
+    _, url = starttls_smtp
     store = f"sqlite:///{tmp_path}/records.db"
     record_id, _ = _archive_complete_contract(tmp_path, store, None)  # generated, never sent
     code, lines, _ = _renew(tmp_path, store, "--smtp", url)
