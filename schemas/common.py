@@ -16,6 +16,7 @@ from supforms.schemas.hints import Required
 
 __all__ = [
     "FormModel",
+    "FreeText",
     "JobTitle",
     "LongText",
     "NextStep",
@@ -62,6 +63,21 @@ NextStep = Annotated[
 LongText = Annotated[
     str, Field(min_length=1, max_length=4000), AfterValidator(no_control_characters)
 ]
+"""Free text as versions before 1.2.0 (group record) and 1.1.0 (session record) took it."""
+
+
+def FreeText(limit: int) -> object:  # noqa: N802 (used as a type)
+    """Free text of at most ``limit`` characters: what its box shows whole as people type.
+
+    The form carries the same limit as ``/MaxLen``, so a viewer stops at it; the box is
+    sized for it (``forms.writing.compose``) and ``tests/forms/test_typed_whole.py``
+    types it into every box and prints it.
+    """
+    return Annotated[
+        str, Field(min_length=1, max_length=limit), AfterValidator(no_control_characters)
+    ]
+
+
 ScaleValue = Annotated[int, Field(ge=0, le=10)]
 
 

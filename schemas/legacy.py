@@ -1,10 +1,13 @@
-"""Version 1.0.0 of every form, kept so that returns issued under it are read by its rules.
+"""Earlier versions of the forms, kept so that returns issued under them are read by their rules.
 
 Version 1.1.0 lowered the longest names, job titles and short texts to what the
 forms' boxes show whole at 8 pt; 1.0.0 accepted longer values (a name of 100
-characters, a job title of 150, a team of 200), and a 1.0.0 return holding one is
-still valid under the schema it was issued with. Each model here is its 1.1.0
-counterpart with 1.0.0's limits.
+characters, a job title of 150, a team of 200). The group record's 1.2.0 and the
+session record's 1.1.0 lowered free-text answers from 4,000 characters to what each
+box shows whole as people type (``schemas.common.FreeText``). A return holding a
+longer value is still valid under the schema it was issued with, and prints whole
+(``records show --print``: continuation pages). Each model here is its newer
+counterpart with the older limits.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
+from supforms.schemas.common import LongText
 from supforms.schemas.common import no_control_characters as _no_control_characters
-from supforms.schemas.forms.group_record import Action, GroupRecord, Participant
+from supforms.schemas.forms.group_record import Action, GroupRecord, Participant, Review, Scales
+from supforms.schemas.forms.session_record import Discussed, SessionRecord
 from supforms.schemas.forms.supervision_agreement import (
     AgreementSupervisee,
     AgreementSupervisor,
@@ -24,9 +29,16 @@ from supforms.schemas.forms.supervision_contract import (
     ContractSupervisor,
     SupervisionContract,
 )
-from supforms.schemas.hints import Required
+from supforms.schemas.hints import Multiline, Required
 
-__all__ = ["LEGACY", "AgreementV100", "ContractV100", "GroupRecordV100"]
+__all__ = [
+    "LEGACY",
+    "AgreementV100",
+    "ContractV100",
+    "GroupRecordV100",
+    "GroupRecordV110",
+    "SessionRecordV100",
+]
 
 
 PersonName100 = Annotated[
@@ -90,7 +102,54 @@ class ActionV100(Action):
     by_whom: Annotated[PersonName100 | None, Field(title="By whom")] = None
 
 
-class GroupRecordV100(GroupRecord):
+class ScalesV110(Scales):
+    questions: Annotated[
+        LongText | None,
+        Field(title="Scaling questions that could be used with the family"),
+        Multiline(4),
+    ] = None
+
+
+class ReviewV110(Review):
+    most_helpful: Annotated[
+        LongText | None,
+        Field(title="What has been most helpful for the practitioner?"),
+        Multiline(6),
+    ] = None
+
+
+class GroupRecordV110(GroupRecord):
+    schema_version: Literal["1.1.0"] = "1.1.0"  # type: ignore[assignment]
+    genogram: Annotated[
+        LongText | None, Field(title="Genogram: family structure"), Multiline(14)
+    ] = None
+    description: Annotated[
+        LongText | None,
+        Field(title="Description of the child or young person’s situation"),
+        Multiline(6),
+        Required(),
+    ] = None
+    workers_goal: Annotated[
+        LongText | None,
+        Field(title="Worker’s goal: what do they want out of the consultation?"),
+        Multiline(3),
+        Required(),
+    ] = None
+    danger_statements: Annotated[
+        LongText | None, Field(title="Draft danger / worry statements"), Multiline(5)
+    ] = None
+    working_well: Annotated[LongText | None, Field(title="What’s working well?"), Multiline(6)] = (
+        None
+    )
+    scales: Annotated[ScalesV110, Field(title="Scales")] = ScalesV110()
+    worries: Annotated[LongText | None, Field(title="What are we worried about?"), Multiline(6)] = (
+        None
+    )
+    safety_goals: Annotated[LongText | None, Field(title="Safety goals"), Multiline(5)] = None
+    review: Annotated[ReviewV110, Field(title="Review")] = ReviewV110()
+
+
+class GroupRecordV100(GroupRecordV110):
     schema_version: Literal["1.0.0"] = "1.0.0"  # type: ignore[assignment]
     case_reference: Annotated[
         ShortText200 | None,
@@ -107,4 +166,32 @@ class GroupRecordV100(GroupRecord):
     ]
 
 
-LEGACY = (ContractV100, AgreementV100, GroupRecordV100)
+class DiscussedV100(Discussed):
+    case_work: Annotated[
+        LongText | None, Field(title="Case-work - decision-making and reflection"), Multiline(5)
+    ] = None
+    caseload: Annotated[
+        LongText | None, Field(title="Caseload - workload management"), Multiline(5)
+    ] = None
+    career: Annotated[
+        LongText | None, Field(title="Career – professional development"), Multiline(5)
+    ] = None
+    care: Annotated[
+        LongText | None,
+        Field(title="Care - Line management and organisational accountability"),
+        Multiline(5),
+    ] = None
+
+
+class SessionRecordV100(SessionRecord):
+    schema_version: Literal["1.0.0"] = "1.0.0"  # type: ignore[assignment]
+    discussed: Annotated[DiscussedV100, Field(title="What was discussed")] = DiscussedV100()
+
+
+LEGACY = (
+    ContractV100,
+    AgreementV100,
+    GroupRecordV110,
+    GroupRecordV100,
+    SessionRecordV100,
+)

@@ -1,9 +1,9 @@
 """veraPDF, the reference PDF/UA validator, finds no failed rule in any PDF supforms makes.
 
 Every form of the registry is checked blank, prefilled with non-ASCII values,
-prefilled with the longest values (so with continuation pages), flattened for
-print, and in print packs (one with continuation pages); the contract also with
-a configured logo. One
+prefilled with the longest values, flattened for print, and in print packs; a
+print copy of free text given under an older version's longer limit (so with
+continuation pages); the contract also with a configured logo. One
 veraPDF run (one JVM start) judges every file. Tiny PDFs made here, one rule
 broken at a time, show first that the validator runs, that it names each broken
 rule with its clause, test number and count, and that a file it cannot read is
@@ -86,6 +86,10 @@ def _form_files(folder: Path) -> dict[str, Path]:
         files[f"{form_id} print pack"] = print_pack(form_id, rows, 0)[0]
         longest_row = Record(1, longest.model_dump(mode="json", exclude_none=True), {})
         files[f"{form_id} print pack of the longest"] = print_pack(form_id, [longest_row], 0)[0]
+    for form_id, version in (("group-record", "1.1.0"), ("session-record", "1.0.0")):
+        older = longest_record(form_id, "words", version=version)
+        printed = issue_copy(compiled_form(form_id, version), older, flatten=True)[1]
+        files[f"{form_id} {version} longest printed"] = printed
     logo = folder / "logo.png"
     Image.new("RGB", (90, 40), (20, 90, 160)).save(logo)
     wording = dataclasses.replace(load_wording(), logo=str(logo))

@@ -3,10 +3,11 @@
 Field names are the dotted paths of the values (contract 1), built as
 a hierarchy because a partial name may not contain a period. Every widget has a
 tooltip (``/TU``, its accessible name) and sits in its page's ``/Annots`` in
-reading order, which viewers follow as the tab order. No ``/MaxLen`` is set:
-the schema, not the viewer, decides what is too long, so nothing typed is cut. A
-text box sized for more than one line of its longest value is multiline, so
-viewers wrap what people type.
+reading order, which viewers follow as the tab order. A text box's ``/MaxLen`` is
+its schema's ``max_length``, and the box is sized to show that many of the widest
+letters at the size people type in: a viewer stops people where the schema
+would, and what they typed prints whole. A text box sized for more than one line
+of its longest value is multiline, so viewers wrap what people type.
 Each page gets an empty footer stream and the document placeholders for its
 identity, which ``forms.writing.fill`` replaces per copy. The structure tree
 (``forms.writing.tagging``) links each widget to its Form element (``/StructParent``).
@@ -52,7 +53,7 @@ FIELD_TYPES = {
 }
 PRINT = 4
 DEFAULT_APPEARANCE = f"/{FONT_RESOURCE} {VALUE_SIZE:g} Tf 0 g"
-"""What people type shows at 9 pt in every text field; boxes are sized to hold their values."""
+"""What people type shows at 8.5 pt in every text field; boxes are sized to hold their values."""
 
 
 def _font_objects(pdf: Pdf, font: FieldFont) -> pikepdf.Object:
@@ -267,6 +268,8 @@ def build_acroform(static: StaticPages, specs: tuple[FieldSpec, ...], font: Fiel
                 annot.AP = Dictionary(N=_form_xobject(pdf, {}, b"", w, h))
             else:
                 annot.AP = Dictionary(N=_form_xobject(pdf, {}, b"", w, h))
+            if spec.kind in ("text", "multiline") and spec.max_length:
+                annot.MaxLen = spec.max_length
             if spec.kind == "choice":
                 annot.Opt = Array([String(option) for option in spec.options])
             if spec.kind == "date":

@@ -2,9 +2,10 @@
 
 A prefilled value must show in every viewer and on paper without relying on
 ``NeedAppearances`` (contract 3), so supforms writes the stream
-itself, in the embedded Unicode field font, at 9 pt, shrinking to 8 pt at the least.
-Boxes are sized so that every value the schema accepts fits at 8 pt; a long free-text
-answer that outgrows its box continues on a continuation page (``forms.writing.fill``).
+itself, in the embedded Unicode field font, at 8.5 pt, shrinking to 8 pt at the least.
+Boxes are sized so that every value the schema accepts fits at 8.5 pt, the size people
+type in; an answer given under an older, longer limit that outgrows its box continues
+on a continuation page of a print copy (``forms.writing.fill``).
 """
 
 from __future__ import annotations
@@ -49,10 +50,12 @@ by key and read the font's own ``/BaseFont``, and MuPDF ignores ``/DA`` fonts it
 does not know either way.
 """
 
-VALUE_SIZE = 9.0
+VALUE_SIZE = 8.5
 """The size of every typed value: in ``/DA`` for what people type, and in supforms' own
 appearance streams. A fixed size rather than auto (``0 Tf``): iOS and Preview show
-auto-sized fields blank, and PDFium auto-sizes a short date in a tall box to 16 pt."""
+auto-sized fields blank, and PDFium auto-sizes a short date in a tall box to 16 pt.
+8.5 rather than 9: boxes sized for their longest value at 9 pt would take the contract
+onto a second page."""
 MIN_SIZE = 8.0
 """No value is drawn smaller: a box is sized to hold its ``max_length`` at this size."""
 LEADING = 1.16
@@ -67,8 +70,11 @@ def _num(value: float) -> str:
 
 
 def wide_lines(font: FieldFont, max_length: int, width: float) -> int:
-    """How many lines a box ``width`` wide needs to show ``max_length`` wide letters at 8 pt."""
-    per_line = max(1, math.floor((width - 2 * PAD) / font.width(WIDE, MIN_SIZE)))
+    """How many lines a box ``width`` wide needs to show ``max_length`` wide letters.
+
+    At ``VALUE_SIZE``, the size people type in: what a viewer draws must fit too.
+    """
+    per_line = max(1, math.floor((width - 2 * PAD) / font.width(WIDE, VALUE_SIZE)))
     return max(1, math.ceil(max_length / per_line))
 
 
@@ -87,7 +93,7 @@ class Fitted:
 
 
 def fit_lines(font: FieldFont, value: str, width: float, height: float, wrap: bool) -> Fitted:
-    """The largest size from 9 down to 8 pt at which ``value`` fits the box, and its lines.
+    """The largest size from 8.5 down to 8 pt at which ``value`` fits the box, and its lines.
 
     A wrapping box that cannot hold the value at 8 pt, even broken between any two
     letters, shows what fits and returns the rest as ``overflow`` (for a continuation page).

@@ -43,13 +43,45 @@ CHECK = 11.0
 DOT = 14.0
 TABLE_NUMBER = 18.0  # the column of row numbers
 MULTILINE_LINE = 15.0  # points of box per line of handwriting
+FIRST_BASELINE = PAD + 7.9  # from a box's top: its first line of values (DejaVu at 8.5 pt)
+GROWTH_SLACK = 6.0  # of a page's unused height, what stays unused
 
 
 def compose(
     title: str, blocks: list[Block], specs: tuple[FieldSpec, ...], logo: str
 ) -> StaticPages:
-    """The static pages of a form and its widget rectangles, in reading order."""
+    """The static pages of a form and its widget rectangles, in reading order.
+
+    Laid out twice: what a page leaves unused above its footer then goes to the
+    free-text boxes on that page, shared alike, so people have room to write. If
+    the taller boxes would move anything to another page, they get half as much.
+    """
+    first = _compose(title, blocks, specs, logo, {})
+    kinds = {spec.path: spec.kind for spec in specs}
+    extra: dict[str, float] = {}
+    for page, free in enumerate(first.free):
+        boxes = [w.path for w in first.widgets if w.page == page and kinds[w.path] == "multiline"]
+        for path in boxes:
+            extra[path] = max(0.0, free - GROWTH_SLACK) / len(boxes)
+    for _ in range(3):
+        if not any(extra.values()):
+            break
+        grown = _compose(title, blocks, specs, logo, extra)
+        if [w.page for w in grown.widgets] == [w.page for w in first.widgets]:
+            return grown
+        extra = {path: height / 2 for path, height in extra.items()}
+    return first
+
+
+def _compose(
+    title: str,
+    blocks: list[Block],
+    specs: tuple[FieldSpec, ...],
+    logo: str,
+    extra: dict[str, float],
+) -> StaticPages:
     flow = Flow(title, logo)
+    flow.extra = extra
     by_path = {spec.path: spec for spec in specs}
     for index, block in enumerate(blocks):
         if block.kind == "fields" and (index == 0 or blocks[index - 1].kind != "fields"):
@@ -356,7 +388,12 @@ def _signature_row(flow: Flow, spec: FieldSpec, label: str) -> None:
 
 
 def _multiline_row(flow: Flow, spec: FieldSpec, label: str) -> None:
-    height = spec.lines * MULTILINE_LINE + 8
+    """Free text: a box for ``spec.lines`` handwritten lines, and the page's spare room.
+
+    The schema's limit is what the box then shows (``tests/forms/test_fit.py`` checks
+    it); an older version's longer limit is not, so its box stays as it was.
+    """
+    height = spec.lines * MULTILINE_LINE + 8 + flow.extra.get(spec.path, 0.0)
     label_lines = flow.wrap(label, WIDTH) if label else []
     flow.ensure(height + 12 * len(label_lines) + 6)
     with flow.element("P"):
@@ -366,7 +403,7 @@ def _multiline_row(flow: Flow, spec: FieldSpec, label: str) -> None:
     flow.y -= height + 4
     rect = (MARGIN, flow.y, MARGIN + WIDTH, flow.y + height)
     flow.box(rect)
-    flow.place(spec, rect, lines=spec.lines)
+    flow.place(spec, rect, lines=max(2, spec.lines))
 
 
 def _checkbox_row(flow: Flow, spec: FieldSpec, label: str) -> None:
@@ -502,37 +539,37 @@ def _list_table(flow: Flow, list_path: str, specs: list[FieldSpec]) -> None:
             flow.new_page()  # the table goes on, under its column titles again
             header(repeated=True)
         flow.y -= row_height
+        top = flow.y + row_height
         tr = table.add("TR")
         with flow.inside(tr.add("TH", Scope="Row")):
             flow.text(
                 MARGIN + number - 6,
-                flow.y + row_height - 14,
+                top - FIRST_BASELINE,
                 str(row + 1),
                 size=8,
                 color=GREY,
                 align="right",
             )
         x = MARGIN + number
-        for column, width, count in zip(columns, widths, lines, strict=True):
+        for column, width in zip(columns, widths, strict=True):
             spec = next(
                 s for s in specs if s.row == row and s.path.endswith("." + column.parts[-1])
             )
-            rect = (x, flow.y, x + width, flow.y + row_height)
+            rect = (x, flow.y, x + width, top)
+            # A one-line value (a date, a choice) sits in a one-line widget at the top
+            # of its cell: viewers centre it there, on the baseline of the first line
+            # of the wrapping boxes beside it, so a row reads along one line.
+            wraps = column.kind == "text" and max(lines) > 1
+            widget = rect if wraps else (x, top - box_height(1), x + width, top)
             with flow.inside(tr.add("TD")):
                 flow.box(rect)
-                flow.place(spec, rect, lines=max(lines) if column.kind == "text" else count)
+                flow.place(spec, widget, lines=max(lines) if wraps else 1)
             x += width
-    choices = [c for c in columns if c.kind == "choice"]
-    for choice in choices:
+    hints = [f"{c.title}: " + " · ".join(c.options) for c in columns if c.kind == "choice"]
+    hints += [f"{c.title}: {DATE_HINT}" for c in columns if c.kind == "date"]
+    for hint in hints:
         flow.y -= 11
-        _label_text(
-            flow,
-            MARGIN + number,
-            flow.y,
-            f"{choice.title}: " + " · ".join(choice.options),
-            size=7.5,
-            color=GREY,
-        )
+        _label_text(flow, MARGIN + number, flow.y, hint, size=7.5, color=GREY)
     flow.y -= 4
 
 

@@ -1,9 +1,11 @@
 """Continuation pages: where a long free-text answer goes on when its box is full.
 
-A prefilled answer that does not fit its box at 8 pt shows what fits, ending
-"… continued on page N"; the rest is printed on continuation pages after the
-form's own pages, under "continued from page 2: Description …", in the same
-font and size. The field's value (``/V``) always holds the whole answer.
+Only print copies have them (``fill_form(..., continued=True)``): an answer given
+under an older version's longer limit that does not fit its box at 8 pt shows
+what fits, ending "… continued on page N"; the rest is printed on continuation
+pages after the form's own pages, under "continued from page 2: Description …",
+in the same font and size; an answer that goes on over a page break is headed
+again there ("continued: Description …", a running header).
 
 The pages are tagged like the form's own: each line is marked content of an
 element (the pages' title an H2, each "continued from" an H3, the answer a P),
@@ -107,6 +109,10 @@ def continuation_pages(
         for text in overflow.lines:
             if y - leading < BOTTOM:
                 new_page()
+                # An answer going on over a page says which one it is (a running header).
+                y -= 14
+                line(None, HEADING_SIZE, f"continued: {overflow.title}")
+                y -= 4
             y -= leading
             line(answer, overflow.size, text)
     return ["\n".join(ops).encode("ascii") for ops in pages], starts, elements

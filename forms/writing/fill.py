@@ -254,8 +254,20 @@ def _tag_continuation(copy: _Copy, elements: list[Continued], pages: list[int]) 
     )
 
 
-def fill_form(form: CompiledForm, values: Mapping[str, str | bool], identity: Identity) -> bytes:
-    """The bytes of one copy of ``form`` with ``values`` (dotted path → shown value)."""
+def fill_form(
+    form: CompiledForm,
+    values: Mapping[str, str | bool],
+    identity: Identity,
+    *,
+    continued: bool = False,
+) -> bytes:
+    """The bytes of one copy of ``form`` with ``values`` (dotted path → shown value).
+
+    A value too long for its box (an answer given under an older schema's limit)
+    goes on on continuation pages if ``continued`` (a print copy, whose values no one
+    edits); otherwise it is refused: in a copy people fill, continuation text would
+    not follow their edits, and the paper would contradict the data.
+    """
     copy = _Copy(form)
     font = form.field_font
     fitted: dict[str, tuple[Fitted, bool]] = {}
@@ -284,6 +296,11 @@ def fill_form(form: CompiledForm, values: Mapping[str, str | bool], identity: Id
                     "(it covers Latin, Greek and Cyrillic)"
                 )
             fit = fit_lines(font, text, slot.width, slot.height, slot.wrap)
+            if fit.overflow and not continued:
+                raise LayoutError(
+                    f"{path}: {len(text)} characters do not fit its box; a copy to fill holds "
+                    "only what its box shows (a print copy continues on further pages)"
+                )
             fitted[path] = (fit, slot.wrap)
     footers = _continue(copy, fitted)
     for path, (fit, wrap) in fitted.items():

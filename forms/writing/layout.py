@@ -132,6 +132,8 @@ class StaticPages:
     pages: int
     widgets: tuple[Widget, ...]
     structure: Node
+    free: tuple[float, ...] = ()
+    """Each page's height left unused above the footer."""
 
 
 @cache
@@ -158,6 +160,8 @@ class Flow:
         self.canvas.setProducer("supforms")
         self.page = 0
         self.y = TOP
+        self.free: list[float] = []
+        self.extra: dict[str, float] = {}  # height a box gets beyond its own (compose)
         self.widgets: list[Widget] = []
         self.structure = Node("Document")
         self.current = self.structure
@@ -178,6 +182,7 @@ class Flow:
 
     # -- pages ---------------------------------------------------------------
     def new_page(self) -> None:
+        self.free.append(self.y - BOTTOM)
         self.canvas.showPage()
         self.page += 1
         self.y = TOP
@@ -190,10 +195,15 @@ class Flow:
             self.new_page()
 
     def finish(self) -> StaticPages:
+        self.free.append(self.y - BOTTOM)
         self.canvas.showPage()
         self.canvas.save()
         return StaticPages(
-            self.buffer.getvalue(), self.page + 1, tuple(self.widgets), self.structure
+            self.buffer.getvalue(),
+            self.page + 1,
+            tuple(self.widgets),
+            self.structure,
+            tuple(self.free),
         )
 
     # -- structure -----------------------------------------------------------

@@ -97,7 +97,10 @@ def issue_copy(
     document_id: str | None = None,
     flatten: bool = False,
 ) -> tuple[Identity, bytes, dict[str, str | bool]]:
-    """One copy of ``form``, prefilled from ``record`` if given: identity, bytes, values."""
+    """One copy of ``form``, prefilled from ``record`` if given: identity, bytes, values.
+
+    ``flatten``: a print copy, every value whole (on continuation pages if need be).
+    """
     identity = Identity(
         form_id=form.form_id,
         version=form.version,
@@ -106,7 +109,7 @@ def issue_copy(
         issued_at=issued_at or datetime.now(UTC),
     )
     values = display_values(record) if record is not None else {}
-    data = fill_form(form, values, identity)
+    data = fill_form(form, values, identity, continued=flatten)
     return identity, (flatten_pdf(data) if flatten else data), values
 
 

@@ -27,7 +27,7 @@ from supforms.pipeline.records.opening import store_url
 from supforms.pipeline.records.preflight import check_folder, store_errors, writable_store
 from supforms.pipeline.records.store import RecordStore
 from supforms.schemas.errors import PipelineError
-from supforms.schemas.registry import latest, model_for
+from supforms.schemas.registry import model_for
 
 __all__ = [
     "Pack", "make_pack", "print_copies", "print_pack", "printing_store", "save_pack", "write_pack",
@@ -229,9 +229,7 @@ def reprint(result: dict[str, Any], issued_at: datetime | None = None) -> bytes:
         record = model.model_validate(result["data"])
     except (KeyError, ValidationError) as exc:
         raise PipelineError(f"the record's values are not a {form_id} {version}: {exc}") from exc
-    if model is not latest(str(form_id)):
-        raise PipelineError(f"a {form_id} of version {version} is printed only by that version")
-    form = compiled_form(str(form_id))
+    form = compiled_form(str(form_id), str(version))
     for path, value in display_values(record).items():
         if isinstance(value, str) and not form.field_font.covers(value):
             letters = form.field_font.missing_named(value)

@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field
 from supforms.schemas.common import (
     FormModel,
-    LongText,
+    FreeText,
     NextStep,
     PersonName,
     ScaleValue,
@@ -63,7 +63,7 @@ class Scales(FormModel):
         Scale(0, 10),
     ] = None
     questions: Annotated[
-        LongText | None,
+        FreeText(350) | None,
         Field(title="Scaling questions that could be used with the family"),
         Multiline(4),
     ] = None
@@ -71,7 +71,7 @@ class Scales(FormModel):
 
 class Review(FormModel):
     most_helpful: Annotated[
-        LongText | None,
+        FreeText(1000) | None,
         Field(title="What has been most helpful for the practitioner?"),
         Multiline(6),
     ] = None
@@ -116,7 +116,7 @@ class GroupRecord(FormModel):
     )
 
     form_id: Literal["group-record"] = "group-record"
-    schema_version: Literal["1.1.0"] = "1.1.0"
+    schema_version: Literal["1.2.0"] = "1.2.0"
 
     held_on: Annotated[UKDate | None, Field(title="Date of supervision"), Required()] = None
     case_reference: Annotated[
@@ -128,31 +128,31 @@ class GroupRecord(FormModel):
         Field(title="Participant", max_length=10, default_factory=list),
     ]
     genogram: Annotated[
-        LongText | None, Field(title="Genogram: family structure"), Multiline(14)
+        FreeText(1200) | None, Field(title="Genogram: family structure"), Multiline(14)
     ] = None
     description: Annotated[
-        LongText | None,
+        FreeText(600) | None,
         Field(title="Description of the child or young person’s situation"),
         Multiline(6),
         Required(),
     ] = None
     workers_goal: Annotated[
-        LongText | None,
+        FreeText(400) | None,
         Field(title="Worker’s goal: what do they want out of the consultation?"),
         Multiline(3),
         Required(),
     ] = None
     danger_statements: Annotated[
-        LongText | None, Field(title="Draft danger / worry statements"), Multiline(5)
+        FreeText(550) | None, Field(title="Draft danger / worry statements"), Multiline(5)
     ] = None
-    working_well: Annotated[LongText | None, Field(title="What’s working well?"), Multiline(6)] = (
-        None
-    )
+    working_well: Annotated[
+        FreeText(550) | None, Field(title="What’s working well?"), Multiline(6)
+    ] = None
     scales: Annotated[Scales, Field(title="Scales")] = Scales()
-    worries: Annotated[LongText | None, Field(title="What are we worried about?"), Multiline(6)] = (
-        None
-    )
-    safety_goals: Annotated[LongText | None, Field(title="Safety goals"), Multiline(5)] = None
+    worries: Annotated[
+        FreeText(550) | None, Field(title="What are we worried about?"), Multiline(6)
+    ] = None
+    safety_goals: Annotated[FreeText(450) | None, Field(title="Safety goals"), Multiline(5)] = None
     review: Annotated[Review, Field(title="Review")] = Review()
     actions: Annotated[list[Action], Field(title="Next step", max_length=6, default_factory=list)]
     signatures: Annotated[GroupSignatures, Field(title="Signatures")] = GroupSignatures()

@@ -13,8 +13,8 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field
 from supforms.schemas.common import (
     FormModel,
+    FreeText,
     JobTitle,
-    LongText,
     NextStep,
     PersonName,
     ShortText,
@@ -49,16 +49,18 @@ class Discussed(FormModel):
     """What was discussed, under the seed's four headings of "Content of Supervision"."""
 
     case_work: Annotated[
-        LongText | None, Field(title="Case-work - decision-making and reflection"), Multiline(5)
+        FreeText(350) | None,
+        Field(title="Case-work - decision-making and reflection"),
+        Multiline(5),
     ] = None
     caseload: Annotated[
-        LongText | None, Field(title="Caseload - workload management"), Multiline(5)
+        FreeText(350) | None, Field(title="Caseload - workload management"), Multiline(5)
     ] = None
     career: Annotated[
-        LongText | None, Field(title="Career – professional development"), Multiline(5)
+        FreeText(350) | None, Field(title="Career – professional development"), Multiline(5)
     ] = None
     care: Annotated[
-        LongText | None,
+        FreeText(350) | None,
         Field(title="Care - Line management and organisational accountability"),
         Multiline(5),
     ] = None
@@ -167,7 +169,7 @@ class SessionRecord(FormModel):
     )
 
     form_id: Literal["session-record"] = "session-record"
-    schema_version: Literal["1.0.0"] = "1.0.0"
+    schema_version: Literal["1.1.0"] = "1.1.0"
 
     supervisee: Annotated[SessionSupervisee, Field(title="Supervisee")] = SessionSupervisee()
     supervisor: Annotated[SessionSupervisor, Field(title="Supervisor")] = SessionSupervisor()

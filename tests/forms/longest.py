@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from supforms.forms.spec import FieldSpec, field_specs
-from supforms.forms.values import nest
+from supforms.forms.values import display_values, nest
+from supforms.forms.writing.compiled import compiled_form
+from supforms.forms.writing.fill import fill_form
+from supforms.forms.writing.identity import Identity
 from supforms.schemas.common import FormModel
-from supforms.schemas.registry import latest
+from supforms.schemas.registry import latest, model_for
 
 PATTERNS = {
     "W": "W",
@@ -36,15 +40,28 @@ def _longest(spec: FieldSpec, pattern: str) -> Any:
     return None
 
 
-def longest_record(form_id: str, pattern: str) -> FormModel:
+def longest_record(form_id: str, pattern: str, version: str | None = None) -> FormModel:
     """Every field of ``form_id`` filled with the longest value its schema accepts."""
+    model = model_for(form_id, version) if version else latest(form_id)
     flat = {}
-    for spec in field_specs(latest(form_id)):
+    for spec in field_specs(model):
         value = _longest(spec, PATTERNS[pattern])
         if value is not None:
             flat[spec.path] = value
-    record = latest(form_id).model_validate(nest(flat))
-    for spec in field_specs(latest(form_id)):
+    record = model.model_validate(nest(flat))
+    for spec in field_specs(model):
         if spec.kind in ("text", "multiline") and spec.max_length:
             assert len(flat[spec.path]) == spec.max_length, spec.path
     return record
+
+
+def print_copy(record: FormModel, issued_at: datetime) -> bytes:
+    """A print copy of ``record`` in its own version's form, before it is flattened.
+
+    Values too long for their boxes (given under an older, longer limit) go on on
+    continuation pages, as ``records show --print`` prints them.
+    """
+    version = str(record.schema_version)  # type: ignore[attr-defined]
+    form = compiled_form(str(record.form_id), version)  # type: ignore[attr-defined]
+    identity = Identity(form.form_id, version, "TEST-PRNT-0000-0000", form.title, issued_at)
+    return fill_form(form, display_values(record), identity, continued=True)

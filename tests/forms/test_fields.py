@@ -101,11 +101,18 @@ def test_widgets_have_tooltips_and_tab_order_follows_reading_order(form_id, blan
     assert order == [spec.path for spec in field_specs(latest(form_id))]
 
 
-def test_nothing_caps_what_people_type(form_id, blank_pdfs):
+def test_a_viewer_stops_typing_where_the_schema_would(form_id, blank_pdfs):
+    """Each text box's ``/MaxLen`` is its schema's limit; nothing else caps what is typed."""
+    limits = {
+        spec.path: spec.max_length
+        for spec in field_specs(latest(form_id))
+        if spec.kind in ("text", "multiline")
+    }
     reader = _reader(blank_pdfs[form_id])
     for _, annot in _widgets(reader):
-        assert "/MaxLen" not in annot, _qualified(annot)
-        assert not int(annot.get("/Ff", 0)) & (1 << 23), f"{_qualified(annot)} has DoNotScroll"
+        name = _qualified(annot)
+        assert annot.get("/MaxLen") == limits.get(name), name
+        assert not int(annot.get("/Ff", 0)) & (1 << 23), f"{name} has DoNotScroll"
 
 
 def test_signature_fields_are_unsigned_sig_fields(form_id, blank_pdfs):

@@ -20,14 +20,16 @@ import pytest
 from supforms.forms.fonts import field_font
 from supforms.forms.spec import spec_by_path
 from supforms.forms.values import display_values
-from supforms.forms.writing.appearance import MIN_SIZE, PAD
+from supforms.forms.writing.appearance import LEADING, MIN_SIZE, PAD, VALUE_SIZE, WIDE
 from supforms.forms.writing.compiled import compiled_form
 from supforms.forms.writing.identity import qr_payload
 from supforms.pipeline.delivery.generate import issue_copy
-from supforms.schemas.registry import latest
+from supforms.schemas.common import FormModel
+from supforms.schemas.errors import LayoutError
+from supforms.schemas.registry import latest, model_for
 
 from tests.conftest import ISSUED_AT
-from tests.forms.longest import PATTERNS, longest_record
+from tests.forms.longest import PATTERNS, longest_record, print_copy
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,6 @@ def test_the_longest_values_fit_their_boxes_at_8pt(form_id, pattern):
     font = field_font()
     specs = spec_by_path(latest(form_id))
     drawn = _appearances(data)
-    texts = [_squash(text) for text in _page_texts(data)]
     checked = 0
     for path, value in values.items():
         if specs[path].kind in ("checkbox", "scale"):
@@ -119,33 +120,32 @@ def test_the_longest_values_fit_their_boxes_at_8pt(form_id, pattern):
             assert y + ascent <= height + 0.01, f"{path}: {text!r} is cut at the top"
             assert y + descent >= -0.01, f"{path}: {text!r} is cut at the bottom"
         shown = "".join(text for text, *_ in appearance.lines)
-        if _squash(shown) == _squash(str(value)):
-            checked += 1
-            continue
-        # Too long for its box: the last line says where it goes on, and that page has the rest.
-        *kept, last = [text for text, *_ in appearance.lines]
-        match = re.fullmatch(r"… continued on page (\d+)", last)
-        assert match, (
-            f"{path}: shows {shown[:40]!r}… but not the whole value, nor where the rest is"
-        )
-        assert specs[path].kind == "multiline", f"{path}: only free text may continue elsewhere"
-        rest = _squash(str(value))[len(_squash("".join(kept))) :]
-        assert _squash(str(value)).startswith(_squash("".join(kept)))
-        following = "".join(texts[int(match[1]) - 1 :])
-        assert rest[:200] in following, f"{path}: page {match[1]} does not go on with the value"
+        assert _squash(shown) == _squash(str(value)), f"{path}: not shown whole"
         checked += 1
     assert checked == len([p for p in values if specs[p].kind not in ("checkbox", "scale")])
 
 
-def test_a_long_description_continues_on_a_continuation_page():
-    """A 4,000-character description: its box ends with where it goes on; nothing is lost."""
-    form = compiled_form("group-record")
+def _long_answer() -> FormModel:
+    """A 4,000-character description, as version 1.1.0 of the group record accepted."""
     sentence = "Maya told the school nurse that Ахмед shouted at Ελένη again on Friday. "
     description = (sentence * 60)[:4000].strip()
-    record = latest("group-record").model_validate(
+    return model_for("group-record", "1.1.0").model_validate(
         {"description": description, "workers_goal": "Decide whether a conference is needed."}
     )
-    identity, data, _ = issue_copy(form, record, issued_at=ISSUED_AT)
+
+
+def test_a_copy_to_fill_refuses_an_answer_its_box_cannot_show():
+    """Continuation text would not follow an edit in a viewer: a copy to fill has none."""
+    with pytest.raises(LayoutError, match="description: 4000 characters do not fit its box"):
+        issue_copy(compiled_form("group-record", "1.1.0"), _long_answer(), issued_at=ISSUED_AT)
+
+
+def test_a_long_description_continues_on_a_continuation_page():
+    """A 4,000-character description printed: its box ends with where it goes on."""
+    form = compiled_form("group-record", "1.1.0")
+    record = _long_answer()
+    description = str(record.description)  # type: ignore[attr-defined]
+    data = print_copy(record, ISSUED_AT)
     texts = _page_texts(data)
     pages = len(texts)
     assert pages > form.pages
@@ -160,6 +160,9 @@ def test_a_long_description_continues_on_a_continuation_page():
     kept = "".join(text for text, *_ in appearance.lines[:-1])
     following = _squash(continuation).split(_squash(heading), 1)[1]
     assert (_squash(kept) + following).startswith(_squash(description))
+    # An answer going on over a page break is headed again with what it continues.
+    for text in texts[form.pages + 1 :]:
+        assert "continued: Description of the child or young person’s situation" in text
     # Every page, the continuation pages too, says "page x of y" and carries its QR code.
     for number, text in enumerate(texts, start=1):
         assert f"Page {number} of {pages}" in text
@@ -170,4 +173,43 @@ def test_a_long_description_continues_on_a_continuation_page():
     )
     with pikepdf.open(io.BytesIO(data)) as pdf:
         assert len(pdf.pages) == pages
-    assert qr_payload(identity.document_id, pages, pages).endswith(f"{pages}/{pages}")
+    assert qr_payload("TEST-PRNT-0000-0000", pages, pages).endswith(f"{pages}/{pages}")
+
+
+def test_every_free_text_box_shows_its_limit_at_the_size_people_type_in(form_id):
+    """The schema's limit in the widest letter, broken anywhere, fits its box at 8.5 pt.
+
+    That is what a viewer draws as people type (``/DA``), so the limit is also ``/MaxLen``.
+    """
+    font = field_font()
+    form = compiled_form(form_id)
+    specs = spec_by_path(latest(form_id))
+    boxes = [w for w in form.widgets if specs[w.path].kind == "multiline"]
+    for widget in boxes:
+        x0, y0, x1, y1 = widget.rect
+        lines = int((y1 - y0 - 2 * PAD) // (VALUE_SIZE * LEADING))
+        per_line = int((x1 - x0 - 2 * PAD) // font.width(WIDE, VALUE_SIZE))
+        limit = specs[widget.path].max_length
+        assert limit, f"{widget.path}: free text without a limit"
+        assert lines * per_line >= limit, f"{widget.path}: shows {lines * per_line} of {limit}"
+
+
+@pytest.mark.parametrize("form_id", ["group-record", "session-record"])
+def test_the_values_of_a_table_row_sit_on_one_baseline(form_id):
+    """A next step, its person and its date read along one line, as written on paper."""
+    from tests.conftest import sample_record
+
+    form = compiled_form(form_id)
+    _, data, values = issue_copy(form, sample_record(form_id), issued_at=ISSUED_AT)
+    drawn = _appearances(data)
+    bottoms = {w.path: w.rect[1] for w in form.widgets}
+    rows: dict[str, list[float]] = {}
+    for path in values:
+        match = re.fullmatch(r"(actions\.\d+)\.\w+", path)
+        if match:
+            appearance = drawn[path][0]
+            rows.setdefault(match[1], []).append(bottoms[path] + appearance.lines[0][2])
+    assert rows
+    for row, baselines in rows.items():
+        assert len(baselines) >= 3, row
+        assert max(baselines) - min(baselines) < 0.75, f"{row}: baselines {baselines}"
