@@ -20,7 +20,7 @@ from supforms.forms.reading.fields import read_fields
 from supforms.forms.spec import DATE_HINT, field_specs
 from supforms.schemas.registry import form_ids, latest
 
-from tests.engines import need_tool
+from tests.engines import need_tool, pdfium_text
 
 PDFJS = Path(__file__).parents[1] / "pdfjs"
 
@@ -72,3 +72,41 @@ def test_dates_are_told_apart_by_name(blank_pdfs):
     dates = [field.tooltip for field in fields if field.tooltip.endswith(f", {DATE_HINT}")]
     assert len(dates) >= 3
     assert len(set(dates)) == len(dates)
+
+
+def test_what_pdfium_gives_chromes_pdf_viewer_for_each_field(form_id, blank_pdfs):
+    """Each widget's name and alternate name as PDFium reports them.
+
+    Chromium's PDF viewer builds its accessibility tree from PDFium, and it names a
+    form field with ``FPDFAnnot_GetFormFieldName`` (``PDFiumPage::PopulateFormField
+    Properties`` in Chromium's ``pdf/pdfium/pdfium_page.cc``): the field's qualified
+    name, so Chrome announces "supervisee.name". The CDP accessibility tree of
+    headless Chromium 156 stops at the viewer's embedded object, so this reads PDFium
+    directly. ``FPDFAnnot_GetFormFieldAlternateName`` gives the tooltip, the name the
+    other viewers speak.
+    """
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw_c
+
+    specs = {spec.path: spec for spec in field_specs(latest(form_id))}
+    seen = set()
+    document = pdfium.PdfDocument(blank_pdfs[form_id])
+    try:
+        document.init_forms()
+        form = document.formenv.raw
+        for page in document:
+            for index in range(raw_c.FPDFPage_GetAnnotCount(page.raw)):
+                annot = raw_c.FPDFPage_GetAnnot(page.raw, index)
+                try:
+                    if raw_c.FPDFAnnot_GetSubtype(annot) != raw_c.FPDF_ANNOT_WIDGET:
+                        continue
+                    name = pdfium_text(raw_c.FPDFAnnot_GetFormFieldName, form, annot)
+                    alternate = pdfium_text(raw_c.FPDFAnnot_GetFormFieldAlternateName, form, annot)
+                finally:
+                    raw_c.FPDFPage_CloseAnnot(annot)
+                assert alternate == specs[name].tooltip, name
+                seen.add(name)
+            page.close()
+    finally:
+        document.close()
+    assert seen == set(specs)
