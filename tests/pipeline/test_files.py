@@ -156,7 +156,7 @@ def test_an_unfinished_last_line_is_dropped_before_the_next(tmp_path):
 # Group records with a long description: copies larger than a new store's file (the
 # limit below must let the store grow and stop any copy), however small the forms get.
 GROUPS = [
-    {"team": team, "description": " ".join(f"{team.lower()}{n:04d}" for n in range(400))}
+    {"team": team, "description": " ".join(f"{team.lower()}{n:04d}" for n in range(60))}
     for team in ("East", "West", "North")
 ]
 
@@ -202,8 +202,12 @@ def test_generate_failing_mid_batch_claims_only_the_copies_before(tmp_path):
     back, so it is removed: the manifest, the registry and the folder agree.
     """
     long = {
-        "genogram": "Mother (Ayşe, 34), father (Łukasz, 36) " * 20,
-        "description": "Maya has missed twelve days of school this term. " * 30,
+        "genogram": "Mother (Ayşe, 34), father (Łukasz, 36) " * 29,
+        "description": "Maya has missed twelve days of school this term. " * 11,
+        "worries": "Ахмед shouted at Ελένη again on Friday, the school nurse says. " * 8,
+        "working_well": "Grandmother collects Maya on Tuesdays and Thursdays. " * 9,
+        "danger_statements": "Social care is worried that Jon is left alone at night. " * 9,
+        "review": {"most_helpful": "Hearing the worries in the family's own words. " * 20},
     }
     rows = [{"case_reference": f"CF-{n}", "held_on": "21/11/2026"} for n in (1, 2, 3)]
     data = roster(tmp_path, [rows[0], {**rows[1], **long}, rows[2]])
