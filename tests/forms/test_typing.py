@@ -34,32 +34,16 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from fontTools.ttLib import TTFont
 from PIL import Image
-from supforms.forms.spec import FieldSpec, field_specs
 from supforms.forms.writing.appearance import FONT_RESOURCE
-from supforms.schemas.registry import latest
 
 from tests.engines import full_name, pdfium_focused
+from tests.forms.scripts import DRAWN, name_field
 
 FIELD = "supervisee.name"  # the agreement's name field, where other tests type
 FONT = f"/{FONT_RESOURCE}"  # the /DA font: the embedded DejaVu Sans subset in /DR
 DPI = 100
 
-NAMES = {  # a name in each script the forms accept, with the letters that script adds
-    "latin1": "Zoë Ó Briain",
-    "polish": "Łukasz Wiśniewski",
-    "welsh": "Gwenllïan ap Dafydd, Ŵyr Ŷnys",
-    "turkish": "Ayşe Yılmaz, İpek Doğan",
-    "greek": "Ελένη Παπαδοπούλου",
-    "cyrillic": "Ахмед Иванов",
-    "serbian": "Ђорђе Ћук, Љиља Њежић-Џајић",
-}
-"""Names outside these scripts (Arabic, emoji) are flagged at ingest (test_unprintable.py)."""
-
-
-def name_field(form_id: str) -> FieldSpec | None:
-    """The first field of ``form_id`` that holds a person's name, as its schema declares it."""
-    specs = field_specs(latest(form_id))
-    return next((s for s in specs if s.kind == "text" and s.path.split(".")[-1] == "name"), None)
+NAMES = DRAWN  # Arabic and emoji are flagged at ingest instead: test_unprintable.py
 
 
 def _cases() -> list:
