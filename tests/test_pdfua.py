@@ -3,7 +3,9 @@
 Every form of the registry is checked blank, prefilled with non-ASCII values,
 prefilled with the longest values, flattened for print, and in print packs; a
 print copy of free text given under an older version's longer limit (so with
-continuation pages); the contract also with a configured logo. One
+continuation pages); the contract also with a configured logo; and every form once
+a name in each script the forms accept is typed into it in PDFium (Chrome's
+viewer), which writes its own appearance. One
 veraPDF run (one JVM start) judges every file. Tiny PDFs made here, one rule
 broken at a time, show first that the validator runs, that it names each broken
 rule with its clause, test number and count, and that a file it cannot read is
@@ -27,7 +29,9 @@ from supforms.pipeline.delivery.printing import print_pack
 from supforms.schemas.registry import form_ids, latest
 
 from tests.conftest import ISSUED_AT, sample_record
+from tests.engines import fill_pdfium
 from tests.forms.longest import longest_record
+from tests.forms.scripts import DRAWN, NOT_DRAWN, name_field
 from tests.verapdf import FailedRule, VeraPDFError, failed_rules, need_verapdf
 
 pytestmark = pytest.mark.slow  # veraPDF
@@ -102,6 +106,25 @@ def _form_files(folder: Path) -> dict[str, Path]:
     return paths
 
 
+def _typed_files(folder: Path) -> dict[str, Path]:
+    """Each form with a name typed in PDFium in each script: ``FORM typed SCRIPT`` → file.
+
+    The names the field font cannot draw are typed into the contract only.
+    """
+    paths = {}
+    for form_id in form_ids():
+        spec = name_field(form_id)
+        if spec is None:
+            continue
+        blank = issue_copy(compiled_form(form_id), None, issued_at=ISSUED_AT)[1]
+        names = {**DRAWN, **(NOT_DRAWN if form_id == "contract" else {})}
+        for script, name in names.items():
+            path = folder / f"{form_id}-typed-{script}.pdf"
+            path.write_bytes(fill_pdfium(blank, {spec.path: name}))
+            paths[f"{form_id} typed {script}"] = path
+    return paths
+
+
 @pytest.fixture(scope="module")
 def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[FailedRule]]:
     """One veraPDF run over every form file and every sample file (the JVM starts once)."""
@@ -112,6 +135,7 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[FailedR
         "untagged line": _tagged_pdf(folder / "untagged.pdf", LINE),
         "not marked": _tagged_pdf(folder / "unmarked.pdf", b"", marked=False),
         **_form_files(folder),
+        **_typed_files(folder),
     }
     found = failed_rules(*files.values())
     return {name: found[path.resolve()] for name, path in files.items()}
@@ -144,3 +168,28 @@ def test_every_form_conforms_to_pdf_ua_1(verdicts, form_id, variant):
 def test_a_form_with_a_logo_conforms_to_pdf_ua_1(verdicts):
     failed = verdicts["contract with a logo"]
     assert not failed, "\n".join(map(str, failed))
+
+
+@pytest.mark.parametrize("script", sorted(DRAWN))
+def test_a_name_typed_in_pdfium_conforms_to_pdf_ua_1(verdicts, form_id, script):
+    """PDFium's own appearance, its unused /Helvetica_00 resource too, breaks no rule."""
+    if name_field(form_id) is None:
+        pytest.skip(f"{form_id} has no name field")
+    failed = verdicts[f"{form_id} typed {script}"]
+    assert not failed, "\n".join(map(str, failed))
+
+
+@pytest.mark.parametrize(("script", "letters"), [("arabic", 9), ("emoji", 1)])
+def test_a_name_the_font_cannot_draw_breaks_the_font_rules(verdicts, script, letters):
+    """What ingest flags as not printable is what veraPDF finds: each such letter a .notdef.
+
+    PDFium writes each letter's code point as its glyph id, which the field font
+    does not have: no glyph, no width, no Unicode mapping, so .notdef, once per letter.
+    """
+    failed = verdicts[f"contract typed {script}"]
+    assert [(r.clause, r.test, r.count) for r in failed] == [
+        ("7.21.4.1", 2, letters),
+        ("7.21.5", 1, letters),
+        ("7.21.7", 1, letters),
+        ("7.21.8", 1, letters),
+    ], "\n".join(map(str, failed))

@@ -67,26 +67,6 @@ def _roster(tmp_path):
     return roster
 
 
-def test_a_duplex_pack_starts_every_copy_on_a_new_sheet(tmp_path):
-    """3 one-page contracts and 2 group records: each copy a whole number of sheets."""
-    import pypdfium2 as pdfium
-
-    store = f"sqlite:///{tmp_path}/records.db"
-    for form, count in (("contract", 3), ("group-record", 2)):
-        pack = tmp_path / f"{form}.pdf"
-        assert run("print", form, "--count", str(count), "-o", str(pack), "--store", store)[0] == 0
-        document = pdfium.PdfDocument(pack.read_bytes())
-        texts = [document[i].get_textpage().get_text_range() for i in range(len(document))]
-        starts = [i for i, text in enumerate(texts) if "Page 1 of" in text]
-        assert len(starts) == count
-        assert all(start % 2 == 0 for start in starts), starts  # each copy on a front
-        blanks = [i for i, text in enumerate(texts) if not text.strip()]
-        assert all(i + 1 in starts for i in blanks)  # a blank only before a copy
-        simplex = tmp_path / f"{form}-simplex.pdf"
-        run("print", form, "--count", str(count), "-o", str(simplex), "--simplex", "--store", store)
-        assert len(pdfium.PdfDocument(simplex.read_bytes())) == len(document) - len(blanks)
-
-
 def test_a_file_name_never_carries_a_case_reference(tmp_path):
     rows = tmp_path / "sessions.csv"
     rows.write_text("held_on,case_reference,team\n21/11/2026,MOSAIC-2049-771 Amira K,East\n")
