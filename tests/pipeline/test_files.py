@@ -364,7 +364,7 @@ def test_ingest_short_write_of_a_result_in_the_parent_fails(tmp_path):
 
 @pytest.mark.slow
 def test_a_file_size_limit_never_cuts_what_ingest_reads(tmp_path):
-    """Ingest parses a copy of the input in memory (memfd), which the limit binds too."""
+    """Ingest parses the input from memory; a file-size limit cuts nothing it reads."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     data = issue_copy(compiled_form("agreement"), sample_record("agreement"), issued_at=ISSUED_AT)
