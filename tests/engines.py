@@ -206,9 +206,9 @@ def fill_pdfium(pdf: bytes, values: dict[str, str | bool]) -> bytes:
     ``"\r\n"`` in ``/V``; a checkbox ``/V /Yes`` and ``/AS /Yes`` (the widget's own
     on-state); a radio group ``/V /4`` on the parent and ``/AS /4`` on the chosen
     kid; a combo box ``/V`` (the option string). Appearances use the ``/DA`` font,
-    our embedded DejaVu, for every script (auto size comes out at 14 pt in our
-    single-line boxes, 12 pt in multi-line ones), plus an unused
-    ``/Helvetica_00`` resource. No ``/NeedAppearances``.
+    our embedded DejaVu, for every script, at the ``/DA`` size (8.5 pt), plus an
+    unused ``/Helvetica_00`` resource. PDFium stops typing at a field's ``/MaxLen``.
+    No ``/NeedAppearances``.
     """
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw_c
