@@ -30,11 +30,11 @@ import pytest
 from PIL import Image
 from supforms.forms.reading.fields import read_fields
 from supforms.forms.spec import field_specs
-from supforms.forms.writing.appearance import FONT_RESOURCE
+from supforms.forms.writing.appearance import FONT_RESOURCE, VALUE_SIZE
 from supforms.schemas.registry import form_ids, latest
 
 from tests.engines import need_tool, pdf_widgets, print_to_pdf
-from tests.forms.printed import appearance, squash, text_in, typed_values
+from tests.forms.printed import appearance, squash, text_in, typed_values, widget
 
 pytestmark = pytest.mark.slow
 
@@ -203,3 +203,39 @@ def test_every_character_prints_inside_its_box(form_id, filled, tmp_path, reques
             ink = _ink(form.printed, widget.page, widget.rect, tmp_path)
             assert ink > 15 * len(squash(value)), f"{path}: {ink} dark pixels"
     assert not lost, "typed in pdf.js but not printed whole:\n" + "\n".join(lost)
+
+
+def _glyph_widths(font: pikepdf.Object) -> dict[int, float]:
+    """Each CID's advance in thousandths of an em, from a Type0 font's ``/W``."""
+    widths: dict[int, float] = {}
+    table, i = font.DescendantFonts[0].W, 0
+    while i < len(table):
+        first, then = int(table[i]), table[i + 1]
+        if isinstance(then, pikepdf.Array):
+            widths.update({first + k: float(w) for k, w in enumerate(then)})
+            i += 2
+        else:
+            widths.update({cid: float(table[i + 2]) for cid in range(first, int(then) + 1)})
+            i += 3
+    return widths
+
+
+def test_pdfjs_overruns_a_line_by_no_more_than_its_first_letter(form_id, filled):
+    """Each line pdf.js wrote fits its box once its first letter is left out: the cause above.
+
+    A line's width is its glyphs' advances from the embedded font's ``/W`` at the 8.5 pt
+    of ``/DA``; pdf.js wraps at the box's width less 2 pt of padding each side.
+    """
+    form = filled[form_id]
+    with pikepdf.open(io.BytesIO(form.saved)) as pdf:
+        widths = _glyph_widths(pdf.Root.AcroForm.DR.Font[FONT])
+    for path in form.expected:
+        runs, _ = appearance(form.saved, path, FONT)
+        with pikepdf.open(io.BytesIO(form.saved)) as pdf:
+            room = float(widget(pdf, path).AP.N.BBox[2]) - 4
+        for _, run in runs:
+            advances = [
+                widths[int.from_bytes(run[i : i + 2], "big")] * VALUE_SIZE / 1000
+                for i in range(0, len(run), 2)
+            ]
+            assert sum(advances[1:]) <= room + 0.01, f"{path}: a line of {sum(advances):.2f} pt"
