@@ -12,7 +12,6 @@ many characters at the size people type in.
 from __future__ import annotations
 
 import io
-import re
 import subprocess
 
 import pikepdf
@@ -21,7 +20,6 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
 from supforms.forms.spec import field_specs
-from supforms.forms.values import display_values
 from supforms.forms.writing.compiled import compiled_form
 from supforms.pipeline.delivery.generate import issue_copy
 from supforms.schemas.registry import latest
@@ -34,46 +32,15 @@ from tests.engines import (
     pdfium_focused,
     print_to_pdf,
 )
-from tests.forms.longest import longest_record
+from tests.forms.printed import squash, text_in, typed_values
 
 pytestmark = pytest.mark.slow
-
-TYPED_KINDS = ("text", "multiline", "integer", "date")
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def _typed_values(form_id: str, pattern: str) -> dict[str, str]:
-    """The longest value of every box a person types into, as typed."""
-    record = longest_record(form_id, pattern)
-    kinds = {spec.path: spec.kind for spec in field_specs(latest(form_id))}
-    return {
-        path: str(value)
-        for path, value in display_values(record).items()
-        if kinds.get(path) in TYPED_KINDS
-    }
-
-
-def _text_in(pdf: bytes, page: int, rect: tuple[float, ...], tmp_path) -> str:
-    """What poppler reads inside ``rect`` on ``page`` (0-based) of ``pdf``."""
-    source = tmp_path / "printed.pdf"
-    source.write_bytes(pdf)
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
-        height = float(doc.pages[page].MediaBox[3])
-    x0, y0, x1, y1 = rect
-    box = [int(x0) + 1, int(height - y1) + 1, int(x1 - x0) - 2, int(y1 - y0) - 2]
-    crop = [a for flag, v in zip("xyWH", box, strict=True) for a in (f"-{flag}", str(v))]
-    command = [need_tool("pdftotext"), "-enc", "UTF-8", "-f", str(page + 1), "-l", str(page + 1)]
-    done = subprocess.run([*command, *crop, str(source), "-"], capture_output=True, check=True)
-    return done.stdout.decode("utf-8")
 
 
 @pytest.mark.parametrize("pattern", ["words", "Ш"])
 def test_the_longest_typed_values_print_whole(form_id, pattern, blank_pdfs, tmp_path):
     """Typed in PDFium, printed by Ghostscript: each value whole, inside its own box."""
-    values = _typed_values(form_id, pattern)
+    values = typed_values(form_id, pattern)
     filled = fill_pdfium(blank_pdfs[form_id], values)
     stored = {k: v.get("/V") for k, v in pypdf.PdfReader(io.BytesIO(filled)).get_fields().items()}
     printed = print_to_pdf(filled, tmp_path)
@@ -82,10 +49,10 @@ def test_the_longest_typed_values_print_whole(form_id, pattern, blank_pdfs, tmp_
     for path, value in values.items():
         assert str(stored[path]).replace("\r\n", "\n") == value, f"{path}: the viewer cut it"
         widget = widgets[path]
-        shown = _squash(_text_in(printed, widget.page, widget.rect, tmp_path))
-        if _squash(value) not in shown:
+        shown = squash(text_in(printed, widget.page, widget.rect, tmp_path))
+        if squash(value) not in shown:
             lost.append(
-                f"{path} ({len(value)} chars): printed {len(shown)} of {len(_squash(value))}"
+                f"{path} ({len(value)} chars): printed {len(shown)} of {len(squash(value))}"
             )
     assert not lost, "typed but not printed whole:\n" + "\n".join(lost)
 
@@ -134,8 +101,8 @@ def test_an_edited_long_answer_prints_only_its_new_text(tmp_path):
     done = subprocess.run(
         [need_tool("pdftotext"), "-enc", "UTF-8", str(source), "-"], capture_output=True, check=True
     )
-    text = _squash(done.stdout.decode("utf-8"))
-    assert _squash(new) in text
+    text = squash(done.stdout.decode("utf-8"))
+    assert squash(new) in text
     assert "twelvedays" not in text
     assert "carbroke" not in text
     with pikepdf.open(io.BytesIO(printed)) as pdf:

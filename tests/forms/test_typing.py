@@ -36,7 +36,9 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 from supforms.forms.writing.appearance import FONT_RESOURCE
 
-from tests.engines import full_name, pdfium_focused
+from tests.engines import pdfium_focused
+from tests.forms.printed import appearance as widget_appearance
+from tests.forms.printed import widget
 from tests.forms.scripts import DRAWN, name_field
 
 FIELD = "supervisee.name"  # the agreement's name field, where other tests type
@@ -104,46 +106,15 @@ def case(form_id, script, typed) -> tuple[str, str, bytes]:
 # --- reading the saved PDF without PDFium -----------------------------------------------------
 
 
-def _widget(pdf: pikepdf.Pdf, field: str) -> pikepdf.Dictionary:
-    matches = [a for a in pdf.pages[0].Annots if full_name(a) == field]
-    assert len(matches) == 1, f"{field}: {len(matches)} widgets on page 1"
-    return matches[0]
-
-
 def field_rect(data: bytes, field: str) -> tuple[float, float, float, float]:
     with pikepdf.open(io.BytesIO(data)) as pdf:
-        x0, y0, x1, y1 = (float(v) for v in _widget(pdf, field).Rect)
+        x0, y0, x1, y1 = (float(v) for v in widget(pdf, field).Rect)
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
 
 def appearance(data: bytes, field: str) -> tuple[list[tuple[str, bytes]], dict[str, str]]:
     """The widget's ``/AP /N``: each shown string with its font, and each font described."""
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        stream = _widget(pdf, field).AP.N
-        runs: list[tuple[str, bytes]] = []
-        font = ""
-        for operands, operator in pikepdf.parse_content_stream(stream):
-            op = str(operator)
-            if op == "Tf":
-                font = str(operands[0])
-            elif op in ("Tj", "'", '"'):
-                runs.append((font, bytes(operands[-1])))
-            elif op == "TJ":
-                runs.extend((font, bytes(o)) for o in operands[0] if isinstance(o, pikepdf.String))
-        fonts = {}
-        resources = stream.get("/Resources")
-        if resources is not None and "/Font" in resources:
-            dr_font = pdf.Root.AcroForm.DR.Font.get(FONT)
-            for key, obj in resources.Font.items():
-                descendant = obj.DescendantFonts[0] if "/DescendantFonts" in obj else obj
-                descriptor = descendant.get("/FontDescriptor") or {}
-                embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
-                same = dr_font is not None and obj.objgen == dr_font.objgen
-                origin = " embedded" if embedded else " NOT embedded"
-                if same:
-                    origin += f" (= /DR {FONT})"
-                fonts[str(key)] = f"{obj.get('/Subtype')} {obj.get('/BaseFont')}{origin}"
-    return runs, fonts
+    return widget_appearance(data, field, FONT)
 
 
 def _poppler(command: list[str], data: bytes, tmp_path) -> bytes:

@@ -7,39 +7,9 @@
 //           with the role and name Chromium's accessibility tree gives it;
 //   arrow:  what ArrowRight does from the first button of a group (focus and checked).
 // Usage: node radio_groups.mjs FORM.pdf [CHROMIUM]; tests/forms/test_radio_groups.py runs it.
-import { readFile } from "node:fs/promises";
-import http from "node:http";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import puppeteer from "puppeteer-core";
+import { withViewer } from "./viewer.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const [pdfPath, browserPath = "/usr/bin/chromium"] = process.argv.slice(2);
-const TYPES = { ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html" };
-
-function serve() {
-  const pdfjs = path.join(here, "node_modules", "pdfjs-dist");
-  const server = http.createServer(async (request, response) => {
-    const url = new URL(request.url, "http://localhost");
-    let file;
-    if (url.pathname === "/") file = path.join(here, "viewer.html");
-    else if (url.pathname === "/form.pdf") file = pdfPath;
-    else if (url.pathname.startsWith("/pdfjs/")) {
-      file = path.join(pdfjs, path.normalize(url.pathname.slice("/pdfjs/".length)));
-      if (!file.startsWith(pdfjs + path.sep)) file = null;
-    }
-    try {
-      if (!file) throw new Error("not served");
-      const body = await readFile(file);
-      response.writeHead(200, { "content-type": TYPES[path.extname(file)] || "application/octet-stream" });
-      response.end(body);
-    } catch {
-      response.writeHead(404);
-      response.end();
-    }
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
 
 // The focused element: a number of its own (the first focused is 0), what it is, its field
 // name, and its box's label.
@@ -59,23 +29,7 @@ function describeFocused() {
   };
 }
 
-const server = await serve();
-// No timeouts (0): the steps wait for what they need, however slow the machine.
-const browser = await puppeteer.launch({
-  executablePath: browserPath,
-  headless: true,
-  args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
-  timeout: 0,
-  protocolTimeout: 0,
-});
-try {
-  const page = await browser.newPage();
-  page.setDefaultTimeout(0);
-  await page.setViewport({ width: 1000, height: 1400 });
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  await page.waitForFunction(() => window.loaded !== undefined);
-  await page.evaluate(() => window.loaded); // every page's form and structure layers drawn
-
+await withViewer(pdfPath, browserPath, async (page) => {
   const radios = [];
   for (const handle of await page.$$("input[type=radio]")) {
     const facts = await handle.evaluate((input) => {
@@ -120,7 +74,4 @@ try {
   }
 
   process.stdout.write(JSON.stringify({ radios, tabs, arrow }) + "\n");
-} finally {
-  await browser.close();
-  server.close();
-}
+});
