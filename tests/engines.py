@@ -579,3 +579,18 @@ def print_to_pdf(pdf: bytes, tmp_path: Path) -> bytes:
         out = io.BytesIO()
         printed.save(out)
     return out.getvalue()
+
+
+# --- pdf.js (Firefox's viewer), run in Debian's Chromium -----------------------------------------
+
+PDFJS = Path(__file__).parent / "pdfjs"  # pdf.js and a browser driver, from npm
+
+
+def pdfjs_tools() -> tuple[str, str]:
+    """Node and Chromium, once ``tests/pdfjs``'s packages are installed (``npm ci``)."""
+    node, chromium = need_tool("node"), need_tool("chromium")
+    if not (PDFJS / "node_modules" / "pdfjs-dist").is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail("tests/pdfjs/node_modules is missing: setup.sh must run npm ci there")
+        pytest.skip("npm ci has not been run in tests/pdfjs")
+    return node, chromium

@@ -10,7 +10,6 @@ each stop is called: the field's tooltip, its label and (for a date) its format.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -20,19 +19,13 @@ from supforms.forms.reading.fields import read_fields
 from supforms.forms.spec import DATE_HINT, field_specs
 from supforms.schemas.registry import form_ids, latest
 
-from tests.engines import need_tool, pdfium_text
-
-PDFJS = Path(__file__).parents[1] / "pdfjs"
+from tests.engines import PDFJS, pdfium_text, pdfjs_tools
 
 pytestmark = pytest.mark.slow  # a browser per form
 
 
 def _tab_stops(pdf: bytes, tmp: Path) -> list[dict[str, Any]]:
-    node, chromium = need_tool("node"), need_tool("chromium")
-    if not (PDFJS / "node_modules" / "pdfjs-dist").is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail("tests/pdfjs/node_modules is missing: setup.sh must run npm ci there")
-        pytest.skip("npm ci has not been run in tests/pdfjs")
+    node, chromium = pdfjs_tools()
     path = tmp / "form.pdf"
     path.write_bytes(pdf)
     done = subprocess.run(

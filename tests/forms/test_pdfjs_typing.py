@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -33,12 +32,11 @@ from supforms.forms.spec import field_specs
 from supforms.forms.writing.appearance import FONT_RESOURCE, VALUE_SIZE
 from supforms.schemas.registry import form_ids, latest
 
-from tests.engines import need_tool, pdf_widgets, print_to_pdf
+from tests.engines import PDFJS, need_tool, pdf_widgets, pdfjs_tools, print_to_pdf
 from tests.forms.printed import appearance, squash, text_in, typed_values, widget
 
 pytestmark = pytest.mark.slow
 
-PDFJS = Path(__file__).parents[1] / "pdfjs"
 FONT = f"/{FONT_RESOURCE}"
 NAMES = (
     "Zoë Ó Briain",
@@ -58,12 +56,7 @@ def _is_name(path: str) -> bool:
 
 def fill_pdfjs(pdf: bytes, typed: dict[str, str], work: Path) -> tuple[bytes, dict[str, Any]]:
     """``pdf`` as pdf.js saves it after ``typed`` is typed into its boxes, and what it reported."""
-    node = need_tool("node")
-    chromium = need_tool("chromium")
-    if not (PDFJS / "node_modules" / "pdfjs-dist").is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail("tests/pdfjs/node_modules is missing: setup.sh must run npm ci there")
-        pytest.skip("npm ci has not been run in tests/pdfjs")
+    node, chromium = pdfjs_tools()
     blank, values, saved = work / "blank.pdf", work / "values.json", work / "saved.pdf"
     blank.write_bytes(pdf)
     values.write_text(json.dumps(typed, ensure_ascii=False), encoding="utf-8")

@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pikepdf
@@ -36,7 +34,7 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from pikepdf import Name
 
-from tests.engines import full_name, need_tool, pdfium_focused, pdfium_text
+from tests.engines import PDFJS, full_name, pdfium_focused, pdfium_text, pdfjs_tools
 
 FORM = "group-record"
 YES_NO = "review.enough_for_now"
@@ -45,7 +43,6 @@ HEADS = {  # each button's name is its head and its value
     "scales.plan_confidence": "Confidence scale: ",
     YES_NO: "Is this enough for now? ",
 }
-PDFJS = Path(__file__).parents[1] / "pdfjs"  # pdf.js and a browser driver, from npm
 SCALE = [str(n) for n in range(11)]
 GROUPS = {"scales.safety": SCALE, "scales.plan_confidence": SCALE, YES_NO: ["Yes", "No"]}
 
@@ -222,12 +219,7 @@ def pdfjs(blank_pdfs, tmp_path_factory) -> dict[str, Any]:
     Chromium runs pdf.js's own viewer components (PDFViewer with its form, text and
     structure tree layers), and real Tab and arrow key presses go to the page.
     """
-    node = need_tool("node")
-    chromium = need_tool("chromium")
-    if not (PDFJS / "node_modules" / "pdfjs-dist").is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail("tests/pdfjs/node_modules is missing: setup.sh must run npm ci there")
-        pytest.skip("npm ci has not been run in tests/pdfjs")
+    node, chromium = pdfjs_tools()
     path = tmp_path_factory.mktemp("pdfjs") / f"{FORM}.pdf"
     path.write_bytes(blank_pdfs[FORM])
     done = subprocess.run(
