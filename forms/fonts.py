@@ -80,6 +80,9 @@ def font_path(name: str = "DejaVuSans.ttf") -> Path:
     )
 
 
+_LINE_BREAKS = {10, 13}
+
+
 @dataclass(frozen=True)
 class FieldFont:
     """The subset font of typed values, with what is needed to lay out and encode text."""
@@ -94,7 +97,7 @@ class FieldFont:
     bbox: tuple[int, int, int, int]
 
     def covers(self, text: str) -> bool:
-        return all(ord(ch) in self.gids for ch in text if ch not in "\r\n")
+        return set(map(ord, text)) - _LINE_BREAKS <= self.gids.keys()
 
     def missing(self, text: str) -> str:
         """The characters of ``text`` this font cannot show, each once."""

@@ -6,6 +6,7 @@ default to ``None``; ``Required`` hints say what a complete return must hold.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, ClassVar, Literal
 
@@ -30,8 +31,11 @@ __all__ = [
 ]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # below U+0020 but tab and line feed
+
+
 def no_control_characters(value: str) -> str:
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+    if _CONTROL.search(value):
         raise ValueError("contains control characters")
     return value
 
