@@ -51,8 +51,9 @@ class FormModel(BaseModel):
 
 UKDate = Annotated[date, BeforeValidator(to_date)]
 
-# The limits are what the forms' boxes show whole at 8 pt, even in the widest letters
-# (schemas/legacy.py keeps version 1.0.0's longer limits, to read returns issued under it).
+# The limits are what the forms' boxes show whole at 8.5 pt, the size people type in, even
+# in the widest letters; each is also the box's /MaxLen (schemas/legacy.py keeps older
+# versions' longer limits, to read returns issued under them).
 PersonName = Annotated[
     str, Field(min_length=1, max_length=60), AfterValidator(no_control_characters)
 ]
