@@ -166,6 +166,12 @@ def problems_from(error: ValidationError) -> tuple[Problem, ...]:
         field = ".".join(str(part) for part in item["loc"]) or "(record)"
         code = "unknown_field" if item["type"] == "extra_forbidden" else item["type"]
         message = "is not a field of this form" if code == "unknown_field" else item["msg"]
+        if code == "string_too_long" and isinstance(item.get("input"), str):
+            limit = item.get("ctx", {}).get("max_length")
+            message = (
+                f"is {len(item['input'].strip())} characters; the form takes at most {limit}, "
+                "what its box shows on paper"
+            )
         problems.append(Problem(field, code, message))
     return tuple(problems)
 

@@ -119,3 +119,17 @@ def test_a_row_longer_than_the_header_is_refused(tmp_path):
     code, _, err = _generate(tmp_path, data)
     assert code == 2
     assert "row 1 has more cells than the header has columns" in err
+
+
+def test_an_answer_longer_than_its_box_is_refused_with_its_length_and_limit(tmp_path):
+    """Free text is limited to what its box shows on paper; the refusal says both numbers."""
+    data = tmp_path / "long.jsonl"
+    long = "Maya has missed school. " * 40
+    data.write_text(json.dumps({"case_reference": "CF-1", "description": long}) + "\n")
+    code, _, err = run("generate", "group-record", "--data", str(data), "-o", str(tmp_path / "o"))
+    assert code == 2
+    assert (
+        f"row 1: description: is {len(long.strip())} characters; the form takes at most 600, "
+        "what its box shows on paper"
+    ) in err
+    assert not (tmp_path / "o").exists()
