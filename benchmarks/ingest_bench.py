@@ -49,6 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.raw_walk import SCRIPT as RAW_WALK  # noqa: E402 (found through ROOT)
 
 TYPED = ("3/4/26", "3 April 2026", "03-04-2026", "3/4/2026")
 """Dates as people type them, the date fields of each return in turn."""
@@ -179,8 +180,9 @@ def _fresh_postgres(url: str) -> str:
 
 
 def reference_rates(paths: list[Path]) -> dict[str, float]:
-    import pikepdf
     import pypdf
+
+    from benchmarks.raw_walk import walk_files
 
     sample = paths[: min(len(paths), 600)]
     started = time.perf_counter()
@@ -188,50 +190,20 @@ def reference_rates(paths: list[Path]) -> dict[str, float]:
         pypdf.PdfReader(path).get_fields()
     pypdf_rate = len(sample) / (time.perf_counter() - started)
 
-    def walk(fields, out: dict[str, str]) -> None:
-        for field in fields:
-            if "/Kids" in field:
-                walk(field.Kids, out)
-            if "/T" in field:
-                out[str(field.T)] = str(field.get("/V", ""))
-
     started = time.perf_counter()
-    for path in paths:
-        with pikepdf.open(path) as pdf:
-            walk(pdf.Root.AcroForm.Fields, {})
+    walk_files(paths)
     pikepdf_rate = len(paths) / (time.perf_counter() - started)
     return {"pypdf_get_fields": pypdf_rate, "pikepdf_walk": pikepdf_rate}
-
-
-WALK = """
-import resource, sys, time
-from pathlib import Path
-import pikepdf
-
-def walk(fields, out):
-    for field in fields:
-        if "/Kids" in field:
-            walk(field.Kids, out)
-        if "/T" in field:
-            out[str(field.T)] = str(field.get("/V", ""))
-
-paths = sorted(Path(sys.argv[1]).glob("*.pdf"))
-before = resource.getrusage(resource.RUSAGE_SELF)
-t = time.perf_counter()
-for path in paths:
-    with pikepdf.open(path) as pdf:
-        walk(pdf.Root.AcroForm.Fields, {})
-elapsed = time.perf_counter() - t
-me = resource.getrusage(resource.RUSAGE_SELF)
-print(elapsed, me.ru_utime + me.ru_stime - before.ru_utime - before.ru_stime)
-"""
 
 
 def run_walk(files: Path) -> dict[str, float]:
     """The raw pikepdf walk of every file's field tree, in a fresh process: wall and CPU time."""
     os.sync()
     done = subprocess.run(
-        [sys.executable, "-c", WALK, str(files)], capture_output=True, text=True, check=True
+        [sys.executable, str(RAW_WALK), str(files), "--timed"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     elapsed, cpu = done.stdout.split()
     return {"seconds": float(elapsed), "cpu_seconds": float(cpu)}

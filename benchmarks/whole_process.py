@@ -20,22 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-WALK = """
-import sys
-from pathlib import Path
-import pikepdf
-
-def walk(fields, out):
-    for field in fields:
-        if "/Kids" in field:
-            walk(field.Kids, out)
-        if "/T" in field:
-            out[str(field.T)] = str(field.get("/V", ""))
-
-for path in sorted(Path(sys.argv[1]).glob("*.pdf")):
-    with pikepdf.open(path) as pdf:
-        walk(pdf.Root.AcroForm.Fields, {})
-"""
+from benchmarks.raw_walk import SCRIPT as RAW_WALK
 
 SUPFORMS = Path(sys.executable).with_name("supforms")
 
@@ -82,7 +67,7 @@ def rates(
     single = one_of(folder)
     seen: dict[str, list[tuple[float, float]]] = {}
     for round_ in range(rounds):
-        runs = {"walk": lambda where, _: [sys.executable, "-c", WALK, str(where)]}
+        runs = {"walk": lambda where, _: [sys.executable, str(RAW_WALK), str(where)]}
         for name, url in stores.items():
             runs[name] = lambda where, tag, name=name, url=url, at=round_: commands(
                 where, tmp / f"out-{name}-{at}-{tag}", _store(name, url, tmp, at, tag, fresh)
